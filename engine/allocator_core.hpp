@@ -1,0 +1,117 @@
+// The allocator's hidden state and its rule steps. Only engine/*.cpp include this header;
+// callers see allocator.hpp.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <vector>
+
+#include "engine/allocator.hpp"
+#include "engine/id_arena.hpp"
+#include "engine/index_table.hpp"
+
+namespace loket {
+
+// 40 bytes per application: the engine's memory is dominated by these records.
+struct ApplicationRecord {
+  std::array<std::uint64_t, 2> participant{};  // first 128 bits of the HMAC (RFC 2104 sec. 5)
+  std::int64_t requested_units = 0;  // cents, or 1 for a place
+  std::int64_t granted_units = 0;    // cumulative, including appeals
+  std::uint32_t id_offset = 0;       // length-prefixed id in the arena
+  std::uint8_t tranche = no_tranche;
+  std::uint8_t pool = no_compartment;  // compartment index; 0 for a places tranche
+  Outcome outcome = Outcome::rejected;
+  Reason reason = Reason::none;
+};
+static_assert(sizeof(ApplicationRecord) == 40);
+
+// A compartment of a money tranche, or the places of a places tranche.
+struct Pool {
+  std::int64_t capacity_units = 0;
+  std::int64_t remaining_units = 0;
+  std::int64_t granted_units = 0;
+  std::int64_t appeal_granted_units = 0;
+  std::int64_t transferred_in_units = 0;
+  std::int64_t transferred_out_units = 0;
+  std::int64_t unmet_units = 0;
+  std::uint32_t unmet_count = 0;  // applications in `unmet` still short of their request
+  bool blocked = false;           // Fit::block: one did not fit, every later one waits
+  std::vector<std::uint32_t> unmet;  // applications that fell short, in rank order (R7, R8)
+};
+
+struct PendingEntry {
+  std::uint32_t application = 0;
+  LocalDate day = 0;  // the scheme-local day of its receipt
+};
+
+struct TrancheState {
+  bool closed = false;
+  LocalDate days_closed_through = INT32_MIN;
+  std::vector<PendingEntry> pending;  // in sequence order; [pending_head, end) still pending
+  std::size_t pending_head = 0;
+  std::vector<Pool> pools;
+  std::array<std::uint64_t, 5> applications_by_outcome{};
+};
+
+class AllocatorCore {
+ public:
+  AllocatorCore(Scheme scheme, AllocatorOptions options);
+
+  Refusal apply(const Command& command, Sequence sequence, TimestampNs timestamp,
+                std::vector<Decision>& decisions);
+
+  // Read access for Allocator's queries.
+  const Scheme& scheme() const { return scheme_; }
+  Sequence last_sequence() const { return last_sequence_; }
+  TimestampNs last_timestamp() const { return last_timestamp_; }
+  const TrancheState& tranche_state(std::size_t index) const { return tranches_[index]; }
+  const std::vector<ApplicationRecord>& records() const { return records_; }
+  std::uint32_t find_id(std::string_view application_id) const;
+  std::string_view id_of(std::uint32_t application) const;
+  std::size_t bytes_used() const;
+
+ private:
+  // allocator_submit.cpp
+  Refusal submit(const SubmitCommand& command, TimestampNs timestamp);
+  void allocate_arrival(std::uint32_t application);
+  // allocator_close.cpp
+  Refusal close_day(const CloseDayCommand& command, TimestampNs timestamp);
+  Refusal close(const CloseCommand& command);
+  void decide_pending_through(std::size_t tranche, LocalDate last_day,
+                              std::span<const std::uint8_t> seed);
+  void decide_group(std::size_t tranche, std::size_t begin, std::size_t end,
+                    std::span<const std::uint8_t> seed);
+  void spill_over(std::size_t tranche);
+  void serve_unmet(std::size_t tranche, std::size_t pool);
+  void exhaust(std::size_t tranche);
+  // allocator_appeal.cpp
+  Refusal appeal(const AppealCommand& command);
+
+  // allocator.cpp: shared steps
+  void assess(std::uint32_t application, bool& blocked);
+  void set_state(std::uint32_t application, Outcome outcome, Reason reason);
+  void emit(std::uint32_t application, Field field = Field::none);
+  std::uint32_t add_record(std::string_view application_id, std::uint8_t tranche, Outcome outcome,
+                           Reason reason);
+  void emit_transfer(std::size_t tranche, std::size_t from, std::size_t to,
+                     std::int64_t amount_units);
+  std::uint32_t participant_hash(const ApplicationRecord& record) const;
+  std::uint32_t find_holder(const ApplicationRecord& record) const;
+  void hold_participant(std::uint32_t application);
+  void release_participant(std::uint32_t application);
+  void check_pool_invariants(std::size_t tranche) const;
+
+  Scheme scheme_;
+  std::vector<TrancheState> tranches_;
+  std::vector<ApplicationRecord> records_;
+  IdArena id_arena_;
+  IndexTable ids_;
+  IndexTable participants_;
+  Sequence last_sequence_ = 0;
+  TimestampNs last_timestamp_ = INT64_MIN;
+  std::vector<Decision>* decisions_ = nullptr;  // the output of the apply() in progress
+  std::vector<std::uint32_t> scratch_group_;     // reused by decide_group
+  std::vector<std::pair<std::array<std::uint8_t, 32>, std::uint32_t>> scratch_ranks_;
+};
+
+}  // namespace loket

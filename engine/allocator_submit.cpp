@@ -1,0 +1,109 @@
+// Submissions: R3 checks, R4 uniqueness, and immediate allocation under `arrival` (R5, R6) or
+// `pending` under a lottery ranking (R8).
+#include <cstring>
+
+#include "engine/allocator_core.hpp"
+#include "engine/assert.hpp"
+#include "engine/submission_checks.hpp"
+
+namespace loket {
+namespace {
+
+std::array<std::uint64_t, 2> truncate_key(const ParticipantKey& key) {
+  std::array<std::uint64_t, 2> words{};
+  std::memcpy(words.data(), key.data(), sizeof(words));
+  return words;
+}
+
+}  // namespace
+
+std::uint32_t AllocatorCore::add_record(std::string_view application_id, std::uint8_t tranche,
+                                        Outcome outcome, Reason reason) {
+  LOKET_ASSERT(is_valid_application_id(application_id));
+  LOKET_ASSERT(records_.size() < limits::applications_max);
+  const auto application = static_cast<std::uint32_t>(records_.size());
+  // The arena keeps each id behind a one-byte length, so a record needs only the offset.
+  char prefixed[limits::application_id_bytes_max + 1];
+  prefixed[0] = static_cast<char>(application_id.size());
+  std::memcpy(prefixed + 1, application_id.data(), application_id.size());
+  ApplicationRecord record;
+  record.id_offset = id_arena_.append({prefixed, application_id.size() + 1});
+  record.tranche = tranche;
+  record.outcome = outcome;
+  record.reason = reason;
+  records_.push_back(record);
+  if (tranche != no_tranche) {
+    tranches_[tranche].applications_by_outcome[static_cast<std::size_t>(outcome)] += 1;
+  }
+  const auto hash = static_cast<std::uint32_t>(std::hash<std::string_view>{}(application_id));
+  ids_.insert(hash, application);
+  LOKET_ASSERT(id_of(application) == application_id);
+  return application;
+}
+
+Refusal AllocatorCore::submit(const SubmitCommand& command, TimestampNs timestamp) {
+  const bool id_usable = is_valid_application_id(command.application_id);
+  if (id_usable && find_id(command.application_id) != IndexTable::not_found) {
+    return Refusal::duplicate_application_id;
+  }
+  if (id_usable && records_.size() >= limits::applications_max) {
+    return Refusal::capacity_exhausted;
+  }
+
+  const std::optional<std::size_t> tranche_index = scheme_.find_tranche(command.tranche_id);
+  const bool closed = tranche_index && tranches_[*tranche_index].closed;
+  const SubmissionCheck check =
+      check_submission(scheme_, tranche_index, closed, command, timestamp);
+  const std::uint8_t tranche =
+      tranche_index ? static_cast<std::uint8_t>(*tranche_index) : no_tranche;
+
+  if (!id_usable) {
+    // Nothing to key a record on: decide, count, and keep nothing (the id check is in R3).
+    LOKET_ASSERT(check.reason != Reason::none && check.reason <= Reason::invalid);
+    Decision decision;
+    decision.tranche_index = tranche;
+    decision.reason = check.reason;
+    decision.field = check.field;
+    decisions_->push_back(decision);
+    if (tranche != no_tranche) {
+      tranches_[tranche].applications_by_outcome[static_cast<std::size_t>(Outcome::rejected)] += 1;
+    }
+    return Refusal::none;
+  }
+
+  if (check.reason != Reason::none) {
+    const std::uint32_t application =
+        add_record(command.application_id, tranche, Outcome::rejected, check.reason);
+    emit(application, check.field);
+    return Refusal::none;
+  }
+
+  LOKET_ASSERT(tranche != no_tranche && command.participant);
+  const std::uint32_t application =
+      add_record(command.application_id, tranche, Outcome::pending, Reason::none);
+  ApplicationRecord& record = records_[application];
+  record.participant = truncate_key(*command.participant);
+  record.requested_units = check.requested_units;
+  record.pool = check.pool;
+
+  if (find_holder(record) != IndexTable::not_found) {
+    set_state(application, Outcome::rejected, Reason::duplicate_participant);
+    emit(application);
+    return Refusal::none;
+  }
+  hold_participant(application);
+
+  TrancheState& state = tranches_[tranche];
+  if (scheme_.tranches[tranche].ranking == Ranking::arrival) {
+    assess(application, state.pools[record.pool].blocked);
+    check_pool_invariants(tranche);
+  } else {
+    const LocalDate day = local_date(timestamp, scheme_.time_zone);
+    LOKET_ASSERT(day > state.days_closed_through);
+    state.pending.push_back(PendingEntry{application, day});
+    emit(application);
+  }
+  return Refusal::none;
+}
+
+}  // namespace loket

@@ -1,0 +1,58 @@
+#include "engine/crypto.hpp"
+
+#include <openssl/hmac.h>
+#include <openssl/sha.h>
+
+#include "engine/assert.hpp"
+
+namespace loket {
+
+Sha256Digest sha256(std::span<const std::uint8_t> bytes) {
+  Sha256Digest digest{};
+  SHA256(bytes.data(), bytes.size(), digest.data());
+  return digest;
+}
+
+ParticipantKey participant_key(std::span<const std::uint8_t> secret_key,
+                               std::string_view participant_identifier) {
+  LOKET_ASSERT(!secret_key.empty());
+  ParticipantKey key{};
+  unsigned int length = 0;
+  const auto* result =
+      HMAC(EVP_sha256(), secret_key.data(), static_cast<int>(secret_key.size()),
+           reinterpret_cast<const unsigned char*>(participant_identifier.data()),
+           participant_identifier.size(), key.data(), &length);
+  LOKET_ASSERT(result != nullptr);
+  LOKET_ASSERT(length == key.size());
+  return key;
+}
+
+std::string to_hex(std::span<const std::uint8_t> bytes) {
+  constexpr char digits[] = "0123456789abcdef";
+  std::string text(bytes.size() * 2, '\0');
+  for (std::size_t index = 0; index < bytes.size(); ++index) {
+    text[2 * index] = digits[bytes[index] >> 4];
+    text[2 * index + 1] = digits[bytes[index] & 0x0f];
+  }
+  return text;
+}
+
+std::optional<std::vector<std::uint8_t>> from_hex(std::string_view text) {
+  if (text.size() % 2 != 0) return std::nullopt;
+  const auto nibble = [](char digit) -> int {
+    if (digit >= '0' && digit <= '9') return digit - '0';
+    if (digit >= 'a' && digit <= 'f') return digit - 'a' + 10;
+    if (digit >= 'A' && digit <= 'F') return digit - 'A' + 10;
+    return -1;
+  };
+  std::vector<std::uint8_t> bytes(text.size() / 2);
+  for (std::size_t index = 0; index < bytes.size(); ++index) {
+    const int high = nibble(text[2 * index]);
+    const int low = nibble(text[2 * index + 1]);
+    if (high < 0 || low < 0) return std::nullopt;
+    bytes[index] = static_cast<std::uint8_t>(high * 16 + low);
+  }
+  return bytes;
+}
+
+}  // namespace loket

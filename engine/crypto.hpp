@@ -1,0 +1,30 @@
+// The two hashes the rules name: SHA-256 for lottery rank keys (R8) and HMAC-SHA-256 for
+// participant keys (R4). Thin wrappers over OpenSSL's one-shot functions.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "engine/types.hpp"
+
+namespace loket {
+
+using Sha256Digest = std::array<std::uint8_t, 32>;
+
+Sha256Digest sha256(std::span<const std::uint8_t> bytes);
+
+// HMAC-SHA-256(key, identifier): the only form in which a participant identifier is kept.
+ParticipantKey participant_key(std::span<const std::uint8_t> secret_key,
+                               std::string_view participant_identifier);
+
+// Lowercase hex, and back. Decoding accepts either case and fails on odd length or a
+// non-hex character.
+std::string to_hex(std::span<const std::uint8_t> bytes);
+std::optional<std::vector<std::uint8_t>> from_hex(std::string_view text);
+
+}  // namespace loket

@@ -1,0 +1,283 @@
+#include "engine/event_json.hpp"
+
+#include <fmt/format.h>
+
+#include <boost/json.hpp>
+
+#include "engine/assert.hpp"
+#include "engine/civil_time.hpp"
+#include "engine/crypto.hpp"
+#include "engine/limits.hpp"
+
+namespace loket {
+namespace {
+
+namespace json = boost::json;
+
+struct LineError {
+  std::string message;
+};
+
+[[noreturn]] void fail(std::string_view key, std::string_view what) {
+  throw LineError{fmt::format("field '{}': {}", key, what)};
+}
+
+std::optional<std::int64_t> as_int64(const json::value& value) {
+  if (value.is_int64()) return value.get_int64();
+  if (value.is_uint64() && value.get_uint64() <= INT64_MAX) {
+    return static_cast<std::int64_t>(value.get_uint64());
+  }
+  return std::nullopt;
+}
+
+void check_keys(const json::object& object, std::initializer_list<std::string_view> known) {
+  for (const auto& member : object) {
+    const std::string_view key = member.key();
+    if (std::find(known.begin(), known.end(), key) == known.end()) fail(key, "unknown key");
+  }
+}
+
+std::string_view required_string(const json::object& object, std::string_view key) {
+  const json::value* value = object.if_contains(key);
+  if (value == nullptr) fail(key, "missing");
+  if (!value->is_string()) fail(key, "must be a string");
+  return value->get_string();
+}
+
+std::optional<std::string_view> optional_string(const json::object& object, std::string_view key,
+                                                std::size_t bytes_max) {
+  const json::value* value = object.if_contains(key);
+  if (value == nullptr) return std::nullopt;
+  if (!value->is_string() || value->get_string().size() > bytes_max) {
+    fail(key, fmt::format("must be a string of at most {} bytes", bytes_max));
+  }
+  return std::string_view(value->get_string());
+}
+
+std::optional<std::int64_t> optional_amount(const json::object& object, std::string_view key) {
+  const json::value* value = object.if_contains(key);
+  if (value == nullptr) return std::nullopt;
+  const auto amount = as_int64(*value);
+  if (!amount) fail(key, "must be an integer number of cents");
+  return amount;
+}
+
+// A submission's own fields: problems are recorded as malformed, never thrown (R3).
+class SubmitFields {
+ public:
+  SubmitFields(const json::object& object, SubmitCommand& command)
+      : object_(object), command_(command) {}
+
+  void read(std::span<const std::uint8_t> secret_key) {
+    if (const json::value* value = object_.if_contains("tranche"); value && value->is_string()) {
+      command_.tranche_id = value->get_string();
+    }
+    if (const json::value* value = object_.if_contains("id")) {
+      if (value->is_string()) {
+        command_.application_id = value->get_string();
+      } else {
+        mark(Field::id);
+      }
+    }
+    read_participant(secret_key);
+    command_.amount_cents = amount("amount_cents", Field::amount_cents);
+    command_.declared_value_cents = amount("declared_value_cents", Field::declared_value_cents);
+    read_activities();
+    read_partnership();
+  }
+
+ private:
+  void mark(Field field) { command_.malformed_fields |= field_bit(field); }
+
+  std::optional<std::int64_t> amount(std::string_view key, Field field) {
+    const json::value* value = object_.if_contains(key);
+    if (value == nullptr) return std::nullopt;
+    const auto cents = as_int64(*value);
+    if (!cents) mark(field);
+    return cents;
+  }
+
+  void read_participant(std::span<const std::uint8_t> secret_key) {
+    const json::value* clear = object_.if_contains("participant");
+    const json::value* hashed = object_.if_contains("participant_hmac");
+    if (clear != nullptr && hashed != nullptr) return mark(Field::participant);
+    if (clear != nullptr) {
+      const json::string* text = clear->if_string();
+      if (text == nullptr || text->empty() || text->size() > limits::participant_bytes_max) {
+        return mark(Field::participant);
+      }
+      command_.participant = participant_key(secret_key, *text);
+    } else if (hashed != nullptr) {
+      const json::string* text = hashed->if_string();
+      const auto bytes = text ? from_hex(*text) : std::nullopt;
+      if (!bytes || bytes->size() != ParticipantKey{}.size()) return mark(Field::participant);
+      ParticipantKey key{};
+      std::copy(bytes->begin(), bytes->end(), key.begin());
+      command_.participant = key;
+    }
+  }
+
+  void read_activities() {
+    const json::value* value = object_.if_contains("activities");
+    if (value == nullptr) return;
+    const json::object* activities = value->if_object();
+    if (activities == nullptr) return mark(Field::activities);
+    std::array<std::int64_t, activity_count> units{};
+    for (const auto& member : *activities) {
+      const auto name = std::find(activity_names.begin(), activity_names.end(), member.key());
+      const auto count = as_int64(member.value());
+      if (name == activity_names.end() || !count || *count < 0 ||
+          *count > limits::activity_units_max) {
+        return mark(Field::activities);
+      }
+      units[static_cast<std::size_t>(name - activity_names.begin())] = *count;
+    }
+    command_.activity_units = units;
+  }
+
+  void read_partnership() {
+    const json::value* value = object_.if_contains("partnership");
+    if (value == nullptr) return;
+    const json::object* partnership = value->if_object();
+    if (partnership == nullptr) return mark(Field::partnership);
+    Partnership result;
+    for (const auto& member : *partnership) {
+      if (!member.value().is_bool()) return mark(Field::partnership);
+      const bool flag = member.value().get_bool();
+      if (member.key() == "employer_org") {
+        result.employer_org = flag;
+      } else if (member.key() == "employee_org") {
+        result.employee_org = flag;
+      } else if (member.key() == "stvda_advice") {
+        result.stvda_advice = flag;
+      } else {
+        return mark(Field::partnership);
+      }
+    }
+    command_.partnership = result;
+  }
+
+  const json::object& object_;
+  SubmitCommand& command_;
+};
+
+}  // namespace
+
+EventParser::EventParser(std::vector<std::uint8_t> participant_secret_key)
+    : secret_key_(std::move(participant_secret_key)) {
+  LOKET_ASSERT(!secret_key_.empty());
+}
+
+EventParseResult EventParser::parse(std::string_view line) {
+  boost::system::error_code error;
+  const json::value root = json::parse(line, error);
+  if (error) return {std::nullopt, fmt::format("not valid JSON: {}", error.message())};
+  const json::object* object = root.if_object();
+  if (object == nullptr) return {std::nullopt, "not a JSON object"};
+  try {
+    ParsedEvent event;
+    const std::string_view type = required_string(*object, "type");
+    const json::value* sequence = object->if_contains("seq");
+    const auto sequence_value = sequence ? as_int64(*sequence) : std::nullopt;
+    if (!sequence_value || *sequence_value < 1) fail("seq", "must be a positive integer");
+    event.sequence = static_cast<Sequence>(*sequence_value);
+    const auto received_at = parse_rfc3339(required_string(*object, "received_at"));
+    if (!received_at) fail("received_at", "must be an RFC 3339 date-time with offset");
+    event.received_at = *received_at;
+
+    auto copy = [](std::string& buffer, std::string_view text) -> std::string_view {
+      buffer.assign(text);
+      return buffer;
+    };
+    auto read_seed = [&]() -> std::span<const std::uint8_t> {
+      const auto text = optional_string(*object, "seed", 2 * limits::seed_bytes_max);
+      if (!text) return {};
+      auto bytes = from_hex(*text);
+      if (!bytes || bytes->empty()) fail("seed", "must be non-empty hex");
+      seed_ = std::move(*bytes);
+      return seed_;
+    };
+
+    if (type == "submit") {
+      check_keys(*object, {"type", "seq", "received_at", "tranche", "id", "participant",
+                           "participant_hmac", "amount_cents", "activities",
+                           "declared_value_cents", "partnership", "monitoring"});
+      SubmitCommand command;
+      SubmitFields(*object, command).read(secret_key_);
+      command.tranche_id = copy(tranche_id_, command.tranche_id);
+      command.application_id = copy(application_id_, command.application_id);
+      event.command = command;
+    } else if (type == "close_day") {
+      check_keys(*object, {"type", "seq", "received_at", "tranche", "date", "seed"});
+      CloseDayCommand command;
+      command.tranche_id = copy(tranche_id_, required_string(*object, "tranche"));
+      const auto date = parse_date(required_string(*object, "date"));
+      if (!date) fail("date", "must be a date YYYY-MM-DD");
+      command.date = *date;
+      command.seed = read_seed();
+      event.command = command;
+    } else if (type == "close") {
+      check_keys(*object, {"type", "seq", "received_at", "tranche", "seed"});
+      CloseCommand command;
+      command.tranche_id = copy(tranche_id_, required_string(*object, "tranche"));
+      command.seed = read_seed();
+      event.command = command;
+    } else if (type == "appeal") {
+      check_keys(*object,
+                 {"type", "seq", "received_at", "tranche", "id", "amount_cents", "reference"});
+      AppealCommand command;
+      command.tranche_id = copy(tranche_id_, required_string(*object, "tranche"));
+      command.application_id = copy(application_id_, required_string(*object, "id"));
+      command.amount_cents = optional_amount(*object, "amount_cents");
+      command.reference = copy(
+          reference_,
+          optional_string(*object, "reference", limits::appeal_reference_bytes_max).value_or(""));
+      event.command = command;
+    } else {
+      fail("type", "must be one of \"submit\", \"close_day\", \"close\", \"appeal\"");
+    }
+    return {event, {}};
+  } catch (const LineError& line_error) {
+    return {std::nullopt, line_error.message};
+  }
+}
+
+void append_decision_json(std::string& out, const Scheme& scheme, Sequence sequence,
+                          const Decision& decision) {
+  auto back = std::back_inserter(out);
+  if (decision.kind == Decision::Kind::transfer) {
+    const Tranche& tranche = scheme.tranches.at(decision.tranche_index);
+    fmt::format_to(back,
+                   "{{\"type\":\"transfer\",\"seq\":{},\"tranche\":\"{}\",\"from\":\"{}\","
+                   "\"to\":\"{}\",\"amount_cents\":{}}}\n",
+                   sequence, tranche.id, tranche.compartments.at(decision.from_compartment).id,
+                   tranche.compartments.at(decision.to_compartment).id, decision.amount_cents);
+    return;
+  }
+  // Ids, reasons and compartment names are restricted to characters that need no escaping.
+  fmt::format_to(back, "{{\"seq\":{},\"id\":", sequence);
+  if (decision.application_id.empty()) {
+    out += "null";
+  } else {
+    fmt::format_to(back, "\"{}\"", decision.application_id);
+  }
+  fmt::format_to(back, ",\"outcome\":\"{}\",\"reason\":", to_string(decision.outcome));
+  if (decision.reason == Reason::none) {
+    out += "null";
+  } else {
+    fmt::format_to(back, "\"{}\"", to_string(decision.reason));
+  }
+  if (decision.reason == Reason::invalid) {
+    fmt::format_to(back, ",\"field\":\"{}\"", to_string(decision.field));
+  }
+  out += ",\"compartment\":";
+  if (decision.compartment_index == no_compartment) {
+    out += "null";
+  } else {
+    const Tranche& tranche = scheme.tranches.at(decision.tranche_index);
+    fmt::format_to(back, "\"{}\"", tranche.compartments.at(decision.compartment_index).id);
+  }
+  fmt::format_to(back, ",\"granted_cents\":{}}}\n", decision.granted_cents);
+}
+
+}  // namespace loket

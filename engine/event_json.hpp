@@ -1,0 +1,61 @@
+// The JSON-lines event format `loket allocate` reads and the decision format it writes
+// (docs/events.md). One event per line:
+//   {"type":"submit","seq":N,"received_at":"<RFC 3339>","tranche":"t2","id":"APP-1",
+//    "participant":"..." | "participant_hmac":"<64 hex>", "amount_cents":N?,
+//    "activities":{"A":n,...}?, "declared_value_cents":N?,
+//    "partnership":{"employer_org":b,"employee_org":b,"stvda_advice":b}?, "monitoring":{...}?}
+//   {"type":"close_day","seq":N,"received_at":"...","tranche":"t2","date":"YYYY-MM-DD","seed":"<hex>"}
+//   {"type":"close","seq":N,"received_at":"...","tranche":"t2","seed":"<hex>"?}
+//   {"type":"appeal","seq":N,"received_at":"...","tranche":"t2","id":"APP-1","amount_cents":N?,
+//    "reference":"..."}
+// A submit whose own fields are missing or bad is still an event: the allocator rejects it
+// `invalid`. Anything else that is off (not JSON, no type/seq/received_at, an unknown key, an
+// operator event without its tranche) is an EventError.
+#pragma once
+
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "engine/command.hpp"
+#include "engine/decision.hpp"
+#include "engine/scheme.hpp"
+
+namespace loket {
+
+struct ParsedEvent {
+  Sequence sequence = 0;
+  TimestampNs received_at = 0;
+  Command command;  // views into the EventParser's buffers, valid until its next parse()
+};
+
+struct EventParseResult {
+  std::optional<ParsedEvent> event;
+  std::string error;  // "field 'seq': must be a positive integer" when event is empty
+};
+
+class EventParser {
+ public:
+  // participant_secret_key: the HMAC key that turns a clear "participant" into its key (R4).
+  explicit EventParser(std::vector<std::uint8_t> participant_secret_key);
+
+  EventParseResult parse(std::string_view line);
+
+ private:
+  std::vector<std::uint8_t> secret_key_;
+  std::string tranche_id_;
+  std::string application_id_;
+  std::string reference_;
+  std::vector<std::uint8_t> seed_;
+};
+
+// Appends one decision as a JSON line (with '\n'):
+//   {"seq":N,"id":"APP-1"|null,"outcome":"granted","reason":null|"<code>"[,"field":"<name>"],
+//    "compartment":null|"small","granted_cents":N}
+//   {"type":"transfer","seq":N,"tranche":"t2","from":"small","to":"large","amount_cents":N}
+void append_decision_json(std::string& out, const Scheme& scheme, Sequence sequence,
+                          const Decision& decision);
+
+}  // namespace loket

@@ -1,0 +1,38 @@
+// Every limit the engine enforces, in one place. Numbers that go into files or the journal
+// (field lengths, counts) are part of the format: raising one is a format change.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+
+namespace loket::limits {
+
+// Scheme shape.
+inline constexpr std::size_t tranches_max = 64;
+inline constexpr std::size_t compartments_per_tranche_max = 8;
+inline constexpr std::size_t identifier_bytes_max = 64;  // scheme, tranche and compartment ids
+inline constexpr std::size_t scheme_file_bytes_max = 1 << 20;
+
+// Money and places. Chosen so that any product the rules compute (an amount times 100,
+// a count times a unit price) stays far inside int64 without checked arithmetic.
+inline constexpr std::int64_t amount_cents_max = 1'000'000'000'000;  // EUR 10 billion
+inline constexpr std::int64_t places_max = 100'000'000;
+inline constexpr std::int64_t activity_units_max = 1'000'000;  // per activity in one application
+inline constexpr std::int64_t unit_subsidy_cents_max = 100'000'000;  // EUR 1 million per unit
+static_assert(activity_units_max * unit_subsidy_cents_max * 7 <= amount_cents_max * 1000);
+static_assert(amount_cents_max * 100 < INT64_MAX / 2);
+
+// One submission.
+inline constexpr std::size_t application_id_bytes_max = 64;
+inline constexpr std::size_t participant_bytes_max = 256;
+inline constexpr std::size_t appeal_reference_bytes_max = 256;
+inline constexpr std::size_t seed_bytes_max = 64;
+inline constexpr std::size_t event_line_bytes_max = 1 << 16;  // one JSON-lines event
+
+// Engine state. Application handles are 32-bit; the id arena is addressed with 32 bits.
+inline constexpr std::size_t applications_max = 100'000'000;
+inline constexpr std::size_t id_arena_block_bytes = 1 << 20;
+static_assert(applications_max < (std::size_t{1} << 31));
+static_assert(application_id_bytes_max <= id_arena_block_bytes);
+
+}  // namespace loket::limits

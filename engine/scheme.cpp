@@ -1,0 +1,67 @@
+#include "engine/scheme.hpp"
+
+#include <numeric>
+
+#include "engine/assert.hpp"
+#include "engine/limits.hpp"
+
+namespace loket {
+
+std::optional<std::size_t> Scheme::find_tranche(std::string_view tranche_id) const {
+  for (std::size_t index = 0; index < tranches.size(); ++index) {
+    if (tranches[index].id == tranche_id) return index;
+  }
+  return std::nullopt;
+}
+
+bool Scheme::has_unit_prices() const {
+  for (const auto& price : unit_subsidy_cents) {
+    if (price) return true;
+  }
+  return false;
+}
+
+std::vector<std::int64_t> split_budget(std::int64_t budget_cents,
+                                       const std::vector<std::int32_t>& share_percents) {
+  LOKET_ASSERT(budget_cents > 0 && budget_cents <= limits::amount_cents_max);
+  LOKET_ASSERT(!share_percents.empty());
+  LOKET_ASSERT(std::accumulate(share_percents.begin(), share_percents.end(), 0) == 100);
+  std::vector<std::int64_t> budgets(share_percents.size());
+  std::int64_t assigned_cents = 0;
+  for (std::size_t index = 0; index + 1 < share_percents.size(); ++index) {
+    budgets[index] = budget_cents * share_percents[index] / 100;  // rounds down: both positive
+    assigned_cents += budgets[index];
+  }
+  budgets.back() = budget_cents - assigned_cents;
+  LOKET_ASSERT(budgets.back() >= 0);
+  LOKET_ASSERT(std::accumulate(budgets.begin(), budgets.end(), std::int64_t{0}) == budget_cents);
+  return budgets;
+}
+
+std::string_view to_string(Ranking ranking) {
+  switch (ranking) {
+    case Ranking::arrival: return "arrival";
+    case Ranking::same_day_lottery: return "same_day_lottery";
+    case Ranking::window_lottery: return "window_lottery";
+  }
+  LOKET_UNREACHABLE();
+}
+
+std::string_view to_string(Fit fit) {
+  switch (fit) {
+    case Fit::partial: return "partial";
+    case Fit::skip: return "skip";
+    case Fit::block: return "block";
+  }
+  LOKET_UNREACHABLE();
+}
+
+std::string_view to_string(Spillover spillover) {
+  return spillover == Spillover::at_close ? "at_close" : "none";
+}
+
+std::string_view to_string(UniqueScope scope) {
+  return scope == UniqueScope::scheme ? "scheme" : "tranche";
+}
+
+}  // namespace loket

@@ -1,0 +1,82 @@
+// A scheme: its tranches, their caps and compartments, and the rules that apply (R2-R8).
+// Plain data, validated once on load (parse_scheme) and immutable afterwards; the allocator
+// keeps a copy and trusts every invariant listed here.
+#pragma once
+
+#include <array>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "engine/civil_time.hpp"
+#include "engine/types.hpp"
+
+namespace loket {
+
+enum class Ranking : std::uint8_t { arrival = 1, same_day_lottery = 2, window_lottery = 3 };
+enum class Fit : std::uint8_t { partial = 1, skip = 2, block = 3 };
+enum class Spillover : std::uint8_t { at_close = 1, none = 2 };
+enum class UniqueScope : std::uint8_t { scheme = 1, tranche = 2 };
+
+// The sector scheme's activities, in the order of its regulation (A, B light/heavy, C.1-3, D).
+inline constexpr std::size_t activity_count = 7;
+inline constexpr std::array<std::string_view, activity_count> activity_names = {
+    "A", "B_light", "B_heavy", "C1", "C2", "C3", "D"};
+
+struct Compartment {
+  std::string id;  // empty for the implicit compartment of a money tranche without any
+  std::int32_t share_percent = 100;
+  std::int64_t min_cents = 1;  // band [min_cents, max_cents], both inclusive (R6)
+  std::int64_t max_cents = 0;
+  std::int64_t budget_cents = 0;  // share of the tranche budget, derived on load
+};
+
+struct Tranche {
+  std::string id;
+  TimestampNs opens_at = 0;   // inclusive (R2)
+  TimestampNs closes_at = 0;  // exclusive
+  bool counts_places = false;
+  std::int64_t places = 0;        // when counts_places
+  std::int64_t budget_cents = 0;  // otherwise
+  Ranking ranking = Ranking::arrival;
+  Fit fit = Fit::partial;  // money tranches only
+  Spillover spillover = Spillover::none;
+  // Money tranches have at least one compartment (an implicit one with an empty id when the
+  // file names none); places tranches have none. Budgets add up to budget_cents exactly.
+  std::vector<Compartment> compartments;
+};
+
+struct Scheme {
+  std::string id;
+  std::string name;
+  TimeZone time_zone = TimeZone::europe_amsterdam;
+  UniqueScope unique_participant = UniqueScope::scheme;
+  bool requires_partnership = false;
+  std::optional<std::int32_t> cofinancing_percent;
+  std::array<std::optional<std::int64_t>, activity_count> unit_subsidy_cents{};
+  std::vector<Tranche> tranches;
+
+  // Index of the tranche with this id, or nothing.
+  std::optional<std::size_t> find_tranche(std::string_view tranche_id) const;
+  bool has_unit_prices() const;
+};
+
+// R6: each compartment gets floor(budget * share / 100); the last takes the remainder.
+std::vector<std::int64_t> split_budget(std::int64_t budget_cents,
+                                       const std::vector<std::int32_t>& share_percents);
+
+struct SchemeParseResult {
+  std::optional<Scheme> scheme;
+  std::string error;  // "FILE:LINE: KEY: what is wrong" when scheme is empty
+};
+
+// Parses and validates a scheme file's text. source_name is used in error messages only.
+SchemeParseResult parse_scheme(std::string_view toml_text, std::string_view source_name);
+
+std::string_view to_string(Ranking ranking);
+std::string_view to_string(Fit fit);
+std::string_view to_string(Spillover spillover);
+std::string_view to_string(UniqueScope scope);
+
+}  // namespace loket
