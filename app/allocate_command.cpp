@@ -19,7 +19,9 @@ constexpr std::size_t output_flush_bytes = 1 << 20;
 
 using FilePointer = std::unique_ptr<std::FILE, int (*)(std::FILE*)>;
 
-int no_close(std::FILE*) { return 0; }
+int no_close(std::FILE*) {
+  return 0;
+}
 
 struct Totals {
   std::uint64_t events = 0;

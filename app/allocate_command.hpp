@@ -8,8 +8,8 @@ namespace loket {
 
 struct AllocateOptions {
   std::string scheme_path;
-  std::string events_path;  // "-" reads standard input
-  std::string out_path;     // empty writes standard output
+  std::string events_path;           // "-" reads standard input
+  std::string out_path;              // empty writes standard output
   std::string participant_key_path;  // empty uses the development key (see docs/events.md)
 };
 

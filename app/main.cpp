@@ -10,8 +10,7 @@ int main(int argc, char** argv) {
   loket::AllocateOptions allocate;
   CLI::App* allocate_command =
       app.add_subcommand("allocate", "Decide a JSON-lines event file offline, as the server would");
-  allocate_command->add_option("--scheme", allocate.scheme_path, "Scheme file (TOML)")
-      ->required();
+  allocate_command->add_option("--scheme", allocate.scheme_path, "Scheme file (TOML)")->required();
   allocate_command
       ->add_option("--events", allocate.events_path, "Events, one JSON object a line ('-': stdin)")
       ->required();

@@ -71,9 +71,8 @@ Refusal AllocatorCore::apply(const Command& command, Sequence sequence, Timestam
 
 std::uint32_t AllocatorCore::find_id(std::string_view application_id) const {
   const auto hash = static_cast<std::uint32_t>(std::hash<std::string_view>{}(application_id));
-  return ids_.find(hash, [&](std::uint32_t application) {
-    return id_of(application) == application_id;
-  });
+  return ids_.find(hash,
+                   [&](std::uint32_t application) { return id_of(application) == application_id; });
 }
 
 std::string_view AllocatorCore::id_of(std::uint32_t application) const {
@@ -237,11 +236,21 @@ Refusal Allocator::apply(const Command& command, Sequence sequence, TimestampNs 
   return core_->apply(command, sequence, timestamp, decisions);
 }
 
-const Scheme& Allocator::scheme() const { return core_->scheme(); }
-Sequence Allocator::last_sequence() const { return core_->last_sequence(); }
-TimestampNs Allocator::last_timestamp() const { return core_->last_timestamp(); }
-std::size_t Allocator::application_count() const { return core_->records().size(); }
-std::size_t Allocator::bytes_used() const { return core_->bytes_used(); }
+const Scheme& Allocator::scheme() const {
+  return core_->scheme();
+}
+Sequence Allocator::last_sequence() const {
+  return core_->last_sequence();
+}
+TimestampNs Allocator::last_timestamp() const {
+  return core_->last_timestamp();
+}
+std::size_t Allocator::application_count() const {
+  return core_->records().size();
+}
+std::size_t Allocator::bytes_used() const {
+  return core_->bytes_used();
+}
 
 TrancheStatus Allocator::tranche_status(std::size_t tranche_index) const {
   const Scheme& scheme = core_->scheme();
@@ -267,9 +276,9 @@ std::optional<ApplicationStatus> Allocator::find_application(
   const std::uint32_t application = core_->find_id(application_id);
   if (application == IndexTable::not_found) return std::nullopt;
   const ApplicationRecord& record = core_->records()[application];
-  return ApplicationStatus{core_->id_of(application), record.tranche,        record.pool,
-                           record.outcome,            record.reason,         record.requested_units,
-                           record.granted_units};
+  return ApplicationStatus{
+      core_->id_of(application), record.tranche,      record.pool, record.outcome, record.reason,
+      record.requested_units,    record.granted_units};
 }
 
 }  // namespace loket

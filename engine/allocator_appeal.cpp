@@ -49,9 +49,9 @@ Refusal AllocatorCore::appeal(const AppealCommand& command) {
   }
   Pool& pool = state.pools[pool_index];
   const std::int64_t need_units = record.requested_units - record.granted_units;
-  const bool waiting = !state.closed && passed_checks && need_units > 0 &&
-                       std::find(pool.unmet.begin(), pool.unmet.end(), application) !=
-                           pool.unmet.end();
+  const bool waiting =
+      !state.closed && passed_checks && need_units > 0 &&
+      std::find(pool.unmet.begin(), pool.unmet.end(), application) != pool.unmet.end();
   const bool was_rejected = record.outcome == Outcome::rejected;
 
   record.granted_units += amount_units;

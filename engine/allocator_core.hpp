@@ -15,9 +15,9 @@ namespace loket {
 // 40 bytes per application: the engine's memory is dominated by these records.
 struct ApplicationRecord {
   std::array<std::uint64_t, 2> participant{};  // first 128 bits of the HMAC (RFC 2104 sec. 5)
-  std::int64_t requested_units = 0;  // cents, or 1 for a place
-  std::int64_t granted_units = 0;    // cumulative, including appeals
-  std::uint32_t id_offset = 0;       // length-prefixed id in the arena
+  std::int64_t requested_units = 0;            // cents, or 1 for a place
+  std::int64_t granted_units = 0;              // cumulative, including appeals
+  std::uint32_t id_offset = 0;                 // length-prefixed id in the arena
   std::uint8_t tranche = no_tranche;
   std::uint8_t pool = no_compartment;  // compartment index; 0 for a places tranche
   Outcome outcome = Outcome::rejected;
@@ -34,8 +34,8 @@ struct Pool {
   std::int64_t transferred_in_units = 0;
   std::int64_t transferred_out_units = 0;
   std::int64_t unmet_units = 0;
-  std::uint32_t unmet_count = 0;  // applications in `unmet` still short of their request
-  bool blocked = false;           // Fit::block: one did not fit, every later one waits
+  std::uint32_t unmet_count = 0;     // applications in `unmet` still short of their request
+  bool blocked = false;              // Fit::block: one did not fit, every later one waits
   std::vector<std::uint32_t> unmet;  // applications that fell short, in rank order (R7, R8)
 };
 
@@ -110,7 +110,7 @@ class AllocatorCore {
   Sequence last_sequence_ = 0;
   TimestampNs last_timestamp_ = INT64_MIN;
   std::vector<Decision>* decisions_ = nullptr;  // the output of the apply() in progress
-  std::vector<std::uint32_t> scratch_group_;     // reused by decide_group
+  std::vector<std::uint32_t> scratch_group_;    // reused by decide_group
   std::vector<std::pair<std::array<std::uint8_t, 32>, std::uint32_t>> scratch_ranks_;
 };
 

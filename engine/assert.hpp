@@ -7,10 +7,10 @@ namespace loket::detail {
 [[noreturn]] void assert_fail(const char* expression, const char* file, int line) noexcept;
 }
 
-#define LOKET_ASSERT(expression)                                          \
-  do {                                                                    \
-    if (!(expression)) [[unlikely]]                                       \
-      ::loket::detail::assert_fail(#expression, __FILE__, __LINE__);     \
+#define LOKET_ASSERT(expression)                                     \
+  do {                                                               \
+    if (!(expression)) [[unlikely]]                                  \
+      ::loket::detail::assert_fail(#expression, __FILE__, __LINE__); \
   } while (false)
 
 #define LOKET_UNREACHABLE() ::loket::detail::assert_fail("unreachable", __FILE__, __LINE__)

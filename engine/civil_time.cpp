@@ -18,7 +18,9 @@ std::int64_t floor_div(std::int64_t numerator, std::int64_t denominator) {
   return (numerator % denominator < 0) ? quotient - 1 : quotient;
 }
 
-bool is_leap(std::int64_t year) { return (year % 4 == 0 && year % 100 != 0) || year % 400 == 0; }
+bool is_leap(std::int64_t year) {
+  return (year % 4 == 0 && year % 100 != 0) || year % 400 == 0;
+}
 
 unsigned days_in_month(std::int64_t year, unsigned month) {
   constexpr unsigned lengths[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
@@ -100,11 +102,12 @@ CivilDate civil_from_days(std::int64_t days) {
   const std::int64_t day_of_era = days - era * 146097;
   const std::int64_t year_of_era =
       (day_of_era - day_of_era / 1460 + day_of_era / 36524 - day_of_era / 146096) / 365;
-  const std::int64_t day_of_year = day_of_era - (365 * year_of_era + year_of_era / 4 - year_of_era / 100);
+  const std::int64_t day_of_year =
+      day_of_era - (365 * year_of_era + year_of_era / 4 - year_of_era / 100);
   const std::int64_t month_from_march = (5 * day_of_year + 2) / 153;
   const auto day = static_cast<unsigned>(day_of_year - (153 * month_from_march + 2) / 5 + 1);
-  const auto month = static_cast<unsigned>(month_from_march < 10 ? month_from_march + 3
-                                                                 : month_from_march - 9);
+  const auto month =
+      static_cast<unsigned>(month_from_march < 10 ? month_from_march + 3 : month_from_march - 9);
   const std::int64_t year = year_of_era + era * 400 + (month <= 2 ? 1 : 0);
   LOKET_ASSERT(days_from_civil(year, month, day) == days - 719468);
   return {year, month, day};

@@ -18,10 +18,9 @@ ParticipantKey participant_key(std::span<const std::uint8_t> secret_key,
   LOKET_ASSERT(!secret_key.empty());
   ParticipantKey key{};
   unsigned int length = 0;
-  const auto* result =
-      HMAC(EVP_sha256(), secret_key.data(), static_cast<int>(secret_key.size()),
-           reinterpret_cast<const unsigned char*>(participant_identifier.data()),
-           participant_identifier.size(), key.data(), &length);
+  const auto* result = HMAC(EVP_sha256(), secret_key.data(), static_cast<int>(secret_key.size()),
+                            reinterpret_cast<const unsigned char*>(participant_identifier.data()),
+                            participant_identifier.size(), key.data(), &length);
   LOKET_ASSERT(result != nullptr);
   LOKET_ASSERT(length == key.size());
   return key;

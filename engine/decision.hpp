@@ -22,7 +22,7 @@ struct Decision {
   std::string_view application_id;
   Outcome outcome = Outcome::rejected;
   Reason reason = Reason::none;
-  Field field = Field::none;  // with Reason::invalid
+  Field field = Field::none;                        // with Reason::invalid
   std::uint8_t compartment_index = no_compartment;  // only for named compartments
   std::int64_t granted_cents = 0;                   // cumulative; 0 for places tranches
   // Transfer decisions.

@@ -200,8 +200,8 @@ EventParseResult EventParser::parse(std::string_view line) {
 
     if (type == "submit") {
       check_keys(*object, {"type", "seq", "received_at", "tranche", "id", "participant",
-                           "participant_hmac", "amount_cents", "activities",
-                           "declared_value_cents", "partnership", "monitoring"});
+                           "participant_hmac", "amount_cents", "activities", "declared_value_cents",
+                           "partnership", "monitoring"});
       SubmitCommand command;
       SubmitFields(*object, command).read(secret_key_);
       command.tranche_id = copy(tranche_id_, command.tranche_id);

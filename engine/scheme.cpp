@@ -40,18 +40,24 @@ std::vector<std::int64_t> split_budget(std::int64_t budget_cents,
 
 std::string_view to_string(Ranking ranking) {
   switch (ranking) {
-    case Ranking::arrival: return "arrival";
-    case Ranking::same_day_lottery: return "same_day_lottery";
-    case Ranking::window_lottery: return "window_lottery";
+    case Ranking::arrival:
+      return "arrival";
+    case Ranking::same_day_lottery:
+      return "same_day_lottery";
+    case Ranking::window_lottery:
+      return "window_lottery";
   }
   LOKET_UNREACHABLE();
 }
 
 std::string_view to_string(Fit fit) {
   switch (fit) {
-    case Fit::partial: return "partial";
-    case Fit::skip: return "skip";
-    case Fit::block: return "block";
+    case Fit::partial:
+      return "partial";
+    case Fit::skip:
+      return "skip";
+    case Fit::block:
+      return "block";
   }
   LOKET_UNREACHABLE();
 }

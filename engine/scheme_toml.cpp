@@ -1,11 +1,11 @@
 // Reads a scheme from TOML (toml++) and validates it. Every error names the file, the line,
 // the key and what is wrong, because a typo in a budget is a policy error, not a parse error.
 #include <fmt/format.h>
+#include <toml++/toml.h>
 
 #include <algorithm>
 #include <numeric>
 #include <set>
-#include <toml++/toml.h>
 
 #include "engine/assert.hpp"
 #include "engine/limits.hpp"
@@ -22,7 +22,8 @@ class SchemeReader {
  public:
   explicit SchemeReader(std::string_view source_name) : source_name_(source_name) {}
 
-  [[noreturn]] void fail(const toml::node& node, std::string_view key, std::string_view what) const {
+  [[noreturn]] void fail(const toml::node& node, std::string_view key,
+                         std::string_view what) const {
     throw SchemeFileError{
         fmt::format("{}:{}: {}: {}", source_name_, node.source().begin.line, key, what)};
   }
@@ -45,8 +46,7 @@ class SchemeReader {
     return *node;
   }
 
-  std::string text(const toml::node& node, std::string_view key_path,
-                   std::size_t bytes_max) const {
+  std::string text(const toml::node& node, std::string_view key_path, std::size_t bytes_max) const {
     const auto value = node.value<std::string>();
     if (!node.is_string() || !value) fail(node, key_path, "must be a string");
     if (value->empty()) fail(node, key_path, "must not be empty");
@@ -155,8 +155,8 @@ void read_scheme_table(const SchemeReader& reader, const toml::table& table, Sch
   }
 }
 
-void read_compartments(const SchemeReader& reader, const toml::node& node,
-                       const std::string& path, Tranche& tranche) {
+void read_compartments(const SchemeReader& reader, const toml::node& node, const std::string& path,
+                       Tranche& tranche) {
   const toml::array* array = node.as_array();
   if (array == nullptr || !array->is_array_of_tables()) {
     reader.fail(node, path + ".compartment", "must be an array of tables [[tranche.compartment]]");
@@ -170,15 +170,16 @@ void read_compartments(const SchemeReader& reader, const toml::node& node,
   for (std::size_t index = 0; index < array->size(); ++index) {
     const toml::table& table = *array->get(index)->as_table();
     const std::string item = fmt::format("{}.compartment[{}]", path, index + 1);
-    reader.check_keys(table, item, {"id", "share_percent", "min_cents", "max_cents", "description"});
+    reader.check_keys(table, item,
+                      {"id", "share_percent", "min_cents", "max_cents", "description"});
     Compartment compartment;
     compartment.id = reader.identifier(reader.required(table, item, "id"), item + ".id");
     if (!ids.insert(compartment.id).second) {
-      reader.fail(table, item + ".id", fmt::format("\"{}\" is used twice", compartment.id));
+      reader.fail(*table.get("id"), item + ".id",
+                  fmt::format("\"{}\" is used twice", compartment.id));
     }
-    compartment.share_percent = static_cast<std::int32_t>(
-        reader.integer(reader.required(table, item, "share_percent"), item + ".share_percent", 1,
-                       100));
+    compartment.share_percent = static_cast<std::int32_t>(reader.integer(
+        reader.required(table, item, "share_percent"), item + ".share_percent", 1, 100));
     compartment.min_cents = reader.integer(reader.required(table, item, "min_cents"),
                                            item + ".min_cents", 1, limits::amount_cents_max);
     compartment.max_cents =
@@ -208,9 +209,9 @@ void read_money(const SchemeReader& reader, const toml::table& table, const std:
                 Tranche& tranche) {
   tranche.budget_cents = reader.integer(*table.get("budget_cents"), path + ".budget_cents", 1,
                                         limits::amount_cents_max);
-  tranche.fit = reader.choice<Fit>(
-      reader.required(table, path, "fit"), path + ".fit",
-      {{"partial", Fit::partial}, {"skip", Fit::skip}, {"block", Fit::block}});
+  tranche.fit =
+      reader.choice<Fit>(reader.required(table, path, "fit"), path + ".fit",
+                         {{"partial", Fit::partial}, {"skip", Fit::skip}, {"block", Fit::block}});
   tranche.spillover =
       reader.choice<Spillover>(reader.required(table, path, "spillover"), path + ".spillover",
                                {{"at_close", Spillover::at_close}, {"none", Spillover::none}});
@@ -241,11 +242,11 @@ Tranche read_tranche(const SchemeReader& reader, const toml::table& table, std::
   if (tranche.closes_at <= tranche.opens_at) {
     reader.fail(*table.get("closes_at"), path + ".closes_at", "must be later than opens_at");
   }
-  tranche.ranking = reader.choice<Ranking>(reader.required(table, path, "ranking"),
-                                           path + ".ranking",
-                                           {{"arrival", Ranking::arrival},
-                                            {"same_day_lottery", Ranking::same_day_lottery},
-                                            {"window_lottery", Ranking::window_lottery}});
+  tranche.ranking =
+      reader.choice<Ranking>(reader.required(table, path, "ranking"), path + ".ranking",
+                             {{"arrival", Ranking::arrival},
+                              {"same_day_lottery", Ranking::same_day_lottery},
+                              {"window_lottery", Ranking::window_lottery}});
   const bool has_places = table.contains("places");
   if (has_places == table.contains("budget_cents")) {
     reader.fail(table, path, "needs exactly one of places and budget_cents");
@@ -283,7 +284,7 @@ Scheme read_scheme(const SchemeReader& reader, const toml::table& root) {
     const toml::table& table = *tranches->get(index)->as_table();
     Tranche tranche = read_tranche(reader, table, index + 1);
     if (scheme.find_tranche(tranche.id)) {
-      reader.fail(table, fmt::format("tranche[{}].id", index + 1),
+      reader.fail(*table.get("id"), fmt::format("tranche[{}].id", index + 1),
                   fmt::format("\"{}\" is used twice", tranche.id));
     }
     scheme.tranches.push_back(std::move(tranche));
@@ -295,8 +296,8 @@ Scheme read_scheme(const SchemeReader& reader, const toml::table& root) {
 
 SchemeParseResult parse_scheme(std::string_view toml_text, std::string_view source_name) {
   if (toml_text.size() > limits::scheme_file_bytes_max) {
-    return {std::nullopt, fmt::format("{}: larger than {} bytes", source_name,
-                                      limits::scheme_file_bytes_max)};
+    return {std::nullopt,
+            fmt::format("{}: larger than {} bytes", source_name, limits::scheme_file_bytes_max)};
   }
   const SchemeReader reader(source_name);
   try {
@@ -305,8 +306,8 @@ SchemeParseResult parse_scheme(std::string_view toml_text, std::string_view sour
     LOKET_ASSERT(!scheme.tranches.empty());
     return {std::move(scheme), {}};
   } catch (const toml::parse_error& error) {
-    return {std::nullopt, fmt::format("{}:{}: {}", source_name, error.source().begin.line,
-                                      error.description())};
+    return {std::nullopt,
+            fmt::format("{}:{}: {}", source_name, error.source().begin.line, error.description())};
   } catch (const SchemeFileError& error) {
     return {std::nullopt, error.message};
   }

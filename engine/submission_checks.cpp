@@ -13,7 +13,9 @@ bool malformed(const SubmitCommand& command, Field field) {
   return (command.malformed_fields & field_bit(field)) != 0;
 }
 
-SubmissionCheck invalid(Field field) { return {Reason::invalid, field, 0, 0}; }
+SubmissionCheck invalid(Field field) {
+  return {Reason::invalid, field, 0, 0};
+}
 
 // The amount an application asks for, in cents: from its activities at the scheme's unit
 // prices when it lists them, otherwise as stated. Returns the failing field on error.
@@ -44,8 +46,8 @@ bool is_valid_application_id(std::string_view application_id) {
     return false;
   }
   return std::all_of(application_id.begin(), application_id.end(), [](char c) {
-    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-           c == '-' || c == '_' || c == '.' || c == ':';
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' ||
+           c == '_' || c == '.' || c == ':';
   });
 }
 

@@ -11,8 +11,8 @@
 namespace loket {
 
 struct SubmissionCheck {
-  Reason reason = Reason::none;  // the first check that failed, or none
-  Field field = Field::none;     // with Reason::invalid
+  Reason reason = Reason::none;      // the first check that failed, or none
+  Field field = Field::none;         // with Reason::invalid
   std::int64_t requested_units = 0;  // cents, or 1 for a place (when the checks pass)
   std::uint8_t pool = 0;             // the compartment whose band holds the amount
 };

@@ -11,27 +11,33 @@ namespace {
 // drift apart.
 constexpr std::array<std::string_view, 5> outcome_names = {"", "granted", "pending", "waitlisted",
                                                            "rejected"};
-constexpr std::array<std::string_view, 11> reason_names = {
-    "",        "unknown_tranche",    "window_not_open", "window_closed",
-    "invalid", "ineligible",         "amount_out_of_bounds", "duplicate_participant",
-    "tranche_full", "budget_exhausted", "appeal"};
+constexpr std::array<std::string_view, 11> reason_names = {"",
+                                                           "unknown_tranche",
+                                                           "window_not_open",
+                                                           "window_closed",
+                                                           "invalid",
+                                                           "ineligible",
+                                                           "amount_out_of_bounds",
+                                                           "duplicate_participant",
+                                                           "tranche_full",
+                                                           "budget_exhausted",
+                                                           "appeal"};
 constexpr std::array<std::string_view, 7> field_names = {
     "", "id", "participant", "amount_cents", "activities", "declared_value_cents", "partnership"};
-constexpr std::array<std::string_view, 14> refusal_names = {
-    "",
-    "unknown_tranche",
-    "tranche_closed",
-    "seed_missing",
-    "day_not_over",
-    "day_already_closed",
-    "ranking_has_no_days",
-    "unknown_application",
-    "application_pending",
-    "appeal_amount_invalid",
-    "appeal_exceeds_request",
-    "appeal_reference_missing",
-    "duplicate_application_id",
-    "capacity_exhausted"};
+constexpr std::array<std::string_view, 14> refusal_names = {"",
+                                                            "unknown_tranche",
+                                                            "tranche_closed",
+                                                            "seed_missing",
+                                                            "day_not_over",
+                                                            "day_already_closed",
+                                                            "ranking_has_no_days",
+                                                            "unknown_application",
+                                                            "application_pending",
+                                                            "appeal_amount_invalid",
+                                                            "appeal_exceeds_request",
+                                                            "appeal_reference_missing",
+                                                            "duplicate_application_id",
+                                                            "capacity_exhausted"};
 constexpr std::array<std::string_view, 14> refusal_descriptions = {
     "",
     "the tranche does not exist in this scheme",
@@ -56,7 +62,8 @@ std::string_view name_of(const std::array<std::string_view, N>& names, Enum valu
 }
 
 template <typename Enum, std::size_t N>
-std::optional<Enum> parse_name(const std::array<std::string_view, N>& names, std::string_view text) {
+std::optional<Enum> parse_name(const std::array<std::string_view, N>& names,
+                               std::string_view text) {
   if (text.empty()) return std::nullopt;
   for (std::size_t index = 0; index < N; ++index) {
     if (names[index] == text) return static_cast<Enum>(index);
@@ -66,11 +73,21 @@ std::optional<Enum> parse_name(const std::array<std::string_view, N>& names, std
 
 }  // namespace
 
-std::string_view to_string(Outcome outcome) { return name_of(outcome_names, outcome); }
-std::string_view to_string(Reason reason) { return name_of(reason_names, reason); }
-std::string_view to_string(Field field) { return name_of(field_names, field); }
-std::string_view to_string(Refusal refusal) { return name_of(refusal_names, refusal); }
-std::string_view describe(Refusal refusal) { return name_of(refusal_descriptions, refusal); }
+std::string_view to_string(Outcome outcome) {
+  return name_of(outcome_names, outcome);
+}
+std::string_view to_string(Reason reason) {
+  return name_of(reason_names, reason);
+}
+std::string_view to_string(Field field) {
+  return name_of(field_names, field);
+}
+std::string_view to_string(Refusal refusal) {
+  return name_of(refusal_names, refusal);
+}
+std::string_view describe(Refusal refusal) {
+  return name_of(refusal_descriptions, refusal);
+}
 
 std::optional<Outcome> outcome_from_string(std::string_view text) {
   return parse_name<Outcome>(outcome_names, text);

@@ -9,9 +9,9 @@
 
 namespace loket {
 
-using Sequence = std::uint64_t;     // R1: dense, 1-based, the order of arrival
-using TimestampNs = std::int64_t;   // nanoseconds since 1970-01-01T00:00:00Z
-using LocalDate = std::int32_t;     // days since 1970-01-01 in the scheme's time zone
+using Sequence = std::uint64_t;    // R1: dense, 1-based, the order of arrival
+using TimestampNs = std::int64_t;  // nanoseconds since 1970-01-01T00:00:00Z
+using LocalDate = std::int32_t;    // days since 1970-01-01 in the scheme's time zone
 
 // HMAC-SHA-256 of a participant identifier (R4). The clear identifier never reaches the
 // engine; the front end hashes it with the configured secret key.

@@ -1,7 +1,8 @@
 #include "tests/harness.hpp"
 
-#include <catch2/catch.hpp>
 #include <fmt/format.h>
+
+#include <catch2/catch.hpp>
 
 namespace loket::testing {
 

@@ -1,10 +1,10 @@
 // R2 windows, R3 checks in their fixed order, R4 unique participants, R5 places: one row per
 // reason code, each row a scheme, the events before it and the decision expected.
-#include <catch2/catch.hpp>
 #include <fmt/format.h>
 
-#include "engine/crypto.hpp"
+#include <catch2/catch.hpp>
 
+#include "engine/crypto.hpp"
 #include "tests/harness.hpp"
 
 using namespace loket;
@@ -141,12 +141,14 @@ TEST_CASE("R3: each check, in order; the first failure is the reason") {
        sector("S-1", "p", R"("amount_cents":40000000,"declared_value_cents":50000000)"),
        decided(1, "S-1", "rejected", "invalid:partnership")},
       {"partnership with a non-boolean",
-       sector("S-1", "p",
-              R"("amount_cents":40000000,"declared_value_cents":50000000,"partnership":{"employer_org":1})"),
+       sector(
+           "S-1", "p",
+           R"("amount_cents":40000000,"declared_value_cents":50000000,"partnership":{"employer_org":1})"),
        decided(1, "S-1", "rejected", "invalid:partnership")},
       {"employer organisation alone, no advice",
-       sector("S-1", "p",
-              R"("amount_cents":40000000,"declared_value_cents":50000000,"partnership":{"employer_org":true,"employee_org":false,"stvda_advice":false})"),
+       sector(
+           "S-1", "p",
+           R"("amount_cents":40000000,"declared_value_cents":50000000,"partnership":{"employer_org":true,"employee_org":false,"stvda_advice":false})"),
        decided(1, "S-1", "rejected", "ineligible")},
       {"declared value one cent below 125 %",
        sector("S-1", "p",
@@ -164,13 +166,15 @@ TEST_CASE("R3: each check, in order; the first failure is the reason") {
                           both_sides)),
        decided(1, "S-1", "rejected", "amount_out_of_bounds")},
       {"declared value exactly 125 %, advice instead of both sides",
-       sector("S-1", "p",
-              R"("amount_cents":40000000,"declared_value_cents":50000000,"partnership":{"stvda_advice":true})"),
+       sector(
+           "S-1", "p",
+           R"("amount_cents":40000000,"declared_value_cents":50000000,"partnership":{"stvda_advice":true})"),
        decided(1, "S-1", "granted", "", "small", 40000000)},
       {"amount from unit prices: 1,000 x A + 300 x C3 = EUR 860,000",
-       sector("S-1", "p",
-              fmt::format(R"("activities":{{"A":1000,"C3":300}},"declared_value_cents":107500000,{})",
-                          both_sides)),
+       sector(
+           "S-1", "p",
+           fmt::format(R"("activities":{{"A":1000,"C3":300}},"declared_value_cents":107500000,{})",
+                       both_sides)),
        decided(1, "S-1", "granted", "", "small", 86000000)},
   };
   for (const Row& row : rows) {

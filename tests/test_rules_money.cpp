@@ -1,6 +1,7 @@
 // R6 money and compartments (fit rules, bands, exact shares) and R7 spillover at close.
-#include <catch2/catch.hpp>
 #include <fmt/format.h>
+
+#include <catch2/catch.hpp>
 
 #include "tests/harness.hpp"
 
@@ -46,8 +47,7 @@ constexpr std::string_view close_event =
 
 TEST_CASE("R6: shares are rounded down and the last compartment takes the remainder") {
   CHECK(split_budget(100001, {33, 67}) == std::vector<std::int64_t>{33000, 67001});
-  CHECK(split_budget(7150000000, {20, 80}) ==
-        std::vector<std::int64_t>{1430000000, 5720000000});
+  CHECK(split_budget(7150000000, {20, 80}) == std::vector<std::int64_t>{1430000000, 5720000000});
   CHECK(split_budget(10, {33, 33, 34}) == std::vector<std::int64_t>{3, 3, 4});
   CHECK(split_budget(1, {50, 50}) == std::vector<std::int64_t>{0, 1});
 }
@@ -163,12 +163,13 @@ TEST_CASE("R7: an underspent compartment's money moves to one with unmet demand 
   CHECK(harness.apply(money("m", "L-4", "p5", 15000, at)) ==
         std::vector{decided(5, "L-4", "waitlisted", "", "large", 0)});
   // EUR 250 moves; served in rank order: L-2 needs EUR 200 more, L-3 gets the last EUR 50.
-  CHECK(harness.apply(close_event) ==
-        std::vector<std::string>{
-            R"({"type":"transfer","seq":6,"tranche":"m","from":"small","to":"large","amount_cents":25000})",
-            decided(6, "L-2", "granted", "", "large", 30000),
-            decided(6, "L-3", "granted", "", "large", 5000),
-            decided(6, "L-4", "rejected", "budget_exhausted", "large", 0)});
+  CHECK(
+      harness.apply(close_event) ==
+      std::vector<std::string>{
+          R"({"type":"transfer","seq":6,"tranche":"m","from":"small","to":"large","amount_cents":25000})",
+          decided(6, "L-2", "granted", "", "large", 30000),
+          decided(6, "L-3", "granted", "", "large", 5000),
+          decided(6, "L-4", "rejected", "budget_exhausted", "large", 0)});
   const TrancheStatus status = harness.allocator().tranche_status(0);
   CHECK(status.closed);
   CHECK(status.pools.at(0).transferred_out_units == 25000);
@@ -188,11 +189,12 @@ TEST_CASE("R7: spillover serves by the same fit rule (skip lets a smaller one in
   harness.apply(money("m", "L-1", "p1", 70000, at));
   harness.apply(money("m", "L-2", "p2", 50000, at));  // waits
   harness.apply(money("m", "L-3", "p3", 20000, at));  // waits
-  CHECK(harness.apply(close_event) ==
-        std::vector<std::string>{
-            R"({"type":"transfer","seq":4,"tranche":"m","from":"small","to":"large","amount_cents":30000})",
-            decided(4, "L-3", "granted", "", "large", 20000),
-            decided(4, "L-2", "rejected", "budget_exhausted", "large", 0)});
+  CHECK(
+      harness.apply(close_event) ==
+      std::vector<std::string>{
+          R"({"type":"transfer","seq":4,"tranche":"m","from":"small","to":"large","amount_cents":30000})",
+          decided(4, "L-3", "granted", "", "large", 20000),
+          decided(4, "L-2", "rejected", "budget_exhausted", "large", 0)});
 }
 
 TEST_CASE("R7: money moves on when the receiver's demand is met, until nothing moves") {

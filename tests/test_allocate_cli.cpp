@@ -1,0 +1,138 @@
+// `loket allocate` end to end through run_allocate: output bytes, summary, and errors that
+// name the file, the line and the field.
+#include <fmt/format.h>
+#include <unistd.h>
+
+#include <catch2/catch.hpp>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+
+#include "app/allocate_command.hpp"
+#include "app/file_text.hpp"
+
+using namespace loket;
+
+namespace {
+
+struct CliRun {
+  int exit_code = 0;
+  std::string out;
+  std::string errors;
+};
+
+class TempDir {
+ public:
+  TempDir()
+      : path_(std::filesystem::temp_directory_path() /
+              fmt::format("loket-cli-{}-{}", ::getpid(), ++count_)) {
+    std::filesystem::remove_all(path_);
+    std::filesystem::create_directories(path_);
+  }
+  ~TempDir() { std::filesystem::remove_all(path_); }
+  std::string file(const std::string& name, std::string_view text) const {
+    const std::string path = (path_ / name).string();
+    std::ofstream(path, std::ios::binary) << text;
+    return path;
+  }
+  std::string path(const std::string& name) const { return (path_ / name).string(); }
+
+ private:
+  static inline int count_ = 0;
+  std::filesystem::path path_;
+};
+
+CliRun run(const std::string& scheme, const std::string& events, const TempDir& dir) {
+  AllocateOptions options{scheme, events, dir.path("out.jsonl"), ""};
+  std::FILE* errors = std::tmpfile();
+  CliRun result;
+  result.exit_code = run_allocate(options, errors);
+  std::rewind(errors);
+  char buffer[4096];
+  while (const std::size_t read = std::fread(buffer, 1, sizeof(buffer), errors)) {
+    result.errors.append(buffer, read);
+  }
+  std::fclose(errors);
+  result.out = read_file_text(dir.path("out.jsonl"), 1 << 26).text.value_or("");
+  return result;
+}
+
+const std::string source_dir = LOKET_SOURCE_DIR;
+const std::string advice_scheme = source_dir + "/schemes/ontwikkeladvies.toml";
+
+constexpr std::string_view line1 =
+    R"({"type":"submit","seq":1,"received_at":"2020-12-01T08:00:00Z","tranche":"t2","id":"A-1","participant":"p1"})";
+constexpr std::string_view line2 =
+    R"({"type":"submit","seq":2,"received_at":"2020-12-01T08:00:01Z","tranche":"t2","id":"A-2","participant":"p2"})";
+
+}  // namespace
+
+TEST_CASE("allocate decides the shipped sector sample: every euro of EUR 71.5 million") {
+  TempDir dir;
+  const CliRun result = run(source_dir + "/schemes/sectoraal-maatwerk-2021.toml",
+                            source_dir + "/docs/examples/sectoraal-maatwerk-2021.jsonl", dir);
+  INFO(result.errors);
+  REQUIRE(result.exit_code == 0);
+  CHECK(result.errors.find("37 events; applications: 28 granted, 0 pending, 0 waitlisted, "
+                           "8 rejected; 1 transfers; EUR 71500000.00 granted") !=
+        std::string::npos);
+  CHECK(result.out.find(
+            R"({"type":"transfer","seq":37,"tranche":"2021","from":"small","to":"large",)") !=
+        std::string::npos);
+  // Determinism: a second run writes the same bytes.
+  CHECK(run(source_dir + "/schemes/sectoraal-maatwerk-2021.toml",
+            source_dir + "/docs/examples/sectoraal-maatwerk-2021.jsonl", dir)
+            .out == result.out);
+}
+
+TEST_CASE("allocate stops at a malformed line and names file, line and field") {
+  TempDir dir;
+  struct Row {
+    const char* name;
+    std::string events;
+    std::string error;
+  };
+  const std::vector<Row> rows = {
+      {"bad JSON", fmt::format("{}\n{{oops\n", line1), ":2: not valid JSON"},
+      {"a gap in the sequence",
+       fmt::format("{}\n{}\n", line1,
+                   std::string(line2).replace(line2.find("\"seq\":2"), 7, "\"seq\":3")),
+       ":2: field 'seq': 3 where 2 was expected (dense, from 1)"},
+      {"not starting at 1", fmt::format("{}\n", line2), ":1: field 'seq': 2 where 1 was expected"},
+      {"time going backwards",
+       fmt::format("{}\n{}\n", std::string(line1).replace(line1.find("08:00:00Z"), 9, "09:00:00Z"),
+                   line2),
+       ":2: field 'received_at': earlier than the previous event's"},
+      {"an empty line", fmt::format("{}\n\n{}\n", line1, line2), ":2: not valid JSON"},
+      {"a refused operator event",
+       fmt::format(
+           "{}\n{}\n", line1,
+           R"({"type":"close","seq":2,"received_at":"2020-12-02T08:00:00Z","tranche":"t9"})"),
+       ":2: refused (unknown_tranche): the tranche does not exist in this scheme"},
+      {"a reused id",
+       fmt::format("{}\n{}\n", line1, std::string(line2).replace(line2.find("A-2"), 3, "A-1")),
+       ":2: refused (duplicate_application_id)"},
+  };
+  for (const Row& row : rows) {
+    SECTION(row.name) {
+      const std::string events = dir.file("events.jsonl", row.events);
+      const CliRun result = run(advice_scheme, events, dir);
+      CHECK(result.exit_code == 1);
+      INFO(result.errors);
+      CHECK(result.errors.find(events + row.error) != std::string::npos);
+    }
+  }
+}
+
+TEST_CASE("allocate reports unreadable and invalid scheme files by name") {
+  TempDir dir;
+  const std::string events = dir.file("events.jsonl", fmt::format("{}\n", line1));
+  const CliRun missing = run(dir.path("nope.toml"), events, dir);
+  CHECK(missing.exit_code == 1);
+  CHECK(missing.errors.find("nope.toml: cannot read: No such file or directory") !=
+        std::string::npos);
+  const std::string bad = dir.file("bad.toml", "[scheme]\nid = \"x\"\n");
+  const CliRun invalid = run(bad, events, dir);
+  CHECK(invalid.exit_code == 1);
+  CHECK(invalid.errors.find("bad.toml:1: scheme.name: missing") != std::string::npos);
+}

@@ -1,0 +1,118 @@
+// Scheme files: the shipped ones load with the figures they cite; bad ones fail naming the
+// file, the line, the key and what is wrong.
+#include <catch2/catch.hpp>
+
+#include "app/file_text.hpp"
+#include "engine/limits.hpp"
+#include "engine/scheme.hpp"
+
+using namespace loket;
+
+namespace {
+
+Scheme shipped(const std::string& name) {
+  const std::string path = std::string(LOKET_SOURCE_DIR) + "/schemes/" + name;
+  const FileText text = read_file_text(path, limits::scheme_file_bytes_max);
+  INFO(text.error);
+  REQUIRE(text.text);
+  SchemeParseResult result = parse_scheme(*text.text, path);
+  INFO(result.error);
+  REQUIRE(result.scheme);
+  return std::move(*result.scheme);
+}
+
+constexpr std::string_view valid = R"(
+[scheme]
+id = "s"
+name = "S"
+unique_participant = "scheme"
+[[tranche]]
+id = "m"
+opens_at = 2021-03-01T09:00:00+01:00
+closes_at = "2021-04-01T08:00:00Z"
+budget_cents = 1000
+ranking = "arrival"
+fit = "partial"
+spillover = "at_close"
+[[tranche.compartment]]
+id = "small"
+share_percent = 20
+min_cents = 1
+max_cents = 100
+[[tranche.compartment]]
+id = "large"
+share_percent = 80
+min_cents = 100
+max_cents = 1000
+)";
+
+std::string error_of(std::string text) {
+  const SchemeParseResult result = parse_scheme(text, "bad.toml");
+  REQUIRE_FALSE(result.scheme);
+  return result.error;
+}
+
+std::string with(std::string_view from, std::string_view to) {
+  std::string text(valid);
+  const auto position = text.find(from);
+  REQUIRE(position != std::string::npos);
+  return text.replace(position, from.size(), to);
+}
+
+}  // namespace
+
+TEST_CASE("The shipped schemes load with the figures they cite") {
+  const Scheme advice = shipped("ontwikkeladvies.toml");
+  REQUIRE(advice.tranches.size() == 2);
+  CHECK(advice.tranches[0].places == 22000);
+  CHECK(advice.tranches[1].places == 55000);
+  CHECK(advice.tranches[1].opens_at == *parse_rfc3339("2020-12-01T08:00:00Z"));
+
+  const Scheme sector = shipped("sectoraal-maatwerk-2021.toml");
+  const Tranche& tranche = sector.tranches.at(0);
+  CHECK(tranche.budget_cents == 7'150'000'000);
+  REQUIRE(tranche.compartments.size() == 2);
+  CHECK(tranche.compartments[0].budget_cents == 1'430'000'000);
+  CHECK(tranche.compartments[1].budget_cents == 5'720'000'000);
+  CHECK(tranche.compartments[0].max_cents == 100'000'000);
+  CHECK(sector.cofinancing_percent == 20);
+  CHECK(sector.requires_partnership);
+  CHECK(sector.unit_subsidy_cents[0] == 56000);
+  CHECK(sector.unit_subsidy_cents[6] == 100000);
+
+  const Scheme lottery = shipped("loting-voorbeeld.toml");
+  CHECK(lottery.tranches.at(0).ranking == Ranking::window_lottery);
+  CHECK(lottery.tranches.at(1).ranking == Ranking::same_day_lottery);
+}
+
+TEST_CASE("A bad scheme file names the file, line, key and problem") {
+  CHECK(parse_scheme(valid, "ok.toml").scheme);
+  CHECK(error_of(with("budget_cents = 1000", "budget_cent = 1000")) ==
+        "bad.toml:10: tranche[1].budget_cent: unknown key");
+  CHECK(error_of(with("budget_cents = 1000", "budget_cents = -1")) ==
+        "bad.toml:10: tranche[1].budget_cents: must be between 1 and 1000000000000, got -1");
+  CHECK(error_of(with("share_percent = 80", "share_percent = 70")) ==
+        "bad.toml:14: tranche[1].compartment: share_percent values must add up to 100");
+  CHECK(error_of(with("min_cents = 100\n", "min_cents = 99\n")) ==
+        "bad.toml:14: tranche[1].compartment: bands of \"small\" and \"large\" overlap");
+  CHECK(error_of(with("fit = \"partial\"", "fit = \"some\"")) ==
+        "bad.toml:12: tranche[1].fit: must be one of \"partial\", \"skip\", \"block\"");
+  CHECK(error_of(with("closes_at = \"2021-04-01T08:00:00Z\"", "closes_at = 2021-04-01T08:00:00")) ==
+        "bad.toml:9: tranche[1].closes_at: needs a UTC offset (Z or +01:00)");
+  CHECK(error_of(
+            with("closes_at = \"2021-04-01T08:00:00Z\"", "closes_at = \"2021-03-01T08:00:00Z\"")) ==
+        "bad.toml:9: tranche[1].closes_at: must be later than opens_at");
+  CHECK(error_of(with("budget_cents = 1000", "places = 5")) ==
+        "bad.toml:12: tranche[1].fit: applies only to a money tranche (budget_cents); a place is "
+        "indivisible");
+  CHECK(error_of(with("budget_cents = 1000", "places = 5\nbudget_cents = 5")) ==
+        "bad.toml:6: tranche[1]: needs exactly one of places and budget_cents");
+  CHECK(error_of(with("name = \"S\"\n", "")) == "bad.toml:2: scheme.name: missing");
+  CHECK(error_of(with("id = \"large\"", "id = \"small\"")) ==
+        "bad.toml:20: tranche[1].compartment[2].id: \"small\" is used twice");
+  CHECK(error_of(with("unique_participant = \"scheme\"", "unique_participant = \"person\"")) ==
+        "bad.toml:5: scheme.unique_participant: must be one of \"scheme\", \"tranche\"");
+  CHECK(error_of(with("id = \"m\"", "id = \"m m\"")) ==
+        "bad.toml:7: tranche[1].id: may contain only letters, digits, '-', '_' and '.'");
+  CHECK(error_of("[scheme\n").starts_with("bad.toml:1: "));
+}
