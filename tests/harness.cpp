@@ -45,6 +45,13 @@ std::vector<std::string> Harness::apply(std::string_view event_without_sequence)
   return lines;
 }
 
+std::optional<std::vector<std::string>> Harness::try_apply(
+    std::string_view event_without_sequence) {
+  std::vector<std::string> lines;
+  if (apply_raw(event_without_sequence, lines) != Refusal::none) return std::nullopt;
+  return lines;
+}
+
 Refusal Harness::refused(std::string_view event_without_sequence) {
   std::vector<std::string> lines;
   const Sequence before = allocator_.last_sequence();

@@ -2,6 +2,7 @@
 // allocator, and returns the decisions as the JSON lines `loket allocate` would print.
 #pragma once
 
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -20,6 +21,8 @@ class Harness {
   // Applies one event (a JSON object without "seq"; the harness numbers it). Returns the
   // decision lines without their newline. A parse error or a refusal fails the test.
   std::vector<std::string> apply(std::string_view event_without_sequence);
+  // Applies an event that may be refused: the decision lines, or nothing when refused.
+  std::optional<std::vector<std::string>> try_apply(std::string_view event_without_sequence);
   // Applies an event that must be refused; returns the refusal.
   Refusal refused(std::string_view event_without_sequence);
 

@@ -117,6 +117,16 @@ TEST_CASE("R6 skip: one that does not fit waits, a later smaller one may fit") {
         std::vector{decided(3, "A-3", "granted", "", "large", 15000)});
 }
 
+TEST_CASE("R6: an application that needs exactly what remains fits, under every rule") {
+  for (const char* fit : {"partial", "skip", "block"}) {
+    Harness harness(two_compartments(fit, "none"));
+    harness.apply(money("m", "A-1", "p1", 50000, at));
+    CHECK(harness.apply(money("m", "A-2", "p2", 20000, at)) ==
+          std::vector{decided(2, "A-2", "granted", "", "large", 20000)});
+    CHECK(harness.allocator().tranche_status(0).pools.at(1).remaining_units == 0);
+  }
+}
+
 TEST_CASE("R6 block: once one does not fit, every later one waits") {
   Harness harness(two_compartments("block", "none"));
   harness.apply(money("m", "A-1", "p1", 50000, at));  // large has EUR 200 left
