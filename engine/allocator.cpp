@@ -9,6 +9,9 @@
 namespace loket {
 namespace {
 
+// Ids in practice are 10-20 characters; the arena grows past this reservation if they are longer.
+constexpr std::size_t expected_id_bytes = 16;
+
 template <class... Handlers>
 struct Overloaded : Handlers... {
   using Handlers::operator()...;
@@ -40,7 +43,10 @@ AllocatorCore::AllocatorCore(Scheme scheme, AllocatorOptions options)
       ids_(options.applications_expected),
       participants_(options.applications_expected) {
   LOKET_ASSERT(!scheme_.tranches.empty() && scheme_.tranches.size() <= limits::tranches_max);
-  records_.reserve(options.applications_expected);
+  // Touch the hot path's memory now rather than take page faults during an opening.
+  records_ =
+      HugeBuffer<ApplicationRecord>(std::max<std::size_t>(options.applications_expected, 16));
+  id_arena_.reserve(options.applications_expected * expected_id_bytes);
 }
 
 Refusal AllocatorCore::apply(const Command& command, Sequence sequence, TimestampNs timestamp,
@@ -69,22 +75,33 @@ Refusal AllocatorCore::apply(const Command& command, Sequence sequence, Timestam
   return refusal;
 }
 
-std::uint32_t AllocatorCore::find_id(std::string_view application_id) const {
-  const auto hash = static_cast<std::uint32_t>(std::hash<std::string_view>{}(application_id));
+void AllocatorCore::prefetch(const Command& command) const {
+  const SubmitCommand* submit = std::get_if<SubmitCommand>(&command);
+  if (submit == nullptr) return;
+  ids_.prefetch(id_hash(submit->application_id));
+  if (!submit->participant) return;
+  std::array<std::uint64_t, 2> participant{};
+  std::memcpy(participant.data(), submit->participant->data(), sizeof(participant));
+  const auto tranche = scheme_.find_tranche(submit->tranche_id);
+  participants_.prefetch(
+      participant_hash(participant, tranche ? static_cast<std::uint8_t>(*tranche) : no_tranche));
+}
+
+std::uint32_t AllocatorCore::find_id(std::string_view application_id, std::uint32_t hash) const {
   return ids_.find(hash,
                    [&](std::uint32_t application) { return id_of(application) == application_id; });
 }
 
 std::string_view AllocatorCore::id_of(std::uint32_t application) const {
-  LOKET_ASSERT(application < records_.size());
+  LOKET_ASSERT(application < record_count_);
   const std::uint32_t offset = records_[application].id_offset;
   const std::string_view prefix = id_arena_.view(offset, 1);
   return id_arena_.view(offset + 1, static_cast<std::uint8_t>(prefix[0]));
 }
 
 std::size_t AllocatorCore::bytes_used() const {
-  std::size_t bytes = records_.capacity() * sizeof(ApplicationRecord) + id_arena_.bytes_used() +
-                      ids_.bytes_used() + participants_.bytes_used();
+  std::size_t bytes = records_.bytes_used() + id_arena_.bytes_used() + ids_.bytes_used() +
+                      participants_.bytes_used();
   for (const TrancheState& tranche : tranches_) {
     bytes += tranche.pending.capacity() * sizeof(PendingEntry);
     for (const Pool& pool : tranche.pools) bytes += pool.unmet.capacity() * sizeof(std::uint32_t);
@@ -184,10 +201,11 @@ void AllocatorCore::emit_transfer(std::size_t tranche, std::size_t from, std::si
   decisions_->push_back(decision);
 }
 
-std::uint32_t AllocatorCore::participant_hash(const ApplicationRecord& record) const {
+std::uint32_t AllocatorCore::participant_hash(const std::array<std::uint64_t, 2>& participant,
+                                              std::uint8_t tranche) const {
   // The key is an HMAC output, uniformly distributed: its first bytes are a good hash.
-  auto hash = static_cast<std::uint32_t>(record.participant[0]);
-  if (scheme_.unique_participant == UniqueScope::tranche) hash ^= record.tranche * 0x9E3779B9u;
+  auto hash = static_cast<std::uint32_t>(participant[0]);
+  if (scheme_.unique_participant == UniqueScope::tranche) hash ^= tranche * 0x9E3779B9u;
   return hash;
 }
 
@@ -200,10 +218,13 @@ std::uint32_t AllocatorCore::find_holder(const ApplicationRecord& record) const 
   });
 }
 
+// The caller has just found no holder (find_holder); the table asserts the slot it fills.
 void AllocatorCore::hold_participant(std::uint32_t application) {
   const ApplicationRecord& record = records_[application];
-  LOKET_ASSERT(find_holder(record) == IndexTable::not_found);
+  LOKET_ASSERT(record.outcome != Outcome::rejected);
+  const std::size_t held_before = participants_.size();
   participants_.insert(participant_hash(record), application);
+  LOKET_ASSERT(participants_.size() == held_before + 1);
 }
 
 // R4: a rejected application no longer counts against its participant.
@@ -230,6 +251,10 @@ Allocator::Allocator(Scheme scheme, AllocatorOptions options)
 Allocator::~Allocator() = default;
 Allocator::Allocator(Allocator&&) noexcept = default;
 Allocator& Allocator::operator=(Allocator&&) noexcept = default;
+
+void Allocator::prefetch(const Command& command) const {
+  core_->prefetch(command);
+}
 
 Refusal Allocator::apply(const Command& command, Sequence sequence, TimestampNs timestamp,
                          std::vector<Decision>& decisions) {

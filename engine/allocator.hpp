@@ -76,6 +76,11 @@ class Allocator {
   Refusal apply(const Command& command, Sequence sequence, TimestampNs timestamp,
                 std::vector<Decision>& decisions);
 
+  // A hint that `command` will be applied soon: starts loading the table slots it will probe,
+  // so that a caller holding a batch (the server's queue, a replay) can overlap the cache
+  // misses of several commands. Changes no state; decisions are the same with or without it.
+  void prefetch(const Command& command) const;
+
   const Scheme& scheme() const;
   Sequence last_sequence() const;
   TimestampNs last_timestamp() const;

@@ -4,13 +4,35 @@
 
 #include <array>
 #include <cstdint>
+#include <cstring>
+#include <span>
 #include <vector>
 
 #include "engine/allocator.hpp"
+#include "engine/huge_buffer.hpp"
 #include "engine/id_arena.hpp"
 #include "engine/index_table.hpp"
 
 namespace loket {
+
+// A word-at-a-time multiplicative hash: ids are short, and this runs twice per submission.
+// Only table placement depends on it, never a decision.
+inline std::uint32_t id_hash(std::string_view application_id) {
+  constexpr std::uint64_t multiplier = 0x9E3779B97F4A7C15ULL;
+  std::uint64_t hash = application_id.size() * multiplier;
+  std::size_t position = 0;
+  for (; position + 8 <= application_id.size(); position += 8) {
+    std::uint64_t word = 0;
+    std::memcpy(&word, application_id.data() + position, 8);
+    hash = (hash ^ word) * multiplier;
+    hash ^= hash >> 29;
+  }
+  std::uint64_t tail = 0;
+  std::memcpy(&tail, application_id.data() + position, application_id.size() - position);
+  hash = (hash ^ tail) * multiplier;
+  hash ^= hash >> 32;
+  return static_cast<std::uint32_t>(hash);
+}
 
 // 40 bytes per application: the engine's memory is dominated by these records.
 struct ApplicationRecord {
@@ -59,14 +81,18 @@ class AllocatorCore {
 
   Refusal apply(const Command& command, Sequence sequence, TimestampNs timestamp,
                 std::vector<Decision>& decisions);
+  void prefetch(const Command& command) const;
 
   // Read access for Allocator's queries.
   const Scheme& scheme() const { return scheme_; }
   Sequence last_sequence() const { return last_sequence_; }
   TimestampNs last_timestamp() const { return last_timestamp_; }
   const TrancheState& tranche_state(std::size_t index) const { return tranches_[index]; }
-  const std::vector<ApplicationRecord>& records() const { return records_; }
-  std::uint32_t find_id(std::string_view application_id) const;
+  std::span<const ApplicationRecord> records() const { return {records_.data(), record_count_}; }
+  std::uint32_t find_id(std::string_view application_id) const {
+    return find_id(application_id, id_hash(application_id));
+  }
+  std::uint32_t find_id(std::string_view application_id, std::uint32_t hash) const;
   std::string_view id_of(std::uint32_t application) const;
   std::size_t bytes_used() const;
 
@@ -91,11 +117,16 @@ class AllocatorCore {
   void assess(std::uint32_t application, bool& blocked);
   void set_state(std::uint32_t application, Outcome outcome, Reason reason);
   void emit(std::uint32_t application, Field field = Field::none);
-  std::uint32_t add_record(std::string_view application_id, std::uint8_t tranche, Outcome outcome,
-                           Reason reason);
+  // Stores a submission with a valid, unused id (hashed by id_hash) and returns its number.
+  std::uint32_t add_record(std::string_view application_id, std::uint32_t hash,
+                           std::uint8_t tranche, Outcome outcome, Reason reason);
   void emit_transfer(std::size_t tranche, std::size_t from, std::size_t to,
                      std::int64_t amount_units);
-  std::uint32_t participant_hash(const ApplicationRecord& record) const;
+  std::uint32_t participant_hash(const std::array<std::uint64_t, 2>& participant,
+                                 std::uint8_t tranche) const;
+  std::uint32_t participant_hash(const ApplicationRecord& record) const {
+    return participant_hash(record.participant, record.tranche);
+  }
   std::uint32_t find_holder(const ApplicationRecord& record) const;
   void hold_participant(std::uint32_t application);
   void release_participant(std::uint32_t application);
@@ -103,7 +134,9 @@ class AllocatorCore {
 
   Scheme scheme_;
   std::vector<TrancheState> tranches_;
-  std::vector<ApplicationRecord> records_;
+  // Sized (and so touched) up front; record_count_ of them are in use.
+  HugeBuffer<ApplicationRecord> records_;
+  std::size_t record_count_ = 0;
   IdArena id_arena_;
   IndexTable ids_;
   IndexTable participants_;

@@ -17,11 +17,13 @@ std::array<std::uint64_t, 2> truncate_key(const ParticipantKey& key) {
 
 }  // namespace
 
-std::uint32_t AllocatorCore::add_record(std::string_view application_id, std::uint8_t tranche,
-                                        Outcome outcome, Reason reason) {
-  LOKET_ASSERT(is_valid_application_id(application_id));
-  LOKET_ASSERT(records_.size() < limits::applications_max);
-  const auto application = static_cast<std::uint32_t>(records_.size());
+std::uint32_t AllocatorCore::add_record(std::string_view application_id, std::uint32_t hash,
+                                        std::uint8_t tranche, Outcome outcome, Reason reason) {
+  LOKET_ASSERT(!application_id.empty() &&
+               application_id.size() <= limits::application_id_bytes_max);
+  LOKET_ASSERT(record_count_ < limits::applications_max);
+  if (record_count_ == records_.size()) records_ = records_.grown(records_.size() * 2);
+  const auto application = static_cast<std::uint32_t>(record_count_);
   // The arena keeps each id behind a one-byte length, so a record needs only the offset.
   char prefixed[limits::application_id_bytes_max + 1];
   prefixed[0] = static_cast<char>(application_id.size());
@@ -31,11 +33,10 @@ std::uint32_t AllocatorCore::add_record(std::string_view application_id, std::ui
   record.tranche = tranche;
   record.outcome = outcome;
   record.reason = reason;
-  records_.push_back(record);
+  records_[record_count_++] = record;
   if (tranche != no_tranche) {
     tranches_[tranche].applications_by_outcome[static_cast<std::size_t>(outcome)] += 1;
   }
-  const auto hash = static_cast<std::uint32_t>(std::hash<std::string_view>{}(application_id));
   ids_.insert(hash, application);
   LOKET_ASSERT(id_of(application) == application_id);
   return application;
@@ -43,17 +44,18 @@ std::uint32_t AllocatorCore::add_record(std::string_view application_id, std::ui
 
 Refusal AllocatorCore::submit(const SubmitCommand& command, TimestampNs timestamp) {
   const bool id_usable = is_valid_application_id(command.application_id);
-  if (id_usable && find_id(command.application_id) != IndexTable::not_found) {
+  const std::uint32_t hash = id_usable ? id_hash(command.application_id) : 0;
+  if (id_usable && find_id(command.application_id, hash) != IndexTable::not_found) {
     return Refusal::duplicate_application_id;
   }
-  if (id_usable && records_.size() >= limits::applications_max) {
+  if (id_usable && record_count_ >= limits::applications_max) {
     return Refusal::capacity_exhausted;
   }
 
   const std::optional<std::size_t> tranche_index = scheme_.find_tranche(command.tranche_id);
   const bool closed = tranche_index && tranches_[*tranche_index].closed;
   const SubmissionCheck check =
-      check_submission(scheme_, tranche_index, closed, command, timestamp);
+      check_submission(scheme_, tranche_index, closed, command, timestamp, id_usable);
   const std::uint8_t tranche =
       tranche_index ? static_cast<std::uint8_t>(*tranche_index) : no_tranche;
 
@@ -73,14 +75,14 @@ Refusal AllocatorCore::submit(const SubmitCommand& command, TimestampNs timestam
 
   if (check.reason != Reason::none) {
     const std::uint32_t application =
-        add_record(command.application_id, tranche, Outcome::rejected, check.reason);
+        add_record(command.application_id, hash, tranche, Outcome::rejected, check.reason);
     emit(application, check.field);
     return Refusal::none;
   }
 
   LOKET_ASSERT(tranche != no_tranche && command.participant);
   const std::uint32_t application =
-      add_record(command.application_id, tranche, Outcome::pending, Reason::none);
+      add_record(command.application_id, hash, tranche, Outcome::pending, Reason::none);
   ApplicationRecord& record = records_[application];
   record.participant = truncate_key(*command.participant);
   record.requested_units = check.requested_units;

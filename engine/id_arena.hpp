@@ -18,12 +18,25 @@ class IdArena {
   static constexpr std::size_t block_bytes = limits::id_arena_block_bytes;
   static constexpr std::size_t blocks_max = (std::size_t{1} << 32) / block_bytes;
 
+  // Allocates (and touches) blocks for about this many bytes now, so that the hot path does
+  // not take page faults later.
+  void reserve(std::size_t bytes) {
+    while (spare_.size() * block_bytes < bytes && spare_.size() + blocks_.size() < blocks_max) {
+      spare_.push_back(std::make_unique<char[]>(block_bytes));
+    }
+  }
+
   // Copies text in and returns its offset. An id never straddles two blocks.
   std::uint32_t append(std::string_view text) {
     LOKET_ASSERT(text.size() <= limits::application_id_bytes_max);
     if (blocks_.empty() || used_in_last_ + text.size() > block_bytes) {
       LOKET_ASSERT(blocks_.size() < blocks_max);
-      blocks_.push_back(std::make_unique<char[]>(block_bytes));
+      if (spare_.empty()) {
+        blocks_.push_back(std::make_unique<char[]>(block_bytes));
+      } else {
+        blocks_.push_back(std::move(spare_.back()));
+        spare_.pop_back();
+      }
       used_in_last_ = 0;
     }
     const std::size_t offset = (blocks_.size() - 1) * block_bytes + used_in_last_;
@@ -39,10 +52,11 @@ class IdArena {
     return {blocks_[block].get() + position, length};
   }
 
-  std::size_t bytes_used() const { return blocks_.size() * block_bytes; }
+  std::size_t bytes_used() const { return (blocks_.size() + spare_.size()) * block_bytes; }
 
  private:
   std::vector<std::unique_ptr<char[]>> blocks_;
+  std::vector<std::unique_ptr<char[]>> spare_;  // reserved, not yet used
   std::size_t used_in_last_ = 0;
 };
 

@@ -5,9 +5,9 @@
 #pragma once
 
 #include <cstdint>
-#include <vector>
 
 #include "engine/assert.hpp"
+#include "engine/huge_buffer.hpp"
 
 namespace loket {
 
@@ -18,7 +18,7 @@ class IndexTable {
   explicit IndexTable(std::size_t expected_entries) { rehash(capacity_for(expected_entries)); }
 
   std::size_t size() const { return size_; }
-  std::size_t bytes_used() const { return slots_.capacity() * sizeof(Slot); }
+  std::size_t bytes_used() const { return slots_.bytes_used(); }
 
   // Returns the index whose key matches (matches(index) is true), or not_found.
   template <typename Matches>
@@ -30,10 +30,16 @@ class IndexTable {
     }
   }
 
+  // Starts loading the slot a lookup of `hash` begins at, so that a lookup a few commands
+  // later finds it in cache. Changes nothing.
+  void prefetch(std::uint32_t hash) const { __builtin_prefetch(&slots_[hash & mask_]); }
+
   // Inserts an index whose key is known to be absent.
   void insert(std::uint32_t hash, std::uint32_t index) {
     LOKET_ASSERT(index != not_found);
-    if ((size_ + 1) * load_denominator > slots_.size() * load_numerator) rehash(slots_.size() * 2);
+    if ((size_ + 1) * load_denominator > slots_.size() * load_numerator) {
+      rehash(slots_.size() * 2);
+    }
     place(Slot{hash, index + 1});
     ++size_;
   }
@@ -82,15 +88,15 @@ class IndexTable {
 
   void rehash(std::size_t capacity) {
     LOKET_ASSERT((capacity & (capacity - 1)) == 0);
-    std::vector<Slot> old = std::move(slots_);
-    slots_.assign(capacity, Slot{});
+    HugeBuffer<Slot> old = std::move(slots_);
+    slots_ = HugeBuffer<Slot>(capacity);  // zero-filled: every slot empty
     mask_ = capacity - 1;
-    for (const Slot& entry : old) {
-      if (entry.index_plus_one != 0) place(entry);
+    for (std::size_t slot = 0; slot < old.size(); ++slot) {
+      if (old[slot].index_plus_one != 0) place(old[slot]);
     }
   }
 
-  std::vector<Slot> slots_;
+  HugeBuffer<Slot> slots_;
   std::size_t mask_ = 0;
   std::size_t size_ = 0;
 };

@@ -1,6 +1,7 @@
 #include "engine/submission_checks.hpp"
 
 #include <algorithm>
+#include <array>
 #include <variant>
 
 #include "engine/assert.hpp"
@@ -42,13 +43,21 @@ std::variant<std::int64_t, Field> requested_cents(const Scheme& scheme,
 }  // namespace
 
 bool is_valid_application_id(std::string_view application_id) {
+  // A table rather than comparisons: this runs for every submission on the allocator thread.
+  static constexpr auto allowed = [] {
+    std::array<bool, 256> table{};
+    for (int c = 0; c < 256; ++c) {
+      table[static_cast<std::size_t>(c)] = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+                                           (c >= '0' && c <= '9') || c == '-' || c == '_' ||
+                                           c == '.' || c == ':';
+    }
+    return table;
+  }();
   if (application_id.empty() || application_id.size() > limits::application_id_bytes_max) {
     return false;
   }
-  return std::all_of(application_id.begin(), application_id.end(), [](char c) {
-    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' ||
-           c == '_' || c == '.' || c == ':';
-  });
+  return std::all_of(application_id.begin(), application_id.end(),
+                     [](char c) { return allowed[static_cast<unsigned char>(c)]; });
 }
 
 std::optional<std::uint8_t> find_band(const Tranche& tranche, std::int64_t amount_cents) {
@@ -64,7 +73,7 @@ std::optional<std::uint8_t> find_band(const Tranche& tranche, std::int64_t amoun
 
 SubmissionCheck check_submission(const Scheme& scheme, std::optional<std::size_t> tranche_index,
                                  bool tranche_closed, const SubmitCommand& command,
-                                 TimestampNs timestamp) {
+                                 TimestampNs timestamp, bool id_valid) {
   if (!tranche_index) return {Reason::unknown_tranche, Field::none, 0, 0};
   const Tranche& tranche = scheme.tranches[*tranche_index];
   if (timestamp < tranche.opens_at) return {Reason::window_not_open, Field::none, 0, 0};
@@ -72,7 +81,7 @@ SubmissionCheck check_submission(const Scheme& scheme, std::optional<std::size_t
     return {Reason::window_closed, Field::none, 0, 0};
   }
 
-  if (malformed(command, Field::id) || !is_valid_application_id(command.application_id)) {
+  if (malformed(command, Field::id) || !id_valid) {
     return invalid(Field::id);
   }
   if (malformed(command, Field::participant) || !command.participant) {

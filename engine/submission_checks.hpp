@@ -17,9 +17,10 @@ struct SubmissionCheck {
   std::uint8_t pool = 0;             // the compartment whose band holds the amount
 };
 
+// id_valid: is_valid_application_id(command.application_id), which the caller has computed.
 SubmissionCheck check_submission(const Scheme& scheme, std::optional<std::size_t> tranche_index,
                                  bool tranche_closed, const SubmitCommand& command,
-                                 TimestampNs timestamp);
+                                 TimestampNs timestamp, bool id_valid);
 
 // Ids appear in URLs and CSV cells, so they are 1-64 bytes of [A-Za-z0-9._:-].
 bool is_valid_application_id(std::string_view application_id);
