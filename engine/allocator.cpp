@@ -47,6 +47,15 @@ AllocatorCore::AllocatorCore(Scheme scheme, AllocatorOptions options)
   records_ =
       HugeBuffer<ApplicationRecord>(std::max<std::size_t>(options.applications_expected, 16));
   id_arena_.reserve(options.applications_expected * expected_id_bytes);
+  // Waiting and pending lists can each hold every application. Reserving costs address space
+  // only until used, and keeps growth (and its allocations) off the hot path.
+  for (std::size_t index = 0; index < tranches_.size(); ++index) {
+    if (scheme_.tranches[index].ranking != Ranking::arrival) {
+      tranches_[index].pending.reserve(options.applications_expected);
+    }
+    if (scheme_.tranches[index].counts_places) continue;
+    for (Pool& pool : tranches_[index].pools) pool.unmet.reserve(options.applications_expected);
+  }
 }
 
 Refusal AllocatorCore::apply(const Command& command, Sequence sequence, TimestampNs timestamp,
@@ -103,8 +112,9 @@ std::size_t AllocatorCore::bytes_used() const {
   std::size_t bytes = records_.bytes_used() + id_arena_.bytes_used() + ids_.bytes_used() +
                       participants_.bytes_used();
   for (const TrancheState& tranche : tranches_) {
-    bytes += tranche.pending.capacity() * sizeof(PendingEntry);
-    for (const Pool& pool : tranche.pools) bytes += pool.unmet.capacity() * sizeof(std::uint32_t);
+    // Counted as used, not as reserved: the reservation is address space until touched.
+    bytes += tranche.pending.size() * sizeof(PendingEntry);
+    for (const Pool& pool : tranche.pools) bytes += pool.unmet.size() * sizeof(std::uint32_t);
   }
   return bytes;
 }

@@ -24,6 +24,7 @@ class IdArena {
     while (spare_.size() * block_bytes < bytes && spare_.size() + blocks_.size() < blocks_max) {
       spare_.push_back(std::make_unique<char[]>(block_bytes));
     }
+    blocks_.reserve(blocks_.size() + spare_.size());
   }
 
   // Copies text in and returns its offset. An id never straddles two blocks.
