@@ -141,7 +141,10 @@ void decide_all(benchmark::State& state, bool money) {
     }
     state.PauseTiming();
     const TrancheStatus status = allocator.tranche_status(0);
-    held = status.applications_by_outcome[static_cast<std::size_t>(Outcome::granted)];
+    // Granted, pending and waitlisted applications all hold their participant (R4).
+    held = status.applications_by_outcome[static_cast<std::size_t>(Outcome::granted)] +
+           status.applications_by_outcome[static_cast<std::size_t>(Outcome::pending)] +
+           status.applications_by_outcome[static_cast<std::size_t>(Outcome::waitlisted)];
     bytes = allocator.bytes_used();
     state.ResumeTiming();
   }
