@@ -119,6 +119,26 @@ std::size_t AllocatorCore::bytes_used() const {
   return bytes;
 }
 
+std::int64_t units_to_grant(Fit fit, std::int64_t need_units, std::int64_t remaining_units,
+                            bool& blocked) {
+  LOKET_ASSERT(need_units > 0 && remaining_units >= 0);
+  std::int64_t give_units = 0;
+  switch (fit) {
+    case Fit::partial:
+      give_units = std::min(need_units, remaining_units);
+      break;
+    case Fit::skip:
+      give_units = need_units <= remaining_units ? need_units : 0;
+      break;
+    case Fit::block:
+      give_units = !blocked && need_units <= remaining_units ? need_units : 0;
+      blocked = blocked || give_units == 0;
+      break;
+  }
+  LOKET_ASSERT(give_units >= 0 && give_units <= std::min(need_units, remaining_units));
+  return give_units;
+}
+
 // First assessment of an application in rank order against its pool, by the fit rule (R5,
 // R6). `blocked` is the pool's block flag: once one application does not fit, later ones wait.
 void AllocatorCore::assess(std::uint32_t application, bool& blocked) {
@@ -142,20 +162,8 @@ void AllocatorCore::assess(std::uint32_t application, bool& blocked) {
     return;
   }
 
-  std::int64_t give_units = 0;
-  switch (tranche.fit) {
-    case Fit::partial:
-      give_units = std::min(need_units, pool.remaining_units);
-      break;
-    case Fit::skip:
-      give_units = need_units <= pool.remaining_units ? need_units : 0;
-      break;
-    case Fit::block:
-      if (!blocked && need_units <= pool.remaining_units) give_units = need_units;
-      blocked = blocked || give_units == 0;
-      break;
-  }
-  LOKET_ASSERT(give_units >= 0 && give_units <= pool.remaining_units);
+  const std::int64_t give_units =
+      units_to_grant(tranche.fit, need_units, pool.remaining_units, blocked);
   pool.remaining_units -= give_units;
   pool.granted_units += give_units;
   record.granted_units = give_units;

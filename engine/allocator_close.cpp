@@ -142,19 +142,7 @@ void AllocatorCore::serve_unmet(std::size_t tranche, std::size_t pool_index) {
     ApplicationRecord& record = records_[application];
     const std::int64_t need_units = record.requested_units - record.granted_units;
     if (need_units <= 0) continue;  // met meanwhile by an appeal
-    std::int64_t give_units = 0;
-    switch (fit) {
-      case Fit::partial:
-        give_units = std::min(need_units, pool.remaining_units);
-        break;
-      case Fit::skip:
-        give_units = need_units <= pool.remaining_units ? need_units : 0;
-        break;
-      case Fit::block:
-        give_units = need_units <= pool.remaining_units ? need_units : 0;
-        blocked = give_units == 0;
-        break;
-    }
+    const std::int64_t give_units = units_to_grant(fit, need_units, pool.remaining_units, blocked);
     if (give_units == 0) continue;
     pool.remaining_units -= give_units;
     pool.granted_units += give_units;

@@ -75,6 +75,12 @@ struct TrancheState {
   std::array<std::uint64_t, 5> applications_by_outcome{};
 };
 
+// R6's fit rules: how much of `need_units` an application gets from `remaining_units`.
+// `blocked` is the block rule's memory: once one does not fit, it stays set and later ones
+// get nothing.
+std::int64_t units_to_grant(Fit fit, std::int64_t need_units, std::int64_t remaining_units,
+                            bool& blocked);
+
 class AllocatorCore {
  public:
   AllocatorCore(Scheme scheme, AllocatorOptions options);
