@@ -11,6 +11,8 @@
 #include "engine/allocator.hpp"
 #include "engine/event_json.hpp"
 #include "engine/limits.hpp"
+#include "storage/group_commit.hpp"
+#include "storage/record.hpp"
 
 namespace loket {
 namespace {
@@ -95,6 +97,28 @@ int run_allocate(const AllocateOptions& options, std::FILE* errors) {
     return 1;
   }
 
+  // The optional journal: every accepted event and its decisions, group-committed.
+  std::unique_ptr<Journal> journal;
+  std::unique_ptr<GroupCommitter> committer;
+  if (!options.data_path.empty()) {
+    JournalOpenResult opened =
+        Journal::open(options.data_path, JournalOptions{*scheme_text.text, nullptr, false});
+    if (!opened.status.is_ok()) {
+      fmt::print(errors, "loket allocate: {}\n", opened.status.message());
+      return 1;
+    }
+    if (!opened.created) {
+      fmt::print(errors,
+                 "loket allocate: {}: already holds a journal; give an empty or new folder\n",
+                 options.data_path);
+      return 1;
+    }
+    journal = std::move(opened.journal);
+    committer = std::make_unique<GroupCommitter>(*journal, GroupCommitLimits{});
+  }
+  Sha256Digest head_hash = genesis_hash(*scheme_text.text);
+  std::string record;
+
   Allocator allocator(std::move(*parsed.scheme));
   EventParser parser(std::move(*key));
   std::vector<Decision> decisions;
@@ -133,6 +157,12 @@ int run_allocate(const AllocateOptions& options, std::FILE* errors) {
       return line_error(fmt::format("refused ({}): {}", to_string(refusal), describe(refusal)));
     }
     ++totals.events;
+    if (committer) {
+      record.clear();
+      head_hash = encode_record(record, event.sequence, event.received_at, event.command,
+                                event.monitoring_json, decisions, head_hash);
+      committer->append(event.sequence, record);
+    }
     for (const Decision& decision : decisions) {
       append_decision_json(output, allocator.scheme(), event.sequence, decision);
       totals.transfers += decision.kind == Decision::Kind::transfer ? 1 : 0;
@@ -156,15 +186,27 @@ int run_allocate(const AllocateOptions& options, std::FILE* errors) {
     return 1;
   }
 
+  std::string journal_note;
+  if (committer) {
+    committer->flush();
+    const Status durable = committer->wait_durable(allocator.last_sequence());
+    if (!durable.is_ok()) {
+      fmt::print(errors, "loket allocate: {}: {}\n", options.data_path, durable.message());
+      return 1;
+    }
+    journal_note = fmt::format("; journal {} ({} records in {} synced batches, head {})",
+                               options.data_path, committer->records_committed(),
+                               committer->batches_committed(), to_hex(head_hash).substr(0, 16));
+  }
   add_totals(allocator, unknown_tranche_rejections, totals);
   const double seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
   fmt::print(errors,
              "loket allocate: {} events; applications: {} granted, {} pending, {} waitlisted, "
-             "{} rejected; {} transfers; EUR {}.{:02} granted; {:.3f} s\n",
+             "{} rejected; {} transfers; EUR {}.{:02} granted; {:.3f} s{}\n",
              totals.events, totals.by_outcome[1], totals.by_outcome[2], totals.by_outcome[3],
              totals.by_outcome[4], totals.transfers, totals.granted_cents / 100,
-             totals.granted_cents % 100, seconds);
+             totals.granted_cents % 100, seconds, journal_note);
   return 0;
 }
 

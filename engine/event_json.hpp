@@ -29,6 +29,7 @@ struct ParsedEvent {
   Sequence sequence = 0;
   TimestampNs received_at = 0;
   Command command;  // views into the EventParser's buffers, valid until its next parse()
+  std::string_view monitoring_json;  // a submit's "monitoring" object, re-serialized, or empty
 };
 
 struct EventParseResult {
@@ -49,7 +50,16 @@ class EventParser {
   std::string application_id_;
   std::string reference_;
   std::vector<std::uint8_t> seed_;
+  std::string monitoring_;
 };
+
+// Appends one event as a JSON line (with '\n') that EventParser reads back to the same
+// command. The participant is written as "participant_hmac" (the clear identifier is never
+// kept). A field the submission had malformed is written in a form that is malformed again
+// ("amount_cents":"malformed", "id":false, "participant":""), so that replaying an export
+// gives the same `invalid` decision.
+void append_event_json(std::string& out, Sequence sequence, TimestampNs received_at,
+                       const Command& command, std::string_view monitoring_json);
 
 // Appends one decision as a JSON line (with '\n'):
 //   {"seq":N,"id":"APP-1"|null,"outcome":"granted","reason":null|"<code>"[,"field":"<name>"],

@@ -43,7 +43,7 @@ class TempDir {
 };
 
 CliRun run(const std::string& scheme, const std::string& events, const TempDir& dir) {
-  AllocateOptions options{scheme, events, dir.path("out.jsonl"), ""};
+  AllocateOptions options{scheme, events, dir.path("out.jsonl"), "", ""};
   std::FILE* errors = std::tmpfile();
   CliRun result;
   result.exit_code = run_allocate(options, errors);

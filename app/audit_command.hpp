@@ -1,0 +1,19 @@
+// `loket audit`: proves or disproves a journal. It verifies the sequence, every checksum and
+// the hash chain, re-derives every decision with the allocator and compares.
+#pragma once
+
+#include <cstdio>
+#include <string>
+
+namespace loket {
+
+struct AuditOptions {
+  std::string data_path;
+  std::string scheme_path;  // empty: the scheme stored in the journal's header
+};
+
+// 0 when everything agrees (a summary on `out`); 1 with the first differing sequence, what
+// the journal says and what replay says (on `errors`); 2 when the journal cannot be read.
+int run_audit(const AuditOptions& options, std::FILE* out, std::FILE* errors);
+
+}  // namespace loket

@@ -1,0 +1,49 @@
+// The journal's on-disk format, version 1. Written down three times: here (the constants),
+// beside the encoder (storage/record.cpp, the grammar), and in docs/journal.md (the prose).
+// Changing any of it is a new version; readers refuse versions they do not know.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <string_view>
+
+namespace loket::journal_format {
+
+inline constexpr std::uint8_t version = 1;
+
+// RocksDB keys. The header sorts before every record; records sort by sequence because the
+// sequence is written big-endian.
+inline constexpr std::string_view header_key = "h";
+inline constexpr char record_key_prefix = 'r';
+inline constexpr std::size_t record_key_bytes = 1 + 8;
+
+// Event types in a record.
+inline constexpr std::uint8_t event_submit = 1;
+inline constexpr std::uint8_t event_close_day = 2;
+inline constexpr std::uint8_t event_close = 3;
+inline constexpr std::uint8_t event_appeal = 4;
+
+// Presence bits of a submit's optional fields.
+inline constexpr std::uint8_t has_participant = 1 << 0;
+inline constexpr std::uint8_t has_amount = 1 << 1;
+inline constexpr std::uint8_t has_activities = 1 << 2;
+inline constexpr std::uint8_t has_declared_value = 1 << 3;
+inline constexpr std::uint8_t has_partnership = 1 << 4;
+inline constexpr std::uint8_t submit_flags_known = 0x1f;
+
+// Partnership bits.
+inline constexpr std::uint8_t partnership_employer = 1 << 0;
+inline constexpr std::uint8_t partnership_employee = 1 << 1;
+inline constexpr std::uint8_t partnership_stvda = 1 << 2;
+
+// Decision kinds.
+inline constexpr std::uint8_t decision_application = 1;
+inline constexpr std::uint8_t decision_transfer = 2;
+
+inline constexpr std::size_t hash_bytes = 32;              // SHA-256
+inline constexpr std::size_t checksum_bytes = 4;           // CRC-32C
+inline constexpr std::size_t record_bytes_max = 16 << 20;  // a close may decide many
+inline constexpr std::size_t monitoring_bytes_max = 1024;
+inline constexpr std::size_t decisions_per_record_max = 1 << 24;
+
+}  // namespace loket::journal_format

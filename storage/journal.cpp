@@ -1,0 +1,169 @@
+#include "storage/journal.hpp"
+
+#include <fmt/format.h>
+#include <rocksdb/db.h>
+#include <rocksdb/options.h>
+#include <rocksdb/write_batch.h>
+
+#include "engine/assert.hpp"
+#include "storage/format.hpp"
+#include "storage/record.hpp"
+
+namespace loket {
+namespace {
+
+std::span<const std::uint8_t> as_bytes(const rocksdb::Slice& slice) {
+  return {reinterpret_cast<const std::uint8_t*>(slice.data()), slice.size()};
+}
+
+rocksdb::Options database_options(const JournalOptions& options) {
+  rocksdb::Options database;
+  database.create_if_missing = !options.scheme_text.empty();
+  database.paranoid_checks = true;
+  // A torn WAL tail (a write that never completed) is dropped; anything earlier that is
+  // corrupt stops the open rather than being skipped.
+  database.wal_recovery_mode = rocksdb::WALRecoveryMode::kPointInTimeRecovery;
+  database.max_open_files = 256;
+  database.info_log_level = rocksdb::InfoLogLevel::WARN_LEVEL;
+  database.keep_log_file_num = 2;
+  if (options.env != nullptr) database.env = options.env;
+  return database;
+}
+
+}  // namespace
+
+std::string record_key(std::uint64_t sequence) {
+  std::string key(journal_format::record_key_bytes, '\0');
+  key[0] = journal_format::record_key_prefix;
+  for (std::size_t byte = 0; byte < 8; ++byte) {
+    key[1 + byte] = static_cast<char>(sequence >> (8 * (7 - byte)) & 0xFF);
+  }
+  return key;
+}
+
+JournalOpenResult Journal::open(const std::string& directory, const JournalOptions& options) {
+  const rocksdb::Options database = database_options(options);
+  rocksdb::DB* raw = nullptr;
+  const rocksdb::Status opened = options.read_only
+                                     ? rocksdb::DB::OpenForReadOnly(database, directory, &raw)
+                                     : rocksdb::DB::Open(database, directory, &raw);
+  if (!opened.ok()) {
+    return {
+        nullptr,
+        Status::error(fmt::format("{}: cannot open the journal: {}", directory, opened.ToString())),
+        false};
+  }
+  std::unique_ptr<Journal> journal(new Journal());
+  journal->directory_ = directory;
+  journal->db_.reset(raw);
+
+  std::string header;
+  const rocksdb::Status read =
+      raw->Get(rocksdb::ReadOptions(), std::string(journal_format::header_key), &header);
+  bool created = false;
+  if (read.IsNotFound()) {
+    if (options.scheme_text.empty() || options.read_only) {
+      return {nullptr, Status::error(fmt::format("{}: holds no journal", directory)), false};
+    }
+    header = encode_header(options.scheme_text);
+    rocksdb::WriteOptions write;
+    write.sync = true;
+    const rocksdb::Status wrote = raw->Put(write, std::string(journal_format::header_key), header);
+    if (!wrote.ok()) {
+      return {nullptr,
+              Status::error(
+                  fmt::format("{}: cannot write the header: {}", directory, wrote.ToString())),
+              false};
+    }
+    created = true;
+  } else if (!read.ok()) {
+    return {
+        nullptr,
+        Status::error(fmt::format("{}: cannot read the header: {}", directory, read.ToString())),
+        false};
+  }
+  std::string_view scheme_text;
+  const std::string problem = decode_header(as_bytes(header), scheme_text);
+  if (!problem.empty()) {
+    return {nullptr, Status::error(fmt::format("{}: bad journal header: {}", directory, problem)),
+            false};
+  }
+  journal->scheme_text_ = std::string(scheme_text);
+  return {std::move(journal), Status::ok(), created};
+}
+
+Journal::~Journal() = default;
+
+Status Journal::write_synced(rocksdb::WriteBatch& batch) {
+  rocksdb::WriteOptions write;
+  write.sync = true;
+  const rocksdb::Status status = db_->Write(write, &batch);
+  if (!status.ok())
+    return Status::error(fmt::format("journal write failed: {}", status.ToString()));
+  return Status::ok();
+}
+
+void Journal::add_record(rocksdb::WriteBatch& batch, std::uint64_t sequence,
+                         std::string_view record_bytes) {
+  LOKET_ASSERT(sequence > 0 && !record_bytes.empty());
+  const rocksdb::Status status = batch.Put(record_key(sequence), record_bytes);
+  LOKET_ASSERT(status.ok());
+}
+
+Status Journal::overwrite_for_test(std::uint64_t sequence, std::string_view record_bytes) {
+  rocksdb::WriteOptions write;
+  write.sync = true;
+  const rocksdb::Status status = db_->Put(write, record_key(sequence), record_bytes);
+  return status.ok() ? Status::ok() : Status::error(status.ToString());
+}
+
+Journal::Cursor Journal::records(std::uint64_t first_sequence) const {
+  rocksdb::ReadOptions read;
+  read.verify_checksums = true;
+  read.readahead_size = 4 << 20;
+  std::unique_ptr<rocksdb::Iterator> iterator(db_->NewIterator(read));
+  iterator->Seek(record_key(first_sequence));
+  return Cursor(std::move(iterator));
+}
+
+std::uint64_t Journal::last_sequence() const {
+  std::unique_ptr<rocksdb::Iterator> iterator(db_->NewIterator(rocksdb::ReadOptions()));
+  iterator->SeekToLast();
+  Cursor cursor(std::move(iterator));
+  return cursor.valid() ? cursor.sequence() : 0;
+}
+
+Journal::Cursor::Cursor(std::unique_ptr<rocksdb::Iterator> iterator)
+    : iterator_(std::move(iterator)) {}
+Journal::Cursor::~Cursor() = default;
+Journal::Cursor::Cursor(Cursor&&) noexcept = default;
+
+bool Journal::Cursor::valid() const {
+  return iterator_->Valid() && !iterator_->key().empty() &&
+         iterator_->key()[0] == journal_format::record_key_prefix;
+}
+
+void Journal::Cursor::next() {
+  iterator_->Next();
+}
+
+std::uint64_t Journal::Cursor::sequence() const {
+  const rocksdb::Slice key = iterator_->key();
+  LOKET_ASSERT(key.size() == journal_format::record_key_bytes);
+  std::uint64_t sequence = 0;
+  for (std::size_t byte = 1; byte < key.size(); ++byte) {
+    sequence = sequence << 8 | static_cast<std::uint8_t>(key[byte]);
+  }
+  return sequence;
+}
+
+std::span<const std::uint8_t> Journal::Cursor::bytes() const {
+  return as_bytes(iterator_->value());
+}
+
+Status Journal::Cursor::status() const {
+  const rocksdb::Status status = iterator_->status();
+  return status.ok() ? Status::ok() : Status::error(status.ToString());
+}
+
+}  // namespace loket

@@ -1,0 +1,92 @@
+// The decision journal on RocksDB: one key per record, written in synced batches (WAL sync
+// on), and read back in sequence order. A journal lives in one directory and starts with a
+// header that holds the scheme file's text, so that an auditor needs nothing else.
+//
+//   auto opened = Journal::open("data", JournalOptions{.scheme_text = text});
+//   opened.journal->write_synced(batch);   // durable when this returns ok
+//
+// Thread safety: write_synced is called by one thread at a time (the group committer);
+// reading (cursor) may happen from any thread.
+#pragma once
+
+#include <memory>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+
+#include "storage/status.hpp"
+
+namespace rocksdb {
+class DB;
+class Env;
+class Iterator;
+class WriteBatch;
+}  // namespace rocksdb
+
+namespace loket {
+
+struct JournalOptions {
+  // Creates the journal with this scheme when the directory holds none. Empty: the journal
+  // must exist.
+  std::string scheme_text;
+  // For fault injection in tests; nullptr uses the default environment.
+  rocksdb::Env* env = nullptr;
+  bool read_only = false;
+};
+
+class Journal;
+
+struct JournalOpenResult {
+  std::unique_ptr<Journal> journal;
+  Status status = Status::ok();
+  bool created = false;
+};
+
+class Journal {
+ public:
+  static JournalOpenResult open(const std::string& directory, const JournalOptions& options);
+  ~Journal();
+
+  std::string_view scheme_text() const { return scheme_text_; }
+  const std::string& directory() const { return directory_; }
+
+  // Writes the batch with WAL sync. On ok, every record in it is durable.
+  Status write_synced(rocksdb::WriteBatch& batch);
+
+  // Adds one encoded record to a batch under its sequence's key.
+  static void add_record(rocksdb::WriteBatch& batch, std::uint64_t sequence,
+                         std::string_view record_bytes);
+
+  // Reads records in sequence order from `first_sequence`.
+  class Cursor {
+   public:
+    explicit Cursor(std::unique_ptr<rocksdb::Iterator> iterator);
+    ~Cursor();
+    Cursor(Cursor&&) noexcept;
+    bool valid() const;
+    void next();
+    std::uint64_t sequence() const;  // from the key
+    std::span<const std::uint8_t> bytes() const;
+    Status status() const;  // a read error, once valid() is false
+
+   private:
+    std::unique_ptr<rocksdb::Iterator> iterator_;
+  };
+  Cursor records(std::uint64_t first_sequence = 1) const;
+  // The sequence under the last record key (0 for none); not verified.
+  std::uint64_t last_sequence() const;
+
+  // Stores a record's bytes under a sequence without checks: for tamper tests and tools only.
+  Status overwrite_for_test(std::uint64_t sequence, std::string_view record_bytes);
+
+ private:
+  Journal() = default;
+  std::string directory_;
+  std::string scheme_text_;
+  std::unique_ptr<rocksdb::DB> db_;
+};
+
+std::string record_key(std::uint64_t sequence);
+
+}  // namespace loket

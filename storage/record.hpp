@@ -1,0 +1,49 @@
+// One journal record: an event the allocator accepted, the decisions it caused, and the link
+// to the record before it. encode_record and decode_record are pure functions over bytes, so
+// the same code serves the journal, the auditor, the export and the fuzzer.
+#pragma once
+
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "engine/command.hpp"
+#include "engine/crypto.hpp"
+#include "engine/decision.hpp"
+
+namespace loket {
+
+// A decoded record. Strings, seeds and decision ids are views into the bytes it was decoded
+// from, which must outlive it.
+struct JournalRecord {
+  Sequence sequence = 0;
+  TimestampNs received_at = 0;
+  Command command;
+  std::string_view monitoring_json;  // the submission's monitoring attributes, or empty
+  std::vector<Decision> decisions;
+  Sha256Digest previous_hash{};
+  Sha256Digest record_hash{};
+};
+
+// Appends the record's bytes to `out` and returns its hash:
+// SHA-256(previous_hash || the record's bytes up to its previous_hash field).
+Sha256Digest encode_record(std::string& out, Sequence sequence, TimestampNs received_at,
+                           const Command& command, std::string_view monitoring_json,
+                           std::span<const Decision> decisions, const Sha256Digest& previous_hash);
+
+// Decodes and checks one record: version, bounds, checksum and its own hash. Returns an empty
+// string on success, otherwise what is wrong ("checksum mismatch", "truncated at byte 17").
+// It does not check the chain (the previous record's hash) or the sequence; the reader does.
+std::string decode_record(std::span<const std::uint8_t> bytes, JournalRecord& out);
+
+// The journal header: the format version and the scheme file's text, from which the first
+// record's previous_hash (the genesis hash) is derived.
+std::string encode_header(std::string_view scheme_text);
+std::string decode_header(std::span<const std::uint8_t> bytes, std::string_view& scheme_text);
+Sha256Digest genesis_hash(std::string_view scheme_text);
+
+// Two decisions are the same decision (ids compared by value).
+bool same_decision(const Decision& a, const Decision& b);
+
+}  // namespace loket
