@@ -3,6 +3,8 @@
 
 #include "app/allocate_command.hpp"
 #include "app/audit_command.hpp"
+#include "app/export_command.hpp"
+#include "app/report_command.hpp"
 
 int main(int argc, char** argv) {
   CLI::App app{"loket: first-come-first-served allocation of scarce public budget"};
@@ -29,7 +31,27 @@ int main(int argc, char** argv) {
   audit_command->add_option("--scheme", audit.scheme_path,
                             "Audit against this scheme file instead of the journal's own");
 
+  loket::ExportOptions export_options;
+  CLI::App* export_command =
+      app.add_subcommand("export", "Write a journal's events or decisions as JSON lines or CSV");
+  export_command->add_option("--data", export_options.data_path, "The journal's folder")
+      ->required();
+  export_command->add_option("--what", export_options.what, "events or decisions")
+      ->check(CLI::IsMember({"events", "decisions"}));
+  export_command->add_option("--format", export_options.format, "jsonl or csv")
+      ->check(CLI::IsMember({"jsonl", "csv"}));
+  export_command->add_option("--out", export_options.out_path, "Output file (default: stdout)");
+
+  loket::ReportOptions report;
+  CLI::App* report_command =
+      app.add_subcommand("report", "Write the auditor's self-contained HTML report of a journal");
+  report_command->add_option("--data", report.data_path, "The journal's folder")->required();
+  report_command->add_option("--out", report.out_path, "The HTML file to write")
+      ->capture_default_str();
+
   CLI11_PARSE(app, argc, argv);
+  if (report_command->parsed()) return loket::run_report(report, stderr);
+  if (export_command->parsed()) return loket::run_export(export_options, stderr);
   if (allocate_command->parsed()) return loket::run_allocate(allocate, stderr);
   if (audit_command->parsed()) return loket::run_audit(audit, stdout, stderr);
   return 1;

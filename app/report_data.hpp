@@ -1,0 +1,64 @@
+// What the auditor's report shows, gathered in one verified replay of a journal.
+#pragma once
+
+#include <array>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "engine/allocator.hpp"
+#include "storage/replay.hpp"
+
+namespace loket {
+
+struct LotteryDraw {
+  std::string tranche;
+  std::string what;  // "day 2021-03-26" or "close"
+  TimestampNs at = 0;
+  std::string seed_hex;
+  std::uint64_t decided = 0;
+  std::vector<std::string> first_ranked;  // ids in rank order, the first few
+};
+
+struct AppealEntry {
+  std::uint64_t sequence = 0;
+  std::string tranche;
+  std::string id;
+  std::int64_t amount_cents = 0;
+  std::string reference;
+};
+
+struct TransferEntry {
+  std::uint64_t sequence = 0;
+  std::string tranche;
+  std::string from;
+  std::string to;
+  std::int64_t amount_cents = 0;
+};
+
+struct FillPoint {
+  TimestampNs at = 0;
+  std::int64_t granted_units = 0;  // places or cents within the cap, cumulative
+};
+
+struct ReportData {
+  std::string data_path;
+  Scheme scheme;
+  JournalSummary summary;
+  std::vector<TrancheStatus> tranches;
+  std::vector<std::vector<FillPoint>> filling;                             // per tranche
+  std::map<std::string, std::array<std::uint64_t, 5>> outcomes_by_reason;  // final states
+  std::array<std::uint64_t, 5> outcomes{};
+  std::vector<TimestampNs> submission_times;
+  std::vector<LotteryDraw> draws;
+  std::vector<AppealEntry> appeals;
+  std::vector<TransferEntry> transfers;
+  // monitoring "key=value" -> final outcome counts
+  std::map<std::string, std::array<std::uint64_t, 5>> monitoring;
+};
+
+// Replays the journal; data.summary.problem is set if it does not verify.
+std::optional<ReportData> gather_report(const std::string& data_path, std::string& error);
+
+}  // namespace loket

@@ -1,0 +1,66 @@
+#include "tests/journal_fixture.hpp"
+
+#include <fmt/format.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <catch2/catch.hpp>
+#include <fstream>
+#include <sstream>
+
+#include "app/allocate_command.hpp"
+
+namespace loket::testing {
+
+namespace {
+std::atomic<int> folder_count{0};
+}
+
+TempFolder::TempFolder(std::string_view name)
+    : root_(std::filesystem::temp_directory_path() /
+            fmt::format("loket-{}-{}-{}", name, ::getpid(), ++folder_count)) {
+  std::filesystem::remove_all(root_);
+  std::filesystem::create_directories(root_);
+}
+
+TempFolder::~TempFolder() {
+  std::filesystem::remove_all(root_);
+}
+
+std::string TempFolder::path(std::string_view child) const {
+  return (root_ / child).string();
+}
+
+std::string TempFolder::write(std::string_view child, std::string_view text) const {
+  const std::string target = path(child);
+  std::ofstream(target, std::ios::binary) << text;
+  return target;
+}
+
+std::string read_text(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::stringstream buffer;
+  buffer << in.rdbuf();
+  return buffer.str();
+}
+
+std::string allocate_into(const std::string& scheme_path, const std::string& events_path,
+                          const std::string& data_path) {
+  const std::string out_path = data_path + ".decisions.jsonl";
+  const AllocateOptions options{scheme_path, events_path, out_path, "", data_path};
+  std::FILE* errors = std::tmpfile();
+  const int exit_code = run_allocate(options, errors);
+  std::rewind(errors);
+  char buffer[4096];
+  const std::size_t read = std::fread(buffer, 1, sizeof(buffer) - 1, errors);
+  std::fclose(errors);
+  INFO(std::string(buffer, read));
+  REQUIRE(exit_code == 0);
+  return read_text(out_path);
+}
+
+std::string source_path(std::string_view relative) {
+  return fmt::format("{}/{}", LOKET_SOURCE_DIR, relative);
+}
+
+}  // namespace loket::testing

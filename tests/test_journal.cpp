@@ -1,0 +1,316 @@
+// The journal: records decode to what was encoded and any damaged byte is caught; synced
+// records survive a crash and unsynced ones do not; audit names the record that was changed.
+#include <fmt/format.h>
+
+#include <catch2/catch.hpp>
+
+#include "app/audit_command.hpp"
+#include "storage/fault_injection.hpp"
+#include "storage/group_commit.hpp"
+#include "storage/replay.hpp"
+#include "tests/harness.hpp"
+#include "tests/journal_fixture.hpp"
+
+using namespace loket;
+using namespace loket::testing;
+
+namespace {
+
+const std::string sector_scheme = source_path("schemes/sectoraal-maatwerk-2021.toml");
+const std::string sector_events = source_path("docs/examples/sectoraal-maatwerk-2021.jsonl");
+
+std::span<const std::uint8_t> as_bytes(std::string_view text) {
+  return {reinterpret_cast<const std::uint8_t*>(text.data()), text.size()};
+}
+
+constexpr std::string_view tiny_scheme = R"(
+[scheme]
+id = "tiny"
+name = "Tiny"
+unique_participant = "scheme"
+[[tranche]]
+id = "t"
+opens_at = "2020-12-01T08:00:00Z"
+closes_at = "2021-12-01T08:00:00Z"
+places = 1000
+ranking = "arrival"
+)";
+
+// Writes records 1..count (places submissions) through a committer; returns after each was
+// handed over, without waiting.
+void append_submissions(GroupCommitter& committer, Allocator& allocator, Sha256Digest& head,
+                        std::uint64_t count) {
+  std::vector<Decision> decisions;
+  std::string record;
+  const ParticipantKey key = participant_key(std::vector<std::uint8_t>{'k'}, "x");
+  for (std::uint64_t index = 0; index < count; ++index) {
+    const std::uint64_t sequence = allocator.last_sequence() + 1;
+    const std::string id = fmt::format("A-{}", sequence);
+    SubmitCommand submit;
+    submit.tranche_id = "t";
+    submit.application_id = id;
+    ParticipantKey participant = key;
+    participant[0] = static_cast<std::uint8_t>(sequence);
+    participant[1] = static_cast<std::uint8_t>(sequence >> 8);
+    submit.participant = participant;
+    const TimestampNs at = 1'606'809'600'000'000'000 + static_cast<TimestampNs>(sequence);
+    REQUIRE(allocator.apply(submit, sequence, at, decisions) == Refusal::none);
+    record.clear();
+    head = encode_record(record, sequence, at, submit, "", decisions, head);
+    committer.append(sequence, record);
+  }
+}
+
+}  // namespace
+
+TEST_CASE("A record decodes to what was encoded, for every event type") {
+  EventParser parser({'k'});
+  const std::vector<std::string> lines = {
+      R"({"type":"submit","seq":1,"received_at":"2020-12-01T09:00:00Z","tranche":"t","id":"A-1","participant":"p","activities":{"A":3},"declared_value_cents":900,"partnership":{"employer_org":true},"monitoring":{"age":"45-54"}})",
+      R"({"type":"submit","seq":2,"received_at":"2020-12-01T09:00:01Z","tranche":"t","id":7,"participant":"","amount_cents":"x"})",
+      R"({"type":"close_day","seq":3,"received_at":"2020-12-02T09:00:00Z","tranche":"t","date":"2020-12-01","seed":"abcd"})",
+      R"({"type":"appeal","seq":4,"received_at":"2020-12-03T09:00:00Z","tranche":"t","id":"A-1","amount_cents":5,"reference":"R 1"})",
+      R"({"type":"close","seq":5,"received_at":"2020-12-04T09:00:00Z","tranche":"t","seed":"01"})",
+  };
+  Allocator allocator(scheme_from_toml(R"(
+[scheme]
+id = "codec"
+name = "Codec"
+unique_participant = "scheme"
+[scheme.unit_subsidy_cents]
+A = 100
+[[tranche]]
+id = "t"
+opens_at = "2020-12-01T08:00:00Z"
+closes_at = "2021-12-01T08:00:00Z"
+budget_cents = 200
+ranking = "same_day_lottery"
+fit = "partial"
+spillover = "none"
+)"));
+  Sha256Digest head = genesis_hash("scheme text");
+  std::vector<Decision> decisions;
+  for (const std::string& line : lines) {
+    const EventParseResult parsed = parser.parse(line);
+    REQUIRE(parsed.event);
+    REQUIRE(allocator.apply(parsed.event->command, parsed.event->sequence,
+                            parsed.event->received_at, decisions) == Refusal::none);
+    std::string bytes;
+    const Sha256Digest hash =
+        encode_record(bytes, parsed.event->sequence, parsed.event->received_at,
+                      parsed.event->command, parsed.event->monitoring_json, decisions, head);
+    JournalRecord record;
+    REQUIRE(decode_record(as_bytes(bytes), record).empty());
+    CHECK(record.sequence == parsed.event->sequence);
+    CHECK(record.received_at == parsed.event->received_at);
+    CHECK(record.previous_hash == head);
+    CHECK(record.record_hash == hash);
+    CHECK(record.monitoring_json == parsed.event->monitoring_json);
+    REQUIRE(record.decisions.size() == decisions.size());
+    for (std::size_t index = 0; index < decisions.size(); ++index) {
+      CHECK(same_decision(record.decisions[index], decisions[index]));
+    }
+    // The event survives too: written back as JSON it is the line the parser read.
+    std::string original;
+    append_event_json(original, parsed.event->sequence, parsed.event->received_at,
+                      parsed.event->command, parsed.event->monitoring_json);
+    std::string decoded;
+    append_event_json(decoded, record.sequence, record.received_at, record.command,
+                      record.monitoring_json);
+    CHECK(decoded == original);
+    // Any single damaged byte is caught.
+    for (std::size_t position = 0; position < bytes.size(); ++position) {
+      std::string damaged = bytes;
+      damaged[position] = static_cast<char>(damaged[position] ^ 0x01);
+      JournalRecord ignored;
+      REQUIRE_FALSE(decode_record(as_bytes(damaged), ignored).empty());
+    }
+    // So is every truncation.
+    for (std::size_t length = 0; length < bytes.size(); ++length) {
+      JournalRecord ignored;
+      REQUIRE_FALSE(
+          decode_record(as_bytes(std::string_view(bytes).substr(0, length)), ignored).empty());
+    }
+    head = hash;
+  }
+}
+
+TEST_CASE("A synced record survives a crash; one whose sync failed does not") {
+  TempFolder folder("crash");
+  FaultInjectionEnv fault = make_fault_injection_env();
+  {
+    JournalOpenResult opened = Journal::open(
+        folder.path("journal"), JournalOptions{std::string(tiny_scheme), fault.env.get(), false});
+    REQUIRE(opened.status.is_ok());
+    Allocator allocator(scheme_from_toml(tiny_scheme));
+    Sha256Digest head = genesis_hash(tiny_scheme);
+    GroupCommitter committer(*opened.journal, GroupCommitLimits{});
+    append_submissions(committer, allocator, head, 10);
+    committer.flush();
+    REQUIRE(committer.wait_durable(10).is_ok());
+
+    fault.faults->fail_sync = true;
+    append_submissions(committer, allocator, head, 5);
+    committer.flush();
+    const Status failed = committer.wait_durable(15);
+    CHECK_FALSE(failed.is_ok());
+    CHECK(failed.message().find("injected: sync failed") != std::string::npos);
+    CHECK(committer.durable_sequence() == 10);
+    CHECK(fault.faults->faults_injected >= 1);
+    fault.faults->crashed = true;  // power cut: what was not synced is lost
+  }
+  JournalOpenResult reopened =
+      Journal::open(folder.path("journal"), JournalOptions{{}, nullptr, false});
+  REQUIRE(reopened.status.is_ok());
+  const JournalSummary summary = verify_records(*reopened.journal);
+  CHECK_FALSE(summary.problem);
+  CHECK(summary.records == 10);
+  CHECK(summary.last_sequence == 10);
+  // Recovery rebuilds the allocator's state by replay: the next sequence continues from 10.
+  Allocator recovered(scheme_from_toml(tiny_scheme));
+  const JournalSummary replayed = replay_journal(*reopened.journal, recovered);
+  CHECK_FALSE(replayed.problem);
+  CHECK(recovered.last_sequence() == 10);
+  CHECK(recovered.tranche_status(0).pools.at(0).granted_units == 10);
+}
+
+TEST_CASE("A full disk or a failed write stops acknowledgement and loses nothing acknowledged") {
+  for (const bool disk_full : {true, false}) {
+    TempFolder folder("full");
+    FaultInjectionEnv fault = make_fault_injection_env();
+    JournalOpenResult opened = Journal::open(
+        folder.path("journal"), JournalOptions{std::string(tiny_scheme), fault.env.get(), false});
+    REQUIRE(opened.status.is_ok());
+    Allocator allocator(scheme_from_toml(tiny_scheme));
+    Sha256Digest head = genesis_hash(tiny_scheme);
+    {
+      GroupCommitter committer(*opened.journal, GroupCommitLimits{});
+      append_submissions(committer, allocator, head, 3);
+      committer.flush();
+      REQUIRE(committer.wait_durable(3).is_ok());
+      (disk_full ? fault.faults->disk_full : fault.faults->fail_write) = true;
+      append_submissions(committer, allocator, head, 3);
+      committer.flush();
+      CHECK_FALSE(committer.wait_durable(6).is_ok());
+      CHECK(committer.durable_sequence() == 3);
+    }
+    opened.journal.reset();
+    JournalOpenResult reopened =
+        Journal::open(folder.path("journal"), JournalOptions{{}, nullptr, true});
+    REQUIRE(reopened.status.is_ok());
+    const JournalSummary summary = verify_records(*reopened.journal);
+    CHECK_FALSE(summary.problem);
+    CHECK(summary.records >= 3);
+  }
+}
+
+TEST_CASE("Changing any single byte of any record makes the audit fail at that record") {
+  TempFolder folder("tamper");
+  allocate_into(sector_scheme, sector_events, folder.path("journal"));
+  JournalOpenResult opened =
+      Journal::open(folder.path("journal"), JournalOptions{{}, nullptr, false});
+  REQUIRE(opened.status.is_ok());
+  Journal& journal = *opened.journal;
+  std::vector<std::string> originals;
+  for (auto cursor = journal.records(1); cursor.valid(); cursor.next()) {
+    originals.emplace_back(reinterpret_cast<const char*>(cursor.bytes().data()),
+                           cursor.bytes().size());
+  }
+  REQUIRE(originals.size() == 37);
+  const Scheme scheme = scheme_from_toml(journal.scheme_text());
+  std::size_t tampered = 0;
+  for (std::size_t index = 0; index < originals.size(); ++index) {
+    const std::uint64_t sequence = index + 1;
+    for (std::size_t position = 0; position < originals[index].size(); ++position) {
+      std::string damaged = originals[index];
+      damaged[position] = static_cast<char>(damaged[position] ^ 0x20);
+      REQUIRE(journal.overwrite_for_test(sequence, damaged).is_ok());
+      Allocator allocator(scheme);
+      const JournalSummary summary = replay_journal(journal, allocator);
+      REQUIRE(summary.problem);
+      REQUIRE(summary.problem->sequence == sequence);
+      ++tampered;
+    }
+    REQUIRE(journal.overwrite_for_test(sequence, originals[index]).is_ok());
+  }
+  CHECK(tampered > 5000);
+  Allocator allocator(scheme);
+  CHECK_FALSE(replay_journal(journal, allocator).problem);
+}
+
+TEST_CASE("A forged record with a consistent checksum and hash is caught by replay") {
+  TempFolder folder("forge");
+  allocate_into(sector_scheme, sector_events, folder.path("journal"));
+  JournalOpenResult opened =
+      Journal::open(folder.path("journal"), JournalOptions{{}, nullptr, false});
+  REQUIRE(opened.status.is_ok());
+  Journal& journal = *opened.journal;
+  // Give record 5's applicant EUR 1 more and re-seal the record and every later one.
+  std::vector<std::string> forged;
+  Sha256Digest head = genesis_hash(journal.scheme_text());
+  for (auto cursor = journal.records(1); cursor.valid(); cursor.next()) {
+    JournalRecord record;
+    REQUIRE(decode_record(cursor.bytes(), record).empty());
+    if (record.sequence == 5) record.decisions.at(0).granted_cents += 100;
+    std::string bytes;
+    head = encode_record(bytes, record.sequence, record.received_at, record.command,
+                         record.monitoring_json, record.decisions, head);
+    forged.push_back(std::move(bytes));
+  }
+  for (std::size_t index = 0; index < forged.size(); ++index) {
+    REQUIRE(journal.overwrite_for_test(index + 1, forged[index]).is_ok());
+  }
+  CHECK_FALSE(verify_records(journal).problem);  // checksums and chain are consistent...
+  Allocator allocator(scheme_from_toml(journal.scheme_text()));
+  const JournalSummary summary = replay_journal(journal, allocator);
+  REQUIRE(summary.problem);  // ...but the decision is not what the rules give
+  CHECK(summary.problem->sequence == 5);
+  CHECK(summary.problem->what == "decisions differ");
+  CHECK(summary.problem->journal_says.find("\"granted_cents\"") != std::string::npos);
+  CHECK(summary.problem->journal_says != summary.problem->replay_says);
+}
+
+TEST_CASE("loket audit passes a good journal and names the record of a bad one") {
+  TempFolder folder("audit");
+  allocate_into(sector_scheme, sector_events, folder.path("journal"));
+  std::FILE* out = std::tmpfile();
+  std::FILE* errors = std::tmpfile();
+  CHECK(run_audit(AuditOptions{folder.path("journal"), ""}, out, errors) == 0);
+  {
+    JournalOpenResult opened =
+        Journal::open(folder.path("journal"), JournalOptions{{}, nullptr, false});
+    REQUIRE(opened.status.is_ok());
+    REQUIRE(opened.journal->overwrite_for_test(12, "garbage").is_ok());
+  }
+  CHECK(run_audit(AuditOptions{folder.path("journal"), ""}, out, errors) == 1);
+  std::rewind(errors);
+  char buffer[4096] = {};
+  const std::size_t read = std::fread(buffer, 1, sizeof(buffer) - 1, errors);
+  const std::string text(buffer, read);
+  CHECK(text.find("record 12: too short") != std::string::npos);
+  CHECK(text.find("records 1-11 verified before it") != std::string::npos);
+  CHECK(run_audit(AuditOptions{folder.path("nothing-here"), ""}, out, errors) == 2);
+  std::fclose(out);
+  std::fclose(errors);
+}
+
+TEST_CASE("A torn tail record is reported, never used") {
+  TempFolder folder("torn");
+  allocate_into(sector_scheme, sector_events, folder.path("journal"));
+  JournalOpenResult opened =
+      Journal::open(folder.path("journal"), JournalOptions{{}, nullptr, false});
+  REQUIRE(opened.status.is_ok());
+  Journal& journal = *opened.journal;
+  REQUIRE(journal.last_sequence() == 37);
+  auto cursor = journal.records(37);
+  REQUIRE(cursor.valid());
+  const std::string last(reinterpret_cast<const char*>(cursor.bytes().data()),
+                         cursor.bytes().size());
+  REQUIRE(journal.overwrite_for_test(37, last.substr(0, last.size() / 2)).is_ok());
+  Allocator allocator(scheme_from_toml(journal.scheme_text()));
+  const JournalSummary summary = replay_journal(journal, allocator);
+  REQUIRE(summary.problem);
+  CHECK(summary.problem->sequence == 37);
+  CHECK(summary.last_sequence == 36);  // recovery stops before the torn record
+  CHECK(allocator.last_sequence() == 36);
+}
