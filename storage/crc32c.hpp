@@ -8,6 +8,8 @@
 
 namespace loket {
 
+// Uses the CPU's crc32 instruction where there is one; the result is the same either way.
 std::uint32_t crc32c(std::span<const std::uint8_t> bytes);
+std::uint32_t crc32c_portable(std::span<const std::uint8_t> bytes);
 
 }  // namespace loket

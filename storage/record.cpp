@@ -270,7 +270,9 @@ Decision decode_decision(Reader& reader) {
 }
 
 Sha256Digest chain_hash(const Sha256Digest& previous_hash, std::span<const std::uint8_t> body) {
-  std::vector<std::uint8_t> message(previous_hash.begin(), previous_hash.end());
+  // One buffer per thread, reused: hashing runs for every record written and read.
+  thread_local std::vector<std::uint8_t> message;
+  message.assign(previous_hash.begin(), previous_hash.end());
   message.insert(message.end(), body.begin(), body.end());
   return sha256(message);
 }
@@ -300,20 +302,40 @@ Sha256Digest encode_record(std::string& out, Sequence sequence, TimestampNs rece
   return record_hash;
 }
 
-std::string decode_record(std::span<const std::uint8_t> bytes, JournalRecord& out) {
+std::string check_record_seal(std::span<const std::uint8_t> bytes, RecordSeal& out) {
   constexpr std::size_t trailer_bytes = 2 * format::hash_bytes + format::checksum_bytes;
-  if (bytes.size() < trailer_bytes + 1) return fmt::format("too short ({} bytes)", bytes.size());
+  constexpr std::size_t head_bytes = 1 + 8 + 8;
+  if (bytes.size() < head_bytes + 1 + trailer_bytes) {
+    return fmt::format("too short ({} bytes)", bytes.size());
+  }
   if (bytes.size() > format::record_bytes_max) return "larger than a record may be";
   const std::size_t checked_bytes = bytes.size() - format::checksum_bytes;
-  std::uint32_t stored_crc = 0;
-  for (std::size_t byte = 0; byte < 4; ++byte) {
-    stored_crc |= std::uint32_t{bytes[checked_bytes + byte]} << (8 * byte);
+  Reader crc_reader(bytes.subspan(checked_bytes));
+  if (crc32c(bytes.first(checked_bytes)) != crc_reader.integer<std::uint32_t>()) {
+    return "checksum mismatch";
   }
-  if (crc32c(bytes.first(checked_bytes)) != stored_crc) return "checksum mismatch";
+  Reader reader(bytes);
+  const auto version = reader.integer<std::uint8_t>();
+  if (version != format::version) return fmt::format("unknown format version {}", version);
+  out.sequence = reader.integer<std::uint64_t>();
+  out.received_at = reader.integer<std::int64_t>();
+  const std::size_t body_bytes = bytes.size() - trailer_bytes;
+  std::memcpy(out.previous_hash.data(), bytes.data() + body_bytes, format::hash_bytes);
+  std::memcpy(out.record_hash.data(), bytes.data() + body_bytes + format::hash_bytes,
+              format::hash_bytes);
+  if (chain_hash(out.previous_hash, bytes.first(body_bytes)) != out.record_hash) {
+    return "record hash does not match its contents";
+  }
+  return {};
+}
+
+std::string decode_record_fields(std::span<const std::uint8_t> bytes, JournalRecord& out) {
+  constexpr std::size_t trailer_bytes = 2 * format::hash_bytes + format::checksum_bytes;
+  LOKET_ASSERT(bytes.size() > trailer_bytes);
+  const std::size_t body_bytes = bytes.size() - trailer_bytes;
   try {
-    Reader reader(bytes.first(checked_bytes));
-    const auto version = reader.integer<std::uint8_t>();
-    if (version != format::version) return fmt::format("unknown format version {}", version);
+    Reader reader(bytes.first(body_bytes));
+    reader.integer<std::uint8_t>();  // the version, checked with the seal
     out.sequence = reader.integer<std::uint64_t>();
     out.received_at = reader.integer<std::int64_t>();
     out.command = decode_event(reader);
@@ -324,19 +346,20 @@ std::string decode_record(std::span<const std::uint8_t> bytes, JournalRecord& ou
     for (std::uint32_t index = 0; index < count; ++index) {
       out.decisions.push_back(decode_decision(reader));
     }
-    const std::size_t body_bytes = reader.position();
-    const auto previous = reader.bytes(format::hash_bytes);
-    const auto stored_hash = reader.bytes(format::hash_bytes);
-    if (reader.position() != checked_bytes) return "bytes after the record";
-    std::memcpy(out.previous_hash.data(), previous.data(), format::hash_bytes);
-    std::memcpy(out.record_hash.data(), stored_hash.data(), format::hash_bytes);
-    if (chain_hash(out.previous_hash, bytes.first(body_bytes)) != out.record_hash) {
-      return "record hash does not match its contents";
-    }
+    if (reader.position() != body_bytes) return "bytes after the decisions";
+    std::memcpy(out.previous_hash.data(), bytes.data() + body_bytes, format::hash_bytes);
+    std::memcpy(out.record_hash.data(), bytes.data() + body_bytes + format::hash_bytes,
+                format::hash_bytes);
   } catch (const DecodeError& error) {
     return error.message;
   }
   return {};
+}
+
+std::string decode_record(std::span<const std::uint8_t> bytes, JournalRecord& out) {
+  RecordSeal seal;
+  if (std::string problem = check_record_seal(bytes, seal); !problem.empty()) return problem;
+  return decode_record_fields(bytes, out);
 }
 
 std::string encode_header(std::string_view scheme_text) {

@@ -35,7 +35,19 @@ Sha256Digest encode_record(std::string& out, Sequence sequence, TimestampNs rece
 // Decodes and checks one record: version, bounds, checksum and its own hash. Returns an empty
 // string on success, otherwise what is wrong ("checksum mismatch", "truncated at byte 17").
 // It does not check the chain (the previous record's hash) or the sequence; the reader does.
+// It is check_record_seal followed by decode_record_fields.
 std::string decode_record(std::span<const std::uint8_t> bytes, JournalRecord& out);
+
+// The parts of a record at fixed offsets, which seal it: checked without decoding the event.
+struct RecordSeal {
+  Sequence sequence = 0;
+  TimestampNs received_at = 0;
+  Sha256Digest previous_hash{};
+  Sha256Digest record_hash{};
+};
+std::string check_record_seal(std::span<const std::uint8_t> bytes, RecordSeal& out);
+// Decodes the event and decisions of a record whose seal was checked; does no hashing.
+std::string decode_record_fields(std::span<const std::uint8_t> bytes, JournalRecord& out);
 
 // The journal header: the format version and the scheme file's text, from which the first
 // record's previous_hash (the genesis hash) is derived.

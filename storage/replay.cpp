@@ -2,133 +2,215 @@
 
 #include <fmt/format.h>
 
+#include <array>
+#include <atomic>
+#include <boost/lockfree/spsc_queue.hpp>
+#include <thread>
+
 #include "engine/assert.hpp"
 #include "engine/event_json.hpp"
 
 namespace loket {
 namespace {
 
+using Check = std::function<std::optional<JournalProblem>(const RecordSeal& seal,
+                                                          std::span<const std::uint8_t> bytes)>;
+
 std::string decision_lines(const Scheme& scheme, std::uint64_t sequence,
                            std::span<const Decision> decisions) {
   std::string text;
   for (const Decision& decision : decisions) {
+    const bool known_tranche = decision.tranche_index < scheme.tranches.size();
+    const auto compartments =
+        known_tranche ? scheme.tranches[decision.tranche_index].compartments.size() : 0;
     if (decision.kind == Decision::Kind::application ||
-        (decision.tranche_index < scheme.tranches.size() &&
-         decision.from_compartment < scheme.tranches[decision.tranche_index].compartments.size() &&
-         decision.to_compartment < scheme.tranches[decision.tranche_index].compartments.size())) {
+        (decision.from_compartment < compartments && decision.to_compartment < compartments)) {
       append_decision_json(text, scheme, sequence, decision);
     } else {
-      text += fmt::format("(a transfer naming compartments the scheme does not have)\n");
+      text += "(a transfer naming compartments the scheme does not have)\n";
     }
   }
   return text.empty() ? "(no decisions)\n" : text;
 }
 
-// The walk shared by verify and replay: `check` runs on each decoded, chain-checked record and
-// returns a problem or nothing.
-JournalSummary walk(
-    const Journal& journal,
-    const std::function<std::optional<JournalProblem>(const JournalRecord&)>& check) {
+JournalProblem problem_at(std::uint64_t sequence, std::string what) {
+  return JournalProblem{sequence, std::move(what), {}, {}};
+}
+
+// Walks the records in order, checking what is checkable without decoding an event: the
+// sequence (dense from 1; key and record agree), the seal (checksum and the record's own
+// hash), the chain and the timestamps. `check` runs on each sealed record.
+JournalSummary walk_seals(const Journal& journal, const Check& check) {
   JournalSummary summary;
   summary.head_hash = genesis_hash(journal.scheme_text());
-  JournalRecord record;
+  RecordSeal seal;
   auto cursor = journal.records(1);
   for (; cursor.valid(); cursor.next()) {
     const std::uint64_t expected = summary.last_sequence + 1;
     const std::uint64_t key_sequence = cursor.sequence();
+    std::optional<JournalProblem> problem;
     if (key_sequence != expected) {
-      summary.problem = JournalProblem{
-          expected,
-          fmt::format("sequence gap: record {} is missing (next is {})", expected, key_sequence),
-          {},
-          {}};
-      return summary;
+      problem = problem_at(expected, fmt::format("sequence gap: record {} is missing (next is {})",
+                                                 expected, key_sequence));
+    } else if (std::string damage = check_record_seal(cursor.bytes(), seal); !damage.empty()) {
+      problem = problem_at(key_sequence, std::move(damage));
+    } else if (seal.sequence != key_sequence) {
+      problem = problem_at(key_sequence, fmt::format("record says sequence {} under the key of {}",
+                                                     seal.sequence, key_sequence));
+    } else if (seal.previous_hash != summary.head_hash) {
+      problem = problem_at(
+          key_sequence, expected == 1
+                            ? "chain broken: does not follow the header's scheme"
+                            : fmt::format("chain broken: does not follow record {}", expected - 1));
+    } else if (seal.received_at < summary.last_timestamp) {
+      problem = problem_at(key_sequence, "timestamp earlier than the previous record's");
+    } else {
+      problem = check(seal, cursor.bytes());
     }
-    const std::string decode_problem = decode_record(cursor.bytes(), record);
-    if (!decode_problem.empty()) {
-      summary.problem = JournalProblem{key_sequence, decode_problem, {}, {}};
-      return summary;
-    }
-    if (record.sequence != key_sequence) {
-      summary.problem = JournalProblem{
-          key_sequence,
-          fmt::format("record says sequence {} under the key of {}", record.sequence, key_sequence),
-          {},
-          {}};
-      return summary;
-    }
-    if (record.previous_hash != summary.head_hash) {
-      summary.problem = JournalProblem{
-          key_sequence,
-          expected == 1 ? "chain broken: does not follow the header's scheme"
-                        : fmt::format("chain broken: does not follow record {}", expected - 1),
-          {},
-          {}};
-      return summary;
-    }
-    if (record.received_at < summary.last_timestamp) {
-      summary.problem =
-          JournalProblem{key_sequence, "timestamp earlier than the previous record's", {}, {}};
-      return summary;
-    }
-    if (auto problem = check(record)) {
+    if (problem) {
       summary.problem = std::move(problem);
       return summary;
     }
     summary.records += 1;
     summary.last_sequence = key_sequence;
-    summary.last_timestamp = record.received_at;
-    summary.head_hash = record.record_hash;
+    summary.last_timestamp = seal.received_at;
+    summary.head_hash = seal.record_hash;
   }
   if (const Status status = cursor.status(); !status.is_ok()) {
-    summary.problem =
-        JournalProblem{summary.last_sequence + 1, "read error: " + status.message(), {}, {}};
+    summary.problem = problem_at(summary.last_sequence + 1, "read error: " + status.message());
   }
   return summary;
 }
+
+// Applies one decoded record to the allocator and compares decisions.
+std::optional<JournalProblem> replay_one(const JournalRecord& record, Allocator& allocator,
+                                         std::vector<Decision>& replayed) {
+  const Refusal refusal =
+      allocator.apply(record.command, record.sequence, record.received_at, replayed);
+  const Scheme& scheme = allocator.scheme();
+  if (refusal != Refusal::none) {
+    return JournalProblem{record.sequence,
+                          fmt::format("replay refused the event ({})", to_string(refusal)),
+                          decision_lines(scheme, record.sequence, record.decisions), "(refused)\n"};
+  }
+  bool same = replayed.size() == record.decisions.size();
+  for (std::size_t index = 0; same && index < replayed.size(); ++index) {
+    same = same_decision(replayed[index], record.decisions[index]);
+  }
+  if (same) return std::nullopt;
+  return JournalProblem{record.sequence, "decisions differ",
+                        decision_lines(scheme, record.sequence, record.decisions),
+                        decision_lines(scheme, record.sequence, replayed)};
+}
+
+// A sealed record on its way from the reading thread to the replaying one. Decoding stays on
+// the replaying side: measured, decoding on the reader made the pipeline slower (the reader
+// became the bottleneck and decoded records crossed between the cores' caches).
+struct SealedRecord {
+  std::vector<std::uint8_t> bytes;
+  RecordSeal seal;
+};
+
+constexpr std::size_t pipeline_records_max = 4096;
+constexpr std::size_t replay_batch_records = 16;
 
 }  // namespace
 
 JournalSummary verify_records(const Journal& journal, const RecordVisitor& visit) {
   bool stopped = false;
-  JournalSummary summary =
-      walk(journal, [&](const JournalRecord& record) -> std::optional<JournalProblem> {
+  JournalRecord record;
+  return walk_seals(
+      journal,
+      [&](const RecordSeal&, std::span<const std::uint8_t> bytes) -> std::optional<JournalProblem> {
         if (stopped) return std::nullopt;
+        if (std::string problem = decode_record_fields(bytes, record); !problem.empty()) {
+          return problem_at(record.sequence, std::move(problem));
+        }
         if (visit && !visit(record)) stopped = true;
         return std::nullopt;
       });
-  return summary;
 }
 
+// Two threads, as a pipeline: this one decodes and replays, a reader checks seals and the
+// chain (the hashing). Records travel in a fixed ring of slots, handed over and back through
+// two bounded single-producer/single-consumer queues, so nothing is allocated per record.
+// The summary is the replay's: a record counts once it was both verified and replayed.
 JournalSummary replay_journal(const Journal& journal, Allocator& allocator,
                               const ReplayOptions& options) {
   LOKET_ASSERT(allocator.last_sequence() == 0);
-  std::vector<Decision> replayed;
-  bool stopped = false;
-  std::uint64_t done = 0;
-  return walk(journal, [&](const JournalRecord& record) -> std::optional<JournalProblem> {
-    if (stopped) return std::nullopt;
-    const Refusal refusal =
-        allocator.apply(record.command, record.sequence, record.received_at, replayed);
-    const Scheme& scheme = allocator.scheme();
-    if (refusal != Refusal::none) {
-      return JournalProblem{
-          record.sequence, fmt::format("replay refused the event ({})", to_string(refusal)),
-          decision_lines(scheme, record.sequence, record.decisions), "(refused)\n"};
-    }
-    bool same = replayed.size() == record.decisions.size();
-    for (std::size_t index = 0; same && index < replayed.size(); ++index) {
-      same = same_decision(replayed[index], record.decisions[index]);
-    }
-    if (!same) {
-      return JournalProblem{record.sequence, "decisions differ",
-                            decision_lines(scheme, record.sequence, record.decisions),
-                            decision_lines(scheme, record.sequence, replayed)};
-    }
-    if (options.visit && !options.visit(record)) stopped = true;
-    if (options.progress && ++done % options.progress_every_records == 0) options.progress(done);
-    return std::nullopt;
+  std::vector<SealedRecord> slots(pipeline_records_max);
+  boost::lockfree::spsc_queue<std::uint32_t> full(pipeline_records_max);
+  boost::lockfree::spsc_queue<std::uint32_t> empty(pipeline_records_max);
+  for (std::uint32_t slot = 0; slot < slots.size(); ++slot) empty.push(slot);
+  std::atomic<bool> reader_done{false};
+  std::atomic<bool> replay_stopped{false};
+  JournalSummary reader_summary;
+  std::thread reader([&] {
+    reader_summary =
+        walk_seals(journal,
+                   [&](const RecordSeal& seal,
+                       std::span<const std::uint8_t> bytes) -> std::optional<JournalProblem> {
+                     std::uint32_t slot = 0;
+                     while (!empty.pop(slot)) {
+                       if (replay_stopped.load(std::memory_order_acquire)) return JournalProblem{};
+                       std::this_thread::yield();
+                     }
+                     slots[slot].bytes.assign(bytes.begin(), bytes.end());
+                     slots[slot].seal = seal;
+                     const bool pushed = full.push(slot);
+                     LOKET_ASSERT(pushed);  // as many places as slots
+                     return std::nullopt;
+                   });
+    reader_done.store(true, std::memory_order_release);
   });
+
+  JournalSummary summary;
+  summary.head_hash = genesis_hash(journal.scheme_text());
+  std::vector<Decision> replayed;
+  // Records are taken in small batches and all decoded first, so that the allocator can be
+  // told (prefetch) which table slots the batch will touch before it is applied in order.
+  std::array<std::uint32_t, replay_batch_records> batch{};
+  std::array<JournalRecord, replay_batch_records> records;
+  std::array<std::string, replay_batch_records> damage;
+  bool visiting = true;
+  while (!summary.problem) {
+    const std::size_t count = full.pop(batch.data(), batch.size());
+    if (count == 0) {
+      if (reader_done.load(std::memory_order_acquire) && full.read_available() == 0) break;
+      std::this_thread::yield();
+      continue;
+    }
+    for (std::size_t index = 0; index < count; ++index) {
+      damage[index] = decode_record_fields(slots[batch[index]].bytes, records[index]);
+      if (damage[index].empty()) allocator.prefetch(records[index].command);
+    }
+    for (std::size_t index = 0; index < count; ++index) {
+      const SealedRecord& sealed = slots[batch[index]];
+      if (!damage[index].empty()) {
+        summary.problem = problem_at(sealed.seal.sequence, damage[index]);
+        break;
+      }
+      summary.problem = replay_one(records[index], allocator, replayed);
+      if (summary.problem) break;
+      summary.records += 1;
+      summary.last_sequence = sealed.seal.sequence;
+      summary.last_timestamp = sealed.seal.received_at;
+      summary.head_hash = sealed.seal.record_hash;
+      if (visiting && options.visit && !options.visit(records[index])) visiting = false;
+      if (options.progress && summary.records % options.progress_every_records == 0) {
+        options.progress(summary.records);
+      }
+    }
+    if (summary.problem) {
+      replay_stopped.store(true, std::memory_order_release);
+      break;
+    }
+    empty.push(batch.data(), count);
+  }
+  reader.join();
+  // The reader's problem counts only if the replay got as far as it.
+  if (!summary.problem && reader_summary.problem) summary.problem = reader_summary.problem;
+  return summary;
 }
 
 }  // namespace loket

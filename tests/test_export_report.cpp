@@ -1,0 +1,121 @@
+// Export round-trips through allocate, over random scenarios; the report shows the totals.
+#include <fmt/format.h>
+
+#include <catch2/catch.hpp>
+
+#include "app/export_command.hpp"
+#include "app/report_html.hpp"
+#include "tests/harness.hpp"
+#include "tests/journal_fixture.hpp"
+#include "tests/scenario.hpp"
+
+using namespace loket;
+using namespace loket::testing;
+
+namespace {
+
+constexpr int scenario_count = 20;
+
+std::string export_text(const std::string& data_path, const std::string& what,
+                        const std::string& format, const TempFolder& folder) {
+  const std::string out = folder.path(fmt::format("{}.{}", what, format));
+  std::FILE* errors = std::tmpfile();
+  const int exit_code = run_export(ExportOptions{data_path, what, format, out}, errors);
+  std::fclose(errors);
+  REQUIRE(exit_code == 0);
+  return read_text(out);
+}
+
+// The scenario's accepted events, numbered, plus submissions with malformed fields.
+std::string numbered_events(const Scenario& scenario) {
+  Harness harness(scenario.scheme_toml);
+  std::string lines;
+  std::uint64_t sequence = 0;
+  const auto keep = [&](std::string_view event) {
+    if (!harness.try_apply(event)) return;
+    lines += fmt::format("{{\"seq\":{},{}\n", ++sequence, event.substr(1));
+  };
+  for (std::size_t index = 0; index < scenario.events.size(); ++index) {
+    if (index % 17 == 3) {
+      const std::string received_at = std::string(
+          scenario.events[index].substr(scenario.events[index].find("received_at") + 14, 30));
+      keep(fmt::format(
+          R"({{"type":"submit","received_at":"{}","tranche":"t0","id":"BAD-{}","participant":"","amount_cents":"x","activities":[],"partnership":1,"monitoring":{{"age":"55+"}}}})",
+          received_at, index));
+      keep(fmt::format(R"({{"type":"submit","received_at":"{}","tranche":"t0","id":{}}})",
+                       received_at, index));
+    }
+    keep(scenario.events[index]);
+  }
+  return lines;
+}
+
+}  // namespace
+
+TEST_CASE("Allocating an export reproduces the journal's decisions, byte for byte") {
+  for (int index = 0; index < scenario_count; ++index) {
+    const std::uint64_t seed =
+        std::uint64_t{Catch::rngSeed()} * 7919 + static_cast<std::uint64_t>(index);
+    std::mt19937_64 random(seed);
+    const Scenario scenario = random_scenario(random, ScenarioOptions{false, false, true, 150});
+    INFO("scenario seed " << seed);
+    TempFolder folder("roundtrip");
+    const std::string scheme = folder.write("scheme.toml", scenario.scheme_toml);
+    const std::string events = folder.write("events.jsonl", numbered_events(scenario));
+    const std::string first = allocate_into(scheme, events, folder.path("journal"));
+    const std::string journal_decisions =
+        export_text(folder.path("journal"), "decisions", "jsonl", folder);
+    REQUIRE(journal_decisions == first);
+
+    const std::string exported = export_text(folder.path("journal"), "events", "jsonl", folder);
+    const std::string exported_path = folder.write("exported.jsonl", exported);
+    const std::string again = allocate_into(scheme, exported_path, folder.path("journal-2"));
+    REQUIRE(again == journal_decisions);
+    // And the export of the second journal is the same events again.
+    REQUIRE(export_text(folder.path("journal-2"), "events", "jsonl", folder) == exported);
+  }
+}
+
+TEST_CASE("CSV exports have a header, quote what needs quoting and give euros") {
+  TempFolder folder("csv");
+  allocate_into(source_path("schemes/sectoraal-maatwerk-2021.toml"),
+                source_path("docs/examples/sectoraal-maatwerk-2021.jsonl"), folder.path("journal"));
+  const std::string decisions = export_text(folder.path("journal"), "decisions", "csv", folder);
+  CHECK(
+      decisions.starts_with("seq,received_at,kind,tranche,id,outcome,reason,field,compartment,"
+                            "granted_cents,granted_eur,from,to,amount_cents,amount_eur\r\n"));
+  CHECK(decisions.find("transfer,2021,,,,,,,,small,large,917792000,9177920.00\r\n") !=
+        std::string::npos);
+  CHECK(decisions.find(",SM-2021-905,rejected,invalid,amount_cents,,0,0.00,,,,\r\n") !=
+        std::string::npos);
+  const std::string events = export_text(folder.path("journal"), "events", "csv", folder);
+  CHECK(events.find(R"("{""sector"":""bouw""}")") != std::string::npos);
+  std::size_t rows = 0;
+  for (const char c : events) rows += c == '\n' ? 1 : 0;
+  CHECK(rows == 38);  // header and 37 events
+}
+
+TEST_CASE("The report shows the scheme's totals and the verification") {
+  TempFolder folder("report");
+  allocate_into(source_path("schemes/sectoraal-maatwerk-2021.toml"),
+                source_path("docs/examples/sectoraal-maatwerk-2021.jsonl"), folder.path("journal"));
+  std::string error;
+  const auto data = gather_report(folder.path("journal"), error);
+  REQUIRE(data);
+  const std::string html = render_report_html(*data);
+  CHECK(html.find("Verified: 37 records") != std::string::npos);
+  CHECK(html.find("EUR 71,500,000.00") != std::string::npos);  // the cap
+  CHECK(html.find("EUR 14,300,000.00") != std::string::npos);  // small's share
+  CHECK(html.find("EUR 9,177,920.00") != std::string::npos);   // the transfer
+  CHECK(html.find("EUR 3,222,080.00") != std::string::npos);   // unmet in large
+  CHECK(html.find(to_hex(data->summary.head_hash)) != std::string::npos);
+  CHECK(data->outcomes[static_cast<std::size_t>(Outcome::granted)] == 28);
+  CHECK(data->outcomes[static_cast<std::size_t>(Outcome::rejected)] == 8);
+  CHECK(data->monitoring.at("sector=bouw")[static_cast<std::size_t>(Outcome::granted)] == 1);
+  // Self-contained: nothing is loaded from elsewhere.
+  CHECK(html.find("<script") == std::string::npos);
+  CHECK(html.find("http") == std::string::npos);
+  CHECK(html.find("@media print") != std::string::npos);
+  CHECK(euros_text(-5) == "EUR -0.05");
+  CHECK(euros_text(100000000) == "EUR 1,000,000.00");
+}
