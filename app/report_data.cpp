@@ -26,7 +26,6 @@ class Gatherer {
     const Scheme& scheme = data_.scheme;
     std::string monitoring;
     if (std::holds_alternative<SubmitCommand>(record.command)) {
-      data_.submission_times.push_back(record.received_at);
       monitoring = std::string(record.monitoring_json);
     }
     LotteryDraw* draw = start_draw(record);
@@ -38,6 +37,7 @@ class Gatherer {
              tranche.compartments.at(decision.to_compartment).id, decision.amount_cents});
         continue;
       }
+      data_.decision_times.push_back(record.received_at);
       if (decision.application_id.empty()) {
         count_unkeyed(decision);
         continue;

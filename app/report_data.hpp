@@ -50,7 +50,7 @@ struct ReportData {
   std::vector<std::vector<FillPoint>> filling;                             // per tranche
   std::map<std::string, std::array<std::uint64_t, 5>> outcomes_by_reason;  // final states
   std::array<std::uint64_t, 5> outcomes{};
-  std::vector<TimestampNs> submission_times;
+  std::vector<TimestampNs> decision_times;  // one per application decision, in order
   std::vector<LotteryDraw> draws;
   std::vector<AppealEntry> appeals;
   std::vector<TransferEntry> transfers;

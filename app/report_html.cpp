@@ -91,7 +91,7 @@ void budget_section(std::string& html, const ReportData& data) {
   auto out = std::back_inserter(html);
   html +=
       "<h2>Budgets and what was granted</h2><table><tr><th>tranche</th><th>compartment</th>"
-      "<th>band</th><th>share of cap</th><th>transfers in / out</th><th>granted within cap</th>"
+      "<th>band</th><th>budget</th><th>transfers in / out</th><th>granted within cap</th>"
       "<th>granted on appeal</th><th>remaining</th><th>unmet demand</th><th>closed</th></tr>";
   for (std::size_t index = 0; index < data.tranches.size(); ++index) {
     const Tranche& tranche = data.scheme.tranches[index];
@@ -166,8 +166,8 @@ void filling_chart(std::string& html, const ReportData& data, std::size_t index)
       fmt::arg("n", grouped(static_cast<std::int64_t>(points.size()))));
 }
 
-void arrivals_chart(std::string& html, const ReportData& data) {
-  const auto& times = data.submission_times;
+void decisions_chart(std::string& html, const ReportData& data) {
+  const auto& times = data.decision_times;
   if (times.empty()) return;
   const TimestampNs minute = 60 * nanoseconds_per_second;
   const TimestampNs span = times.back() - times.front();
@@ -193,10 +193,11 @@ void arrivals_chart(std::string& html, const ReportData& data) {
                     chart_height - chart_margin - height, std::max(bar_width - 0.5, 0.5), height);
   }
   fmt::format_to(std::back_inserter(html),
-                 "<figure><svg viewBox='0 0 {} {}' width='100%' role='img' aria-label='submissions "
+                 "<figure><svg viewBox='0 0 {} {}' width='100%' role='img' aria-label='decisions "
                  "per minute'>{}"
                  "<text x='{}' y='{}'>{}</text><text x='{}' y='{}'>peak {} per {} min</text></svg>"
-                 "<figcaption>Submissions per {} minute(s), from the first</figcaption></figure>",
+                 "<figcaption>Decisions per {} minute(s), from the first (a close decides many at "
+                 "once)</figcaption></figure>",
                  chart_width, chart_height, rects, chart_margin, chart_height - chart_margin + 16,
                  local_time(times.front(), data.scheme.time_zone), chart_margin, chart_margin - 6,
                  grouped(static_cast<std::int64_t>(peak)), minutes_per_bar, minutes_per_bar);
@@ -326,7 +327,7 @@ std::string render_report_html(const ReportData& data) {
   html += "<h2>How the tranches filled</h2>";
   for (std::size_t index = 0; index < data.filling.size(); ++index)
     filling_chart(html, data, index);
-  arrivals_chart(html, data);
+  decisions_chart(html, data);
   outcome_tables(html, data);
   event_tables(html, data);
   html += "</body></html>\n";

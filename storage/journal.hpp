@@ -58,7 +58,8 @@ class Journal {
   static void add_record(rocksdb::WriteBatch& batch, std::uint64_t sequence,
                          std::string_view record_bytes);
 
-  // Reads records in sequence order from `first_sequence`.
+  // Reads records in sequence order from `first_sequence`. A cursor must be destroyed before
+  // its journal (it holds a RocksDB iterator).
   class Cursor {
    public:
     explicit Cursor(std::unique_ptr<rocksdb::Iterator> iterator);

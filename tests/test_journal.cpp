@@ -8,6 +8,7 @@
 #include "storage/crc32c.hpp"
 #include "storage/fault_injection.hpp"
 #include "storage/group_commit.hpp"
+#include "storage/recovery.hpp"
 #include "storage/replay.hpp"
 #include "tests/harness.hpp"
 #include "tests/journal_fixture.hpp"
@@ -160,19 +161,18 @@ TEST_CASE("A synced record survives a crash; one whose sync failed does not") {
     CHECK(fault.faults->faults_injected >= 1);
     fault.faults->crashed = true;  // power cut: what was not synced is lost
   }
-  JournalOpenResult reopened =
-      Journal::open(folder.path("journal"), JournalOptions{{}, nullptr, false});
-  REQUIRE(reopened.status.is_ok());
-  const JournalSummary summary = verify_records(*reopened.journal);
-  CHECK_FALSE(summary.problem);
-  CHECK(summary.records == 10);
-  CHECK(summary.last_sequence == 10);
-  // Recovery rebuilds the allocator's state by replay: the next sequence continues from 10.
-  Allocator recovered(scheme_from_toml(tiny_scheme));
-  const JournalSummary replayed = replay_journal(*reopened.journal, recovered);
-  CHECK_FALSE(replayed.problem);
-  CHECK(recovered.last_sequence() == 10);
-  CHECK(recovered.tranche_status(0).pools.at(0).granted_units == 10);
+  // Recovery verifies the journal and rebuilds the allocator's state by replay: the next
+  // sequence continues from 10.
+  const Recovered recovered = recover_journal(folder.path("journal"), std::string(tiny_scheme));
+  REQUIRE(recovered.status.is_ok());
+  CHECK(recovered.summary.records == 10);
+  CHECK(recovered.allocator->last_sequence() == 10);
+  CHECK(recovered.allocator->tranche_status(0).pools.at(0).granted_units == 10);
+  // A journal is never continued under another scheme.
+  const Recovered other =
+      recover_journal(folder.path("journal"), std::string(tiny_scheme) + "\n# changed\n");
+  CHECK_FALSE(other.status.is_ok());
+  CHECK(other.status.message().find("different scheme") != std::string::npos);
 }
 
 TEST_CASE("A full disk or a failed write stops acknowledgement and loses nothing acknowledged") {
@@ -303,17 +303,24 @@ TEST_CASE("A torn tail record is reported, never used") {
   REQUIRE(opened.status.is_ok());
   Journal& journal = *opened.journal;
   REQUIRE(journal.last_sequence() == 37);
-  auto cursor = journal.records(37);
-  REQUIRE(cursor.valid());
-  const std::string last(reinterpret_cast<const char*>(cursor.bytes().data()),
-                         cursor.bytes().size());
+  std::string last;
+  {
+    auto cursor = journal.records(37);  // a cursor must not outlive its journal
+    REQUIRE(cursor.valid());
+    last.assign(reinterpret_cast<const char*>(cursor.bytes().data()), cursor.bytes().size());
+  }
   REQUIRE(journal.overwrite_for_test(37, last.substr(0, last.size() / 2)).is_ok());
   Allocator allocator(scheme_from_toml(journal.scheme_text()));
   const JournalSummary summary = replay_journal(journal, allocator);
   REQUIRE(summary.problem);
   CHECK(summary.problem->sequence == 37);
-  CHECK(summary.last_sequence == 36);  // recovery stops before the torn record
+  CHECK(summary.last_sequence == 36);  // replay stops before the torn record
   CHECK(allocator.last_sequence() == 36);
+  opened.journal.reset();
+  const Recovered recovered = recover_journal(folder.path("journal"), read_text(sector_scheme));
+  CHECK_FALSE(recovered.status.is_ok());  // reported, and not run on
+  CHECK(recovered.status.message().find("record 37: ") != std::string::npos);
+  CHECK(recovered.allocator == nullptr);
 }
 
 TEST_CASE("CRC-32C: the published check value, and hardware and table agree") {

@@ -1,0 +1,49 @@
+#include "storage/recovery.hpp"
+
+#include <fmt/format.h>
+
+#include "engine/assert.hpp"
+
+namespace loket {
+
+Recovered recover_journal(const std::string& directory, const std::string& scheme_text,
+                          const JournalOptions& options, std::size_t applications_expected) {
+  LOKET_ASSERT(!scheme_text.empty());
+  Recovered result;
+  JournalOptions open_options = options;
+  open_options.scheme_text = scheme_text;
+  JournalOpenResult opened = Journal::open(directory, open_options);
+  if (!opened.status.is_ok()) {
+    result.status = opened.status;
+    return result;
+  }
+  if (opened.journal->scheme_text() != scheme_text) {
+    result.status = Status::error(fmt::format(
+        "{}: the journal was written under a different scheme; audit it with its own scheme "
+        "or start a new journal in another folder",
+        directory));
+    return result;
+  }
+  SchemeParseResult parsed = parse_scheme(scheme_text, directory + " (header)");
+  if (!parsed.scheme) {
+    result.status = Status::error(parsed.error);
+    return result;
+  }
+  const std::size_t expected =
+      std::max<std::size_t>(applications_expected, opened.journal->last_sequence());
+  auto allocator =
+      std::make_unique<Allocator>(std::move(*parsed.scheme), AllocatorOptions{expected});
+  result.summary = replay_journal(*opened.journal, *allocator);
+  if (result.summary.problem) {
+    result.status =
+        Status::error(fmt::format("{}: record {}: {}; refusing to continue from it", directory,
+                                  result.summary.problem->sequence, result.summary.problem->what));
+    return result;
+  }
+  LOKET_ASSERT(allocator->last_sequence() == result.summary.last_sequence);
+  result.journal = std::move(opened.journal);
+  result.allocator = std::move(allocator);
+  return result;
+}
+
+}  // namespace loket

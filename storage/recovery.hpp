@@ -1,0 +1,31 @@
+// Start-up: open the journal (creating it for a new scheme), verify it and rebuild the
+// allocator's state by replaying every record. This is how the server comes back after a
+// crash: what it acknowledged was synced, so it is in the journal, and replay puts the
+// allocator exactly where it was.
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include "engine/allocator.hpp"
+#include "storage/journal.hpp"
+#include "storage/replay.hpp"
+
+namespace loket {
+
+struct Recovered {
+  std::unique_ptr<Journal> journal;
+  std::unique_ptr<Allocator> allocator;  // at the journal's last sequence
+  JournalSummary summary;                // records, head hash; no problem when status is ok
+  Status status = Status::ok();
+};
+
+// scheme_text: the scheme to create a new journal with; for an existing journal it must be
+// the one in its header (a server must not continue a journal under another scheme). On any
+// problem in the journal (a torn or corrupt record, a gap, a decision that replays
+// differently) status names the record and nothing is returned to run on.
+Recovered recover_journal(const std::string& directory, const std::string& scheme_text,
+                          const JournalOptions& options = {},
+                          std::size_t applications_expected = 1 << 20);
+
+}  // namespace loket
