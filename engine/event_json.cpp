@@ -163,6 +163,12 @@ class SubmitFields {
 
 }  // namespace
 
+void read_submit_fields(const boost::json::object& object,
+                        std::span<const std::uint8_t> participant_secret_key,
+                        SubmitCommand& command) {
+  SubmitFields(object, command).read(participant_secret_key);
+}
+
 EventParser::EventParser(std::vector<std::uint8_t> participant_secret_key)
     : secret_key_(std::move(participant_secret_key)) {
   LOKET_ASSERT(!secret_key_.empty());
@@ -203,7 +209,7 @@ EventParseResult EventParser::parse(std::string_view line) {
                            "participant_hmac", "amount_cents", "activities", "declared_value_cents",
                            "partnership", "monitoring"});
       SubmitCommand command;
-      SubmitFields(*object, command).read(secret_key_);
+      read_submit_fields(*object, secret_key_, command);
       monitoring_.clear();
       if (const json::value* monitoring = object->if_contains("monitoring")) {
         if (!monitoring->is_object()) fail("monitoring", "must be an object");

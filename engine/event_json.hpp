@@ -23,6 +23,10 @@
 #include "engine/decision.hpp"
 #include "engine/scheme.hpp"
 
+namespace boost::json {
+class object;
+}
+
 namespace loket {
 
 struct ParsedEvent {
@@ -60,6 +64,14 @@ class EventParser {
 // gives the same `invalid` decision.
 void append_event_json(std::string& out, Sequence sequence, TimestampNs received_at,
                        const Command& command, std::string_view monitoring_json);
+
+// Reads a submission's own fields (tranche, id, participant or participant_hmac, amount_cents,
+// activities, declared_value_cents, partnership) from a JSON object: a submit event line, or
+// the body of POST /v1/tranches/{tranche}/submissions. A field that is present but bad is
+// marked in command.malformed_fields, never an error (R3). Strings are views into `object`.
+void read_submit_fields(const boost::json::object& object,
+                        std::span<const std::uint8_t> participant_secret_key,
+                        SubmitCommand& command);
 
 // Appends one decision as a JSON line (with '\n'):
 //   {"seq":N,"id":"APP-1"|null,"outcome":"granted","reason":null|"<code>"[,"field":"<name>"],

@@ -1,0 +1,96 @@
+#include "net/routes.hpp"
+
+#include <fmt/format.h>
+
+#include <array>
+
+#include "engine/submission_checks.hpp"
+
+namespace loket {
+namespace {
+
+// Splits "/a/b/c" into its segments; nothing for an empty segment or a query string, which
+// no route takes.
+std::optional<std::vector<std::string_view>> segments_of(std::string_view path) {
+  if (path.empty() || path.front() != '/' || path.find('?') != std::string_view::npos) {
+    return std::nullopt;
+  }
+  std::vector<std::string_view> segments;
+  path.remove_prefix(1);
+  while (!path.empty()) {
+    const std::size_t slash = path.find('/');
+    const std::string_view segment = path.substr(0, slash);
+    if (segment.empty()) return std::nullopt;
+    segments.push_back(segment);
+    if (slash == std::string_view::npos) break;
+    path.remove_prefix(slash + 1);
+    if (path.empty()) return std::nullopt;  // a trailing slash
+  }
+  return segments;
+}
+
+Problem not_found(std::string_view target) {
+  return make_problem(404, "not-found", "No such resource",
+                      fmt::format("nothing is served at {}", target.substr(0, 200)));
+}
+
+}  // namespace
+
+std::variant<RouteMatch, Problem> match_route(std::string_view method, std::string_view target) {
+  const auto segments = segments_of(target);
+  if (!segments) return not_found(target);
+  const auto& parts = *segments;
+  const bool get = method == "GET";
+  const bool post = method == "POST";
+  const auto allow = [&](bool method_ok, RouteMatch match) -> std::variant<RouteMatch, Problem> {
+    if (!method_ok) {
+      return make_problem(405, "method-not-allowed", "Method not allowed",
+                          fmt::format("{} is not served at this path", method.substr(0, 16)));
+    }
+    return match;
+  };
+  if (parts.size() == 1 && parts[0] == "metrics") return allow(get, {Endpoint::metrics, {}, {}});
+  if (parts.size() == 1 && parts[0] == "healthz") return allow(get, {Endpoint::healthz, {}, {}});
+  if (parts.size() == 1 && parts[0] == "readyz") return allow(get, {Endpoint::readyz, {}, {}});
+  if (parts.size() < 3 || parts[0] != "v1") return not_found(target);
+  // Path parameters use the same characters as ids, so nothing needs decoding.
+  if (!is_valid_application_id(parts[2])) return not_found(target);
+  const std::string name(parts[2]);
+  if (parts[1] == "submissions" && parts.size() == 3) {
+    return allow(get, {Endpoint::get_submission, {}, name});
+  }
+  if (parts[1] != "tranches") return not_found(target);
+  if (parts.size() == 3) return allow(get, {Endpoint::get_tranche, name, {}});
+  if (parts.size() != 4) return not_found(target);
+  if (parts[3] == "submissions") return allow(post, {Endpoint::submit, name, {}});
+  if (parts[3] == "close") return allow(post, {Endpoint::close, name, {}});
+  if (parts[3] == "close-day") return allow(post, {Endpoint::close_day, name, {}});
+  if (parts[3] == "appeals") return allow(post, {Endpoint::appeal, name, {}});
+  return not_found(target);
+}
+
+bool needs_token(Endpoint endpoint) {
+  return endpoint != Endpoint::healthz && endpoint != Endpoint::readyz;
+}
+
+bool role_may(Role role, Endpoint endpoint) {
+  switch (endpoint) {
+    case Endpoint::submit:
+      return role == Role::portal;
+    case Endpoint::get_submission:
+    case Endpoint::get_tranche:
+      return true;
+    case Endpoint::close:
+    case Endpoint::close_day:
+    case Endpoint::appeal:
+      return role == Role::operator_role;
+    case Endpoint::metrics:
+      return role == Role::operator_role || role == Role::auditor;
+    case Endpoint::healthz:
+    case Endpoint::readyz:
+      return true;
+  }
+  return false;
+}
+
+}  // namespace loket

@@ -1,0 +1,38 @@
+// The HTTP API's routes, as a pure function from (method, path) to an endpoint or a problem,
+// and who may call what. Testable without a socket.
+#pragma once
+
+#include <string>
+#include <string_view>
+#include <variant>
+
+#include "net/problem.hpp"
+#include "net/tokens.hpp"
+
+namespace loket {
+
+enum class Endpoint : std::uint8_t {
+  submit,          // POST /v1/tranches/{tranche}/submissions
+  get_submission,  // GET  /v1/submissions/{id}
+  get_tranche,     // GET  /v1/tranches/{tranche}
+  close,           // POST /v1/tranches/{tranche}/close
+  close_day,       // POST /v1/tranches/{tranche}/close-day
+  appeal,          // POST /v1/tranches/{tranche}/appeals
+  metrics,         // GET  /metrics
+  healthz,         // GET  /healthz
+  readyz,          // GET  /readyz
+};
+
+struct RouteMatch {
+  Endpoint endpoint = Endpoint::healthz;
+  std::string tranche_id;
+  std::string application_id;
+};
+
+// 404 for an unknown path, 405 for a known path with another method.
+std::variant<RouteMatch, Problem> match_route(std::string_view method, std::string_view target);
+
+bool needs_token(Endpoint endpoint);
+bool role_may(Role role, Endpoint endpoint);
+
+}  // namespace loket

@@ -1,0 +1,85 @@
+#include "net/strict_json.hpp"
+
+#include <fmt/format.h>
+
+#include <boost/json.hpp>
+#include <boost/json/basic_parser_impl.hpp>
+#include <set>
+#include <vector>
+
+#include "net/limits.hpp"
+
+namespace loket {
+namespace {
+
+namespace json = boost::json;
+
+// A parser handler that keeps nothing but the keys of the objects still open.
+struct DuplicateKeyFinder {
+  static constexpr std::size_t max_object_size = std::size_t(-1);
+  static constexpr std::size_t max_array_size = std::size_t(-1);
+  static constexpr std::size_t max_key_size = std::size_t(-1);
+  static constexpr std::size_t max_string_size = std::size_t(-1);
+
+  std::vector<std::set<std::string>> open_objects;
+  std::string key;
+  std::string duplicate;
+
+  bool on_document_begin(json::error_code&) { return true; }
+  bool on_document_end(json::error_code&) { return true; }
+  bool on_object_begin(json::error_code&) {
+    open_objects.emplace_back();
+    return true;
+  }
+  bool on_object_end(std::size_t, json::error_code&) {
+    open_objects.pop_back();
+    return true;
+  }
+  bool on_array_begin(json::error_code&) { return true; }
+  bool on_array_end(std::size_t, json::error_code&) { return true; }
+  bool on_key_part(json::string_view part, std::size_t, json::error_code&) {
+    key.append(part.data(), part.size());
+    return true;
+  }
+  bool on_key(json::string_view part, std::size_t, json::error_code& error) {
+    key.append(part.data(), part.size());
+    if (!open_objects.back().insert(key).second) {
+      duplicate = key;
+      error = json::error::syntax;  // stops the parse; `duplicate` says why
+      return false;
+    }
+    key.clear();
+    return true;
+  }
+  bool on_string_part(json::string_view, std::size_t, json::error_code&) { return true; }
+  bool on_string(json::string_view, std::size_t, json::error_code&) { return true; }
+  bool on_number_part(json::string_view, json::error_code&) { return true; }
+  bool on_int64(std::int64_t, json::string_view, json::error_code&) { return true; }
+  bool on_uint64(std::uint64_t, json::string_view, json::error_code&) { return true; }
+  bool on_double(double, json::string_view, json::error_code&) { return true; }
+  bool on_bool(bool, json::error_code&) { return true; }
+  bool on_null(json::error_code&) { return true; }
+  bool on_comment_part(json::string_view, json::error_code&) { return true; }
+  bool on_comment(json::string_view, json::error_code&) { return true; }
+};
+
+}  // namespace
+
+StrictJson parse_strict_json(std::string_view text) {
+  json::parse_options options;
+  options.max_depth = net_limits::json_depth_max;
+  json::basic_parser<DuplicateKeyFinder> checker(options);
+  json::error_code error;
+  checker.write_some(false, text.data(), text.size(), error);
+  if (error) {
+    const std::string& duplicate = checker.handler().duplicate;
+    if (!duplicate.empty())
+      return {std::nullopt, fmt::format("key \"{}\" appears twice", duplicate)};
+    return {std::nullopt, fmt::format("not valid JSON: {}", error.message())};
+  }
+  json::value value = json::parse(text, error, json::storage_ptr(), options);
+  if (error) return {std::nullopt, fmt::format("not valid JSON: {}", error.message())};
+  return {std::move(value), {}};
+}
+
+}  // namespace loket

@@ -1,0 +1,58 @@
+#include "net/submission_request.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <boost/json.hpp>
+
+#include "engine/event_json.hpp"
+#include "engine/limits.hpp"
+#include "net/strict_json.hpp"
+
+namespace loket {
+
+std::variant<SubmissionRequest, Problem> parse_submission_body(
+    std::string_view tranche_id, std::string_view body,
+    std::span<const std::uint8_t> participant_secret_key, std::string_view generated_id) {
+  StrictJson parsed = parse_strict_json(body);
+  if (!parsed.value) {
+    return make_problem(400, "invalid-json", "The body is not acceptable JSON", parsed.error);
+  }
+  const boost::json::object* object = parsed.value->if_object();
+  if (object == nullptr) {
+    return make_problem(400, "invalid-json", "The body is not acceptable JSON",
+                        "the body must be a JSON object");
+  }
+  static constexpr std::array<std::string_view, 8> known = {
+      "id",         "participant",          "participant_hmac", "amount_cents",
+      "activities", "declared_value_cents", "partnership",      "monitoring"};
+  for (const auto& member : *object) {
+    if (std::find(known.begin(), known.end(), member.key()) == known.end()) {
+      return make_problem(
+          400, "unknown-field", "The body has a field the API does not know",
+          fmt::format("unknown field \"{}\"", std::string_view(member.key()).substr(0, 64)),
+          std::string(member.key().substr(0, 64)));
+    }
+  }
+  SubmissionRequest request;
+  SubmitCommand command;
+  read_submit_fields(*object, participant_secret_key, command);
+  request.tranche_id = tranche_id;
+  request.application_id =
+      object->contains("id") ? std::string(command.application_id) : std::string(generated_id);
+  if (const boost::json::value* monitoring = object->if_contains("monitoring")) {
+    request.monitoring_json = boost::json::serialize(*monitoring);
+    if (!monitoring->is_object() || request.monitoring_json.size() > limits::monitoring_bytes_max) {
+      return make_problem(400, "invalid-monitoring", "The monitoring attributes are not acceptable",
+                          fmt::format("\"monitoring\" must be an object of at most {} bytes",
+                                      limits::monitoring_bytes_max),
+                          "monitoring");
+    }
+  }
+  command.tranche_id = {};
+  command.application_id = {};
+  request.fields = command;
+  return request;
+}
+
+}  // namespace loket

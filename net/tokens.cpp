@@ -1,0 +1,94 @@
+#include "net/tokens.hpp"
+
+#include <fmt/format.h>
+#include <toml++/toml.h>
+
+#include "engine/crypto.hpp"
+#include "net/limits.hpp"
+
+namespace loket {
+
+std::string_view to_string(Role role) {
+  switch (role) {
+    case Role::portal:
+      return "portal";
+    case Role::operator_role:
+      return "operator";
+    case Role::auditor:
+      return "auditor";
+  }
+  return "";
+}
+
+TokenFileResult parse_token_file(std::string_view toml_text, std::string_view source_name) {
+  const auto fail = [&](const toml::node& node, std::string_view key, std::string_view what) {
+    return TokenFileResult{std::nullopt, fmt::format("{}:{}: {}: {}", source_name,
+                                                     node.source().begin.line, key, what)};
+  };
+  toml::table root;
+  try {
+    root = toml::parse(toml_text, source_name);
+  } catch (const toml::parse_error& error) {
+    return {std::nullopt,
+            fmt::format("{}:{}: {}", source_name, error.source().begin.line, error.description())};
+  }
+  TokenFile file;
+  for (const auto& [key, node] : root) {
+    if (key.str() != "development" && key.str() != "token")
+      return fail(node, key.str(), "unknown key");
+  }
+  if (const toml::node* development = root.get("development")) {
+    if (!development->is_boolean())
+      return fail(*development, "development", "must be true or false");
+    file.development = development->as_boolean()->get();
+  }
+  const toml::array* tokens = root["token"].as_array();
+  if (tokens == nullptr || !tokens->is_array_of_tables() || tokens->empty()) {
+    return fail(root, "token", "needs at least one [[token]] table");
+  }
+  if (tokens->size() > net_limits::tokens_max) return fail(root, "token", "too many tokens");
+  for (std::size_t index = 0; index < tokens->size(); ++index) {
+    const toml::table& table = *tokens->get(index)->as_table();
+    const std::string path = fmt::format("token[{}]", index + 1);
+    for (const auto& [key, node] : table) {
+      if (key.str() != "name" && key.str() != "role" && key.str() != "sha256") {
+        return fail(node, path + "." + std::string(key.str()), "unknown key");
+      }
+    }
+    TokenEntry entry;
+    const auto name = table["name"].value<std::string>();
+    if (!name || name->empty()) return fail(table, path + ".name", "must be a non-empty string");
+    entry.name = *name;
+    const auto role = table["role"].value<std::string>();
+    if (role == "portal") {
+      entry.role = Role::portal;
+    } else if (role == "operator") {
+      entry.role = Role::operator_role;
+    } else if (role == "auditor") {
+      entry.role = Role::auditor;
+    } else {
+      return fail(table, path + ".role", "must be \"portal\", \"operator\" or \"auditor\"");
+    }
+    const auto hash = table["sha256"].value<std::string>();
+    const auto bytes = hash ? from_hex(*hash) : std::nullopt;
+    if (!bytes || bytes->size() != 32) {
+      return fail(table, path + ".sha256", "must be the token's SHA-256 as 64 hex digits");
+    }
+    std::copy(bytes->begin(), bytes->end(), entry.sha256.begin());
+    file.tokens.push_back(std::move(entry));
+  }
+  return {std::move(file), {}};
+}
+
+const TokenEntry* find_token(const TokenFile& tokens, std::string_view presented) {
+  if (presented.empty() || presented.size() > net_limits::token_bytes_max) return nullptr;
+  // Comparing hashes, not tokens: how long a comparison takes says nothing about a token.
+  const Sha256Digest digest =
+      sha256({reinterpret_cast<const std::uint8_t*>(presented.data()), presented.size()});
+  for (const TokenEntry& entry : tokens.tokens) {
+    if (entry.sha256 == digest) return &entry;
+  }
+  return nullptr;
+}
+
+}  // namespace loket
