@@ -5,6 +5,7 @@
 #include "app/audit_command.hpp"
 #include "app/export_command.hpp"
 #include "app/report_command.hpp"
+#include "app/serve_command.hpp"
 
 int main(int argc, char** argv) {
   CLI::App app{"loket: first-come-first-served allocation of scarce public budget"};
@@ -49,7 +50,21 @@ int main(int argc, char** argv) {
   report_command->add_option("--out", report.out_path, "The HTML file to write")
       ->capture_default_str();
 
+  loket::ServeOptions serve;
+  CLI::App* serve_command = app.add_subcommand("serve", "Run the opening-day HTTP server");
+  serve_command->add_option("--scheme", serve.scheme_path, "Scheme file")->capture_default_str();
+  serve_command->add_option("--data", serve.data_path, "Journal folder")->capture_default_str();
+  serve_command->add_option("--listen", serve.listen, "ADDRESS:PORT")->capture_default_str();
+  serve_command->add_option("--tokens", serve.tokens_path, "Token file (hashes and roles)")
+      ->capture_default_str();
+  serve_command->add_option("--participant-key-file", serve.participant_key_path,
+                            "Secret for the participant HMAC (required off loopback)");
+  serve_command->add_option("--io-threads", serve.io_threads, "HTTP I/O threads")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 64));
+
   CLI11_PARSE(app, argc, argv);
+  if (serve_command->parsed()) return loket::run_serve(serve, stderr);
   if (report_command->parsed()) return loket::run_report(report, stderr);
   if (export_command->parsed()) return loket::run_export(export_options, stderr);
   if (allocate_command->parsed()) return loket::run_allocate(allocate, stderr);

@@ -80,6 +80,10 @@ TEST_CASE("The shipped schemes load with the figures they cite") {
   CHECK(sector.unit_subsidy_cents[0] == 56000);
   CHECK(sector.unit_subsidy_cents[6] == 100000);
 
+  const Scheme rehearsal = shipped("rehearsal.toml");
+  CHECK(rehearsal.tranches.at(0).places == advice.tranches[1].places);
+  CHECK(rehearsal.tranches.at(0).opens_at == advice.tranches[1].opens_at);
+
   const Scheme lottery = shipped("loting-voorbeeld.toml");
   CHECK(lottery.tranches.at(0).ranking == Ranking::window_lottery);
   CHECK(lottery.tranches.at(1).ranking == Ranking::same_day_lottery);

@@ -1,0 +1,340 @@
+#include "net/pipeline.hpp"
+
+#include <boost/json.hpp>
+#include <boost/lockfree/queue.hpp>
+#include <fmt/format.h>
+
+#include <deque>
+
+#include "engine/assert.hpp"
+#include "engine/event_json.hpp"
+#include "net/problem.hpp"
+#include "storage/record.hpp"
+
+namespace loket {
+namespace {
+
+Reply problem_reply(const Problem& problem, std::string_view extra = {}) {
+  return Reply{problem.status, problem_json(problem, extra), true, problem.retry_after_seconds};
+}
+
+Reply refusal_reply(Refusal refusal) {
+  const bool not_found =
+      refusal == Refusal::unknown_tranche || refusal == Refusal::unknown_application;
+  const int status = refusal == Refusal::capacity_exhausted ? 503 : not_found ? 404 : 409;
+  std::string name(to_string(refusal));
+  std::replace(name.begin(), name.end(), '_', '-');
+  return problem_reply(make_problem(status, name, std::string(describe(refusal))));
+}
+
+std::string compartment_json(const Scheme& scheme, const Decision& decision) {
+  if (decision.compartment_index == no_compartment) return "null";
+  return fmt::format("\"{}\"",
+                     scheme.tranches.at(decision.tranche_index).compartments.at(decision.compartment_index).id);
+}
+
+}  // namespace
+
+struct Pipeline::Impl {
+  Impl(Pipeline& pipeline, Recovered recovered, PipelineLimits pipeline_limits)
+      : owner(pipeline),
+        limits(pipeline_limits),
+        journal(std::move(recovered.journal)),
+        allocator(std::move(recovered.allocator)),
+        head_hash(recovered.summary.head_hash),
+        last_timestamp(recovered.summary.last_timestamp),
+        queue(pipeline_limits.queue_jobs_max),
+        committer(*journal, pipeline_limits.commit, [this](std::uint64_t) { wake_up(); }) {
+    LOKET_ASSERT(journal && allocator);
+    thread = std::thread([this] { run(); });
+  }
+
+  void wake_up() {
+    wake.fetch_add(1, std::memory_order_release);
+    wake.notify_one();
+  }
+
+  void run();
+  void handle(std::unique_ptr<Job> job);
+  void handle_submit(std::unique_ptr<Job> job);
+  void handle_operator(std::unique_ptr<Job> job);
+  void handle_query(std::unique_ptr<Job> job);
+  Command operator_command(Job& job);
+  void journal_record(const Command& command, std::string_view monitoring,
+                      TimestampNs timestamp);
+  void await(std::uint64_t sequence, std::unique_ptr<Job> job, Reply reply);
+  void complete_durable();
+  void fail_all_awaiting();
+
+  Pipeline& owner;
+  const PipelineLimits limits;
+  std::unique_ptr<Journal> journal;
+  std::unique_ptr<Allocator> allocator;
+  Sha256Digest head_hash;
+  TimestampNs last_timestamp;
+  boost::lockfree::queue<Job*> queue;
+  std::atomic<std::uint64_t> wake{0};
+  std::atomic<bool> stopping{false};
+  GroupCommitter committer;
+  std::deque<std::tuple<std::uint64_t, std::unique_ptr<Job>, Reply>> awaiting;
+  std::vector<Decision> decisions;
+  std::string record;
+  std::thread thread;
+};
+
+void Pipeline::Impl::run() {
+  for (;;) {
+    const std::uint64_t seen = wake.load(std::memory_order_acquire);
+    std::size_t taken = 0;
+    Job* raw = nullptr;
+    while (taken < limits.jobs_per_turn_max && queue.pop(raw)) {
+      owner.counters_.queue_depth.fetch_sub(1, std::memory_order_relaxed);
+      handle(std::unique_ptr<Job>(raw));
+      ++taken;
+    }
+    // With no more input right now, hand the partial batch to the committer.
+    if (taken < limits.jobs_per_turn_max) committer.flush();
+    complete_durable();
+    if (!committer.status().is_ok()) {
+      owner.journal_failed_.store(true, std::memory_order_release);
+      fail_all_awaiting();
+    }
+    owner.counters_.awaiting_durability.store(awaiting.size(), std::memory_order_relaxed);
+    if (stopping.load(std::memory_order_acquire) && taken == 0 && awaiting.empty()) return;
+    if (taken == 0) wake.wait(seen, std::memory_order_acquire);
+  }
+}
+
+void Pipeline::Impl::handle(std::unique_ptr<Job> job) {
+  if (owner.journal_failed_.load(std::memory_order_acquire)) {
+    Problem problem = make_problem(503, "journal-unavailable",
+                                   "The journal cannot write; nothing is being accepted",
+                                   committer.status().message());
+    problem.retry_after_seconds = 5;
+    job->complete(problem_reply(problem));
+    return;
+  }
+  switch (job->endpoint) {
+    case Endpoint::submit:
+      return handle_submit(std::move(job));
+    case Endpoint::close:
+    case Endpoint::close_day:
+    case Endpoint::appeal:
+      return handle_operator(std::move(job));
+    default:
+      return handle_query(std::move(job));
+  }
+}
+
+void Pipeline::Impl::journal_record(const Command& command, std::string_view monitoring,
+                                    TimestampNs timestamp) {
+  const std::uint64_t sequence = allocator->last_sequence();
+  record.clear();
+  head_hash = encode_record(record, sequence, timestamp, command, monitoring, decisions, head_hash);
+  committer.append(sequence, record);
+  last_timestamp = timestamp;
+  owner.counters_.accepted.fetch_add(1, std::memory_order_relaxed);
+}
+
+void Pipeline::Impl::handle_submit(std::unique_ptr<Job> job) {
+  const TimestampNs timestamp = std::max(job->received_at, last_timestamp);
+  const SubmitCommand command = job->submission.command();
+  const Refusal refusal =
+      allocator->apply(command, allocator->last_sequence() + 1, timestamp, decisions);
+  if (refusal != Refusal::none) {
+    owner.counters_.refused.fetch_add(1, std::memory_order_relaxed);
+    job->complete(refusal_reply(refusal));
+    return;
+  }
+  LOKET_ASSERT(decisions.size() == 1);
+  journal_record(command, job->submission.monitoring_json, timestamp);
+  const Decision& decision = decisions.front();
+  owner.counters_.submissions_by_outcome[static_cast<std::size_t>(decision.outcome)].fetch_add(1);
+  const Scheme& scheme = allocator->scheme();
+  const std::string receipt = fmt::format(
+      R"("seq":{},"received_at":"{}","id":{},"tranche":{},"outcome":"{}","reason":{},{}"compartment":{},"granted_cents":{},"journal_hash":"{}")",
+      allocator->last_sequence(), format_rfc3339(timestamp),
+      decision.application_id.empty() ? "null" : fmt::format("\"{}\"", decision.application_id),
+      boost::json::serialize(boost::json::string(command.tranche_id)), to_string(decision.outcome),
+      decision.reason == Reason::none ? "null" : fmt::format("\"{}\"", to_string(decision.reason)),
+      decision.reason == Reason::invalid ? fmt::format("\"field\":\"{}\",", to_string(decision.field)) : "",
+      compartment_json(scheme, decision), decision.granted_cents, to_hex(head_hash));
+  Reply reply;
+  if (decision.reason == Reason::invalid) {
+    reply = problem_reply(make_problem(422, "invalid-submission",
+                                       "The submission was rejected as invalid; it has a receipt",
+                                       fmt::format("field \"{}\"", to_string(decision.field)),
+                                       std::string(to_string(decision.field))),
+                          receipt);
+  } else {
+    reply = Reply{201, "{" + receipt + "}", false, 0};
+  }
+  await(allocator->last_sequence(), std::move(job), std::move(reply));
+}
+
+Command Pipeline::Impl::operator_command(Job& job) {
+  // Without a seed from the operator, the journal's head hash is the seed: fixed by everything
+  // that came before, known to nobody in advance, and published in the close record.
+  if ((job.endpoint == Endpoint::close || job.endpoint == Endpoint::close_day) && job.seed.empty()) {
+    const auto tranche = allocator->scheme().find_tranche(job.tranche_id);
+    if (tranche && allocator->scheme().tranches[*tranche].ranking != Ranking::arrival) {
+      job.seed.assign(head_hash.begin(), head_hash.end());
+    }
+  }
+  switch (job.endpoint) {
+    case Endpoint::close:
+      return CloseCommand{job.tranche_id, job.seed};
+    case Endpoint::close_day:
+      return CloseDayCommand{job.tranche_id, job.date, job.seed};
+    default:
+      return AppealCommand{job.tranche_id, job.application_id, job.amount_cents, job.reference};
+  }
+}
+
+void Pipeline::Impl::handle_operator(std::unique_ptr<Job> job) {
+  const TimestampNs timestamp = std::max(job->received_at, last_timestamp);
+  const Command command = operator_command(*job);
+  const Refusal refusal =
+      allocator->apply(command, allocator->last_sequence() + 1, timestamp, decisions);
+  if (refusal != Refusal::none) {
+    owner.counters_.refused.fetch_add(1, std::memory_order_relaxed);
+    job->complete(refusal_reply(refusal));
+    return;
+  }
+  journal_record(command, "", timestamp);
+  std::string decided;
+  for (const Decision& decision : decisions) {
+    append_decision_json(decided, allocator->scheme(), allocator->last_sequence(), decision);
+  }
+  boost::json::array lines;
+  for (std::size_t start = 0; start < decided.size();) {
+    const std::size_t end = decided.find('\n', start);
+    lines.push_back(boost::json::parse(std::string_view(decided).substr(start, end - start)));
+    start = end + 1;
+  }
+  boost::json::object body;
+  body["seq"] = allocator->last_sequence();
+  body["received_at"] = format_rfc3339(timestamp);
+  if (!job->seed.empty()) body["seed"] = to_hex(job->seed);
+  body["decisions"] = std::move(lines);
+  body["journal_hash"] = to_hex(head_hash);
+  await(allocator->last_sequence(), std::move(job), Reply{200, boost::json::serialize(body), false, 0});
+}
+
+void Pipeline::Impl::handle_query(std::unique_ptr<Job> job) {
+  const Scheme& scheme = allocator->scheme();
+  boost::json::object body;
+  if (job->endpoint == Endpoint::get_submission) {
+    const auto found = allocator->find_application(job->application_id);
+    if (!found) {
+      job->complete(problem_reply(make_problem(404, "unknown-application", "No such submission")));
+      return;
+    }
+    const bool known_tranche = found->tranche_index < scheme.tranches.size();
+    body["id"] = found->application_id;
+    body["tranche"] = known_tranche ? scheme.tranches[found->tranche_index].id : "";
+    body["outcome"] = to_string(found->outcome);
+    body["reason"] = found->reason == Reason::none ? boost::json::value(nullptr)
+                                                   : boost::json::value(to_string(found->reason));
+    const bool money = known_tranche && !scheme.tranches[found->tranche_index].counts_places;
+    body["compartment"] = money && found->compartment_index != no_compartment &&
+                                  !scheme.tranches[found->tranche_index].compartments.front().id.empty()
+                              ? boost::json::value(scheme.tranches[found->tranche_index].compartments[found->compartment_index].id)
+                              : boost::json::value(nullptr);
+    body["requested_cents"] = money ? found->requested_units : 0;
+    body["granted_cents"] = money ? found->granted_units : 0;
+  } else if (job->endpoint == Endpoint::get_tranche) {
+    const auto index = scheme.find_tranche(job->tranche_id);
+    if (!index) {
+      job->complete(problem_reply(make_problem(404, "unknown-tranche", "No such tranche")));
+      return;
+    }
+    const Tranche& tranche = scheme.tranches[*index];
+    const TrancheStatus status = allocator->tranche_status(*index);
+    body["id"] = tranche.id;
+    body["unit"] = tranche.counts_places ? "places" : "cents";
+    body["closed"] = status.closed;
+    boost::json::object outcomes;
+    for (std::size_t outcome = 1; outcome <= 4; ++outcome) {
+      outcomes[to_string(static_cast<Outcome>(outcome))] = status.applications_by_outcome[outcome];
+    }
+    body["applications"] = std::move(outcomes);
+    boost::json::array pools;
+    for (const PoolStatus& pool : status.pools) {
+      pools.push_back({{"compartment", pool.compartment_id.empty() ? boost::json::value(nullptr)
+                                                                   : boost::json::value(pool.compartment_id)},
+                       {"capacity", pool.capacity_units},
+                       {"remaining", pool.remaining_units},
+                       {"granted", pool.granted_units},
+                       {"granted_on_appeal", pool.appeal_granted_units},
+                       {"transferred_in", pool.transferred_in_units},
+                       {"transferred_out", pool.transferred_out_units},
+                       {"unmet", pool.unmet_units}});
+    }
+    body["pools"] = std::move(pools);
+  }
+  body["as_of_seq"] = allocator->last_sequence();
+  // Shown only once everything it reflects is durable.
+  await(allocator->last_sequence(), std::move(job), Reply{200, boost::json::serialize(body), false, 0});
+}
+
+void Pipeline::Impl::await(std::uint64_t sequence, std::unique_ptr<Job> job, Reply reply) {
+  if (sequence <= committer.durable_sequence()) {
+    job->complete(std::move(reply));
+    return;
+  }
+  LOKET_ASSERT(awaiting.empty() || std::get<0>(awaiting.back()) <= sequence);
+  awaiting.emplace_back(sequence, std::move(job), std::move(reply));
+}
+
+void Pipeline::Impl::complete_durable() {
+  const std::uint64_t durable = committer.durable_sequence();
+  while (!awaiting.empty() && std::get<0>(awaiting.front()) <= durable) {
+    auto& [sequence, job, reply] = awaiting.front();
+    job->complete(std::move(reply));
+    awaiting.pop_front();
+  }
+}
+
+void Pipeline::Impl::fail_all_awaiting() {
+  Problem problem = make_problem(503, "journal-unavailable",
+                                 "The journal cannot write; this was not recorded",
+                                 committer.status().message());
+  problem.retry_after_seconds = 5;
+  while (!awaiting.empty()) {
+    std::get<1>(awaiting.front())->complete(problem_reply(problem));
+    awaiting.pop_front();
+  }
+}
+
+Pipeline::Pipeline(Recovered recovered, PipelineLimits limits)
+    : impl_(std::make_unique<Impl>(*this, std::move(recovered), limits)) {}
+
+Pipeline::~Pipeline() { stop(); }
+
+bool Pipeline::try_enqueue(std::unique_ptr<Job> job) {
+  LOKET_ASSERT(job && job->complete);
+  if (impl_->stopping.load(std::memory_order_acquire)) return false;
+  if (counters_.queue_depth.load(std::memory_order_relaxed) >= impl_->limits.queue_jobs_max ||
+      !impl_->queue.bounded_push(job.get())) {
+    counters_.rejected_full.fetch_add(1, std::memory_order_relaxed);
+    return false;
+  }
+  counters_.queue_depth.fetch_add(1, std::memory_order_relaxed);
+  job.release();
+  impl_->wake_up();
+  return true;
+}
+
+void Pipeline::stop() {
+  if (!impl_ || !impl_->thread.joinable()) return;
+  impl_->stopping.store(true, std::memory_order_release);
+  impl_->wake_up();
+  impl_->thread.join();
+}
+
+std::uint64_t Pipeline::durable_sequence() const { return impl_->committer.durable_sequence(); }
+std::uint64_t Pipeline::batches_committed() const { return impl_->committer.batches_committed(); }
+std::uint64_t Pipeline::records_committed() const { return impl_->committer.records_committed(); }
+
+}  // namespace loket

@@ -1,0 +1,90 @@
+// The opening-day pipeline: I/O threads hand jobs to the single allocator thread over a
+// bounded lock-free queue; the allocator thread assigns the sequence (arrival order) and a
+// timestamp that never decreases, decides, encodes the record and appends it to the group
+// committer; a job's reply is released only once the journal's durable sequence covers it.
+// Queries wait the same way, so nothing that is not durable is ever shown.
+//
+// Threads: any number of I/O threads call try_enqueue(); one allocator thread (owned here)
+// touches the allocator; the group committer's thread syncs. Job::complete runs on the
+// allocator thread and must only hand the reply over (the server posts it to the
+// connection's executor).
+#pragma once
+
+#include <atomic>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "net/routes.hpp"
+#include "net/submission_request.hpp"
+#include "storage/group_commit.hpp"
+#include "storage/recovery.hpp"
+
+namespace loket {
+
+struct Reply {
+  int status = 200;
+  std::string body;      // JSON
+  bool problem = false;  // application/problem+json
+  int retry_after_seconds = 0;
+};
+
+struct Job {
+  Endpoint endpoint = Endpoint::submit;
+  TimestampNs received_at = 0;  // stamped by the I/O thread on arrival
+  SubmissionRequest submission;
+  // Operator commands and queries.
+  std::string tranche_id;
+  std::string application_id;
+  std::string reference;
+  std::vector<std::uint8_t> seed;
+  LocalDate date = 0;
+  std::optional<std::int64_t> amount_cents;
+  std::function<void(Reply)> complete;
+};
+
+struct PipelineLimits {
+  std::size_t queue_jobs_max = 65536;  // beyond this, 503 with Retry-After
+  std::size_t jobs_per_turn_max = 256;
+  GroupCommitLimits commit;
+};
+
+struct PipelineCounters {
+  std::atomic<std::uint64_t> accepted{0};
+  std::atomic<std::uint64_t> rejected_full{0};  // 503 because the queue was full
+  std::atomic<std::uint64_t> refused{0};        // 409/422 operator refusals
+  std::array<std::atomic<std::uint64_t>, 5> submissions_by_outcome{};
+  std::atomic<std::uint64_t> queue_depth{0};
+  std::atomic<std::uint64_t> awaiting_durability{0};
+};
+
+class Pipeline {
+ public:
+  // Takes over a recovered journal and allocator; starts the allocator thread.
+  Pipeline(Recovered recovered, PipelineLimits limits);
+  ~Pipeline();  // stop()
+  Pipeline(const Pipeline&) = delete;
+  Pipeline& operator=(const Pipeline&) = delete;
+
+  // From any thread: false when the queue is full or the pipeline is stopping.
+  bool try_enqueue(std::unique_ptr<Job> job);
+  // Finishes every queued job, waits until its records are durable, stops the threads.
+  void stop();
+
+  bool healthy() const { return !journal_failed_.load(std::memory_order_acquire); }
+  const PipelineCounters& counters() const { return counters_; }
+  std::uint64_t durable_sequence() const;
+  std::uint64_t batches_committed() const;
+  std::uint64_t records_committed() const;
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+  PipelineCounters counters_;
+  std::atomic<bool> journal_failed_{false};
+};
+
+}  // namespace loket

@@ -1,0 +1,352 @@
+#include "net/server.hpp"
+
+#include <fmt/format.h>
+
+#include <boost/asio.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <thread>
+
+#include "engine/assert.hpp"
+#include "net/limits.hpp"
+#include "net/operator_request.hpp"
+#include "net/routes.hpp"
+
+namespace loket {
+namespace {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace http = beast::http;
+using tcp = asio::ip::tcp;
+
+constexpr std::chrono::milliseconds drain_poll_interval{20};
+constexpr int queue_full_retry_after_seconds = 1;
+std::atomic<std::uint64_t> generated_id_counter{0};
+
+TimestampNs now_ns() {
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+Reply problem_reply(Problem problem) {
+  const int retry = problem.retry_after_seconds;
+  return Reply{problem.status, problem_json(problem), true, retry};
+}
+
+}  // namespace
+
+void LatencyHistogram::record(std::uint64_t microseconds) {
+  std::size_t bucket = 0;
+  while (bucket < bounds_us.size() && microseconds > bounds_us[bucket]) ++bucket;
+  counts[bucket].fetch_add(1, std::memory_order_relaxed);
+  sum_us.fetch_add(microseconds, std::memory_order_relaxed);
+}
+
+struct Server::Impl {
+  Impl(ServerOptions server_options, Pipeline& server_pipeline)
+      : options(std::move(server_options)),
+        pipeline(server_pipeline),
+        io(static_cast<int>(options.io_threads)),
+        acceptor(asio::make_strand(io)),
+        signals(io, SIGINT, SIGTERM),
+        drain_timer(io),
+        id_prefix(fmt::format("L{:x}", now_ns() / 1000)) {
+    const tcp::endpoint endpoint(asio::ip::make_address(options.address), options.port);
+    acceptor.open(endpoint.protocol());
+    acceptor.set_option(asio::socket_base::reuse_address(true));
+    acceptor.bind(endpoint);
+    acceptor.listen(asio::socket_base::max_listen_connections);
+  }
+
+  void accept();
+  void begin_shutdown();
+  void drain(std::chrono::steady_clock::time_point deadline);
+  Reply immediate(const RouteMatch& route) const;
+  std::string generated_id() {
+    return fmt::format("{}-{}", id_prefix, generated_id_counter.fetch_add(1) + 1);
+  }
+
+  ServerOptions options;
+  Pipeline& pipeline;
+  asio::io_context io;
+  tcp::acceptor acceptor;
+  asio::signal_set signals;
+  asio::steady_timer drain_timer;
+  std::string id_prefix;
+  std::atomic<std::size_t> connections{0};
+  std::atomic<std::size_t> requests_in_flight{0};
+  std::atomic<bool> draining{false};
+  LatencyHistogram latency;
+};
+
+namespace {
+
+class Session : public std::enable_shared_from_this<Session> {
+ public:
+  Session(tcp::socket socket, Server::Impl& server) : stream_(std::move(socket)), server_(server) {
+    server_.connections.fetch_add(1);
+  }
+  ~Session() { server_.connections.fetch_sub(1); }
+
+  void start() { read(server_.options.idle_timeout); }
+
+ private:
+  void read(std::chrono::milliseconds timeout) {
+    parser_.emplace();
+    parser_->body_limit(net_limits::body_bytes_max);
+    parser_->header_limit(static_cast<std::uint32_t>(net_limits::header_bytes_max));
+    // A slow client gets the whole read timeout for one request, and no more.
+    stream_.expires_after(timeout);
+    http::async_read(stream_, buffer_, *parser_,
+                     beast::bind_front_handler(&Session::on_read, shared_from_this()));
+  }
+
+  void on_read(beast::error_code error, std::size_t) {
+    if (error == http::error::end_of_stream || error == beast::error::timeout ||
+        error == asio::error::connection_reset || error == asio::error::operation_aborted) {
+      return close();
+    }
+    received_at_ = now_ns();
+    started_ = std::chrono::steady_clock::now();
+    server_.requests_in_flight.fetch_add(1);
+    keep_alive_ = !error && parser_->get().keep_alive();
+    if (error == http::error::body_limit) {
+      keep_alive_ = false;
+      return send(problem_reply(make_problem(
+          413, "body-too-large", "The body is too large",
+          fmt::format("at most {} bytes", net_limits::body_bytes_max))));
+    }
+    if (error == http::error::header_limit) {
+      keep_alive_ = false;
+      return send(problem_reply(make_problem(
+          431, "headers-too-large", "The headers are too large",
+          fmt::format("at most {} bytes", net_limits::header_bytes_max))));
+    }
+    if (error) {
+      keep_alive_ = false;
+      return send(problem_reply(
+          make_problem(400, "bad-request", "The request is not valid HTTP/1.1", error.message())));
+    }
+    handle(parser_->release());
+  }
+
+  void handle(http::request<http::string_body> request) {
+    auto matched = match_route(std::string_view(request.method_string()), std::string_view(request.target()));
+    if (auto* problem = std::get_if<Problem>(&matched)) return send(problem_reply(*problem));
+    const RouteMatch& route = std::get<RouteMatch>(matched);
+    if (needs_token(route.endpoint)) {
+      const std::string_view authorization = request[http::field::authorization];
+      constexpr std::string_view bearer = "Bearer ";
+      const TokenEntry* token =
+          authorization.starts_with(bearer)
+              ? find_token(server_.options.tokens, authorization.substr(bearer.size()))
+              : nullptr;
+      if (token == nullptr) {
+        return send(problem_reply(make_problem(401, "unauthorized", "A valid bearer token is needed",
+                                               {}, "Authorization")));
+      }
+      if (!role_may(token->role, route.endpoint)) {
+        return send(problem_reply(make_problem(
+            403, "forbidden", "This token's role may not do this",
+            fmt::format("role {} may not call this endpoint", to_string(token->role)))));
+      }
+    }
+    if (route.endpoint == Endpoint::healthz || route.endpoint == Endpoint::readyz ||
+        route.endpoint == Endpoint::metrics) {
+      return send(server_.immediate(route));
+    }
+    const bool has_body = request.method() == http::verb::post && !request.body().empty();
+    if (has_body && !std::string_view(request[http::field::content_type]).starts_with("application/json")) {
+      return send(problem_reply(make_problem(415, "unsupported-media-type",
+                                             "The body must be application/json", {}, "Content-Type")));
+    }
+    auto job = std::make_unique<Job>();
+    job->endpoint = route.endpoint;
+    job->received_at = received_at_;
+    job->tranche_id = route.tranche_id;
+    job->application_id = route.application_id;
+    if (route.endpoint == Endpoint::submit) {
+      auto parsed = parse_submission_body(route.tranche_id, request.body(),
+                                          server_.options.participant_key, server_.generated_id());
+      if (auto* problem = std::get_if<Problem>(&parsed)) return send(problem_reply(*problem));
+      job->submission = std::move(std::get<SubmissionRequest>(parsed));
+    } else if (route.endpoint == Endpoint::close || route.endpoint == Endpoint::close_day ||
+               route.endpoint == Endpoint::appeal) {
+      if (auto problem = read_operator_body(request.body(), *job)) return send(problem_reply(*problem));
+    }
+    // The reply comes back on the allocator thread; it is handed to this connection's
+    // executor and written from there.
+    job->complete = [self = shared_from_this()](Reply reply) {
+      asio::post(self->stream_.get_executor(),
+                 [self, moved = std::move(reply)]() mutable { self->send(std::move(moved)); });
+    };
+    if (!server_.pipeline.try_enqueue(std::move(job))) {
+      Problem problem = make_problem(503, "busy", "Too many requests are waiting; try again shortly");
+      problem.retry_after_seconds = queue_full_retry_after_seconds;
+      send(problem_reply(problem));
+    }
+  }
+
+  void send(Reply reply) {
+    auto response = std::make_shared<http::response<http::string_body>>(
+        static_cast<http::status>(reply.status), 11);
+    response->set(http::field::server, "loket");
+    response->set(http::field::content_type,
+                  reply.problem ? "application/problem+json" : "application/json");
+    if (reply.retry_after_seconds > 0) {
+      response->set(http::field::retry_after, std::to_string(reply.retry_after_seconds));
+    }
+    const bool keep = keep_alive_ && !server_.draining.load();
+    response->keep_alive(keep);
+    response->body() = std::move(reply.body);
+    response->prepare_payload();
+    http::async_write(stream_, *response,
+                      [self = shared_from_this(), response, keep](beast::error_code error, std::size_t) {
+                        self->on_write(error, keep);
+                      });
+  }
+
+  void on_write(beast::error_code error, bool keep) {
+    const auto elapsed = std::chrono::steady_clock::now() - started_;
+    server_.latency.record(static_cast<std::uint64_t>(
+        std::chrono::duration_cast<std::chrono::microseconds>(elapsed).count()));
+    server_.requests_in_flight.fetch_sub(1);
+    if (error || !keep) return close();
+    read(server_.options.idle_timeout);
+  }
+
+  void close() {
+    beast::error_code ignored;
+    stream_.socket().shutdown(tcp::socket::shutdown_send, ignored);
+    stream_.close();
+  }
+
+  beast::tcp_stream stream_;
+  beast::flat_buffer buffer_;
+  std::optional<http::request_parser<http::string_body>> parser_;
+  Server::Impl& server_;
+  TimestampNs received_at_ = 0;
+  std::chrono::steady_clock::time_point started_;
+  bool keep_alive_ = false;
+};
+
+}  // namespace
+
+void Server::Impl::accept() {
+  acceptor.async_accept(asio::make_strand(io), [this](beast::error_code error, tcp::socket socket) {
+    if (error == asio::error::operation_aborted || !acceptor.is_open()) return;
+    if (!error) {
+      if (connections.load() >= options.connections_max) {
+        beast::error_code ignored;
+        socket.close(ignored);  // over the limit: refused at once, others keep being served
+      } else {
+        std::make_shared<Session>(std::move(socket), *this)->start();
+      }
+    }
+    accept();
+  });
+}
+
+Reply Server::Impl::immediate(const RouteMatch& route) const {
+  if (route.endpoint == Endpoint::healthz) return Reply{200, R"({"status":"ok"})", false, 0};
+  if (route.endpoint == Endpoint::readyz) {
+    if (pipeline.healthy() && !draining.load()) return Reply{200, R"({"status":"ready"})", false, 0};
+    Problem problem = make_problem(503, "not-ready", "Not accepting submissions",
+                                   draining.load() ? "shutting down" : "the journal cannot write");
+    problem.retry_after_seconds = 5;
+    return problem_reply(problem);
+  }
+  Reply reply{200, metrics_text(pipeline, latency, connections.load()), false, 0};
+  return reply;
+}
+
+void Server::Impl::begin_shutdown() {
+  if (draining.exchange(true)) return;
+  beast::error_code ignored;
+  acceptor.close(ignored);
+  signals.cancel(ignored);
+  drain(std::chrono::steady_clock::now() + options.drain_timeout);
+}
+
+void Server::Impl::drain(std::chrono::steady_clock::time_point deadline) {
+  if (requests_in_flight.load() == 0 || std::chrono::steady_clock::now() >= deadline) {
+    io.stop();
+    return;
+  }
+  drain_timer.expires_after(drain_poll_interval);
+  drain_timer.async_wait([this, deadline](beast::error_code) { drain(deadline); });
+}
+
+Server::Server(ServerOptions options, Pipeline& pipeline)
+    : impl_(std::make_unique<Impl>(std::move(options), pipeline)) {
+  LOKET_ASSERT(impl_->options.io_threads >= 1);
+}
+
+Server::~Server() = default;
+
+unsigned short Server::port() const { return impl_->acceptor.local_endpoint().port(); }
+
+void Server::run() {
+  impl_->signals.async_wait([this](beast::error_code error, int) {
+    if (!error) asio::post(impl_->io, [this] { impl_->begin_shutdown(); });
+  });
+  impl_->accept();
+  std::vector<std::thread> threads;
+  for (std::size_t index = 1; index < impl_->options.io_threads; ++index) {
+    threads.emplace_back([this] { impl_->io.run(); });
+  }
+  impl_->io.run();
+  for (std::thread& thread : threads) thread.join();
+}
+
+void Server::stop() {
+  asio::post(impl_->io, [this] { impl_->begin_shutdown(); });
+}
+
+std::size_t Server::connections() const { return impl_->connections.load(); }
+const LatencyHistogram& Server::latency() const { return impl_->latency; }
+
+std::string metrics_text(const Pipeline& pipeline, const LatencyHistogram& latency,
+                         std::size_t connections) {
+  const PipelineCounters& counters = pipeline.counters();
+  std::string text;
+  auto out = std::back_inserter(text);
+  text += "# HELP loket_submissions_total Submissions decided, by outcome at submission.\n"
+          "# TYPE loket_submissions_total counter\n";
+  for (std::size_t outcome = 1; outcome <= 4; ++outcome) {
+    fmt::format_to(out, "loket_submissions_total{{outcome=\"{}\"}} {}\n",
+                   to_string(static_cast<Outcome>(outcome)), counters.submissions_by_outcome[outcome].load());
+  }
+  fmt::format_to(out,
+                 "# TYPE loket_queue_depth gauge\nloket_queue_depth {}\n"
+                 "# TYPE loket_awaiting_durability gauge\nloket_awaiting_durability {}\n"
+                 "# TYPE loket_rejected_busy_total counter\nloket_rejected_busy_total {}\n"
+                 "# TYPE loket_refused_total counter\nloket_refused_total {}\n"
+                 "# TYPE loket_journal_records_total counter\nloket_journal_records_total {}\n"
+                 "# TYPE loket_journal_batches_total counter\nloket_journal_batches_total {}\n"
+                 "# TYPE loket_durable_sequence gauge\nloket_durable_sequence {}\n"
+                 "# TYPE loket_connections gauge\nloket_connections {}\n"
+                 "# TYPE loket_journal_healthy gauge\nloket_journal_healthy {}\n",
+                 counters.queue_depth.load(), counters.awaiting_durability.load(),
+                 counters.rejected_full.load(), counters.refused.load(), pipeline.records_committed(),
+                 pipeline.batches_committed(), pipeline.durable_sequence(), connections,
+                 pipeline.healthy() ? 1 : 0);
+  text += "# HELP loket_ack_latency_seconds From arrival to the reply being written.\n"
+          "# TYPE loket_ack_latency_seconds histogram\n";
+  std::uint64_t cumulative = 0;
+  for (std::size_t bucket = 0; bucket < LatencyHistogram::bounds_us.size(); ++bucket) {
+    cumulative += latency.counts[bucket].load();
+    fmt::format_to(out, "loket_ack_latency_seconds_bucket{{le=\"{}\"}} {}\n",
+                   static_cast<double>(LatencyHistogram::bounds_us[bucket]) / 1e6, cumulative);
+  }
+  cumulative += latency.counts.back().load();
+  fmt::format_to(out,
+                 "loket_ack_latency_seconds_bucket{{le=\"+Inf\"}} {}\n"
+                 "loket_ack_latency_seconds_sum {}\nloket_ack_latency_seconds_count {}\n",
+                 cumulative, static_cast<double>(latency.sum_us.load()) / 1e6, cumulative);
+  return text;
+}
+
+}  // namespace loket

@@ -1,0 +1,66 @@
+// The HTTP/1.1 front end (Boost.Beast): a listener and one session per connection, run by a
+// pool of I/O threads. A session reads a request within its limits, stamps its arrival,
+// routes and authorises it, and either answers at once (health, a problem) or hands a job
+// to the pipeline and answers when the pipeline completes it. Docs: docs/api.md.
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "net/pipeline.hpp"
+#include "net/tokens.hpp"
+
+namespace loket {
+
+struct ServerOptions {
+  std::string address = "127.0.0.1";
+  unsigned short port = 8080;  // 0: any free port (tests)
+  std::size_t io_threads = 2;
+  std::size_t connections_max = 10'000;
+  std::chrono::milliseconds read_timeout{10'000};  // a whole request, headers and body
+  std::chrono::milliseconds idle_timeout{30'000};  // between requests on a kept-alive connection
+  std::chrono::milliseconds drain_timeout{10'000};  // for requests in flight at shutdown
+  TokenFile tokens;
+  std::vector<std::uint8_t> participant_key;
+};
+
+// Acknowledgement latency, from arrival to the reply being handed to the socket.
+struct LatencyHistogram {
+  static constexpr std::array<std::uint64_t, 14> bounds_us = {
+      100, 250, 500, 1'000, 2'500, 5'000, 10'000, 25'000, 50'000, 100'000, 250'000, 500'000,
+      1'000'000, 5'000'000};
+  std::array<std::atomic<std::uint64_t>, bounds_us.size() + 1> counts{};
+  std::atomic<std::uint64_t> sum_us{0};
+  void record(std::uint64_t microseconds);
+};
+
+class Server {
+ public:
+  Server(ServerOptions options, Pipeline& pipeline);
+  ~Server();
+  Server(const Server&) = delete;
+  Server& operator=(const Server&) = delete;
+
+  unsigned short port() const;  // the bound port
+  // Runs until stop(), SIGINT or SIGTERM; then stops accepting, lets requests in flight
+  // finish (up to drain_timeout), and returns.
+  void run();
+  void stop();  // from any thread
+
+  std::size_t connections() const;
+  const LatencyHistogram& latency() const;
+
+  struct Impl;  // opaque; public only so that the sessions in server.cpp can name it
+
+ private:
+  std::unique_ptr<Impl> impl_;
+};
+
+// The Prometheus text for GET /metrics.
+std::string metrics_text(const Pipeline& pipeline, const LatencyHistogram& latency,
+                         std::size_t connections);
+
+}  // namespace loket
