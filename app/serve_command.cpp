@@ -29,7 +29,8 @@ std::optional<ListenAddress> parse_listen(std::string_view text) {
   const int port = std::stoi(port_text);
   if (port > 65535) return std::nullopt;
   std::string host(text.substr(0, colon));
-  if (host.size() > 2 && host.front() == '[' && host.back() == ']') host = host.substr(1, host.size() - 2);
+  if (host.size() > 2 && host.front() == '[' && host.back() == ']')
+    host = host.substr(1, host.size() - 2);
   boost::system::error_code error;
   boost::asio::ip::make_address(host, error);
   if (error) return std::nullopt;
@@ -74,7 +75,8 @@ int run_serve(const ServeOptions& options, std::FILE* log) {
   if (!options.participant_key_path.empty()) {
     const FileText key = read_file_text(options.participant_key_path, 4096);
     if (!key.text || key.text->empty()) {
-      fmt::print(log, "loket serve: {}\n", key.text ? options.participant_key_path + ": empty" : key.error);
+      fmt::print(log, "loket serve: {}\n",
+                 key.text ? options.participant_key_path + ": empty" : key.error);
       return 2;
     }
     participant_key.assign(key.text->begin(), key.text->end());

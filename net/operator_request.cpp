@@ -1,7 +1,8 @@
 #include "net/operator_request.hpp"
 
-#include <boost/json.hpp>
 #include <fmt/format.h>
+
+#include <boost/json.hpp>
 
 #include "engine/civil_time.hpp"
 #include "engine/crypto.hpp"
@@ -33,15 +34,17 @@ std::optional<Problem> read_operator_body(std::string_view body, Job& job) {
   if (job.endpoint == Endpoint::appeal) known = {"id", "amount_cents", "reference"};
   for (const auto& member : object) {
     if (std::find(known.begin(), known.end(), member.key()) == known.end()) {
-      return make_problem(400, "unknown-field", "The body has a field the API does not know",
-                          fmt::format("unknown field \"{}\"", std::string_view(member.key()).substr(0, 64)),
-                          std::string(member.key().substr(0, 64)));
+      return make_problem(
+          400, "unknown-field", "The body has a field the API does not know",
+          fmt::format("unknown field \"{}\"", std::string_view(member.key()).substr(0, 64)),
+          std::string(member.key().substr(0, 64)));
     }
   }
   if (const auto* seed = object.if_contains("seed")) {
     const auto bytes = seed->is_string() ? from_hex(seed->get_string()) : std::nullopt;
     if (!bytes || bytes->empty() || bytes->size() > limits::seed_bytes_max) {
-      return field_problem("seed", fmt::format("must be 1 to {} bytes of hex", limits::seed_bytes_max));
+      return field_problem("seed",
+                           fmt::format("must be 1 to {} bytes of hex", limits::seed_bytes_max));
     }
     job.seed = *bytes;
   }
@@ -53,10 +56,12 @@ std::optional<Problem> read_operator_body(std::string_view body, Job& job) {
   }
   if (job.endpoint == Endpoint::appeal) {
     const auto* id = object.if_contains("id");
-    if (id == nullptr || !id->is_string()) return field_problem("id", "must be the application's id");
+    if (id == nullptr || !id->is_string())
+      return field_problem("id", "must be the application's id");
     job.application_id = std::string(id->get_string());
     if (const auto* amount = object.if_contains("amount_cents")) {
-      if (!amount->is_int64()) return field_problem("amount_cents", "must be an integer number of cents");
+      if (!amount->is_int64())
+        return field_problem("amount_cents", "must be an integer number of cents");
       job.amount_cents = amount->get_int64();
     }
     const auto* reference = object.if_contains("reference");

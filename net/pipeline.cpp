@@ -1,9 +1,9 @@
 #include "net/pipeline.hpp"
 
-#include <boost/json.hpp>
-#include <boost/lockfree/queue.hpp>
 #include <fmt/format.h>
 
+#include <boost/json.hpp>
+#include <boost/lockfree/queue.hpp>
 #include <deque>
 
 #include "engine/assert.hpp"
@@ -29,8 +29,9 @@ Reply refusal_reply(Refusal refusal) {
 
 std::string compartment_json(const Scheme& scheme, const Decision& decision) {
   if (decision.compartment_index == no_compartment) return "null";
-  return fmt::format("\"{}\"",
-                     scheme.tranches.at(decision.tranche_index).compartments.at(decision.compartment_index).id);
+  return fmt::format(
+      "\"{}\"",
+      scheme.tranches.at(decision.tranche_index).compartments.at(decision.compartment_index).id);
 }
 
 }  // namespace
@@ -60,8 +61,7 @@ struct Pipeline::Impl {
   void handle_operator(std::unique_ptr<Job> job);
   void handle_query(std::unique_ptr<Job> job);
   Command operator_command(Job& job);
-  void journal_record(const Command& command, std::string_view monitoring,
-                      TimestampNs timestamp);
+  void journal_record(const Command& command, std::string_view monitoring, TimestampNs timestamp);
   void await(std::uint64_t sequence, std::unique_ptr<Job> job, Reply reply);
   void complete_durable();
   void fail_all_awaiting();
@@ -157,7 +157,9 @@ void Pipeline::Impl::handle_submit(std::unique_ptr<Job> job) {
       decision.application_id.empty() ? "null" : fmt::format("\"{}\"", decision.application_id),
       boost::json::serialize(boost::json::string(command.tranche_id)), to_string(decision.outcome),
       decision.reason == Reason::none ? "null" : fmt::format("\"{}\"", to_string(decision.reason)),
-      decision.reason == Reason::invalid ? fmt::format("\"field\":\"{}\",", to_string(decision.field)) : "",
+      decision.reason == Reason::invalid
+          ? fmt::format("\"field\":\"{}\",", to_string(decision.field))
+          : "",
       compartment_json(scheme, decision), decision.granted_cents, to_hex(head_hash));
   Reply reply;
   if (decision.reason == Reason::invalid) {
@@ -175,7 +177,8 @@ void Pipeline::Impl::handle_submit(std::unique_ptr<Job> job) {
 Command Pipeline::Impl::operator_command(Job& job) {
   // Without a seed from the operator, the journal's head hash is the seed: fixed by everything
   // that came before, known to nobody in advance, and published in the close record.
-  if ((job.endpoint == Endpoint::close || job.endpoint == Endpoint::close_day) && job.seed.empty()) {
+  if ((job.endpoint == Endpoint::close || job.endpoint == Endpoint::close_day) &&
+      job.seed.empty()) {
     const auto tranche = allocator->scheme().find_tranche(job.tranche_id);
     if (tranche && allocator->scheme().tranches[*tranche].ranking != Ranking::arrival) {
       job.seed.assign(head_hash.begin(), head_hash.end());
@@ -218,7 +221,8 @@ void Pipeline::Impl::handle_operator(std::unique_ptr<Job> job) {
   if (!job->seed.empty()) body["seed"] = to_hex(job->seed);
   body["decisions"] = std::move(lines);
   body["journal_hash"] = to_hex(head_hash);
-  await(allocator->last_sequence(), std::move(job), Reply{200, boost::json::serialize(body), false, 0});
+  await(allocator->last_sequence(), std::move(job),
+        Reply{200, boost::json::serialize(body), false, 0});
 }
 
 void Pipeline::Impl::handle_query(std::unique_ptr<Job> job) {
@@ -237,10 +241,12 @@ void Pipeline::Impl::handle_query(std::unique_ptr<Job> job) {
     body["reason"] = found->reason == Reason::none ? boost::json::value(nullptr)
                                                    : boost::json::value(to_string(found->reason));
     const bool money = known_tranche && !scheme.tranches[found->tranche_index].counts_places;
-    body["compartment"] = money && found->compartment_index != no_compartment &&
-                                  !scheme.tranches[found->tranche_index].compartments.front().id.empty()
-                              ? boost::json::value(scheme.tranches[found->tranche_index].compartments[found->compartment_index].id)
-                              : boost::json::value(nullptr);
+    body["compartment"] =
+        money && found->compartment_index != no_compartment &&
+                !scheme.tranches[found->tranche_index].compartments.front().id.empty()
+            ? boost::json::value(
+                  scheme.tranches[found->tranche_index].compartments[found->compartment_index].id)
+            : boost::json::value(nullptr);
     body["requested_cents"] = money ? found->requested_units : 0;
     body["granted_cents"] = money ? found->granted_units : 0;
   } else if (job->endpoint == Endpoint::get_tranche) {
@@ -261,21 +267,23 @@ void Pipeline::Impl::handle_query(std::unique_ptr<Job> job) {
     body["applications"] = std::move(outcomes);
     boost::json::array pools;
     for (const PoolStatus& pool : status.pools) {
-      pools.push_back({{"compartment", pool.compartment_id.empty() ? boost::json::value(nullptr)
-                                                                   : boost::json::value(pool.compartment_id)},
-                       {"capacity", pool.capacity_units},
-                       {"remaining", pool.remaining_units},
-                       {"granted", pool.granted_units},
-                       {"granted_on_appeal", pool.appeal_granted_units},
-                       {"transferred_in", pool.transferred_in_units},
-                       {"transferred_out", pool.transferred_out_units},
-                       {"unmet", pool.unmet_units}});
+      pools.push_back(
+          {{"compartment", pool.compartment_id.empty() ? boost::json::value(nullptr)
+                                                       : boost::json::value(pool.compartment_id)},
+           {"capacity", pool.capacity_units},
+           {"remaining", pool.remaining_units},
+           {"granted", pool.granted_units},
+           {"granted_on_appeal", pool.appeal_granted_units},
+           {"transferred_in", pool.transferred_in_units},
+           {"transferred_out", pool.transferred_out_units},
+           {"unmet", pool.unmet_units}});
     }
     body["pools"] = std::move(pools);
   }
   body["as_of_seq"] = allocator->last_sequence();
   // Shown only once everything it reflects is durable.
-  await(allocator->last_sequence(), std::move(job), Reply{200, boost::json::serialize(body), false, 0});
+  await(allocator->last_sequence(), std::move(job),
+        Reply{200, boost::json::serialize(body), false, 0});
 }
 
 void Pipeline::Impl::await(std::uint64_t sequence, std::unique_ptr<Job> job, Reply reply) {
@@ -297,9 +305,9 @@ void Pipeline::Impl::complete_durable() {
 }
 
 void Pipeline::Impl::fail_all_awaiting() {
-  Problem problem = make_problem(503, "journal-unavailable",
-                                 "The journal cannot write; this was not recorded",
-                                 committer.status().message());
+  Problem problem =
+      make_problem(503, "journal-unavailable", "The journal cannot write; this was not recorded",
+                   committer.status().message());
   problem.retry_after_seconds = 5;
   while (!awaiting.empty()) {
     std::get<1>(awaiting.front())->complete(problem_reply(problem));
@@ -310,7 +318,9 @@ void Pipeline::Impl::fail_all_awaiting() {
 Pipeline::Pipeline(Recovered recovered, PipelineLimits limits)
     : impl_(std::make_unique<Impl>(*this, std::move(recovered), limits)) {}
 
-Pipeline::~Pipeline() { stop(); }
+Pipeline::~Pipeline() {
+  stop();
+}
 
 bool Pipeline::try_enqueue(std::unique_ptr<Job> job) {
   LOKET_ASSERT(job && job->complete);
@@ -333,8 +343,14 @@ void Pipeline::stop() {
   impl_->thread.join();
 }
 
-std::uint64_t Pipeline::durable_sequence() const { return impl_->committer.durable_sequence(); }
-std::uint64_t Pipeline::batches_committed() const { return impl_->committer.batches_committed(); }
-std::uint64_t Pipeline::records_committed() const { return impl_->committer.records_committed(); }
+std::uint64_t Pipeline::durable_sequence() const {
+  return impl_->committer.durable_sequence();
+}
+std::uint64_t Pipeline::batches_committed() const {
+  return impl_->committer.batches_committed();
+}
+std::uint64_t Pipeline::records_committed() const {
+  return impl_->committer.records_committed();
+}
 
 }  // namespace loket

@@ -114,15 +114,15 @@ class Session : public std::enable_shared_from_this<Session> {
     keep_alive_ = !error && parser_->get().keep_alive();
     if (error == http::error::body_limit) {
       keep_alive_ = false;
-      return send(problem_reply(make_problem(
-          413, "body-too-large", "The body is too large",
-          fmt::format("at most {} bytes", net_limits::body_bytes_max))));
+      return send(
+          problem_reply(make_problem(413, "body-too-large", "The body is too large",
+                                     fmt::format("at most {} bytes", net_limits::body_bytes_max))));
     }
     if (error == http::error::header_limit) {
       keep_alive_ = false;
-      return send(problem_reply(make_problem(
-          431, "headers-too-large", "The headers are too large",
-          fmt::format("at most {} bytes", net_limits::header_bytes_max))));
+      return send(problem_reply(
+          make_problem(431, "headers-too-large", "The headers are too large",
+                       fmt::format("at most {} bytes", net_limits::header_bytes_max))));
     }
     if (error) {
       keep_alive_ = false;
@@ -133,7 +133,8 @@ class Session : public std::enable_shared_from_this<Session> {
   }
 
   void handle(http::request<http::string_body> request) {
-    auto matched = match_route(std::string_view(request.method_string()), std::string_view(request.target()));
+    auto matched =
+        match_route(std::string_view(request.method_string()), std::string_view(request.target()));
     if (auto* problem = std::get_if<Problem>(&matched)) return send(problem_reply(*problem));
     const RouteMatch& route = std::get<RouteMatch>(matched);
     if (needs_token(route.endpoint)) {
@@ -144,8 +145,8 @@ class Session : public std::enable_shared_from_this<Session> {
               ? find_token(server_.options.tokens, authorization.substr(bearer.size()))
               : nullptr;
       if (token == nullptr) {
-        return send(problem_reply(make_problem(401, "unauthorized", "A valid bearer token is needed",
-                                               {}, "Authorization")));
+        return send(problem_reply(make_problem(
+            401, "unauthorized", "A valid bearer token is needed", {}, "Authorization")));
       }
       if (!role_may(token->role, route.endpoint)) {
         return send(problem_reply(make_problem(
@@ -158,9 +159,10 @@ class Session : public std::enable_shared_from_this<Session> {
       return send(server_.immediate(route));
     }
     const bool has_body = request.method() == http::verb::post && !request.body().empty();
-    if (has_body && !std::string_view(request[http::field::content_type]).starts_with("application/json")) {
-      return send(problem_reply(make_problem(415, "unsupported-media-type",
-                                             "The body must be application/json", {}, "Content-Type")));
+    if (has_body &&
+        !std::string_view(request[http::field::content_type]).starts_with("application/json")) {
+      return send(problem_reply(make_problem(
+          415, "unsupported-media-type", "The body must be application/json", {}, "Content-Type")));
     }
     auto job = std::make_unique<Job>();
     job->endpoint = route.endpoint;
@@ -174,7 +176,8 @@ class Session : public std::enable_shared_from_this<Session> {
       job->submission = std::move(std::get<SubmissionRequest>(parsed));
     } else if (route.endpoint == Endpoint::close || route.endpoint == Endpoint::close_day ||
                route.endpoint == Endpoint::appeal) {
-      if (auto problem = read_operator_body(request.body(), *job)) return send(problem_reply(*problem));
+      if (auto problem = read_operator_body(request.body(), *job))
+        return send(problem_reply(*problem));
     }
     // The reply comes back on the allocator thread; it is handed to this connection's
     // executor and written from there.
@@ -183,7 +186,8 @@ class Session : public std::enable_shared_from_this<Session> {
                  [self, moved = std::move(reply)]() mutable { self->send(std::move(moved)); });
     };
     if (!server_.pipeline.try_enqueue(std::move(job))) {
-      Problem problem = make_problem(503, "busy", "Too many requests are waiting; try again shortly");
+      Problem problem =
+          make_problem(503, "busy", "Too many requests are waiting; try again shortly");
       problem.retry_after_seconds = queue_full_retry_after_seconds;
       send(problem_reply(problem));
     }
@@ -203,9 +207,8 @@ class Session : public std::enable_shared_from_this<Session> {
     response->body() = std::move(reply.body);
     response->prepare_payload();
     http::async_write(stream_, *response,
-                      [self = shared_from_this(), response, keep](beast::error_code error, std::size_t) {
-                        self->on_write(error, keep);
-                      });
+                      [self = shared_from_this(), response, keep](
+                          beast::error_code error, std::size_t) { self->on_write(error, keep); });
   }
 
   void on_write(beast::error_code error, bool keep) {
@@ -252,7 +255,8 @@ void Server::Impl::accept() {
 Reply Server::Impl::immediate(const RouteMatch& route) const {
   if (route.endpoint == Endpoint::healthz) return Reply{200, R"({"status":"ok"})", false, 0};
   if (route.endpoint == Endpoint::readyz) {
-    if (pipeline.healthy() && !draining.load()) return Reply{200, R"({"status":"ready"})", false, 0};
+    if (pipeline.healthy() && !draining.load())
+      return Reply{200, R"({"status":"ready"})", false, 0};
     Problem problem = make_problem(503, "not-ready", "Not accepting submissions",
                                    draining.load() ? "shutting down" : "the journal cannot write");
     problem.retry_after_seconds = 5;
@@ -286,7 +290,9 @@ Server::Server(ServerOptions options, Pipeline& pipeline)
 
 Server::~Server() = default;
 
-unsigned short Server::port() const { return impl_->acceptor.local_endpoint().port(); }
+unsigned short Server::port() const {
+  return impl_->acceptor.local_endpoint().port();
+}
 
 void Server::run() {
   impl_->signals.async_wait([this](beast::error_code error, int) {
@@ -305,19 +311,25 @@ void Server::stop() {
   asio::post(impl_->io, [this] { impl_->begin_shutdown(); });
 }
 
-std::size_t Server::connections() const { return impl_->connections.load(); }
-const LatencyHistogram& Server::latency() const { return impl_->latency; }
+std::size_t Server::connections() const {
+  return impl_->connections.load();
+}
+const LatencyHistogram& Server::latency() const {
+  return impl_->latency;
+}
 
 std::string metrics_text(const Pipeline& pipeline, const LatencyHistogram& latency,
                          std::size_t connections) {
   const PipelineCounters& counters = pipeline.counters();
   std::string text;
   auto out = std::back_inserter(text);
-  text += "# HELP loket_submissions_total Submissions decided, by outcome at submission.\n"
-          "# TYPE loket_submissions_total counter\n";
+  text +=
+      "# HELP loket_submissions_total Submissions decided, by outcome at submission.\n"
+      "# TYPE loket_submissions_total counter\n";
   for (std::size_t outcome = 1; outcome <= 4; ++outcome) {
     fmt::format_to(out, "loket_submissions_total{{outcome=\"{}\"}} {}\n",
-                   to_string(static_cast<Outcome>(outcome)), counters.submissions_by_outcome[outcome].load());
+                   to_string(static_cast<Outcome>(outcome)),
+                   counters.submissions_by_outcome[outcome].load());
   }
   fmt::format_to(out,
                  "# TYPE loket_queue_depth gauge\nloket_queue_depth {}\n"
@@ -330,11 +342,12 @@ std::string metrics_text(const Pipeline& pipeline, const LatencyHistogram& laten
                  "# TYPE loket_connections gauge\nloket_connections {}\n"
                  "# TYPE loket_journal_healthy gauge\nloket_journal_healthy {}\n",
                  counters.queue_depth.load(), counters.awaiting_durability.load(),
-                 counters.rejected_full.load(), counters.refused.load(), pipeline.records_committed(),
-                 pipeline.batches_committed(), pipeline.durable_sequence(), connections,
-                 pipeline.healthy() ? 1 : 0);
-  text += "# HELP loket_ack_latency_seconds From arrival to the reply being written.\n"
-          "# TYPE loket_ack_latency_seconds histogram\n";
+                 counters.rejected_full.load(), counters.refused.load(),
+                 pipeline.records_committed(), pipeline.batches_committed(),
+                 pipeline.durable_sequence(), connections, pipeline.healthy() ? 1 : 0);
+  text +=
+      "# HELP loket_ack_latency_seconds From arrival to the reply being written.\n"
+      "# TYPE loket_ack_latency_seconds histogram\n";
   std::uint64_t cumulative = 0;
   for (std::size_t bucket = 0; bucket < LatencyHistogram::bounds_us.size(); ++bucket) {
     cumulative += latency.counts[bucket].load();

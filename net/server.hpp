@@ -20,8 +20,8 @@ struct ServerOptions {
   unsigned short port = 8080;  // 0: any free port (tests)
   std::size_t io_threads = 2;
   std::size_t connections_max = 10'000;
-  std::chrono::milliseconds read_timeout{10'000};  // a whole request, headers and body
-  std::chrono::milliseconds idle_timeout{30'000};  // between requests on a kept-alive connection
+  std::chrono::milliseconds read_timeout{10'000};   // a whole request, headers and body
+  std::chrono::milliseconds idle_timeout{30'000};   // between requests on a kept-alive connection
   std::chrono::milliseconds drain_timeout{10'000};  // for requests in flight at shutdown
   TokenFile tokens;
   std::vector<std::uint8_t> participant_key;
@@ -30,8 +30,8 @@ struct ServerOptions {
 // Acknowledgement latency, from arrival to the reply being handed to the socket.
 struct LatencyHistogram {
   static constexpr std::array<std::uint64_t, 14> bounds_us = {
-      100, 250, 500, 1'000, 2'500, 5'000, 10'000, 25'000, 50'000, 100'000, 250'000, 500'000,
-      1'000'000, 5'000'000};
+      100,    250,    500,     1'000,   2'500,   5'000,     10'000,
+      25'000, 50'000, 100'000, 250'000, 500'000, 1'000'000, 5'000'000};
   std::array<std::atomic<std::uint64_t>, bounds_us.size() + 1> counts{};
   std::atomic<std::uint64_t> sum_us{0};
   void record(std::uint64_t microseconds);

@@ -1,0 +1,254 @@
+// The server on loopback: concurrent clients, arrival order, durable receipts, and the
+// server's journal replayed offline giving exactly the server's decisions.
+#include <fmt/format.h>
+
+#include <boost/asio.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <boost/json.hpp>
+#include <catch2/catch.hpp>
+#include <map>
+#include <mutex>
+#include <thread>
+
+#include "app/export_command.hpp"
+#include "engine/crypto.hpp"
+#include "net/server.hpp"
+#include "storage/recovery.hpp"
+#include "tests/journal_fixture.hpp"
+
+using namespace loket;
+using namespace loket::testing;
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace http = beast::http;
+using tcp = asio::ip::tcp;
+
+namespace {
+
+constexpr std::string_view places_scheme = R"(
+[scheme]
+id = "serve"
+name = "Serve"
+unique_participant = "scheme"
+[[tranche]]
+id = "t2"
+opens_at = "2020-12-01T08:00:00Z"
+closes_at = "2100-01-01T00:00:00Z"
+places = 1000
+ranking = "arrival"
+)";
+
+TokenFile test_tokens() {
+  TokenFile tokens;
+  const auto entry = [](std::string name, Role role) {
+    TokenEntry token{name, role, {}};
+    token.sha256 = sha256({reinterpret_cast<const std::uint8_t*>(name.data()), name.size()});
+    return token;
+  };
+  tokens.tokens = {entry("portal", Role::portal), entry("operator", Role::operator_role),
+                   entry("auditor", Role::auditor)};
+  return tokens;
+}
+
+class RunningServer {
+ public:
+  explicit RunningServer(const TempFolder& folder, std::string_view scheme = places_scheme) {
+    Recovered recovered = recover_journal(folder.path("journal"), std::string(scheme));
+    REQUIRE(recovered.status.is_ok());
+    pipeline_ = std::make_unique<Pipeline>(std::move(recovered), PipelineLimits{});
+    ServerOptions options;
+    options.port = 0;
+    options.io_threads = 2;
+    options.tokens = test_tokens();
+    options.participant_key = {'t', 'e', 's', 't'};
+    server_ = std::make_unique<Server>(std::move(options), *pipeline_);
+    thread_ = std::thread([this] { server_->run(); });
+  }
+  ~RunningServer() { stop(); }
+  void stop() {
+    if (!thread_.joinable()) return;
+    server_->stop();
+    thread_.join();
+    pipeline_->stop();
+  }
+  unsigned short port() const { return server_->port(); }
+  const Pipeline& pipeline() const { return *pipeline_; }
+
+ private:
+  std::unique_ptr<Pipeline> pipeline_;
+  std::unique_ptr<Server> server_;
+  std::thread thread_;
+};
+
+struct Answer {
+  unsigned status = 0;
+  std::string content_type;
+  std::string body;
+  boost::json::value json() const { return boost::json::parse(body); }
+};
+
+class Client {
+ public:
+  explicit Client(unsigned short port) : socket_(io_) {
+    socket_.connect({asio::ip::make_address("127.0.0.1"), port});
+  }
+  Answer send(http::verb verb, std::string_view target, std::string_view token,
+              std::string body = {}, std::string_view content_type = "application/json") {
+    http::request<http::string_body> request{verb, target, 11};
+    request.set(http::field::host, "127.0.0.1");
+    if (!token.empty()) request.set(http::field::authorization, fmt::format("Bearer {}", token));
+    if (!body.empty()) request.set(http::field::content_type, content_type);
+    request.body() = std::move(body);
+    request.keep_alive(true);
+    request.prepare_payload();
+    http::write(socket_, request);
+    beast::flat_buffer buffer;
+    http::response<http::string_body> response;
+    http::read(socket_, buffer, response);
+    return {response.result_int(), std::string(response[http::field::content_type]),
+            response.body()};
+  }
+
+ private:
+  asio::io_context io_;
+  tcp::socket socket_;
+};
+
+}  // namespace
+
+TEST_CASE(
+    "Concurrent registrations: arrival order, none over the cap, the server is the offline "
+    "engine") {
+  TempFolder folder("serve");
+  constexpr int clients = 16;
+  constexpr int per_client = 150;
+  std::mutex receipts_mutex;                      // test bookkeeping only
+  std::map<std::uint64_t, std::string> receipts;  // seq -> "outcome/reason"
+  {
+    RunningServer server(folder);
+    std::vector<std::thread> threads;
+    for (int client = 0; client < clients; ++client) {
+      threads.emplace_back([&, client] {
+        Client connection(server.port());
+        for (int index = 0; index < per_client; ++index) {
+          // Every tenth registration repeats the participant of the one before it.
+          const int person = index % 10 == 9 ? index - 1 : index;
+          const Answer answer =
+              connection.send(http::verb::post, "/v1/tranches/t2/submissions", "portal",
+                              fmt::format(R"({{"id":"C{}-{}","participant":"person-{}-{}"}})",
+                                          client, index, client, person));
+          REQUIRE(answer.status == 201);
+          const auto receipt = answer.json().as_object();
+          const std::string reason =
+              receipt.at("reason").is_null() ? "" : std::string(receipt.at("reason").as_string());
+          const std::lock_guard lock(receipts_mutex);
+          const bool inserted =
+              receipts
+                  .emplace(receipt.at("seq").to_number<std::uint64_t>(),
+                           fmt::format("{}/{}", std::string_view(receipt.at("outcome").as_string()),
+                                       reason))
+                  .second;
+          REQUIRE(inserted);
+        }
+      });
+    }
+    for (std::thread& thread : threads) thread.join();
+    CHECK(server.pipeline().durable_sequence() == clients * per_client);
+  }
+  // Sequence numbers are dense, and the granted ones are the first 1,000 that were neither
+  // duplicates nor late: every grant comes before every tranche_full.
+  REQUIRE(receipts.size() == clients * per_client);
+  CHECK(receipts.begin()->first == 1);
+  CHECK(receipts.rbegin()->first == clients * per_client);
+  std::uint64_t granted = 0;
+  std::uint64_t last_granted = 0;
+  std::uint64_t first_full = UINT64_MAX;
+  for (const auto& [sequence, decision] : receipts) {
+    if (decision == "granted/") {
+      ++granted;
+      last_granted = sequence;
+    }
+    if (decision == "rejected/tranche_full") first_full = std::min(first_full, sequence);
+  }
+  CHECK(granted == 1000);
+  CHECK(last_granted < first_full);
+
+  // The journal holds every receipt, and deciding its events offline gives the same bytes.
+  const std::string events = folder.path("events.jsonl");
+  const std::string decisions = folder.path("decisions.jsonl");
+  std::FILE* errors = std::tmpfile();
+  REQUIRE(run_export(ExportOptions{folder.path("journal"), "events", "jsonl", events}, errors) ==
+          0);
+  REQUIRE(run_export(ExportOptions{folder.path("journal"), "decisions", "jsonl", decisions},
+                     errors) == 0);
+  std::fclose(errors);
+  const std::string scheme = folder.write("scheme.toml", places_scheme);
+  const std::string offline = allocate_into(scheme, events, folder.path("offline-journal"));
+  CHECK(offline == read_text(decisions));
+  std::size_t lines = 0;
+  for (std::size_t start = 0; start < offline.size(); ++lines) {
+    const std::size_t end = offline.find('\n', start);
+    const auto decision =
+        boost::json::parse(std::string_view(offline).substr(start, end - start)).as_object();
+    const std::string reason =
+        decision.at("reason").is_null() ? "" : std::string(decision.at("reason").as_string());
+    REQUIRE(receipts.at(decision.at("seq").to_number<std::uint64_t>()) ==
+            fmt::format("{}/{}", std::string_view(decision.at("outcome").as_string()), reason));
+    start = end + 1;
+  }
+  CHECK(lines == receipts.size());
+}
+
+TEST_CASE("Every kind of bad request gets its specific problem, and nothing is journaled for it") {
+  TempFolder folder("serve-bad");
+  RunningServer server(folder);
+  Client client(server.port());
+  const auto problem_type = [](const Answer& answer) {
+    REQUIRE(answer.content_type == "application/problem+json");
+    return std::string(answer.json().as_object().at("type").as_string());
+  };
+  const std::string submissions = "/v1/tranches/t2/submissions";
+  CHECK(problem_type(client.send(http::verb::post, submissions, "", R"({"participant":"a"})")) ==
+        "urn:loket:problem:unauthorized");
+  CHECK(problem_type(client.send(http::verb::post, submissions, "wrong",
+                                 R"({"participant":"a"})")) == "urn:loket:problem:unauthorized");
+  CHECK(problem_type(client.send(http::verb::post, submissions, "auditor",
+                                 R"({"participant":"a"})")) == "urn:loket:problem:forbidden");
+  CHECK(problem_type(client.send(http::verb::post, "/v1/nothing", "portal", "{}")) ==
+        "urn:loket:problem:not-found");
+  CHECK(problem_type(client.send(http::verb::get, submissions, "portal")) ==
+        "urn:loket:problem:method-not-allowed");
+  CHECK(problem_type(client.send(http::verb::post, submissions, "portal", R"({"participant":"a"})",
+                                 "text/plain")) == "urn:loket:problem:unsupported-media-type");
+  CHECK(problem_type(client.send(http::verb::post, submissions, "portal",
+                                 R"({"participant":"a","participant":"b"})")) ==
+        "urn:loket:problem:invalid-json");
+  CHECK(problem_type(client.send(http::verb::post, submissions, "portal",
+                                 R"({"participant":"a","amount":1})")) ==
+        "urn:loket:problem:unknown-field");
+  CHECK(server.pipeline().durable_sequence() == 0);  // none of these was journaled
+
+  const Answer invalid =
+      client.send(http::verb::post, submissions, "portal", R"({"id":"A-1","participant":7})");
+  CHECK(invalid.status == 422);
+  CHECK(problem_type(invalid) == "urn:loket:problem:invalid-submission");
+  CHECK(invalid.json().as_object().at("field") == "participant");
+  CHECK(invalid.json().as_object().at("seq") == 1);  // it has a durable receipt
+  CHECK(client.send(http::verb::post, submissions, "portal", R"({"id":"A-1","participant":"b"})")
+            .status == 409);
+  CHECK(client.send(http::verb::get, "/v1/submissions/A-1", "auditor")
+            .json()
+            .as_object()
+            .at("reason") == "invalid");
+  CHECK(client.send(http::verb::get, "/healthz", "").status == 200);
+  CHECK(client.send(http::verb::get, "/readyz", "").status == 200);
+  const Answer metrics = client.send(http::verb::get, "/metrics", "operator");
+  CHECK(metrics.body.find("loket_submissions_total{outcome=\"rejected\"} 1") != std::string::npos);
+  CHECK(metrics.body.find("loket_ack_latency_seconds_bucket{le=\"+Inf\"}") != std::string::npos);
+  // A body over the limit closes the exchange with 413.
+  Client large(server.port());
+  const Answer too_large = large.send(http::verb::post, submissions, "portal",
+                                      std::string(20'000, ' ') + R"({"participant":"a"})");
+  CHECK(too_large.status == 413);
+}
