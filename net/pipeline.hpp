@@ -82,9 +82,10 @@ class Pipeline {
 
  private:
   struct Impl;
-  std::unique_ptr<Impl> impl_;
+  // Declared before impl_: its constructor starts the allocator thread, which uses these.
   PipelineCounters counters_;
   std::atomic<bool> journal_failed_{false};
+  std::unique_ptr<Impl> impl_;
 };
 
 }  // namespace loket

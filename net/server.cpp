@@ -296,7 +296,7 @@ unsigned short Server::port() const {
 
 void Server::run() {
   impl_->signals.async_wait([this](beast::error_code error, int) {
-    if (!error) asio::post(impl_->io, [this] { impl_->begin_shutdown(); });
+    if (!error) stop();
   });
   impl_->accept();
   std::vector<std::thread> threads;
@@ -307,8 +307,10 @@ void Server::run() {
   for (std::thread& thread : threads) thread.join();
 }
 
+// Shutdown runs on the acceptor's strand, where the accept loop runs: the acceptor is never
+// touched from two threads at once.
 void Server::stop() {
-  asio::post(impl_->io, [this] { impl_->begin_shutdown(); });
+  asio::post(impl_->acceptor.get_executor(), [this] { impl_->begin_shutdown(); });
 }
 
 std::size_t Server::connections() const {

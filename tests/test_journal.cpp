@@ -163,11 +163,13 @@ TEST_CASE("A synced record survives a crash; one whose sync failed does not") {
   }
   // Recovery verifies the journal and rebuilds the allocator's state by replay: the next
   // sequence continues from 10.
-  const Recovered recovered = recover_journal(folder.path("journal"), std::string(tiny_scheme));
-  REQUIRE(recovered.status.is_ok());
-  CHECK(recovered.summary.records == 10);
-  CHECK(recovered.allocator->last_sequence() == 10);
-  CHECK(recovered.allocator->tranche_status(0).pools.at(0).granted_units == 10);
+  {
+    const Recovered recovered = recover_journal(folder.path("journal"), std::string(tiny_scheme));
+    REQUIRE(recovered.status.is_ok());
+    CHECK(recovered.summary.records == 10);
+    CHECK(recovered.allocator->last_sequence() == 10);
+    CHECK(recovered.allocator->tranche_status(0).pools.at(0).granted_units == 10);
+  }  // closed again: one process opens a journal once
   // A journal is never continued under another scheme.
   const Recovered other =
       recover_journal(folder.path("journal"), std::string(tiny_scheme) + "\n# changed\n");

@@ -125,6 +125,7 @@ TEST_CASE(
   constexpr int per_client = 150;
   std::mutex receipts_mutex;                      // test bookkeeping only
   std::map<std::uint64_t, std::string> receipts;  // seq -> "outcome/reason"
+  std::vector<std::string> unexpected;
   {
     RunningServer server(folder);
     std::vector<std::thread> threads;
@@ -138,22 +139,27 @@ TEST_CASE(
               connection.send(http::verb::post, "/v1/tranches/t2/submissions", "portal",
                               fmt::format(R"({{"id":"C{}-{}","participant":"person-{}-{}"}})",
                                           client, index, client, person));
-          REQUIRE(answer.status == 201);
+          // Catch2's assertions are not thread-safe: record here, assert after the join.
+          const std::lock_guard lock(receipts_mutex);
+          if (answer.status != 201) {
+            unexpected.push_back(fmt::format("{} {}", answer.status, answer.body));
+            continue;
+          }
           const auto receipt = answer.json().as_object();
           const std::string reason =
               receipt.at("reason").is_null() ? "" : std::string(receipt.at("reason").as_string());
-          const std::lock_guard lock(receipts_mutex);
           const bool inserted =
               receipts
                   .emplace(receipt.at("seq").to_number<std::uint64_t>(),
                            fmt::format("{}/{}", std::string_view(receipt.at("outcome").as_string()),
                                        reason))
                   .second;
-          REQUIRE(inserted);
+          if (!inserted) unexpected.push_back("a sequence number twice");
         }
       });
     }
     for (std::thread& thread : threads) thread.join();
+    CHECK(unexpected.empty());
     CHECK(server.pipeline().durable_sequence() == clients * per_client);
   }
   // Sequence numbers are dense, and the granted ones are the first 1,000 that were neither
