@@ -88,7 +88,7 @@ void Pipeline::Impl::run() {
     std::size_t taken = 0;
     Job* raw = nullptr;
     while (taken < limits.jobs_per_turn_max && queue.pop(raw)) {
-      owner.counters_.queue_depth.fetch_sub(1, std::memory_order_relaxed);
+      owner.counters_.queue_depth.fetch_sub(1, std::memory_order_acq_rel);
       handle(std::unique_ptr<Job>(raw));
       ++taken;
     }
@@ -325,12 +325,14 @@ Pipeline::~Pipeline() {
 bool Pipeline::try_enqueue(std::unique_ptr<Job> job) {
   LOKET_ASSERT(job && job->complete);
   if (impl_->stopping.load(std::memory_order_acquire)) return false;
-  if (counters_.queue_depth.load(std::memory_order_relaxed) >= impl_->limits.queue_jobs_max ||
+  // The place is counted before the push: the allocator thread may pop (and count down)
+  // before this thread would otherwise have counted up, and the count must never wrap.
+  if (counters_.queue_depth.fetch_add(1, std::memory_order_acq_rel) >= impl_->limits.queue_jobs_max ||
       !impl_->queue.bounded_push(job.get())) {
+    counters_.queue_depth.fetch_sub(1, std::memory_order_acq_rel);
     counters_.rejected_full.fetch_add(1, std::memory_order_relaxed);
     return false;
   }
-  counters_.queue_depth.fetch_add(1, std::memory_order_relaxed);
   job.release();
   impl_->wake_up();
   return true;
