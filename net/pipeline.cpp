@@ -57,6 +57,7 @@ struct Pipeline::Impl {
 
   void run();
   void handle(std::unique_ptr<Job> job);
+  std::optional<TimestampNs> decide(Job& job, const Command& command, std::string_view monitoring);
   void handle_submit(std::unique_ptr<Job> job);
   void handle_operator(std::unique_ptr<Job> job);
   void handle_query(std::unique_ptr<Job> job);
@@ -136,18 +137,29 @@ void Pipeline::Impl::journal_record(const Command& command, std::string_view mon
   owner.counters_.accepted.fetch_add(1, std::memory_order_relaxed);
 }
 
-void Pipeline::Impl::handle_submit(std::unique_ptr<Job> job) {
-  const TimestampNs timestamp = std::max(job->received_at, last_timestamp);
-  const SubmitCommand command = job->submission.command();
+// Stamps the command (arrival time, never before the last one), applies it under the next
+// sequence and journals it. A refused command is answered at once and gets nothing back.
+std::optional<TimestampNs> Pipeline::Impl::decide(Job& job, const Command& command,
+                                                  std::string_view monitoring) {
+  const TimestampNs timestamp = std::max(job.received_at, last_timestamp);
   const Refusal refusal =
       allocator->apply(command, allocator->last_sequence() + 1, timestamp, decisions);
   if (refusal != Refusal::none) {
     owner.counters_.refused.fetch_add(1, std::memory_order_relaxed);
-    job->complete(refusal_reply(refusal));
-    return;
+    job.complete(refusal_reply(refusal));
+    return std::nullopt;
   }
+  journal_record(command, monitoring, timestamp);
+  return timestamp;
+}
+
+void Pipeline::Impl::handle_submit(std::unique_ptr<Job> job) {
+  const SubmitCommand command = job->submission.command();
+  const std::optional<TimestampNs> decided_at =
+      decide(*job, command, job->submission.monitoring_json);
+  if (!decided_at) return;
+  const TimestampNs timestamp = *decided_at;
   LOKET_ASSERT(decisions.size() == 1);
-  journal_record(command, job->submission.monitoring_json, timestamp);
   const Decision& decision = decisions.front();
   owner.counters_.submissions_by_outcome[static_cast<std::size_t>(decision.outcome)].fetch_add(1);
   const Scheme& scheme = allocator->scheme();
@@ -195,16 +207,10 @@ Command Pipeline::Impl::operator_command(Job& job) {
 }
 
 void Pipeline::Impl::handle_operator(std::unique_ptr<Job> job) {
-  const TimestampNs timestamp = std::max(job->received_at, last_timestamp);
   const Command command = operator_command(*job);
-  const Refusal refusal =
-      allocator->apply(command, allocator->last_sequence() + 1, timestamp, decisions);
-  if (refusal != Refusal::none) {
-    owner.counters_.refused.fetch_add(1, std::memory_order_relaxed);
-    job->complete(refusal_reply(refusal));
-    return;
-  }
-  journal_record(command, "", timestamp);
+  const std::optional<TimestampNs> decided_at = decide(*job, command, "");
+  if (!decided_at) return;
+  const TimestampNs timestamp = *decided_at;
   std::string decided;
   for (const Decision& decision : decisions) {
     append_decision_json(decided, allocator->scheme(), allocator->last_sequence(), decision);
@@ -327,7 +333,8 @@ bool Pipeline::try_enqueue(std::unique_ptr<Job> job) {
   if (impl_->stopping.load(std::memory_order_acquire)) return false;
   // The place is counted before the push: the allocator thread may pop (and count down)
   // before this thread would otherwise have counted up, and the count must never wrap.
-  if (counters_.queue_depth.fetch_add(1, std::memory_order_acq_rel) >= impl_->limits.queue_jobs_max ||
+  if (counters_.queue_depth.fetch_add(1, std::memory_order_acq_rel) >=
+          impl_->limits.queue_jobs_max ||
       !impl_->queue.bounded_push(job.get())) {
     counters_.queue_depth.fetch_sub(1, std::memory_order_acq_rel);
     counters_.rejected_full.fetch_add(1, std::memory_order_relaxed);

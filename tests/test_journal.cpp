@@ -63,6 +63,28 @@ void append_submissions(GroupCommitter& committer, Allocator& allocator, Sha256D
   }
 }
 
+// A new journal of tiny_scheme on the fault-injecting file system, with the allocator and
+// chain head that records appended to it need.
+struct FaultyJournal {
+  explicit FaultyJournal(const std::string& path) {
+    JournalOpenResult opened =
+        Journal::open(path, JournalOptions{std::string(tiny_scheme), fault.env.get(), false});
+    REQUIRE(opened.status.is_ok());
+    journal = std::move(opened.journal);
+  }
+  // Appends `count` submissions, hands them to the committer and waits for their sync.
+  Status commit(GroupCommitter& committer, std::uint64_t count) {
+    append_submissions(committer, allocator, head, count);
+    committer.flush();
+    return committer.wait_durable(allocator.last_sequence());
+  }
+
+  FaultInjectionEnv fault = make_fault_injection_env();
+  std::unique_ptr<Journal> journal;
+  Allocator allocator{scheme_from_toml(tiny_scheme)};
+  Sha256Digest head = genesis_hash(tiny_scheme);
+};
+
 }  // namespace
 
 TEST_CASE("A record decodes to what was encoded, for every event type") {
@@ -139,27 +161,17 @@ spillover = "none"
 
 TEST_CASE("A synced record survives a crash; one whose sync failed does not") {
   TempFolder folder("crash");
-  FaultInjectionEnv fault = make_fault_injection_env();
   {
-    JournalOpenResult opened = Journal::open(
-        folder.path("journal"), JournalOptions{std::string(tiny_scheme), fault.env.get(), false});
-    REQUIRE(opened.status.is_ok());
-    Allocator allocator(scheme_from_toml(tiny_scheme));
-    Sha256Digest head = genesis_hash(tiny_scheme);
-    GroupCommitter committer(*opened.journal, GroupCommitLimits{});
-    append_submissions(committer, allocator, head, 10);
-    committer.flush();
-    REQUIRE(committer.wait_durable(10).is_ok());
-
-    fault.faults->fail_sync = true;
-    append_submissions(committer, allocator, head, 5);
-    committer.flush();
-    const Status failed = committer.wait_durable(15);
+    FaultyJournal faulty(folder.path("journal"));
+    GroupCommitter committer(*faulty.journal, GroupCommitLimits{});
+    REQUIRE(faulty.commit(committer, 10).is_ok());
+    faulty.fault.faults->fail_sync = true;
+    const Status failed = faulty.commit(committer, 5);
     CHECK_FALSE(failed.is_ok());
     CHECK(failed.message().find("injected: sync failed") != std::string::npos);
     CHECK(committer.durable_sequence() == 10);
-    CHECK(fault.faults->faults_injected >= 1);
-    fault.faults->crashed = true;  // power cut: what was not synced is lost
+    CHECK(faulty.fault.faults->faults_injected >= 1);
+    faulty.fault.faults->crashed = true;  // power cut: what was not synced is lost
   }
   // Recovery verifies the journal and rebuilds the allocator's state by replay: the next
   // sequence continues from 10.
@@ -180,24 +192,14 @@ TEST_CASE("A synced record survives a crash; one whose sync failed does not") {
 TEST_CASE("A full disk or a failed write stops acknowledgement and loses nothing acknowledged") {
   for (const bool disk_full : {true, false}) {
     TempFolder folder("full");
-    FaultInjectionEnv fault = make_fault_injection_env();
-    JournalOpenResult opened = Journal::open(
-        folder.path("journal"), JournalOptions{std::string(tiny_scheme), fault.env.get(), false});
-    REQUIRE(opened.status.is_ok());
-    Allocator allocator(scheme_from_toml(tiny_scheme));
-    Sha256Digest head = genesis_hash(tiny_scheme);
     {
-      GroupCommitter committer(*opened.journal, GroupCommitLimits{});
-      append_submissions(committer, allocator, head, 3);
-      committer.flush();
-      REQUIRE(committer.wait_durable(3).is_ok());
-      (disk_full ? fault.faults->disk_full : fault.faults->fail_write) = true;
-      append_submissions(committer, allocator, head, 3);
-      committer.flush();
-      CHECK_FALSE(committer.wait_durable(6).is_ok());
+      FaultyJournal faulty(folder.path("journal"));
+      GroupCommitter committer(*faulty.journal, GroupCommitLimits{});
+      REQUIRE(faulty.commit(committer, 3).is_ok());
+      (disk_full ? faulty.fault.faults->disk_full : faulty.fault.faults->fail_write) = true;
+      CHECK_FALSE(faulty.commit(committer, 3).is_ok());
       CHECK(committer.durable_sequence() == 3);
     }
-    opened.journal.reset();
     JournalOpenResult reopened =
         Journal::open(folder.path("journal"), JournalOptions{{}, nullptr, true});
     REQUIRE(reopened.status.is_ok());
