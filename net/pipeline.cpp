@@ -5,6 +5,7 @@
 #include <boost/json.hpp>
 #include <boost/lockfree/queue.hpp>
 #include <deque>
+#include <unordered_map>
 
 #include "engine/assert.hpp"
 #include "engine/event_json.hpp"
@@ -34,6 +35,33 @@ std::string compartment_json(const Scheme& scheme, const Decision& decision) {
       scheme.tranches.at(decision.tranche_index).compartments.at(decision.compartment_index).id);
 }
 
+// The answer to a decided submission: 201 with the receipt, or for an `invalid` decision a
+// 422 problem that carries the receipt.
+Reply submission_reply(const Scheme& scheme, std::uint64_t sequence, TimestampNs timestamp,
+                       std::string_view tranche_id, const Decision& decision,
+                       const Sha256Digest& record_hash) {
+  const std::string receipt = fmt::format(
+      R"("seq":{},"received_at":"{}","id":{},"tranche":{},"outcome":"{}","reason":{},{}"compartment":{},"granted_cents":{},"journal_hash":"{}")",
+      sequence, format_rfc3339(timestamp),
+      decision.application_id.empty() ? "null" : fmt::format("\"{}\"", decision.application_id),
+      boost::json::serialize(boost::json::string(tranche_id)), to_string(decision.outcome),
+      decision.reason == Reason::none ? "null" : fmt::format("\"{}\"", to_string(decision.reason)),
+      decision.reason == Reason::invalid
+          ? fmt::format("\"field\":\"{}\",", to_string(decision.field))
+          : "",
+      compartment_json(scheme, decision), decision.granted_cents, to_hex(record_hash));
+  if (decision.reason != Reason::invalid) return Reply{201, "{" + receipt + "}", false, 0};
+  return problem_reply(make_problem(422, "invalid-submission",
+                                    "The submission was rejected as invalid; it has a receipt",
+                                    fmt::format("field \"{}\"", to_string(decision.field)),
+                                    std::string(to_string(decision.field))),
+                       receipt);
+}
+
+std::string key_of(const IdempotencyTag& tag) {
+  return {reinterpret_cast<const char*>(tag.key_hash.data()), tag.key_hash.size()};
+}
+
 }  // namespace
 
 struct Pipeline::Impl {
@@ -45,8 +73,11 @@ struct Pipeline::Impl {
         head_hash(recovered.summary.head_hash),
         last_timestamp(recovered.summary.last_timestamp),
         queue(pipeline_limits.queue_jobs_max),
-        committer(*journal, pipeline_limits.commit, [this](std::uint64_t) { wake_up(); }) {
+        committer(
+            *journal, pipeline_limits.commit, [this](std::uint64_t) { wake_up(); },
+            recovered.summary.last_sequence) {
     LOKET_ASSERT(journal && allocator);
+    remember_keys_from_journal();
     thread = std::thread([this] { run(); });
   }
 
@@ -57,14 +88,18 @@ struct Pipeline::Impl {
 
   void run();
   void handle(std::unique_ptr<Job> job);
-  std::optional<TimestampNs> decide(Job& job, const Command& command, std::string_view monitoring);
+  std::optional<TimestampNs> decide(Job& job, const Command& command, std::string_view monitoring,
+                                    const std::optional<IdempotencyTag>& idempotency = {});
   void handle_submit(std::unique_ptr<Job> job);
   void handle_operator(std::unique_ptr<Job> job);
   void handle_query(std::unique_ptr<Job> job);
   Command operator_command(Job& job);
-  void journal_record(const Command& command, std::string_view monitoring, TimestampNs timestamp);
+  void journal_record(const Command& command, std::string_view monitoring, TimestampNs timestamp,
+                      const std::optional<IdempotencyTag>& idempotency);
   void await(std::uint64_t sequence, std::unique_ptr<Job> job, Reply reply);
   void complete_durable();
+  void remember_key(const IdempotencyTag& tag, std::uint64_t sequence, const Reply& reply);
+  void remember_keys_from_journal();
   void fail_all_awaiting();
 
   Pipeline& owner;
@@ -80,8 +115,42 @@ struct Pipeline::Impl {
   std::deque<std::tuple<std::uint64_t, std::unique_ptr<Job>, Reply>> awaiting;
   std::vector<Decision> decisions;
   std::string record;
+  struct KeyEntry {
+    Sha256Digest request_hash;
+    std::uint64_t sequence;
+    Reply reply;
+  };
+  std::unordered_map<std::string, KeyEntry> keys;  // by IdempotencyTag::key_hash
+  std::deque<std::string> keys_in_order;           // oldest first, for the bound
   std::thread thread;
 };
+
+void Pipeline::Impl::remember_key(const IdempotencyTag& tag, std::uint64_t sequence,
+                                  const Reply& reply) {
+  const std::string key = key_of(tag);
+  if (!keys.emplace(key, KeyEntry{tag.request_hash, sequence, reply}).second) return;
+  keys_in_order.push_back(key);
+  if (keys_in_order.size() > limits.idempotency_keys_max) {
+    keys.erase(keys_in_order.front());
+    keys_in_order.pop_front();
+  }
+}
+
+// A restarted server still recognises retries: the keys are in the journal.
+void Pipeline::Impl::remember_keys_from_journal() {
+  const Scheme& scheme = allocator->scheme();
+  const JournalSummary summary = verify_records(*journal, [&](const JournalRecord& journaled) {
+    const auto* submit = std::get_if<SubmitCommand>(&journaled.command);
+    if (journaled.idempotency && submit != nullptr && journaled.decisions.size() == 1) {
+      remember_key(
+          *journaled.idempotency, journaled.sequence,
+          submission_reply(scheme, journaled.sequence, journaled.received_at, submit->tranche_id,
+                           journaled.decisions.front(), journaled.record_hash));
+    }
+    return true;
+  });
+  LOKET_ASSERT(!summary.problem);  // recovery verified the same journal just before
+}
 
 void Pipeline::Impl::run() {
   for (;;) {
@@ -128,10 +197,12 @@ void Pipeline::Impl::handle(std::unique_ptr<Job> job) {
 }
 
 void Pipeline::Impl::journal_record(const Command& command, std::string_view monitoring,
-                                    TimestampNs timestamp) {
+                                    TimestampNs timestamp,
+                                    const std::optional<IdempotencyTag>& idempotency) {
   const std::uint64_t sequence = allocator->last_sequence();
   record.clear();
-  head_hash = encode_record(record, sequence, timestamp, command, monitoring, decisions, head_hash);
+  head_hash = encode_record(record, sequence, timestamp, command, monitoring, decisions, head_hash,
+                            idempotency);
   committer.append(sequence, record);
   last_timestamp = timestamp;
   owner.counters_.accepted.fetch_add(1, std::memory_order_relaxed);
@@ -139,8 +210,9 @@ void Pipeline::Impl::journal_record(const Command& command, std::string_view mon
 
 // Stamps the command (arrival time, never before the last one), applies it under the next
 // sequence and journals it. A refused command is answered at once and gets nothing back.
-std::optional<TimestampNs> Pipeline::Impl::decide(Job& job, const Command& command,
-                                                  std::string_view monitoring) {
+std::optional<TimestampNs> Pipeline::Impl::decide(
+    Job& job, const Command& command, std::string_view monitoring,
+    const std::optional<IdempotencyTag>& idempotency) {
   const TimestampNs timestamp = std::max(job.received_at, last_timestamp);
   const Refusal refusal =
       allocator->apply(command, allocator->last_sequence() + 1, timestamp, decisions);
@@ -149,40 +221,35 @@ std::optional<TimestampNs> Pipeline::Impl::decide(Job& job, const Command& comma
     job.complete(refusal_reply(refusal));
     return std::nullopt;
   }
-  journal_record(command, monitoring, timestamp);
+  journal_record(command, monitoring, timestamp, idempotency);
   return timestamp;
 }
 
 void Pipeline::Impl::handle_submit(std::unique_ptr<Job> job) {
+  if (job->idempotency) {
+    const auto found = keys.find(key_of(*job->idempotency));
+    if (found != keys.end()) {
+      if (found->second.request_hash != job->idempotency->request_hash) {
+        job->complete(problem_reply(make_problem(
+            422, "idempotency-key-reused", "This Idempotency-Key was used for another request",
+            "a retry must repeat the original request exactly", "Idempotency-Key")));
+        return;
+      }
+      // The same request again: the same receipt, once the original is durable.
+      await(found->second.sequence, std::move(job), found->second.reply);
+      return;
+    }
+  }
   const SubmitCommand command = job->submission.command();
   const std::optional<TimestampNs> decided_at =
-      decide(*job, command, job->submission.monitoring_json);
+      decide(*job, command, job->submission.monitoring_json, job->idempotency);
   if (!decided_at) return;
-  const TimestampNs timestamp = *decided_at;
   LOKET_ASSERT(decisions.size() == 1);
   const Decision& decision = decisions.front();
   owner.counters_.submissions_by_outcome[static_cast<std::size_t>(decision.outcome)].fetch_add(1);
-  const Scheme& scheme = allocator->scheme();
-  const std::string receipt = fmt::format(
-      R"("seq":{},"received_at":"{}","id":{},"tranche":{},"outcome":"{}","reason":{},{}"compartment":{},"granted_cents":{},"journal_hash":"{}")",
-      allocator->last_sequence(), format_rfc3339(timestamp),
-      decision.application_id.empty() ? "null" : fmt::format("\"{}\"", decision.application_id),
-      boost::json::serialize(boost::json::string(command.tranche_id)), to_string(decision.outcome),
-      decision.reason == Reason::none ? "null" : fmt::format("\"{}\"", to_string(decision.reason)),
-      decision.reason == Reason::invalid
-          ? fmt::format("\"field\":\"{}\",", to_string(decision.field))
-          : "",
-      compartment_json(scheme, decision), decision.granted_cents, to_hex(head_hash));
-  Reply reply;
-  if (decision.reason == Reason::invalid) {
-    reply = problem_reply(make_problem(422, "invalid-submission",
-                                       "The submission was rejected as invalid; it has a receipt",
-                                       fmt::format("field \"{}\"", to_string(decision.field)),
-                                       std::string(to_string(decision.field))),
-                          receipt);
-  } else {
-    reply = Reply{201, "{" + receipt + "}", false, 0};
-  }
+  Reply reply = submission_reply(allocator->scheme(), allocator->last_sequence(), *decided_at,
+                                 command.tranche_id, decision, head_hash);
+  if (job->idempotency) remember_key(*job->idempotency, allocator->last_sequence(), reply);
   await(allocator->last_sequence(), std::move(job), std::move(reply));
 }
 

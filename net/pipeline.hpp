@@ -21,6 +21,7 @@
 #include "net/routes.hpp"
 #include "net/submission_request.hpp"
 #include "storage/group_commit.hpp"
+#include "storage/record.hpp"
 #include "storage/recovery.hpp"
 
 namespace loket {
@@ -43,12 +44,16 @@ struct Job {
   std::vector<std::uint8_t> seed;
   LocalDate date = 0;
   std::optional<std::int64_t> amount_cents;
+  std::optional<IdempotencyTag> idempotency;  // a submission's Idempotency-Key, hashed
   std::function<void(Reply)> complete;
 };
 
 struct PipelineLimits {
   std::size_t queue_jobs_max = 65536;  // beyond this, 503 with Retry-After
   std::size_t jobs_per_turn_max = 256;
+  // Idempotency keys remembered (the most recent); a retry after this many later keyed
+  // submissions is taken as new.
+  std::size_t idempotency_keys_max = 100'000;
   GroupCommitLimits commit;
 };
 

@@ -8,6 +8,7 @@
 #include <thread>
 
 #include "engine/assert.hpp"
+#include "engine/crypto.hpp"
 #include "net/limits.hpp"
 #include "net/operator_request.hpp"
 #include "net/routes.hpp"
@@ -23,6 +24,32 @@ using tcp = asio::ip::tcp;
 constexpr std::chrono::milliseconds drain_poll_interval{20};
 constexpr int queue_full_retry_after_seconds = 1;
 std::atomic<std::uint64_t> generated_id_counter{0};
+
+constexpr std::string_view idempotency_header = "Idempotency-Key";
+
+// The journaled form of an Idempotency-Key: hashed with the caller's token name (two portals
+// may pick the same key), and the request it came with (a reuse for another request is an
+// error, not a retry).
+std::variant<IdempotencyTag, Problem> idempotency_tag(std::string_view key,
+                                                      std::string_view token_name,
+                                                      std::string_view tranche_id,
+                                                      std::string_view body) {
+  const bool visible =
+      std::all_of(key.begin(), key.end(), [](char c) { return c > 0x20 && c < 0x7f; });
+  if (key.empty() || key.size() > net_limits::idempotency_key_bytes_max || !visible) {
+    return make_problem(
+        400, "invalid-idempotency-key", "The Idempotency-Key is not acceptable",
+        fmt::format("1 to {} visible ASCII characters", net_limits::idempotency_key_bytes_max),
+        std::string(idempotency_header));
+  }
+  const auto hash_of = [](std::string_view first, std::string_view second) {
+    std::string message(first);
+    message.push_back('\0');
+    message.append(second);
+    return sha256({reinterpret_cast<const std::uint8_t*>(message.data()), message.size()});
+  };
+  return IdempotencyTag{hash_of(token_name, key), hash_of(tranche_id, body)};
+}
 
 TimestampNs now_ns() {
   return std::chrono::duration_cast<std::chrono::nanoseconds>(
@@ -137,13 +164,13 @@ class Session : public std::enable_shared_from_this<Session> {
         match_route(std::string_view(request.method_string()), std::string_view(request.target()));
     if (auto* problem = std::get_if<Problem>(&matched)) return send(problem_reply(*problem));
     const RouteMatch& route = std::get<RouteMatch>(matched);
+    const TokenEntry* token = nullptr;
     if (needs_token(route.endpoint)) {
       const std::string_view authorization = request[http::field::authorization];
       constexpr std::string_view bearer = "Bearer ";
-      const TokenEntry* token =
-          authorization.starts_with(bearer)
-              ? find_token(server_.options.tokens, authorization.substr(bearer.size()))
-              : nullptr;
+      token = authorization.starts_with(bearer)
+                  ? find_token(server_.options.tokens, authorization.substr(bearer.size()))
+                  : nullptr;
       if (token == nullptr) {
         return send(problem_reply(make_problem(
             401, "unauthorized", "A valid bearer token is needed", {}, "Authorization")));
@@ -174,6 +201,12 @@ class Session : public std::enable_shared_from_this<Session> {
                                           server_.options.participant_key, server_.generated_id());
       if (auto* problem = std::get_if<Problem>(&parsed)) return send(problem_reply(*problem));
       job->submission = std::move(std::get<SubmissionRequest>(parsed));
+      if (request.find(idempotency_header) != request.end()) {
+        auto tag = idempotency_tag(request[idempotency_header], token->name, route.tranche_id,
+                                   request.body());
+        if (auto* problem = std::get_if<Problem>(&tag)) return send(problem_reply(*problem));
+        job->idempotency = std::get<IdempotencyTag>(tag);
+      }
     } else if (route.endpoint == Endpoint::close || route.endpoint == Endpoint::close_day ||
                route.endpoint == Endpoint::appeal) {
       if (auto problem = read_operator_body(request.body(), *job))

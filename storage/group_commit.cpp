@@ -21,12 +21,14 @@ class GroupCommitter::Queue : public boost::lockfree::spsc_queue<Batch*> {
 };
 
 GroupCommitter::GroupCommitter(Journal& journal, GroupCommitLimits limits,
-                               std::function<void(std::uint64_t)> on_durable)
+                               std::function<void(std::uint64_t)> on_durable,
+                               std::uint64_t durable_through)
     : journal_(journal),
       limits_(limits),
       on_durable_(std::move(on_durable)),
       full_(std::make_unique<Queue>(limits.batches_in_flight_max)),
-      empty_(std::make_unique<Queue>(limits.batches_in_flight_max)) {
+      empty_(std::make_unique<Queue>(limits.batches_in_flight_max)),
+      durable_sequence_(durable_through) {
   LOKET_ASSERT(limits.batches_in_flight_max >= 2 && limits.batch_records_max >= 1);
   for (std::size_t index = 0; index < limits.batches_in_flight_max; ++index) {
     batches_.push_back(std::make_unique<Batch>());

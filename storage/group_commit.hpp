@@ -33,8 +33,11 @@ struct GroupCommitLimits {
 class GroupCommitter {
  public:
   // on_durable runs on the committer thread after each synced batch with its last sequence.
+  // durable_through: the last sequence already in the journal (after recovery), durable
+  // before anything is appended.
   GroupCommitter(Journal& journal, GroupCommitLimits limits,
-                 std::function<void(std::uint64_t last_durable)> on_durable = {});
+                 std::function<void(std::uint64_t last_durable)> on_durable = {},
+                 std::uint64_t durable_through = 0);
   ~GroupCommitter();  // flushes, waits for the last batch, stops the thread
   GroupCommitter(const GroupCommitter&) = delete;
   GroupCommitter& operator=(const GroupCommitter&) = delete;

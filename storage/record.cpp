@@ -1,6 +1,6 @@
 // Encoder and decoder of journal records, format version 1. All integers little-endian.
 //
-//   record      := version:u8 sequence:u64 received_at:i64 event monitoring
+//   record      := version:u8 sequence:u64 received_at:i64 event monitoring idempotency
 //                  decision_count:u32 decision* previous_hash:[32] record_hash:[32] crc:u32
 //   event       := type:u8 body
 //     submit    := tranche:str16 id:str16 flags:u8 malformed:u8 [participant:[32]] [amount:i64]
@@ -9,6 +9,7 @@
 //     close     := tranche:str16 seed:str8
 //     appeal    := tranche:str16 id:str16 has_amount:u8 [amount:i64] reference:str16
 //   monitoring  := str16 (JSON object text, or empty)
+//   idempotency := present:u8 [key_hash:[32] request_hash:[32]]
 //   decision    := kind:u8 tranche:u8 body
 //     application := id:str8 outcome:u8 reason:u8 field:u8 compartment:u8 granted_cents:i64
 //     transfer    := from:u8 to:u8 amount_cents:i64
@@ -281,7 +282,8 @@ Sha256Digest chain_hash(const Sha256Digest& previous_hash, std::span<const std::
 
 Sha256Digest encode_record(std::string& out, Sequence sequence, TimestampNs received_at,
                            const Command& command, std::string_view monitoring_json,
-                           std::span<const Decision> decisions, const Sha256Digest& previous_hash) {
+                           std::span<const Decision> decisions, const Sha256Digest& previous_hash,
+                           const std::optional<IdempotencyTag>& idempotency) {
   LOKET_ASSERT(sequence > 0);
   LOKET_ASSERT(monitoring_json.size() <= format::monitoring_bytes_max);
   const std::size_t start = out.size();
@@ -291,6 +293,11 @@ Sha256Digest encode_record(std::string& out, Sequence sequence, TimestampNs rece
   writer.integer(received_at);
   encode_event(writer, command);
   writer.str16(monitoring_json);
+  writer.integer(static_cast<std::uint8_t>(idempotency ? 1 : 0));
+  if (idempotency) {
+    writer.bytes(idempotency->key_hash);
+    writer.bytes(idempotency->request_hash);
+  }
   writer.integer(static_cast<std::uint32_t>(decisions.size()));
   for (const Decision& decision : decisions) encode_decision(writer, decision);
   const auto body = as_bytes(std::string_view(out).substr(start));
@@ -340,6 +347,17 @@ std::string decode_record_fields(std::span<const std::uint8_t> bytes, JournalRec
     out.received_at = reader.integer<std::int64_t>();
     out.command = decode_event(reader);
     out.monitoring_json = reader.str16();
+    out.idempotency.reset();
+    const auto has_idempotency = reader.integer<std::uint8_t>();
+    if (has_idempotency > 1) return "unknown idempotency flag";
+    if (has_idempotency == 1) {
+      IdempotencyTag tag;
+      const auto key = reader.bytes(format::hash_bytes);
+      const auto request = reader.bytes(format::hash_bytes);
+      std::memcpy(tag.key_hash.data(), key.data(), format::hash_bytes);
+      std::memcpy(tag.request_hash.data(), request.data(), format::hash_bytes);
+      out.idempotency = tag;
+    }
     const auto count = reader.integer<std::uint32_t>();
     if (count > format::decisions_per_record_max) return "too many decisions";
     out.decisions.clear();

@@ -3,6 +3,7 @@
 // the same code serves the journal, the auditor, the export and the fuzzer.
 #pragma once
 
+#include <optional>
 #include <span>
 #include <string>
 #include <string_view>
@@ -14,6 +15,14 @@
 
 namespace loket {
 
+// A submission's Idempotency-Key as journaled: hashes only, so that retries are recognised
+// after a restart without keeping the key or the request.
+struct IdempotencyTag {
+  Sha256Digest key_hash{};      // SHA-256 of the caller's token name, a zero byte, the key
+  Sha256Digest request_hash{};  // SHA-256 of the tranche, a zero byte, the request body
+  bool operator==(const IdempotencyTag&) const = default;
+};
+
 // A decoded record. Strings, seeds and decision ids are views into the bytes it was decoded
 // from, which must outlive it.
 struct JournalRecord {
@@ -21,6 +30,7 @@ struct JournalRecord {
   TimestampNs received_at = 0;
   Command command;
   std::string_view monitoring_json;  // the submission's monitoring attributes, or empty
+  std::optional<IdempotencyTag> idempotency;
   std::vector<Decision> decisions;
   Sha256Digest previous_hash{};
   Sha256Digest record_hash{};
@@ -30,7 +40,8 @@ struct JournalRecord {
 // SHA-256(previous_hash || the record's bytes up to its previous_hash field).
 Sha256Digest encode_record(std::string& out, Sequence sequence, TimestampNs received_at,
                            const Command& command, std::string_view monitoring_json,
-                           std::span<const Decision> decisions, const Sha256Digest& previous_hash);
+                           std::span<const Decision> decisions, const Sha256Digest& previous_hash,
+                           const std::optional<IdempotencyTag>& idempotency = std::nullopt);
 
 // Decodes and checks one record: version, bounds, checksum and its own hash. Returns an empty
 // string on success, otherwise what is wrong ("checksum mismatch", "truncated at byte 17").

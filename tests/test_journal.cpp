@@ -120,9 +120,14 @@ spillover = "none"
     REQUIRE(allocator.apply(parsed.event->command, parsed.event->sequence,
                             parsed.event->received_at, decisions) == Refusal::none);
     std::string bytes;
+    // Submissions alternate with and without an idempotency tag.
+    std::optional<IdempotencyTag> tag;
+    if (parsed.event->sequence % 2 == 1) {
+      tag = IdempotencyTag{sha256(as_bytes(line)), sha256(as_bytes(line.substr(1)))};
+    }
     const Sha256Digest hash =
         encode_record(bytes, parsed.event->sequence, parsed.event->received_at,
-                      parsed.event->command, parsed.event->monitoring_json, decisions, head);
+                      parsed.event->command, parsed.event->monitoring_json, decisions, head, tag);
     JournalRecord record;
     REQUIRE(decode_record(as_bytes(bytes), record).empty());
     CHECK(record.sequence == parsed.event->sequence);
@@ -130,6 +135,7 @@ spillover = "none"
     CHECK(record.previous_hash == head);
     CHECK(record.record_hash == hash);
     CHECK(record.monitoring_json == parsed.event->monitoring_json);
+    CHECK(record.idempotency == tag);
     REQUIRE(record.decisions.size() == decisions.size());
     for (std::size_t index = 0; index < decisions.size(); ++index) {
       CHECK(same_decision(record.decisions[index], decisions[index]));

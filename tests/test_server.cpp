@@ -94,11 +94,13 @@ class Client {
     socket_.connect({asio::ip::make_address("127.0.0.1"), port});
   }
   Answer send(http::verb verb, std::string_view target, std::string_view token,
-              std::string body = {}, std::string_view content_type = "application/json") {
+              std::string body = {}, std::string_view content_type = "application/json",
+              std::string_view idempotency_key = {}) {
     http::request<http::string_body> request{verb, target, 11};
     request.set(http::field::host, "127.0.0.1");
     if (!token.empty()) request.set(http::field::authorization, fmt::format("Bearer {}", token));
     if (!body.empty()) request.set(http::field::content_type, content_type);
+    if (!idempotency_key.empty()) request.set("Idempotency-Key", idempotency_key);
     request.body() = std::move(body);
     request.keep_alive(true);
     request.prepare_payload();
@@ -257,4 +259,44 @@ TEST_CASE("Every kind of bad request gets its specific problem, and nothing is j
   const Answer too_large = large.send(http::verb::post, submissions, "portal",
                                       std::string(20'000, ' ') + R"({"participant":"a"})");
   CHECK(too_large.status == 413);
+}
+
+TEST_CASE(
+    "An Idempotency-Key retry gets the same receipt, also after a restart, and no second record") {
+  TempFolder folder("idempotent");
+  const std::string submissions = "/v1/tranches/t2/submissions";
+  const std::string body = R"({"participant":"anna"})";
+  std::string first_receipt;
+  {
+    RunningServer server(folder);
+    Client client(server.port());
+    const Answer first =
+        client.send(http::verb::post, submissions, "portal", body, "application/json", "key-1");
+    REQUIRE(first.status == 201);
+    first_receipt = first.body;
+    const Answer retry =
+        client.send(http::verb::post, submissions, "portal", body, "application/json", "key-1");
+    CHECK(retry.status == 201);
+    CHECK(retry.body == first_receipt);
+    const Answer other = client.send(http::verb::post, submissions, "portal",
+                                     R"({"participant":"bert"})", "application/json", "key-1");
+    CHECK(other.status == 422);
+    CHECK(other.json().as_object().at("type") == "urn:loket:problem:idempotency-key-reused");
+    const Answer bad =
+        client.send(http::verb::post, submissions, "portal", body, "application/json", "a key");
+    CHECK(bad.status == 400);
+    CHECK(bad.json().as_object().at("field") == "Idempotency-Key");
+    CHECK(server.pipeline().durable_sequence() == 1);
+  }
+  RunningServer restarted(folder);
+  Client client(restarted.port());
+  const Answer after_restart =
+      client.send(http::verb::post, submissions, "portal", body, "application/json", "key-1");
+  CHECK(after_restart.status == 201);
+  CHECK(after_restart.body == first_receipt);
+  CHECK(restarted.pipeline().durable_sequence() == 1);
+  // Without the key, the same body is a new submission (a duplicate participant here).
+  const Answer without = client.send(http::verb::post, submissions, "portal", body);
+  CHECK(without.json().as_object().at("seq") == 2);
+  CHECK(without.json().as_object().at("reason") == "duplicate_participant");
 }
