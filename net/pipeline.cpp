@@ -65,9 +65,10 @@ std::string key_of(const IdempotencyTag& tag) {
 }  // namespace
 
 struct Pipeline::Impl {
-  Impl(Pipeline& pipeline, Recovered recovered, PipelineLimits pipeline_limits)
+  Impl(Pipeline& pipeline, Recovered recovered, PipelineLimits pipeline_limits, Clock wall_clock)
       : owner(pipeline),
         limits(pipeline_limits),
+        clock(std::move(wall_clock)),
         journal(std::move(recovered.journal)),
         allocator(std::move(recovered.allocator)),
         head_hash(recovered.summary.head_hash),
@@ -78,7 +79,9 @@ struct Pipeline::Impl {
             recovered.summary.last_sequence) {
     LOKET_ASSERT(journal && allocator);
     remember_keys_from_journal();
+    last_closed_day.assign(allocator->scheme().tranches.size(), INT32_MIN);
     thread = std::thread([this] { run(); });
+    ticker = std::thread([this] { tick(); });
   }
 
   void wake_up() {
@@ -104,6 +107,7 @@ struct Pipeline::Impl {
 
   Pipeline& owner;
   const PipelineLimits limits;
+  const Clock clock;
   std::unique_ptr<Journal> journal;
   std::unique_ptr<Allocator> allocator;
   Sha256Digest head_hash;
@@ -122,8 +126,63 @@ struct Pipeline::Impl {
   };
   std::unordered_map<std::string, KeyEntry> keys;  // by IdempotencyTag::key_hash
   std::deque<std::string> keys_in_order;           // oldest first, for the bound
+  std::vector<LocalDate> last_closed_day;          // per tranche, by the clock
+  std::atomic<bool> clock_check_due{false};
   std::thread thread;
+  std::thread ticker;
+
+  // Wakes the allocator thread to look at the clock; sleeps in short steps to stop promptly.
+  void tick() {
+    constexpr auto step = std::chrono::milliseconds(20);
+    auto next = std::chrono::steady_clock::now() + limits.clock_check_interval;
+    while (!stopping.load(std::memory_order_acquire)) {
+      std::this_thread::sleep_for(std::min<std::chrono::steady_clock::duration>(
+          step, next - std::chrono::steady_clock::now()));
+      if (std::chrono::steady_clock::now() < next) continue;
+      next += limits.clock_check_interval;
+      clock_check_due.store(true, std::memory_order_release);
+      wake_up();
+    }
+  }
+  void close_on_clock();
+  void apply_internal(const Command& command, TimestampNs timestamp);
 };
+
+// Operator-free closing: the same events an operator would send, journaled like any other.
+void Pipeline::Impl::apply_internal(const Command& command, TimestampNs timestamp) {
+  if (allocator->apply(command, allocator->last_sequence() + 1, timestamp, decisions) ==
+      Refusal::none) {
+    journal_record(command, "", timestamp, std::nullopt);
+  }
+}
+
+void Pipeline::Impl::close_on_clock() {
+  const Scheme& scheme = allocator->scheme();
+  const TimestampNs now = std::max(clock(), last_timestamp);
+  for (std::size_t index = 0; index < scheme.tranches.size(); ++index) {
+    const Tranche& tranche = scheme.tranches[index];
+    if (allocator->tranche_status(index).closed) continue;
+    // Seeds are the journal's head hash at that moment: fixed by everything before, known
+    // to nobody in advance, and published in the record.
+    const std::vector<std::uint8_t> seed(head_hash.begin(), head_hash.end());
+    if (now >= tranche.closes_at) {
+      apply_internal(CloseCommand{tranche.id, tranche.ranking == Ranking::arrival
+                                                  ? std::span<const std::uint8_t>{}
+                                                  : std::span<const std::uint8_t>(seed)},
+                     now);
+      continue;
+    }
+    if (tranche.ranking != Ranking::same_day_lottery) continue;
+    const LocalDate yesterday = local_date(now, scheme.time_zone) - 1;
+    if (yesterday < local_date(tranche.opens_at, scheme.time_zone) ||
+        yesterday <= last_closed_day[index]) {
+      continue;
+    }
+    // Refused as already closed (an operator was first, or before a restart) is fine too.
+    apply_internal(CloseDayCommand{tranche.id, yesterday, seed}, now);
+    last_closed_day[index] = yesterday;
+  }
+}
 
 void Pipeline::Impl::remember_key(const IdempotencyTag& tag, std::uint64_t sequence,
                                   const Reply& reply) {
@@ -162,6 +221,7 @@ void Pipeline::Impl::run() {
       handle(std::unique_ptr<Job>(raw));
       ++taken;
     }
+    if (clock_check_due.exchange(false, std::memory_order_acq_rel)) close_on_clock();
     // With no more input right now, hand the partial batch to the committer.
     if (taken < limits.jobs_per_turn_max) committer.flush();
     complete_durable();
@@ -388,8 +448,14 @@ void Pipeline::Impl::fail_all_awaiting() {
   }
 }
 
-Pipeline::Pipeline(Recovered recovered, PipelineLimits limits)
-    : impl_(std::make_unique<Impl>(*this, std::move(recovered), limits)) {}
+TimestampNs Pipeline::system_clock_now() {
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+Pipeline::Pipeline(Recovered recovered, PipelineLimits limits, Clock clock)
+    : impl_(std::make_unique<Impl>(*this, std::move(recovered), limits, std::move(clock))) {}
 
 Pipeline::~Pipeline() {
   stop();
@@ -417,6 +483,7 @@ void Pipeline::stop() {
   impl_->stopping.store(true, std::memory_order_release);
   impl_->wake_up();
   impl_->thread.join();
+  impl_->ticker.join();
 }
 
 std::uint64_t Pipeline::durable_sequence() const {

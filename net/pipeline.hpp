@@ -11,6 +11,7 @@
 #pragma once
 
 #include <atomic>
+#include <chrono>
 #include <functional>
 #include <memory>
 #include <optional>
@@ -54,6 +55,8 @@ struct PipelineLimits {
   // Idempotency keys remembered (the most recent); a retry after this many later keyed
   // submissions is taken as new.
   std::size_t idempotency_keys_max = 100'000;
+  // How often the allocator thread looks at the clock to close windows and lottery days.
+  std::chrono::milliseconds clock_check_interval{1000};
   GroupCommitLimits commit;
 };
 
@@ -68,8 +71,13 @@ struct PipelineCounters {
 
 class Pipeline {
  public:
-  // Takes over a recovered journal and allocator; starts the allocator thread.
-  Pipeline(Recovered recovered, PipelineLimits limits);
+  using Clock = std::function<TimestampNs()>;  // nanoseconds since the epoch, UTC
+  static TimestampNs system_clock_now();
+
+  // Takes over a recovered journal and allocator; starts the allocator thread. The clock
+  // closes windows at closes_at and same-day lottery days after local midnight, journaling
+  // the same close and close_day events an operator would (seeded with the head hash).
+  Pipeline(Recovered recovered, PipelineLimits limits, Clock clock = system_clock_now);
   ~Pipeline();  // stop()
   Pipeline(const Pipeline&) = delete;
   Pipeline& operator=(const Pipeline&) = delete;

@@ -51,12 +51,6 @@ std::variant<IdempotencyTag, Problem> idempotency_tag(std::string_view key,
   return IdempotencyTag{hash_of(token_name, key), hash_of(tranche_id, body)};
 }
 
-TimestampNs now_ns() {
-  return std::chrono::duration_cast<std::chrono::nanoseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
-
 Reply problem_reply(Problem problem) {
   const int retry = problem.retry_after_seconds;
   return Reply{problem.status, problem_json(problem), true, retry};
@@ -79,7 +73,7 @@ struct Server::Impl {
         acceptor(asio::make_strand(io)),
         signals(io, SIGINT, SIGTERM),
         drain_timer(io),
-        id_prefix(fmt::format("L{:x}", now_ns() / 1000)) {
+        id_prefix(fmt::format("L{:x}", Pipeline::system_clock_now() / 1000)) {
     const tcp::endpoint endpoint(asio::ip::make_address(options.address), options.port);
     acceptor.open(endpoint.protocol());
     acceptor.set_option(asio::socket_base::reuse_address(true));
@@ -135,7 +129,7 @@ class Session : public std::enable_shared_from_this<Session> {
         error == asio::error::connection_reset || error == asio::error::operation_aborted) {
       return close();
     }
-    received_at_ = now_ns();
+    received_at_ = Pipeline::system_clock_now();
     started_ = std::chrono::steady_clock::now();
     server_.requests_in_flight.fetch_add(1);
     keep_alive_ = !error && parser_->get().keep_alive();

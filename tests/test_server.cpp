@@ -53,10 +53,12 @@ TokenFile test_tokens() {
 
 class RunningServer {
  public:
-  explicit RunningServer(const TempFolder& folder, std::string_view scheme = places_scheme) {
+  explicit RunningServer(const TempFolder& folder, std::string_view scheme = places_scheme,
+                         Pipeline::Clock clock = Pipeline::system_clock_now,
+                         PipelineLimits limits = {}) {
     Recovered recovered = recover_journal(folder.path("journal"), std::string(scheme));
     REQUIRE(recovered.status.is_ok());
-    pipeline_ = std::make_unique<Pipeline>(std::move(recovered), PipelineLimits{});
+    pipeline_ = std::make_unique<Pipeline>(std::move(recovered), limits, std::move(clock));
     ServerOptions options;
     options.port = 0;
     options.io_threads = 2;
@@ -299,4 +301,68 @@ TEST_CASE(
   const Answer without = client.send(http::verb::post, submissions, "portal", body);
   CHECK(without.json().as_object().at("seq") == 2);
   CHECK(without.json().as_object().at("reason") == "duplicate_participant");
+}
+
+TEST_CASE("The server closes windows and lottery days on its own clock") {
+  TempFolder folder("clock");
+  const TimestampNs start = Pipeline::system_clock_now();
+  const std::string scheme = fmt::format(R"(
+[scheme]
+id = "clock"
+name = "Clock"
+unique_participant = "tranche"
+[[tranche]]
+id = "w"
+opens_at = "2020-12-01T08:00:00Z"
+closes_at = "{}"
+places = 2
+ranking = "window_lottery"
+[[tranche]]
+id = "d"
+opens_at = "2020-12-01T08:00:00Z"
+closes_at = "2100-01-01T00:00:00Z"
+places = 10
+ranking = "same_day_lottery"
+)",
+                                         format_rfc3339(start + 60 * nanoseconds_per_second));
+  std::atomic<TimestampNs> fake_now{start};
+  PipelineLimits limits;
+  limits.clock_check_interval = std::chrono::milliseconds(10);
+  RunningServer server(
+      folder, scheme, [&] { return fake_now.load(); }, limits);
+  Client client(server.port());
+  for (int index = 0; index < 3; ++index) {
+    CHECK(client
+              .send(http::verb::post, "/v1/tranches/w/submissions", "portal",
+                    fmt::format(R"({{"participant":"w{}"}})", index))
+              .json()
+              .as_object()
+              .at("outcome") == "pending");
+  }
+  CHECK(
+      client
+          .send(http::verb::post, "/v1/tranches/d/submissions", "portal", R"({"participant":"d0"})")
+          .json()
+          .as_object()
+          .at("outcome") == "pending");
+  // Nothing closes before its time.
+  std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  CHECK(client.send(http::verb::get, "/v1/tranches/w", "auditor").json().as_object().at("closed") ==
+        false);
+  // The next local midnight has passed and the window's closes_at too: both close by themselves.
+  fake_now = local_midnight(local_date(start, TimeZone::europe_amsterdam) + 1,
+                            TimeZone::europe_amsterdam) +
+             120 * nanoseconds_per_second;
+  boost::json::object window;
+  for (int attempt = 0; attempt < 200; ++attempt) {
+    window = client.send(http::verb::get, "/v1/tranches/w", "auditor").json().as_object();
+    if (window.at("closed") == true) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  CHECK(window.at("closed") == true);
+  CHECK(window.at("applications").as_object().at("granted") == 2);
+  CHECK(window.at("applications").as_object().at("rejected") == 1);
+  const auto day = client.send(http::verb::get, "/v1/tranches/d", "auditor").json().as_object();
+  CHECK(day.at("closed") == false);
+  CHECK(day.at("applications").as_object().at("granted") == 1);  // its day was closed
 }
