@@ -15,10 +15,6 @@
 namespace loket {
 namespace {
 
-Reply problem_reply(const Problem& problem, std::string_view extra = {}) {
-  return Reply{problem.status, problem_json(problem, extra), true, problem.retry_after_seconds};
-}
-
 Reply refusal_reply(Refusal refusal) {
   const bool not_found =
       refusal == Refusal::unknown_tranche || refusal == Refusal::unknown_application;
@@ -63,6 +59,11 @@ std::string key_of(const IdempotencyTag& tag) {
 }
 
 }  // namespace
+
+Reply problem_reply(const Problem& problem, std::string_view extra_members) {
+  return Reply{problem.status, problem_json(problem, extra_members), true,
+               problem.retry_after_seconds};
+}
 
 struct Pipeline::Impl {
   Impl(Pipeline& pipeline, Recovered recovered, PipelineLimits pipeline_limits, Clock wall_clock)

@@ -34,6 +34,9 @@ struct Reply {
   int retry_after_seconds = 0;
 };
 
+// A problem as a reply (application/problem+json, with Retry-After when it says so).
+Reply problem_reply(const Problem& problem, std::string_view extra_members = {});
+
 struct Job {
   Endpoint endpoint = Endpoint::submit;
   TimestampNs received_at = 0;  // stamped by the I/O thread on arrival

@@ -51,11 +51,6 @@ std::variant<IdempotencyTag, Problem> idempotency_tag(std::string_view key,
   return IdempotencyTag{hash_of(token_name, key), hash_of(tranche_id, body)};
 }
 
-Reply problem_reply(Problem problem) {
-  const int retry = problem.retry_after_seconds;
-  return Reply{problem.status, problem_json(problem), true, retry};
-}
-
 }  // namespace
 
 void LatencyHistogram::record(std::uint64_t microseconds) {
