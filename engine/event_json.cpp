@@ -8,6 +8,7 @@
 #include "engine/civil_time.hpp"
 #include "engine/crypto.hpp"
 #include "engine/limits.hpp"
+#include "engine/strict_json.hpp"
 
 namespace loket {
 namespace {
@@ -175,9 +176,10 @@ EventParser::EventParser(std::vector<std::uint8_t> participant_secret_key)
 }
 
 EventParseResult EventParser::parse(std::string_view line) {
-  boost::system::error_code error;
-  const json::value root = json::parse(line, error);
-  if (error) return {std::nullopt, fmt::format("not valid JSON: {}", error.message())};
+  // Strict: a key given twice would otherwise silently keep its last value.
+  StrictJson parsed = parse_strict_json(line);
+  if (!parsed.value) return {std::nullopt, parsed.error};
+  const json::value& root = *parsed.value;
   const json::object* object = root.if_object();
   if (object == nullptr) return {std::nullopt, "not a JSON object"};
   try {

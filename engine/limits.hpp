@@ -29,6 +29,7 @@ inline constexpr std::size_t appeal_reference_bytes_max = 256;
 inline constexpr std::size_t seed_bytes_max = 64;
 inline constexpr std::size_t event_line_bytes_max = 1 << 16;  // one JSON-lines event
 inline constexpr std::size_t monitoring_bytes_max = 1024;     // a submission's monitoring object
+inline constexpr std::size_t json_depth_max = 8;              // nesting of JSON from outside
 
 // Engine state. Application handles are 32-bit; the id arena is addressed with 32 bits.
 inline constexpr std::size_t applications_max = 100'000'000;

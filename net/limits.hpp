@@ -8,7 +8,6 @@ namespace loket::net_limits {
 
 inline constexpr std::size_t body_bytes_max = 16 * 1024;
 inline constexpr std::size_t header_bytes_max = 8 * 1024;
-inline constexpr std::size_t json_depth_max = 8;
 inline constexpr std::size_t idempotency_key_bytes_max = 128;
 inline constexpr std::size_t token_bytes_max = 256;
 inline constexpr std::size_t tokens_max = 1024;

@@ -51,6 +51,13 @@ TEST_CASE("Malformed event lines are errors that name the field") {
             .starts_with("not valid JSON"));
 }
 
+TEST_CASE("An event line with a key twice is an error, not the last value silently") {
+  CHECK(
+      error_of(
+          R"({"type":"submit","seq":1,"received_at":"2020-12-01T08:00:00Z","amount_cents":1,"amount_cents":2})") ==
+      "key \"amount_cents\" appears twice");
+}
+
 TEST_CASE("A submission's own bad fields are marked, not errors") {
   EventParser parser({'k'});
   const EventParseResult result = parser.parse(

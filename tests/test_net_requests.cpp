@@ -3,8 +3,8 @@
 #include <catch2/catch.hpp>
 
 #include "engine/crypto.hpp"
+#include "engine/strict_json.hpp"
 #include "net/routes.hpp"
-#include "net/strict_json.hpp"
 #include "net/submission_request.hpp"
 #include "net/tokens.hpp"
 

@@ -1,4 +1,4 @@
-#include "net/strict_json.hpp"
+#include "engine/strict_json.hpp"
 
 #include <fmt/format.h>
 
@@ -7,7 +7,7 @@
 #include <set>
 #include <vector>
 
-#include "net/limits.hpp"
+#include "engine/limits.hpp"
 
 namespace loket {
 namespace {
@@ -67,7 +67,7 @@ struct DuplicateKeyFinder {
 
 StrictJson parse_strict_json(std::string_view text) {
   json::parse_options options;
-  options.max_depth = net_limits::json_depth_max;
+  options.max_depth = limits::json_depth_max;
   json::basic_parser<DuplicateKeyFinder> checker(options);
   json::error_code error;
   checker.write_some(false, text.data(), text.size(), error);
