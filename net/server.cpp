@@ -22,6 +22,7 @@ namespace http = beast::http;
 using tcp = asio::ip::tcp;
 
 constexpr std::chrono::milliseconds drain_poll_interval{20};
+constexpr std::size_t first_read_bytes = 4096;
 constexpr int queue_full_retry_after_seconds = 1;
 std::atomic<std::uint64_t> generated_id_counter{0};
 
@@ -106,15 +107,29 @@ class Session : public std::enable_shared_from_this<Session> {
   }
   ~Session() { server_.connections.fetch_sub(1); }
 
-  void start() { read(server_.options.idle_timeout); }
+  void start() { read(); }
 
  private:
-  void read(std::chrono::milliseconds timeout) {
+  // Two phases: the next request may take idle_timeout to begin; once its first bytes are
+  // in, the whole request must arrive within read_timeout. A client that trickles bytes
+  // (slow loris) is cut off then; the others are served meanwhile.
+  void read() {
     parser_.emplace();
     parser_->body_limit(net_limits::body_bytes_max);
     parser_->header_limit(static_cast<std::uint32_t>(net_limits::header_bytes_max));
-    // A slow client gets the whole read timeout for one request, and no more.
-    stream_.expires_after(timeout);
+    if (buffer_.size() > 0) return read_request();  // bytes of it already arrived
+    stream_.expires_after(server_.options.idle_timeout);
+    stream_.async_read_some(
+        buffer_.prepare(first_read_bytes),
+        [self = shared_from_this()](beast::error_code error, std::size_t bytes) {
+          if (error) return self->close();
+          self->buffer_.commit(bytes);
+          self->read_request();
+        });
+  }
+
+  void read_request() {
+    stream_.expires_after(server_.options.read_timeout);
     http::async_read(stream_, buffer_, *parser_,
                      beast::bind_front_handler(&Session::on_read, shared_from_this()));
   }
@@ -239,7 +254,7 @@ class Session : public std::enable_shared_from_this<Session> {
         std::chrono::duration_cast<std::chrono::microseconds>(elapsed).count()));
     server_.requests_in_flight.fetch_sub(1);
     if (error || !keep) return close();
-    read(server_.options.idle_timeout);
+    read();
   }
 
   void close() {

@@ -1,6 +1,7 @@
 // The server on loopback: concurrent clients, arrival order, durable receipts, and the
 // server's journal replayed offline giving exactly the server's decisions.
 #include <fmt/format.h>
+#include <sys/socket.h>
 
 #include <boost/asio.hpp>
 #include <boost/beast/core.hpp>
@@ -55,7 +56,8 @@ class RunningServer {
  public:
   explicit RunningServer(const TempFolder& folder, std::string_view scheme = places_scheme,
                          Pipeline::Clock clock = Pipeline::system_clock_now,
-                         PipelineLimits limits = {}) {
+                         PipelineLimits limits = {},
+                         const std::function<void(ServerOptions&)>& adjust = {}) {
     Recovered recovered = recover_journal(folder.path("journal"), std::string(scheme));
     REQUIRE(recovered.status.is_ok());
     pipeline_ = std::make_unique<Pipeline>(std::move(recovered), limits, std::move(clock));
@@ -64,6 +66,7 @@ class RunningServer {
     options.io_threads = 2;
     options.tokens = test_tokens();
     options.participant_key = {'t', 'e', 's', 't'};
+    if (adjust) adjust(options);
     server_ = std::make_unique<Server>(std::move(options), *pipeline_);
     thread_ = std::thread([this] { server_->run(); });
   }
@@ -365,4 +368,38 @@ ranking = "same_day_lottery"
   const auto day = client.send(http::verb::get, "/v1/tranches/d", "auditor").json().as_object();
   CHECK(day.at("closed") == false);
   CHECK(day.at("applications").as_object().at("granted") == 1);  // its day was closed
+}
+
+TEST_CASE("A slow-loris client is cut off after the read timeout; idle and other clients are not") {
+  TempFolder folder("loris");
+  RunningServer server(folder, places_scheme, Pipeline::system_clock_now, PipelineLimits{},
+                       [](ServerOptions& options) {
+                         options.read_timeout = std::chrono::milliseconds(300);
+                         options.idle_timeout = std::chrono::milliseconds(5000);
+                       });
+  asio::io_context io;
+  tcp::socket loris(io);
+  loris.connect({asio::ip::make_address("127.0.0.1"), server.port()});
+  asio::write(
+      loris,
+      asio::buffer(std::string_view("POST /v1/tranches/t2/submissions HTTP/1.1\r\nHost: x\r\n")));
+  Client idle(server.port());  // connected, sends nothing yet
+  std::this_thread::sleep_for(std::chrono::milliseconds(800));
+  // The trickling request was given up on: the server closed that connection. The client
+  // waits at most a second more, far less than the idle timeout the old code applied.
+  const timeval receive_timeout{1, 0};
+  ::setsockopt(loris.native_handle(), SOL_SOCKET, SO_RCVTIMEO, &receive_timeout,
+               sizeof(receive_timeout));
+  char byte = 0;
+  beast::error_code error;
+  const std::size_t read = loris.read_some(asio::buffer(&byte, 1), error);
+  CHECK(read == 0);
+  CHECK(error == asio::error::eof);
+  // The idle connection is still open after the read timeout, and others are served.
+  CHECK(idle.send(http::verb::get, "/healthz", "").status == 200);
+  Client other(server.port());
+  CHECK(
+      other
+          .send(http::verb::post, "/v1/tranches/t2/submissions", "portal", R"({"participant":"a"})")
+          .status == 201);
 }
