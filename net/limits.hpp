@@ -3,6 +3,7 @@
 
 #include <chrono>
 #include <cstddef>
+#include <cstdint>
 
 namespace loket::net_limits {
 
@@ -11,5 +12,6 @@ inline constexpr std::size_t header_bytes_max = 8 * 1024;
 inline constexpr std::size_t idempotency_key_bytes_max = 128;
 inline constexpr std::size_t token_bytes_max = 256;
 inline constexpr std::size_t tokens_max = 1024;
+inline constexpr std::uint32_t token_requests_per_second_max = 1'000'000;
 
 }  // namespace loket::net_limits

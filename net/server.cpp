@@ -5,12 +5,14 @@
 #include <boost/asio.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
+#include <deque>
 #include <thread>
 
 #include "engine/assert.hpp"
 #include "engine/crypto.hpp"
 #include "net/limits.hpp"
 #include "net/operator_request.hpp"
+#include "net/rate_limit.hpp"
 #include "net/routes.hpp"
 
 namespace loket {
@@ -70,6 +72,9 @@ struct Server::Impl {
         signals(io, SIGINT, SIGTERM),
         drain_timer(io),
         id_prefix(fmt::format("L{:x}", Pipeline::system_clock_now() / 1000)) {
+    for (const TokenEntry& token : options.tokens.tokens) {
+      rate_limiters.emplace_back(token.requests_per_second, token.burst);
+    }
     const tcp::endpoint endpoint(asio::ip::make_address(options.address), options.port);
     acceptor.open(endpoint.protocol());
     acceptor.set_option(asio::socket_base::reuse_address(true));
@@ -81,6 +86,7 @@ struct Server::Impl {
   void begin_shutdown();
   void drain(std::chrono::steady_clock::time_point deadline);
   Reply immediate(const RouteMatch& route) const;
+  std::optional<Problem> rate_limited(const TokenEntry& token);
   std::string generated_id() {
     return fmt::format("{}-{}", id_prefix, generated_id_counter.fetch_add(1) + 1);
   }
@@ -92,6 +98,7 @@ struct Server::Impl {
   asio::signal_set signals;
   asio::steady_timer drain_timer;
   std::string id_prefix;
+  std::deque<RateLimiter> rate_limiters;  // one per token, in the token file's order
   std::atomic<std::size_t> connections{0};
   std::atomic<std::size_t> requests_in_flight{0};
   std::atomic<bool> draining{false};
@@ -184,6 +191,7 @@ class Session : public std::enable_shared_from_this<Session> {
             403, "forbidden", "This token's role may not do this",
             fmt::format("role {} may not call this endpoint", to_string(token->role)))));
       }
+      if (auto problem = server_.rate_limited(*token)) return send(problem_reply(*problem));
     }
     if (route.endpoint == Endpoint::healthz || route.endpoint == Endpoint::readyz ||
         route.endpoint == Endpoint::metrics) {
@@ -301,6 +309,22 @@ Reply Server::Impl::immediate(const RouteMatch& route) const {
   }
   Reply reply{200, metrics_text(pipeline, latency, connections.load()), false, 0};
   return reply;
+}
+
+std::optional<Problem> Server::Impl::rate_limited(const TokenEntry& token) {
+  const auto index = static_cast<std::size_t>(&token - options.tokens.tokens.data());
+  LOKET_ASSERT(index < rate_limiters.size());
+  const auto now = std::chrono::steady_clock::now().time_since_epoch();
+  const std::int64_t wait_ns =
+      rate_limiters[index].admit(std::chrono::duration_cast<std::chrono::nanoseconds>(now).count());
+  if (wait_ns == 0) return std::nullopt;
+  Problem problem = make_problem(429, "rate-limited", "Too many requests for this token",
+                                 fmt::format("at most {} requests per second, {} at once",
+                                             token.requests_per_second, token.burst),
+                                 "Authorization");
+  constexpr std::int64_t second_ns = 1'000'000'000;
+  problem.retry_after_seconds = static_cast<int>((wait_ns + second_ns - 1) / second_ns);
+  return problem;
 }
 
 void Server::Impl::begin_shutdown() {

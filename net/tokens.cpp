@@ -20,6 +20,17 @@ std::string_view to_string(Role role) {
   return "";
 }
 
+RoleRate default_rate(Role role) {
+  switch (role) {
+    case Role::portal:
+      return {200'000, 200'000};
+    case Role::operator_role:
+    case Role::auditor:
+      return {20, 40};
+  }
+  return {1, 1};
+}
+
 TokenFileResult parse_token_file(std::string_view toml_text, std::string_view source_name) {
   const auto fail = [&](const toml::node& node, std::string_view key, std::string_view what) {
     return TokenFileResult{std::nullopt, fmt::format("{}:{}: {}: {}", source_name,
@@ -51,7 +62,8 @@ TokenFileResult parse_token_file(std::string_view toml_text, std::string_view so
     const toml::table& table = *tokens->get(index)->as_table();
     const std::string path = fmt::format("token[{}]", index + 1);
     for (const auto& [key, node] : table) {
-      if (key.str() != "name" && key.str() != "role" && key.str() != "sha256") {
+      if (key.str() != "name" && key.str() != "role" && key.str() != "sha256" &&
+          key.str() != "requests_per_second" && key.str() != "burst") {
         return fail(node, path + "." + std::string(key.str()), "unknown key");
       }
     }
@@ -75,6 +87,22 @@ TokenFileResult parse_token_file(std::string_view toml_text, std::string_view so
       return fail(table, path + ".sha256", "must be the token's SHA-256 as 64 hex digits");
     }
     std::copy(bytes->begin(), bytes->end(), entry.sha256.begin());
+    const RoleRate rate = default_rate(entry.role);
+    entry.requests_per_second = rate.requests_per_second;
+    entry.burst = rate.burst;
+    for (auto [key, value] : {std::pair{"requests_per_second", &entry.requests_per_second},
+                              std::pair{"burst", &entry.burst}}) {
+      const toml::node* node = table.get(key);
+      if (node == nullptr) continue;
+      const auto number = node->value<std::int64_t>();
+      if (!node->is_integer() || !number || *number < 1 ||
+          *number > net_limits::token_requests_per_second_max) {
+        return fail(*node, path + "." + key,
+                    fmt::format("must be a whole number from 1 to {}",
+                                net_limits::token_requests_per_second_max));
+      }
+      *value = static_cast<std::uint32_t>(*number);
+    }
     file.tokens.push_back(std::move(entry));
   }
   return {std::move(file), {}};

@@ -5,6 +5,8 @@
 //   name = "portal-1"
 //   role = "portal"               # portal | operator | auditor
 //   sha256 = "<64 hex digits>"    # of the token text
+//   requests_per_second = 1000    # optional; the role's default otherwise
+//   burst = 2000                  # optional: requests at once after a pause
 //
 // portal: submit and read; operator: close, close-day, appeals, read; auditor: read.
 #pragma once
@@ -24,7 +26,16 @@ struct TokenEntry {
   std::string name;
   Role role = Role::portal;
   std::array<std::uint8_t, 32> sha256{};
+  std::uint32_t requests_per_second = 0;
+  std::uint32_t burst = 0;
 };
+
+// A portal submits for many participants; the other roles are people and scripts.
+struct RoleRate {
+  std::uint32_t requests_per_second;
+  std::uint32_t burst;
+};
+RoleRate default_rate(Role role);
 
 struct TokenFile {
   bool development = false;

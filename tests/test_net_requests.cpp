@@ -1,9 +1,14 @@
 // The HTTP front end's pure parts: strict JSON, routes and roles, tokens, submission bodies.
+#include <fmt/format.h>
+
+#include <atomic>
 #include <boost/json.hpp>
 #include <catch2/catch.hpp>
+#include <thread>
 
 #include "engine/crypto.hpp"
 #include "engine/strict_json.hpp"
+#include "net/rate_limit.hpp"
 #include "net/routes.hpp"
 #include "net/submission_request.hpp"
 #include "net/tokens.hpp"
@@ -85,6 +90,63 @@ TEST_CASE("A token file holds hashes; a presented token is found by its hash") {
           .error == "t.toml:4: token[1].token: unknown key");
   CHECK(parse_token_file("development = 1\n", "t.toml").error ==
         "t.toml:1: development: must be true or false");
+}
+
+TEST_CASE("A token's request rate comes from its role unless the file gives one") {
+  const std::string hash(64, 'a');
+  const auto parsed = [&](std::string_view role, std::string_view extra) {
+    return parse_token_file(fmt::format("[[token]]\nname = \"x\"\nrole = \"{}\"\nsha256 = "
+                                        "\"{}\"\n{}",
+                                        role, hash, extra),
+                            "t.toml");
+  };
+  const TokenFileResult operator_default = parsed("operator", "");
+  REQUIRE(operator_default.tokens);
+  CHECK(operator_default.tokens->tokens[0].requests_per_second ==
+        default_rate(Role::operator_role).requests_per_second);
+  CHECK(default_rate(Role::portal).requests_per_second >
+        default_rate(Role::operator_role).requests_per_second);
+  const TokenFileResult given = parsed("portal", "requests_per_second = 7\nburst = 3\n");
+  REQUIRE(given.tokens);
+  CHECK(given.tokens->tokens[0].requests_per_second == 7);
+  CHECK(given.tokens->tokens[0].burst == 3);
+  CHECK(parsed("portal", "burst = 0\n").error ==
+        "t.toml:5: token[1].burst: must be a whole number from 1 to 1000000");
+  CHECK(parsed("portal", "requests_per_second = 1.5\n").error ==
+        "t.toml:5: token[1].requests_per_second: must be a whole number from 1 to 1000000");
+}
+
+TEST_CASE("Rate limiter: a burst goes through at once, then one request per interval") {
+  constexpr std::int64_t second_ns = 1'000'000'000;
+  RateLimiter limiter(4, 3);  // every 250 ms, 3 at once
+  const std::int64_t start_ns = 10 * second_ns;
+  for (int request = 0; request < 3; ++request) CHECK(limiter.admit(start_ns) == 0);
+  CHECK(limiter.admit(start_ns) == second_ns / 4);  // refused: wait one interval
+  CHECK(limiter.admit(start_ns) == second_ns / 4);  // a refusal charges nothing
+  CHECK(limiter.admit(start_ns + second_ns / 4 - 1) == 1);
+  CHECK(limiter.admit(start_ns + second_ns / 4) == 0);
+  CHECK(limiter.admit(start_ns + second_ns / 4) > 0);
+  // After a long pause the whole burst is there again, and no more.
+  const std::int64_t later_ns = start_ns + 60 * second_ns;
+  for (int request = 0; request < 3; ++request) CHECK(limiter.admit(later_ns) == 0);
+  CHECK(limiter.admit(later_ns) > 0);
+}
+
+TEST_CASE("Rate limiter: threads racing at one instant get exactly the burst between them") {
+  for (std::uint32_t burst : {1u, 7u, 500u}) {
+    RateLimiter limiter(1, burst);
+    std::atomic<std::uint32_t> admitted{0};
+    std::vector<std::thread> threads;
+    for (int thread = 0; thread < 4; ++thread) {
+      threads.emplace_back([&] {
+        for (int request = 0; request < 1000; ++request) {
+          if (limiter.admit(1'000'000) == 0) admitted.fetch_add(1);
+        }
+      });
+    }
+    for (std::thread& thread : threads) thread.join();
+    CHECK(admitted.load() == burst);
+  }
 }
 
 TEST_CASE("Submission bodies: problems for bad JSON and unknown fields, marks for bad values") {

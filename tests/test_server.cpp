@@ -43,7 +43,8 @@ ranking = "arrival"
 TokenFile test_tokens() {
   TokenFile tokens;
   const auto entry = [](std::string name, Role role) {
-    TokenEntry token{name, role, {}};
+    TokenEntry token{
+        name, role, {}, default_rate(role).requests_per_second, default_rate(role).burst};
     token.sha256 = sha256({reinterpret_cast<const std::uint8_t*>(name.data()), name.size()});
     return token;
   };
@@ -90,6 +91,7 @@ struct Answer {
   unsigned status = 0;
   std::string content_type;
   std::string body;
+  std::string retry_after;
   boost::json::value json() const { return boost::json::parse(body); }
 };
 
@@ -114,7 +116,7 @@ class Client {
     http::response<http::string_body> response;
     http::read(socket_, buffer, response);
     return {response.result_int(), std::string(response[http::field::content_type]),
-            response.body()};
+            response.body(), std::string(response[http::field::retry_after])};
   }
 
  private:
@@ -402,4 +404,32 @@ TEST_CASE("A slow-loris client is cut off after the read timeout; idle and other
       other
           .send(http::verb::post, "/v1/tranches/t2/submissions", "portal", R"({"participant":"a"})")
           .status == 201);
+}
+
+TEST_CASE("A token over its request rate gets 429 with Retry-After; other tokens are served") {
+  TempFolder folder("rate");
+  RunningServer server(folder, places_scheme, Pipeline::system_clock_now, PipelineLimits{},
+                       [](ServerOptions& options) {
+                         for (TokenEntry& token : options.tokens.tokens) {
+                           if (token.role != Role::portal) continue;
+                           token.requests_per_second = 1;
+                           token.burst = 2;
+                         }
+                       });
+  Client client(server.port());
+  const std::string submissions = "/v1/tranches/t2/submissions";
+  CHECK(client.send(http::verb::post, submissions, "portal", R"({"participant":"a"})").status ==
+        201);
+  CHECK(client.send(http::verb::get, "/v1/tranches/t2", "portal").status == 200);
+  const Answer limited =
+      client.send(http::verb::post, submissions, "portal", R"({"participant":"b"})");
+  CHECK(limited.status == 429);
+  CHECK(limited.content_type == "application/problem+json");
+  CHECK(limited.json().as_object().at("type") == "urn:loket:problem:rate-limited");
+  CHECK(limited.retry_after == "1");
+  CHECK(server.pipeline().durable_sequence() == 1);  // the refused one was not journaled
+  CHECK(client.send(http::verb::get, "/v1/tranches/t2", "operator").status == 200);
+  std::this_thread::sleep_for(std::chrono::milliseconds(1100));
+  CHECK(client.send(http::verb::post, submissions, "portal", R"({"participant":"b"})").status ==
+        201);
 }
