@@ -3,12 +3,17 @@
 #include <rocksdb/env.h>
 #include <rocksdb/file_system.h>
 
+#include <chrono>
+#include <thread>
+
 namespace loket {
 namespace {
 
 using rocksdb::IODebugContext;
 using rocksdb::IOOptions;
 using rocksdb::IOStatus;
+
+constexpr std::chrono::milliseconds stall_poll_interval{1};
 
 class BufferedUntilSyncFile : public rocksdb::FSWritableFileOwnerWrapper {
  public:
@@ -58,6 +63,7 @@ class BufferedUntilSyncFile : public rocksdb::FSWritableFileOwnerWrapper {
   IOStatus write_through(const IOOptions& options, IODebugContext* debug, bool sync) {
     if (faults_->crashed) return IOStatus::IOError("injected: crashed");
     if (sync && faults_->fail_sync) return injected(IOStatus::IOError("injected: sync failed"));
+    while (sync && faults_->stall_sync) std::this_thread::sleep_for(stall_poll_interval);
     if (!unsynced_.empty()) {
       const IOStatus appended = target()->Append(unsynced_, options, debug);
       if (!appended.ok()) return appended;

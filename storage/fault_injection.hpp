@@ -15,6 +15,7 @@ struct StorageFaults {
   std::atomic<bool> fail_sync{false};
   std::atomic<bool> fail_write{false};
   std::atomic<bool> disk_full{false};
+  std::atomic<bool> stall_sync{false};  // a disk that stops answering: syncs wait while set
   // After a crash nothing more reaches the disk: unsynced bytes are gone, later writes and
   // syncs are dropped, and closing a file writes nothing.
   std::atomic<bool> crashed{false};

@@ -15,6 +15,7 @@
 #include "app/export_command.hpp"
 #include "engine/crypto.hpp"
 #include "net/server.hpp"
+#include "storage/fault_injection.hpp"
 #include "storage/recovery.hpp"
 #include "tests/journal_fixture.hpp"
 
@@ -53,21 +54,28 @@ TokenFile test_tokens() {
   return tokens;
 }
 
+struct ServerSetup {
+  std::string scheme = std::string(places_scheme);
+  Pipeline::Clock clock = Pipeline::system_clock_now;
+  PipelineLimits limits;
+  std::function<void(ServerOptions&)> adjust;
+  rocksdb::Env* env = nullptr;  // fault injection
+};
+
 class RunningServer {
  public:
-  explicit RunningServer(const TempFolder& folder, std::string_view scheme = places_scheme,
-                         Pipeline::Clock clock = Pipeline::system_clock_now,
-                         PipelineLimits limits = {},
-                         const std::function<void(ServerOptions&)>& adjust = {}) {
-    Recovered recovered = recover_journal(folder.path("journal"), std::string(scheme));
+  explicit RunningServer(const TempFolder& folder, ServerSetup setup = {}) {
+    Recovered recovered = recover_journal(folder.path("journal"), setup.scheme,
+                                          JournalOptions{setup.scheme, setup.env, false});
     REQUIRE(recovered.status.is_ok());
-    pipeline_ = std::make_unique<Pipeline>(std::move(recovered), limits, std::move(clock));
+    pipeline_ =
+        std::make_unique<Pipeline>(std::move(recovered), setup.limits, std::move(setup.clock));
     ServerOptions options;
     options.port = 0;
     options.io_threads = 2;
     options.tokens = test_tokens();
     options.participant_key = {'t', 'e', 's', 't'};
-    if (adjust) adjust(options);
+    if (setup.adjust) setup.adjust(options);
     server_ = std::make_unique<Server>(std::move(options), *pipeline_);
     thread_ = std::thread([this] { server_->run(); });
   }
@@ -333,8 +341,7 @@ ranking = "same_day_lottery"
   std::atomic<TimestampNs> fake_now{start};
   PipelineLimits limits;
   limits.clock_check_interval = std::chrono::milliseconds(10);
-  RunningServer server(
-      folder, scheme, [&] { return fake_now.load(); }, limits);
+  RunningServer server(folder, {scheme, [&] { return fake_now.load(); }, limits, {}, nullptr});
   Client client(server.port());
   for (int index = 0; index < 3; ++index) {
     CHECK(client
@@ -374,11 +381,12 @@ ranking = "same_day_lottery"
 
 TEST_CASE("A slow-loris client is cut off after the read timeout; idle and other clients are not") {
   TempFolder folder("loris");
-  RunningServer server(folder, places_scheme, Pipeline::system_clock_now, PipelineLimits{},
-                       [](ServerOptions& options) {
-                         options.read_timeout = std::chrono::milliseconds(300);
-                         options.idle_timeout = std::chrono::milliseconds(5000);
-                       });
+  ServerSetup setup;
+  setup.adjust = [](ServerOptions& options) {
+    options.read_timeout = std::chrono::milliseconds(300);
+    options.idle_timeout = std::chrono::milliseconds(5000);
+  };
+  RunningServer server(folder, setup);
   asio::io_context io;
   tcp::socket loris(io);
   loris.connect({asio::ip::make_address("127.0.0.1"), server.port()});
@@ -408,14 +416,15 @@ TEST_CASE("A slow-loris client is cut off after the read timeout; idle and other
 
 TEST_CASE("A token over its request rate gets 429 with Retry-After; other tokens are served") {
   TempFolder folder("rate");
-  RunningServer server(folder, places_scheme, Pipeline::system_clock_now, PipelineLimits{},
-                       [](ServerOptions& options) {
-                         for (TokenEntry& token : options.tokens.tokens) {
-                           if (token.role != Role::portal) continue;
-                           token.requests_per_second = 1;
-                           token.burst = 2;
-                         }
-                       });
+  ServerSetup setup;
+  setup.adjust = [](ServerOptions& options) {
+    for (TokenEntry& token : options.tokens.tokens) {
+      if (token.role != Role::portal) continue;
+      token.requests_per_second = 1;
+      token.burst = 2;
+    }
+  };
+  RunningServer server(folder, setup);
   Client client(server.port());
   const std::string submissions = "/v1/tranches/t2/submissions";
   CHECK(client.send(http::verb::post, submissions, "portal", R"({"participant":"a"})").status ==
@@ -432,4 +441,69 @@ TEST_CASE("A token over its request rate gets 429 with Retry-After; other tokens
   std::this_thread::sleep_for(std::chrono::milliseconds(1100));
   CHECK(client.send(http::verb::post, submissions, "portal", R"({"participant":"b"})").status ==
         201);
+}
+
+TEST_CASE("When the queues are full the server answers 503 with Retry-After, then recovers") {
+  TempFolder folder("backpressure");
+  FaultInjectionEnv fault = make_fault_injection_env();
+  PipelineLimits limits;
+  limits.queue_jobs_max = 4;
+  limits.jobs_per_turn_max = 1;
+  limits.commit.batch_records_max = 1;
+  limits.commit.batches_in_flight_max = 2;
+  ServerSetup setup;
+  setup.limits = limits;
+  setup.env = fault.env.get();
+  RunningServer server(folder, setup);
+  Client warm_up(server.port());
+  REQUIRE(warm_up
+              .send(http::verb::post, "/v1/tranches/t2/submissions", "portal",
+                    R"({"participant":"first"})")
+              .status == 201);
+
+  // A disk that stops answering: syncs hang, the committer's batches fill, the allocator
+  // thread waits for one, and the job queue behind it fills up.
+  fault.faults->stall_sync = true;
+  constexpr std::size_t clients_count = 24;
+  std::vector<Answer> answers(clients_count);
+  std::vector<std::thread> clients;
+  for (std::size_t index = 0; index < clients_count; ++index) {
+    clients.emplace_back([&, index] {
+      Client client(server.port());
+      answers[index] = client.send(http::verb::post, "/v1/tranches/t2/submissions", "portal",
+                                   fmt::format(R"({{"participant":"p{}"}})", index));
+    });
+  }
+  // Those beyond the queue's room are refused at once, while the disk still hangs.
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+  while (server.pipeline().counters().rejected_full.load() == 0 &&
+         std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  const std::uint64_t durable_while_stalled = server.pipeline().durable_sequence();
+  Client observer(server.port());
+  CHECK(observer.send(http::verb::get, "/healthz", "").status == 200);
+  fault.faults->stall_sync = false;
+  for (std::thread& client : clients) client.join();
+
+  std::size_t created = 0;
+  std::size_t busy = 0;
+  for (const Answer& answer : answers) {
+    if (answer.status == 201) ++created;
+    if (answer.status != 503) continue;
+    ++busy;
+    CHECK(answer.content_type == "application/problem+json");
+    CHECK(answer.json().as_object().at("type") == "urn:loket:problem:busy");
+    CHECK(answer.retry_after == "1");
+  }
+  CHECK(durable_while_stalled == 1);  // nothing became durable while the disk hung
+  CHECK(busy > 0);
+  CHECK(created + busy == clients_count);
+  CHECK(server.pipeline().counters().rejected_full.load() == busy);
+  // Each 201 is journaled, each 503 is not; and the server takes new work again.
+  CHECK(server.pipeline().durable_sequence() == 1 + created);
+  CHECK(observer
+            .send(http::verb::post, "/v1/tranches/t2/submissions", "portal",
+                  R"({"participant":"after"})")
+            .status == 201);
 }
