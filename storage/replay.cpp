@@ -41,41 +41,20 @@ JournalProblem problem_at(std::uint64_t sequence, std::string what) {
 // sequence (dense from 1; key and record agree), the seal (checksum and the record's own
 // hash), the chain and the timestamps. `check` runs on each sealed record.
 JournalSummary walk_seals(const Journal& journal, const Check& check) {
-  JournalSummary summary;
-  summary.head_hash = genesis_hash(journal.scheme_text());
+  ChainVerifier verifier(journal.scheme_text());
   RecordSeal seal;
   auto cursor = journal.records(1);
   for (; cursor.valid(); cursor.next()) {
-    const std::uint64_t expected = summary.last_sequence + 1;
-    const std::uint64_t key_sequence = cursor.sequence();
-    std::optional<JournalProblem> problem;
-    if (key_sequence != expected) {
-      problem = problem_at(expected, fmt::format("sequence gap: record {} is missing (next is {})",
-                                                 expected, key_sequence));
-    } else if (std::string damage = check_record_seal(cursor.bytes(), seal); !damage.empty()) {
-      problem = problem_at(key_sequence, std::move(damage));
-    } else if (seal.sequence != key_sequence) {
-      problem = problem_at(key_sequence, fmt::format("record says sequence {} under the key of {}",
-                                                     seal.sequence, key_sequence));
-    } else if (seal.previous_hash != summary.head_hash) {
-      problem = problem_at(
-          key_sequence, expected == 1
-                            ? "chain broken: does not follow the header's scheme"
-                            : fmt::format("chain broken: does not follow record {}", expected - 1));
-    } else if (seal.received_at < summary.last_timestamp) {
-      problem = problem_at(key_sequence, "timestamp earlier than the previous record's");
-    } else {
-      problem = check(seal, cursor.bytes());
-    }
+    std::optional<JournalProblem> problem = verifier.check(cursor.sequence(), cursor.bytes(), seal);
+    if (!problem) problem = check(seal, cursor.bytes());
     if (problem) {
+      JournalSummary summary = verifier.summary();
       summary.problem = std::move(problem);
       return summary;
     }
-    summary.records += 1;
-    summary.last_sequence = key_sequence;
-    summary.last_timestamp = seal.received_at;
-    summary.head_hash = seal.record_hash;
+    verifier.accept(seal);
   }
+  JournalSummary summary = verifier.summary();
   if (const Status status = cursor.status(); !status.is_ok()) {
     summary.problem = problem_at(summary.last_sequence + 1, "read error: " + status.message());
   }
@@ -115,6 +94,44 @@ constexpr std::size_t pipeline_records_max = 4096;
 constexpr std::size_t replay_batch_records = 16;
 
 }  // namespace
+
+ChainVerifier::ChainVerifier(std::string_view scheme_text) {
+  summary_.head_hash = genesis_hash(scheme_text);
+}
+
+std::optional<JournalProblem> ChainVerifier::check(std::uint64_t key_sequence,
+                                                   std::span<const std::uint8_t> bytes,
+                                                   RecordSeal& seal) const {
+  const std::uint64_t expected = summary_.last_sequence + 1;
+  if (key_sequence != expected) {
+    return problem_at(expected, fmt::format("sequence gap: record {} is missing (next is {})",
+                                            expected, key_sequence));
+  }
+  if (std::string damage = check_record_seal(bytes, seal); !damage.empty()) {
+    return problem_at(key_sequence, std::move(damage));
+  }
+  if (seal.sequence != key_sequence) {
+    return problem_at(key_sequence, fmt::format("record says sequence {} under the key of {}",
+                                                seal.sequence, key_sequence));
+  }
+  if (seal.previous_hash != summary_.head_hash) {
+    return problem_at(key_sequence,
+                      expected == 1
+                          ? "chain broken: does not follow the header's scheme"
+                          : fmt::format("chain broken: does not follow record {}", expected - 1));
+  }
+  if (seal.received_at < summary_.last_timestamp) {
+    return problem_at(key_sequence, "timestamp earlier than the previous record's");
+  }
+  return std::nullopt;
+}
+
+void ChainVerifier::accept(const RecordSeal& seal) {
+  summary_.records += 1;
+  summary_.last_sequence = seal.sequence;
+  summary_.last_timestamp = seal.received_at;
+  summary_.head_hash = seal.record_hash;
+}
 
 JournalSummary verify_records(const Journal& journal, const RecordVisitor& visit) {
   bool stopped = false;

@@ -31,6 +31,21 @@ struct JournalSummary {
   std::optional<JournalProblem> problem;
 };
 
+// The checks of verify_records on one record at a time, for readers that go at their own
+// pace (the server's export): check() a record, and accept() it if it passed.
+class ChainVerifier {
+ public:
+  explicit ChainVerifier(std::string_view scheme_text);
+  // Fills `seal` from the record's bytes; a problem if anything does not hold.
+  std::optional<JournalProblem> check(std::uint64_t key_sequence,
+                                      std::span<const std::uint8_t> bytes, RecordSeal& seal) const;
+  void accept(const RecordSeal& seal);
+  const JournalSummary& summary() const { return summary_; }
+
+ private:
+  JournalSummary summary_;
+};
+
 // Called with each verified record; return false to stop early (not a problem).
 using RecordVisitor = std::function<bool(const JournalRecord& record)>;
 
