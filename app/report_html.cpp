@@ -4,7 +4,7 @@
 
 #include <algorithm>
 
-#include "app/csv.hpp"
+#include "storage/csv.hpp"
 #include "storage/format.hpp"
 
 namespace loket {

@@ -12,6 +12,8 @@ inline constexpr std::size_t header_bytes_max = 8 * 1024;
 inline constexpr std::size_t idempotency_key_bytes_max = 128;
 inline constexpr std::size_t token_bytes_max = 256;
 inline constexpr std::size_t tokens_max = 1024;
+inline constexpr std::size_t exports_max = 2;  // running at once
+inline constexpr std::size_t export_chunk_bytes = 256 * 1024;
 inline constexpr std::uint32_t token_requests_per_second_max = 1'000'000;
 
 }  // namespace loket::net_limits

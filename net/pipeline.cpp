@@ -490,6 +490,9 @@ void Pipeline::stop() {
 std::uint64_t Pipeline::durable_sequence() const {
   return impl_->committer.durable_sequence();
 }
+const Journal& Pipeline::journal() const {
+  return *impl_->journal;
+}
 std::uint64_t Pipeline::batches_committed() const {
   return impl_->committer.batches_committed();
 }

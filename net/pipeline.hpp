@@ -93,6 +93,8 @@ class Pipeline {
   bool healthy() const { return !journal_failed_.load(std::memory_order_acquire); }
   const PipelineCounters& counters() const { return counters_; }
   std::uint64_t durable_sequence() const;
+  // For readers beside the pipeline (the export): records up to durable_sequence() are final.
+  const Journal& journal() const;
   std::uint64_t batches_committed() const;
   std::uint64_t records_committed() const;
 

@@ -53,6 +53,16 @@ std::variant<RouteMatch, Problem> match_route(std::string_view method, std::stri
   if (parts.size() == 1 && parts[0] == "healthz") return allow(get, {Endpoint::healthz, {}, {}});
   if (parts.size() == 1 && parts[0] == "readyz") return allow(get, {Endpoint::readyz, {}, {}});
   if (parts.size() < 3 || parts[0] != "v1") return not_found(target);
+  if (parts[1] == "export" && parts.size() == 3) {
+    const std::size_t dot = parts[2].find('.');
+    const auto kind = dot == std::string_view::npos
+                          ? std::nullopt
+                          : export_kind(parts[2].substr(0, dot), parts[2].substr(dot + 1));
+    if (!kind) return not_found(target);
+    RouteMatch match{Endpoint::export_records, {}, {}};
+    match.export_kind = *kind;
+    return allow(get, std::move(match));
+  }
   // Path parameters use the same characters as ids, so nothing needs decoding.
   if (!is_valid_application_id(parts[2])) return not_found(target);
   const std::string name(parts[2]);
@@ -86,6 +96,8 @@ bool role_may(Role role, Endpoint endpoint) {
       return role == Role::operator_role;
     case Endpoint::metrics:
       return role == Role::operator_role || role == Role::auditor;
+    case Endpoint::export_records:
+      return role == Role::auditor;
     case Endpoint::healthz:
     case Endpoint::readyz:
       return true;

@@ -8,6 +8,7 @@
 
 #include "net/problem.hpp"
 #include "net/tokens.hpp"
+#include "storage/export_rows.hpp"
 
 namespace loket {
 
@@ -21,12 +22,14 @@ enum class Endpoint : std::uint8_t {
   metrics,         // GET  /metrics
   healthz,         // GET  /healthz
   readyz,          // GET  /readyz
+  export_records,  // GET  /v1/export/{events|decisions}.{jsonl|csv}
 };
 
 struct RouteMatch {
   Endpoint endpoint = Endpoint::healthz;
   std::string tranche_id;
   std::string application_id;
+  ExportKind export_kind = ExportKind::decisions_jsonl;
 };
 
 // 404 for an unknown path, 405 for a known path with another method.

@@ -5,11 +5,13 @@
 #include <boost/asio.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
+#include <cstdio>
 #include <deque>
 #include <thread>
 
 #include "engine/assert.hpp"
 #include "engine/crypto.hpp"
+#include "net/export_stream.hpp"
 #include "net/limits.hpp"
 #include "net/operator_request.hpp"
 #include "net/rate_limit.hpp"
@@ -26,6 +28,7 @@ using tcp = asio::ip::tcp;
 constexpr std::chrono::milliseconds drain_poll_interval{20};
 constexpr std::size_t first_read_bytes = 4096;
 constexpr int queue_full_retry_after_seconds = 1;
+constexpr int export_busy_retry_after_seconds = 10;
 std::atomic<std::uint64_t> generated_id_counter{0};
 
 constexpr std::string_view idempotency_header = "Idempotency-Key";
@@ -101,6 +104,7 @@ struct Server::Impl {
   std::deque<RateLimiter> rate_limiters;  // one per token, in the token file's order
   std::atomic<std::size_t> connections{0};
   std::atomic<std::size_t> requests_in_flight{0};
+  std::atomic<std::size_t> exports_running{0};
   std::atomic<bool> draining{false};
   LatencyHistogram latency;
 };
@@ -193,6 +197,7 @@ class Session : public std::enable_shared_from_this<Session> {
       }
       if (auto problem = server_.rate_limited(*token)) return send(problem_reply(*problem));
     }
+    if (route.endpoint == Endpoint::export_records) return start_export(route.export_kind);
     if (route.endpoint == Endpoint::healthz || route.endpoint == Endpoint::readyz ||
         route.endpoint == Endpoint::metrics) {
       return send(server_.immediate(route));
@@ -251,9 +256,69 @@ class Session : public std::enable_shared_from_this<Session> {
     response->keep_alive(keep);
     response->body() = std::move(reply.body);
     response->prepare_payload();
+    stream_.expires_after(server_.options.write_timeout);
     http::async_write(stream_, *response,
                       [self = shared_from_this(), response, keep](
                           beast::error_code error, std::size_t) { self->on_write(error, keep); });
+  }
+
+  // The export streams as a chunked response: a chunk of rows is made only once the client
+  // has taken the one before, so a slow reader holds one chunk of memory, not the journal.
+  void start_export(ExportKind kind) {
+    if (server_.exports_running.fetch_add(1) >= net_limits::exports_max) {
+      server_.exports_running.fetch_sub(1);
+      Problem problem = make_problem(503, "busy", "Too many exports are running; try again later",
+                                     fmt::format("at most {} at once", net_limits::exports_max));
+      problem.retry_after_seconds = export_busy_retry_after_seconds;
+      return send(problem_reply(problem));
+    }
+    const std::uint64_t through_sequence = server_.pipeline.durable_sequence();
+    export_ = std::make_unique<ExportState>(server_.pipeline.journal(), kind, through_sequence);
+    auto& response = export_->response;
+    response.result(http::status::ok);
+    response.version(11);
+    response.set(http::field::server, "loket");
+    response.set(http::field::content_type,
+                 is_csv(kind) ? "text/csv; charset=utf-8" : "application/x-ndjson");
+    response.set("Loket-Through-Sequence", std::to_string(through_sequence));
+    response.keep_alive(keep_alive_ && !server_.draining.load());
+    response.chunked(true);
+    export_->serializer.emplace(response);
+    stream_.expires_after(server_.options.write_timeout);
+    http::async_write_header(stream_, *export_->serializer,
+                             [self = shared_from_this()](beast::error_code error, std::size_t) {
+                               self->write_export_chunk(error);
+                             });
+  }
+
+  void write_export_chunk(beast::error_code error) {
+    if (error) return finish_export(error, false);
+    export_->chunk.clear();
+    const auto next = [self = shared_from_this()](beast::error_code next_error, std::size_t) {
+      self->write_export_chunk(next_error);
+    };
+    stream_.expires_after(server_.options.write_timeout);
+    if (export_->rows.next_chunk(export_->chunk, net_limits::export_chunk_bytes)) {
+      return asio::async_write(stream_, http::make_chunk(asio::buffer(export_->chunk)), next);
+    }
+    if (export_->rows.problem()) {
+      // The status line is long gone: ending without the last chunk tells the client the
+      // export is incomplete.
+      std::fprintf(stderr, "loket serve: export stopped at record %llu: %s\n",
+                   static_cast<unsigned long long>(export_->rows.problem()->sequence),
+                   export_->rows.problem()->what.c_str());
+      return finish_export({}, false);
+    }
+    asio::async_write(stream_, http::make_chunk_last(),
+                      [self = shared_from_this()](beast::error_code last_error, std::size_t) {
+                        self->finish_export(last_error, self->export_->response.keep_alive());
+                      });
+  }
+
+  void finish_export(beast::error_code error, bool keep) {
+    export_.reset();
+    server_.exports_running.fetch_sub(1);
+    on_write(error, keep);
   }
 
   void on_write(beast::error_code error, bool keep) {
@@ -274,6 +339,15 @@ class Session : public std::enable_shared_from_this<Session> {
   beast::tcp_stream stream_;
   beast::flat_buffer buffer_;
   std::optional<http::request_parser<http::string_body>> parser_;
+  struct ExportState {
+    ExportState(const Journal& journal, ExportKind kind, std::uint64_t through_sequence)
+        : rows(journal, kind, through_sequence) {}
+    ExportStream rows;
+    http::response<http::empty_body> response;
+    std::optional<http::response_serializer<http::empty_body>> serializer;
+    std::string chunk;
+  };
+  std::unique_ptr<ExportState> export_;
   Server::Impl& server_;
   TimestampNs received_at_ = 0;
   std::chrono::steady_clock::time_point started_;

@@ -22,6 +22,7 @@ struct ServerOptions {
   std::size_t connections_max = 10'000;
   std::chrono::milliseconds read_timeout{10'000};   // a whole request, headers and body
   std::chrono::milliseconds idle_timeout{30'000};   // between requests on a kept-alive connection
+  std::chrono::milliseconds write_timeout{30'000};  // for the client to take a reply (or chunk)
   std::chrono::milliseconds drain_timeout{10'000};  // for requests in flight at shutdown
   TokenFile tokens;
   std::vector<std::uint8_t> participant_key;

@@ -2,9 +2,11 @@
 #include <fmt/format.h>
 
 #include <catch2/catch.hpp>
+#include <map>
 
 #include "app/export_command.hpp"
 #include "app/report_html.hpp"
+#include "net/export_stream.hpp"
 #include "tests/harness.hpp"
 #include "tests/journal_fixture.hpp"
 #include "tests/scenario.hpp"
@@ -118,4 +120,56 @@ TEST_CASE("The report shows the scheme's totals and the verification") {
   CHECK(html.find("@media print") != std::string::npos);
   CHECK(euros_text(-5) == "EUR -0.05");
   CHECK(euros_text(100000000) == "EUR 1,000,000.00");
+}
+
+TEST_CASE("The server's export stream gives the offline export's bytes, and stops at damage") {
+  TempFolder folder("export-stream");
+  const std::string data = folder.path("journal");
+  allocate_into(source_path("schemes/sectoraal-maatwerk-2021.toml"),
+                source_path("docs/examples/sectoraal-maatwerk-2021.jsonl"), data);
+  std::map<ExportKind, std::string> offline = {
+      {ExportKind::events_jsonl, export_text(data, "events", "jsonl", folder)},
+      {ExportKind::events_csv, export_text(data, "events", "csv", folder)},
+      {ExportKind::decisions_jsonl, export_text(data, "decisions", "jsonl", folder)},
+      {ExportKind::decisions_csv, export_text(data, "decisions", "csv", folder)}};
+  JournalOpenResult opened = Journal::open(data, JournalOptions{{}, nullptr, false});
+  REQUIRE(opened.status.is_ok());
+  const auto stream_all = [&](ExportKind kind, std::uint64_t through, std::size_t chunk_bytes,
+                              std::optional<JournalProblem>& problem) {
+    ExportStream stream(*opened.journal, kind, through);
+    std::string out;
+    std::size_t chunks = 0;
+    while (stream.next_chunk(out, chunk_bytes)) ++chunks;
+    problem = stream.problem();
+    return std::pair{out, chunks};
+  };
+  std::optional<JournalProblem> problem;
+  for (const auto& [kind, expected] : offline) {
+    for (std::size_t chunk_bytes : {std::size_t{1}, std::size_t{700}, std::size_t{1} << 20}) {
+      const auto [out, chunks] = stream_all(kind, 37, chunk_bytes, problem);
+      CHECK_FALSE(problem);
+      CHECK(out == expected);
+      CHECK(chunks >= (chunk_bytes == 1 ? 37u : 1u));
+    }
+  }
+  // Only the records that were durable when the request came.
+  const auto [first_ten, chunks] = stream_all(ExportKind::events_jsonl, 10, 1 << 20, problem);
+  CHECK_FALSE(problem);
+  CHECK(std::count(first_ten.begin(), first_ten.end(), '\n') == 10);
+  CHECK(offline[ExportKind::events_jsonl].starts_with(first_ten));
+  // A record that should be there and is not, and a damaged one, end the stream early.
+  stream_all(ExportKind::events_jsonl, 40, 1 << 20, problem);
+  REQUIRE(problem);
+  CHECK(problem->sequence == 38);
+  std::string damaged;
+  for (auto cursor = opened.journal->records(20); cursor.valid(); cursor.next()) {
+    damaged.assign(reinterpret_cast<const char*>(cursor.bytes().data()), cursor.bytes().size());
+    break;
+  }
+  damaged[damaged.size() / 2] = static_cast<char>(damaged[damaged.size() / 2] ^ 1);
+  REQUIRE(opened.journal->overwrite_for_test(20, damaged).is_ok());
+  const auto [before_damage, ignored] = stream_all(ExportKind::events_jsonl, 37, 1, problem);
+  REQUIRE(problem);
+  CHECK(problem->sequence == 20);
+  CHECK(std::count(before_damage.begin(), before_damage.end(), '\n') == 19);
 }

@@ -43,6 +43,11 @@ TEST_CASE("Routes map method and path to an endpoint, or to 404 and 405") {
   CHECK(match("GET", "/metrics").endpoint == Endpoint::metrics);
   CHECK(match("GET", "/healthz").endpoint == Endpoint::healthz);
   CHECK(match("GET", "/readyz").endpoint == Endpoint::readyz);
+  CHECK(match("GET", "/v1/export/events.csv").export_kind == ExportKind::events_csv);
+  CHECK(match("GET", "/v1/export/decisions.jsonl").export_kind == ExportKind::decisions_jsonl);
+  CHECK(status("GET", "/v1/export/decisions.xml") == 404);
+  CHECK(status("GET", "/v1/export/decisions") == 404);
+  CHECK(status("POST", "/v1/export/events.jsonl") == 405);
   CHECK(status("GET", "/v1/tranches/t2/submissions") == 405);
   CHECK(status("DELETE", "/v1/tranches/t2") == 405);
   CHECK(status("GET", "/v1/tranches/t2/") == 404);
@@ -62,6 +67,9 @@ TEST_CASE("Roles: the portal submits, the operator closes, everyone with a token
   CHECK_FALSE(role_may(Role::portal, Endpoint::close_day));
   CHECK(role_may(Role::auditor, Endpoint::get_submission));
   CHECK(role_may(Role::auditor, Endpoint::metrics));
+  CHECK(role_may(Role::auditor, Endpoint::export_records));
+  CHECK_FALSE(role_may(Role::portal, Endpoint::export_records));
+  CHECK_FALSE(role_may(Role::operator_role, Endpoint::export_records));
   CHECK_FALSE(role_may(Role::portal, Endpoint::metrics));
   CHECK_FALSE(needs_token(Endpoint::healthz));
   CHECK(needs_token(Endpoint::get_tranche));

@@ -14,6 +14,7 @@
 
 #include "app/export_command.hpp"
 #include "engine/crypto.hpp"
+#include "net/limits.hpp"
 #include "net/server.hpp"
 #include "storage/fault_injection.hpp"
 #include "storage/recovery.hpp"
@@ -100,6 +101,7 @@ struct Answer {
   std::string content_type;
   std::string body;
   std::string retry_after;
+  http::fields headers;
   boost::json::value json() const { return boost::json::parse(body); }
 };
 
@@ -124,7 +126,7 @@ class Client {
     http::response<http::string_body> response;
     http::read(socket_, buffer, response);
     return {response.result_int(), std::string(response[http::field::content_type]),
-            response.body(), std::string(response[http::field::retry_after])};
+            response.body(), std::string(response[http::field::retry_after]), response.base()};
   }
 
  private:
@@ -143,6 +145,7 @@ TEST_CASE(
   std::mutex receipts_mutex;                      // test bookkeeping only
   std::map<std::uint64_t, std::string> receipts;  // seq -> "outcome/reason"
   std::vector<std::string> unexpected;
+  std::map<std::string, std::string> served_exports;
   {
     RunningServer server(folder);
     std::vector<std::thread> threads;
@@ -178,6 +181,17 @@ TEST_CASE(
     for (std::thread& thread : threads) thread.join();
     CHECK(unexpected.empty());
     CHECK(server.pipeline().durable_sequence() == clients * per_client);
+    // The auditor's export over HTTP, while the server runs; compared below with the
+    // offline export of the same journal.
+    Client auditor(server.port());
+    for (const char* name : {"events.jsonl", "decisions.jsonl", "decisions.csv", "events.csv"}) {
+      const Answer exported =
+          auditor.send(http::verb::get, fmt::format("/v1/export/{}", name), "auditor");
+      CHECK(exported.status == 200);
+      CHECK(exported.headers["Loket-Through-Sequence"] == std::to_string(clients * per_client));
+      served_exports[name] = exported.body;
+    }
+    CHECK(auditor.send(http::verb::get, "/v1/export/events.jsonl", "portal").status == 403);
   }
   // Sequence numbers are dense, and the granted ones are the first 1,000 that were neither
   // duplicates nor late: every grant comes before every tranche_full.
@@ -205,7 +219,18 @@ TEST_CASE(
           0);
   REQUIRE(run_export(ExportOptions{folder.path("journal"), "decisions", "jsonl", decisions},
                      errors) == 0);
+  const std::string decisions_csv = folder.path("decisions.csv");
+  const std::string events_csv = folder.path("events.csv");
+  REQUIRE(run_export(ExportOptions{folder.path("journal"), "decisions", "csv", decisions_csv},
+                     errors) == 0);
+  REQUIRE(run_export(ExportOptions{folder.path("journal"), "events", "csv", events_csv}, errors) ==
+          0);
   std::fclose(errors);
+  CHECK(served_exports["events.jsonl"] == read_text(events));
+  CHECK(served_exports["decisions.jsonl"] == read_text(decisions));
+  CHECK(served_exports["decisions.csv"] == read_text(decisions_csv));
+  CHECK(served_exports["events.csv"] == read_text(events_csv));
+  CHECK(served_exports["events.csv"].size() > net_limits::export_chunk_bytes);  // chunks
   const std::string scheme = folder.write("scheme.toml", places_scheme);
   const std::string offline = allocate_into(scheme, events, folder.path("offline-journal"));
   CHECK(offline == read_text(decisions));

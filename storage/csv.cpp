@@ -1,4 +1,4 @@
-#include "app/csv.hpp"
+#include "storage/csv.hpp"
 
 #include <fmt/format.h>
 

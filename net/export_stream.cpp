@@ -1,0 +1,53 @@
+#include "net/export_stream.hpp"
+
+namespace loket {
+
+ExportStream::ExportStream(const Journal& journal, ExportKind kind, std::uint64_t through_sequence)
+    : kind_(kind),
+      through_sequence_(through_sequence),
+      cursor_(journal.records(1)),
+      verifier_(journal.scheme_text()) {
+  SchemeParseResult parsed = parse_scheme(journal.scheme_text(), "journal header");
+  if (parsed.scheme) {
+    scheme_ = std::move(parsed.scheme);
+  } else {
+    problem_ = JournalProblem{0, parsed.error, {}, {}};
+  }
+}
+
+bool ExportStream::next_chunk(std::string& out, std::size_t bytes_max) {
+  if (problem_) return false;
+  const std::size_t start_bytes = out.size();
+  if (!header_written_) {
+    out += export_header(kind_);
+    header_written_ = true;
+  }
+  for (; cursor_.valid() && out.size() - start_bytes < bytes_max; cursor_.next()) {
+    const std::uint64_t sequence = cursor_.sequence();
+    if (sequence > through_sequence_) break;
+    problem_ = verifier_.check(sequence, cursor_.bytes(), seal_);
+    if (!problem_) {
+      if (std::string damage = decode_record_fields(cursor_.bytes(), record_); !damage.empty()) {
+        problem_ = JournalProblem{sequence, std::move(damage), {}, {}};
+      }
+    }
+    if (problem_) return false;
+    verifier_.accept(seal_);
+    append_export_rows(out, kind_, *scheme_, record_);
+  }
+  if (!cursor_.valid() && !cursor_.status().is_ok()) {
+    problem_ = JournalProblem{
+        verifier_.summary().last_sequence + 1, "read error: " + cursor_.status().message(), {}, {}};
+    return false;
+  }
+  if (problem_ == std::nullopt && verifier_.summary().last_sequence < through_sequence_ &&
+      (!cursor_.valid() || cursor_.sequence() > through_sequence_)) {
+    // The records up to through_sequence were durable when the request came: one missing
+    // is damage, not the end.
+    problem_ = JournalProblem{verifier_.summary().last_sequence + 1, "record missing", {}, {}};
+    return false;
+  }
+  return out.size() > start_bytes;
+}
+
+}  // namespace loket
