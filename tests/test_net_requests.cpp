@@ -75,7 +75,7 @@ TEST_CASE("Roles: the portal submits, the operator closes, everyone with a token
   CHECK(needs_token(Endpoint::get_tranche));
 }
 
-TEST_CASE("A token file holds hashes; a presented token is found by its hash") {
+TEST_CASE("A token file holds hashes, a presented token is found by its hash") {
   const std::string portal_hash =
       to_hex(sha256(std::vector<std::uint8_t>{'s', 'e', 'c', 'r', 'e', 't'}));
   const TokenFileResult good = parse_token_file(

@@ -94,7 +94,7 @@ TEST_CASE("R2: after an operator close, submissions are window_closed") {
         std::vector{decided(2, "A-1", "rejected", "window_closed")});
 }
 
-TEST_CASE("R3: each check, in order; the first failure is the reason") {
+TEST_CASE("R3: each check, in order, the first failure is the reason") {
   struct Row {
     const char* name;
     std::string event;

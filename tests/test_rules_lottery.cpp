@@ -90,7 +90,7 @@ TEST_CASE("R8 same_day_lottery: an oversubscribed day is decided in lottery orde
   CHECK(ranked != ids);  // this seed does reorder them, so the check above has teeth
 }
 
-TEST_CASE("R8: closing a day first closes earlier open days; closing the tranche closes all") {
+TEST_CASE("R8: closing a day first closes earlier open days, closing the tranche closes all") {
   Harness harness(lottery_scheme("same_day_lottery", 10));
   harness.apply(place("d", "A-1", "p1", "2021-03-26T09:00:00Z"));
   harness.apply(place("d", "A-2", "p2", "2021-03-27T09:00:00Z"));
@@ -119,7 +119,7 @@ TEST_CASE("R8: Amsterdam days across the change to summer time") {
         std::vector{decided(6, "A-2", "granted"), decided(6, "A-3", "granted")});
 }
 
-TEST_CASE("R8 window_lottery: everything waits for the close; a lottery when it does not fit") {
+TEST_CASE("R8 window_lottery: everything waits for the close, a lottery when it does not fit") {
   Harness harness(lottery_scheme("window_lottery", 2));
   CHECK(harness.refused(close_day("2021-03-26", "2021-03-27T08:00:00Z")) ==
         Refusal::ranking_has_no_days);

@@ -404,7 +404,7 @@ ranking = "same_day_lottery"
   CHECK(day.at("applications").as_object().at("granted") == 1);  // its day was closed
 }
 
-TEST_CASE("A slow-loris client is cut off after the read timeout; idle and other clients are not") {
+TEST_CASE("A slow-loris client is cut off after the read timeout, idle and other clients are not") {
   TempFolder folder("loris");
   ServerSetup setup;
   setup.adjust = [](ServerOptions& options) {
@@ -439,7 +439,7 @@ TEST_CASE("A slow-loris client is cut off after the read timeout; idle and other
           .status == 201);
 }
 
-TEST_CASE("A token over its request rate gets 429 with Retry-After; other tokens are served") {
+TEST_CASE("A token over its request rate gets 429 with Retry-After, other tokens are served") {
   TempFolder folder("rate");
   ServerSetup setup;
   setup.adjust = [](ServerOptions& options) {
