@@ -3,8 +3,10 @@
 #include <fmt/format.h>
 
 #include <boost/asio.hpp>
+#include <boost/asio/ssl.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
+#include <boost/beast/ssl.hpp>
 #include <cstdio>
 #include <deque>
 #include <thread>
@@ -26,6 +28,7 @@ namespace http = beast::http;
 using tcp = asio::ip::tcp;
 
 constexpr std::chrono::milliseconds drain_poll_interval{20};
+constexpr std::chrono::milliseconds tls_shutdown_timeout{1000};
 constexpr std::size_t first_read_bytes = 4096;
 constexpr int queue_full_retry_after_seconds = 1;
 constexpr int export_busy_retry_after_seconds = 10;
@@ -57,6 +60,26 @@ std::variant<IdempotencyTag, Problem> idempotency_tag(std::string_view key,
   return IdempotencyTag{hash_of(token_name, key), hash_of(tranche_id, body)};
 }
 
+// TLS 1.2 and 1.3 only. Throws boost::system::system_error naming the file that failed.
+asio::ssl::context make_tls_context(const TlsFiles& files) {
+  asio::ssl::context context(asio::ssl::context::tls_server);
+  context.set_options(asio::ssl::context::default_workarounds | asio::ssl::context::no_sslv2 |
+                      asio::ssl::context::no_sslv3 | asio::ssl::context::no_tlsv1 |
+                      asio::ssl::context::no_tlsv1_1 | asio::ssl::context::single_dh_use);
+  const auto load = [](const std::string& path, auto&& action) {
+    beast::error_code error;
+    action(error);
+    if (error) throw boost::system::system_error(error, path);
+  };
+  load(files.certificate_chain_path, [&](beast::error_code& error) {
+    context.use_certificate_chain_file(files.certificate_chain_path, error);
+  });
+  load(files.private_key_path, [&](beast::error_code& error) {
+    context.use_private_key_file(files.private_key_path, asio::ssl::context::pem, error);
+  });
+  return context;
+}
+
 }  // namespace
 
 void LatencyHistogram::record(std::uint64_t microseconds) {
@@ -75,6 +98,7 @@ struct Server::Impl {
         signals(io, SIGINT, SIGTERM),
         drain_timer(io),
         id_prefix(fmt::format("L{:x}", Pipeline::system_clock_now() / 1000)) {
+    if (options.tls) tls = make_tls_context(*options.tls);
     for (const TokenEntry& token : options.tokens.tokens) {
       rate_limiters.emplace_back(token.requests_per_second, token.burst);
     }
@@ -86,6 +110,7 @@ struct Server::Impl {
   }
 
   void accept();
+  void start_session(tcp::socket socket);
   void begin_shutdown();
   void drain(std::chrono::steady_clock::time_point deadline);
   Reply immediate(const RouteMatch& route) const;
@@ -100,6 +125,7 @@ struct Server::Impl {
   tcp::acceptor acceptor;
   asio::signal_set signals;
   asio::steady_timer drain_timer;
+  std::optional<asio::ssl::context> tls;
   std::string id_prefix;
   std::deque<RateLimiter> rate_limiters;  // one per token, in the token file's order
   std::atomic<std::size_t> connections{0};
@@ -111,14 +137,30 @@ struct Server::Impl {
 
 namespace {
 
-class Session : public std::enable_shared_from_this<Session> {
+// Stream: beast::tcp_stream, or beast::ssl_stream<beast::tcp_stream> for TLS.
+template <class Stream>
+class Session : public std::enable_shared_from_this<Session<Stream>> {
  public:
-  Session(tcp::socket socket, Server::Impl& server) : stream_(std::move(socket)), server_(server) {
+  template <class... StreamArguments>
+  Session(Server::Impl& server, StreamArguments&&... arguments)
+      : stream_(std::forward<StreamArguments>(arguments)...), server_(server) {
     server_.connections.fetch_add(1);
   }
   ~Session() { server_.connections.fetch_sub(1); }
 
-  void start() { read(); }
+  void start() {
+    if constexpr (is_tls) {
+      // The handshake is part of the first request: it gets the read timeout.
+      expires_after(server_.options.read_timeout);
+      stream_.async_handshake(asio::ssl::stream_base::server,
+                              [self = this->shared_from_this()](beast::error_code error) {
+                                if (error) return self->close();
+                                self->read();
+                              });
+    } else {
+      read();
+    }
+  }
 
  private:
   // Two phases: the next request may take idle_timeout to begin; once its first bytes are
@@ -129,10 +171,10 @@ class Session : public std::enable_shared_from_this<Session> {
     parser_->body_limit(net_limits::body_bytes_max);
     parser_->header_limit(static_cast<std::uint32_t>(net_limits::header_bytes_max));
     if (buffer_.size() > 0) return read_request();  // bytes of it already arrived
-    stream_.expires_after(server_.options.idle_timeout);
+    expires_after(server_.options.idle_timeout);
     stream_.async_read_some(
         buffer_.prepare(first_read_bytes),
-        [self = shared_from_this()](beast::error_code error, std::size_t bytes) {
+        [self = this->shared_from_this()](beast::error_code error, std::size_t bytes) {
           if (error) return self->close();
           self->buffer_.commit(bytes);
           self->read_request();
@@ -140,9 +182,9 @@ class Session : public std::enable_shared_from_this<Session> {
   }
 
   void read_request() {
-    stream_.expires_after(server_.options.read_timeout);
+    expires_after(server_.options.read_timeout);
     http::async_read(stream_, buffer_, *parser_,
-                     beast::bind_front_handler(&Session::on_read, shared_from_this()));
+                     beast::bind_front_handler(&Session::on_read, this->shared_from_this()));
   }
 
   void on_read(beast::error_code error, std::size_t) {
@@ -231,7 +273,7 @@ class Session : public std::enable_shared_from_this<Session> {
     }
     // The reply comes back on the allocator thread; it is handed to this connection's
     // executor and written from there.
-    job->complete = [self = shared_from_this()](Reply reply) {
+    job->complete = [self = this->shared_from_this()](Reply reply) {
       asio::post(self->stream_.get_executor(),
                  [self, moved = std::move(reply)]() mutable { self->send(std::move(moved)); });
     };
@@ -256,9 +298,9 @@ class Session : public std::enable_shared_from_this<Session> {
     response->keep_alive(keep);
     response->body() = std::move(reply.body);
     response->prepare_payload();
-    stream_.expires_after(server_.options.write_timeout);
+    expires_after(server_.options.write_timeout);
     http::async_write(stream_, *response,
-                      [self = shared_from_this(), response, keep](
+                      [self = this->shared_from_this(), response, keep](
                           beast::error_code error, std::size_t) { self->on_write(error, keep); });
   }
 
@@ -284,20 +326,21 @@ class Session : public std::enable_shared_from_this<Session> {
     response.keep_alive(keep_alive_ && !server_.draining.load());
     response.chunked(true);
     export_->serializer.emplace(response);
-    stream_.expires_after(server_.options.write_timeout);
-    http::async_write_header(stream_, *export_->serializer,
-                             [self = shared_from_this()](beast::error_code error, std::size_t) {
-                               self->write_export_chunk(error);
-                             });
+    expires_after(server_.options.write_timeout);
+    http::async_write_header(
+        stream_, *export_->serializer,
+        [self = this->shared_from_this()](beast::error_code error, std::size_t) {
+          self->write_export_chunk(error);
+        });
   }
 
   void write_export_chunk(beast::error_code error) {
     if (error) return finish_export(error, false);
     export_->chunk.clear();
-    const auto next = [self = shared_from_this()](beast::error_code next_error, std::size_t) {
+    const auto next = [self = this->shared_from_this()](beast::error_code next_error, std::size_t) {
       self->write_export_chunk(next_error);
     };
-    stream_.expires_after(server_.options.write_timeout);
+    expires_after(server_.options.write_timeout);
     if (export_->rows.next_chunk(export_->chunk, net_limits::export_chunk_bytes)) {
       return asio::async_write(stream_, http::make_chunk(asio::buffer(export_->chunk)), next);
     }
@@ -310,7 +353,7 @@ class Session : public std::enable_shared_from_this<Session> {
       return finish_export({}, false);
     }
     asio::async_write(stream_, http::make_chunk_last(),
-                      [self = shared_from_this()](beast::error_code last_error, std::size_t) {
+                      [self = this->shared_from_this()](beast::error_code last_error, std::size_t) {
                         self->finish_export(last_error, self->export_->response.keep_alive());
                       });
   }
@@ -330,13 +373,30 @@ class Session : public std::enable_shared_from_this<Session> {
     read();
   }
 
-  void close() {
-    beast::error_code ignored;
-    stream_.socket().shutdown(tcp::socket::shutdown_send, ignored);
-    stream_.close();
+  static constexpr bool is_tls = !std::is_same_v<Stream, beast::tcp_stream>;
+
+  void expires_after(std::chrono::milliseconds timeout) {
+    beast::get_lowest_layer(stream_).expires_after(timeout);
   }
 
-  beast::tcp_stream stream_;
+  void close() {
+    if constexpr (is_tls) {
+      if (!tls_closing_) {
+        // close_notify, so that the client can tell the end from a truncation; bounded.
+        tls_closing_ = true;
+        expires_after(tls_shutdown_timeout);
+        return stream_.async_shutdown(
+            [self = this->shared_from_this()](beast::error_code) { self->close(); });
+      }
+    }
+    auto& socket = beast::get_lowest_layer(stream_).socket();
+    beast::error_code ignored;
+    socket.shutdown(tcp::socket::shutdown_send, ignored);
+    beast::get_lowest_layer(stream_).close();
+  }
+
+  Stream stream_;
+  bool tls_closing_ = false;
   beast::flat_buffer buffer_;
   std::optional<http::request_parser<http::string_body>> parser_;
   struct ExportState {
@@ -364,11 +424,20 @@ void Server::Impl::accept() {
         beast::error_code ignored;
         socket.close(ignored);  // over the limit: refused at once, others keep being served
       } else {
-        std::make_shared<Session>(std::move(socket), *this)->start();
+        start_session(std::move(socket));
       }
     }
     accept();
   });
+}
+
+void Server::Impl::start_session(tcp::socket socket) {
+  if (tls) {
+    std::make_shared<Session<beast::ssl_stream<beast::tcp_stream>>>(*this, std::move(socket), *tls)
+        ->start();
+  } else {
+    std::make_shared<Session<beast::tcp_stream>>(*this, std::move(socket))->start();
+  }
 }
 
 Reply Server::Impl::immediate(const RouteMatch& route) const {

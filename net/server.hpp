@@ -7,6 +7,7 @@
 #include <atomic>
 #include <chrono>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -14,6 +15,11 @@
 #include "net/tokens.hpp"
 
 namespace loket {
+
+struct TlsFiles {
+  std::string certificate_chain_path;  // PEM: the server's certificate, then intermediates
+  std::string private_key_path;        // PEM
+};
 
 struct ServerOptions {
   std::string address = "127.0.0.1";
@@ -26,6 +32,7 @@ struct ServerOptions {
   std::chrono::milliseconds drain_timeout{10'000};  // for requests in flight at shutdown
   TokenFile tokens;
   std::vector<std::uint8_t> participant_key;
+  std::optional<TlsFiles> tls;  // HTTPS when set
 };
 
 // Acknowledgement latency, from arrival to the reply being handed to the socket.
@@ -40,6 +47,7 @@ struct LatencyHistogram {
 
 class Server {
  public:
+  // Throws boost::system::system_error when it cannot listen or load the TLS files.
   Server(ServerOptions options, Pipeline& pipeline);
   ~Server();
   Server(const Server&) = delete;

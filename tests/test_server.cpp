@@ -4,8 +4,10 @@
 #include <sys/socket.h>
 
 #include <boost/asio.hpp>
+#include <boost/asio/ssl.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
+#include <boost/beast/ssl.hpp>
 #include <boost/json.hpp>
 #include <catch2/catch.hpp>
 #include <map>
@@ -531,4 +533,55 @@ TEST_CASE("When the queues are full the server answers 503 with Retry-After, the
             .send(http::verb::post, "/v1/tranches/t2/submissions", "portal",
                   R"({"participant":"after"})")
             .status == 201);
+}
+
+TEST_CASE("With TLS configured, HTTPS clients are served and plain HTTP is turned away") {
+  TempFolder folder("tls");
+  const std::string certificate = source_path("tests/data/tls/test-certificate.pem");
+  ServerSetup setup;
+  setup.adjust = [&](ServerOptions& options) {
+    options.tls = TlsFiles{certificate, source_path("tests/data/tls/test-key.pem")};
+  };
+  RunningServer server(folder, setup);
+  asio::io_context io;
+  asio::ssl::context context(asio::ssl::context::tls_client);
+  context.load_verify_file(certificate);
+  const auto tls_exchange = [&](const std::string& target, std::string body) {
+    beast::ssl_stream<beast::tcp_stream> stream(io, context);
+    stream.set_verify_mode(asio::ssl::verify_peer);
+    stream.set_verify_callback(asio::ssl::host_name_verification("localhost"));
+    beast::get_lowest_layer(stream).connect({asio::ip::make_address("127.0.0.1"), server.port()});
+    stream.handshake(asio::ssl::stream_base::client);
+    http::request<http::string_body> request{body.empty() ? http::verb::get : http::verb::post,
+                                             target, 11};
+    request.set(http::field::host, "localhost");
+    request.set(http::field::authorization, "Bearer portal");
+    if (!body.empty()) request.set(http::field::content_type, "application/json");
+    request.body() = std::move(body);
+    request.prepare_payload();
+    http::write(stream, request);
+    beast::flat_buffer buffer;
+    http::response<http::string_body> response;
+    http::read(stream, buffer, response);
+    return response;
+  };
+  const auto created =
+      tls_exchange("/v1/tranches/t2/submissions", R"({"id":"TLS-1","participant":"a"})");
+  CHECK(created.result_int() == 201);
+  // Plain HTTP on the TLS port gets no answer but a closed connection.
+  Client plain(server.port());
+  CHECK_THROWS(plain.send(http::verb::get, "/v1/submissions/TLS-1", "portal"));
+  CHECK(tls_exchange("/v1/submissions/TLS-1", "").result_int() == 200);
+
+  // A key file that does not exist stops the server from starting, naming the file.
+  ServerOptions broken;
+  broken.port = 0;
+  broken.tls = TlsFiles{certificate, folder.path("missing-key.pem")};
+  Pipeline pipeline(recover_journal(folder.path("other"), std::string(places_scheme)), {});
+  try {
+    Server refused(broken, pipeline);
+    FAIL("the server started without its key");
+  } catch (const boost::system::system_error& error) {
+    CHECK(std::string(error.what()).find("missing-key.pem") != std::string::npos);
+  }
 }
