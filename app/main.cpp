@@ -4,8 +4,10 @@
 #include "app/allocate_command.hpp"
 #include "app/audit_command.hpp"
 #include "app/export_command.hpp"
+#include "app/file_text.hpp"
 #include "app/report_command.hpp"
 #include "app/serve_command.hpp"
+#include "app/serve_config.hpp"
 
 int main(int argc, char** argv) {
   CLI::App app{"loket: first-come-first-served allocation of scarce public budget"};
@@ -62,8 +64,24 @@ int main(int argc, char** argv) {
   serve_command->add_option("--io-threads", serve.io_threads, "HTTP I/O threads")
       ->capture_default_str()
       ->check(CLI::Range(1, 64));
+  serve_command->add_option("--config", serve.config_path,
+                            "Settings file (TOML: paths, limits, TLS); flags given here win");
 
   CLI11_PARSE(app, argc, argv);
+  if (serve_command->parsed() && !serve.config_path.empty()) {
+    // The file's settings go under the flags: start from the defaults, apply the file, then
+    // parse the command line again, which sets only the flags that were given.
+    const std::string config_path = serve.config_path;
+    serve = loket::ServeOptions{};
+    const loket::FileText config = loket::read_file_text(config_path, 1 << 20);
+    std::string error =
+        config.text ? loket::apply_serve_config(*config.text, config_path, serve) : config.error;
+    if (!error.empty()) {
+      std::fprintf(stderr, "loket serve: %s\n", error.c_str());
+      return 2;
+    }
+    CLI11_PARSE(app, argc, argv);
+  }
   if (serve_command->parsed()) return loket::run_serve(serve, stderr);
   if (report_command->parsed()) return loket::run_report(report, stderr);
   if (export_command->parsed()) return loket::run_export(export_options, stderr);

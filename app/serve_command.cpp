@@ -90,21 +90,32 @@ int run_serve(const ServeOptions& options, std::FILE* log) {
   fmt::print(log, "loket serve: journal {}: {} records recovered and verified, head {}\n",
              options.data_path, recovered.summary.records,
              to_hex(recovered.summary.head_hash).substr(0, 16));
-  Pipeline pipeline(std::move(recovered), PipelineLimits{});
+  PipelineLimits pipeline_limits;
+  pipeline_limits.queue_jobs_max = options.queue_jobs_max;
+  Pipeline pipeline(std::move(recovered), pipeline_limits);
   ServerOptions server_options;
+  server_options.connections_max = options.connections_max;
+  server_options.read_timeout = options.read_timeout;
+  server_options.idle_timeout = options.idle_timeout;
+  server_options.write_timeout = options.write_timeout;
+  server_options.drain_timeout = options.drain_timeout;
+  if (!options.tls_certificate_chain_path.empty()) {
+    server_options.tls = TlsFiles{options.tls_certificate_chain_path, options.tls_private_key_path};
+  }
   server_options.address = listen->host;
   server_options.port = listen->port;
   server_options.io_threads = options.io_threads;
   server_options.tokens = std::move(*tokens.tokens);
   server_options.participant_key = std::move(participant_key);
+  const bool tls = server_options.tls.has_value();
   try {
     Server server(std::move(server_options), pipeline);
-    fmt::print(log, "loket serve: listening on {}:{} ({} I/O threads)\n", listen->host,
-               server.port(), options.io_threads);
+    fmt::print(log, "loket serve: listening on {}://{}:{} ({} I/O threads)\n",
+               tls ? "https" : "http", listen->host, server.port(), options.io_threads);
     std::fflush(log);
     server.run();
   } catch (const boost::system::system_error& error) {
-    fmt::print(log, "loket serve: {}: {}\n", options.listen, error.what());
+    fmt::print(log, "loket serve: cannot start on {}: {}\n", options.listen, error.what());
     return 1;
   }
   pipeline.stop();

@@ -3,8 +3,11 @@
 // syncs and exits 0.
 #pragma once
 
+#include <chrono>
 #include <cstdio>
 #include <string>
+
+#include "net/server.hpp"
 
 namespace loket {
 
@@ -15,6 +18,16 @@ struct ServeOptions {
   std::string tokens_path = "app/development-tokens.toml";
   std::string participant_key_path;  // empty: the development key (loopback only)
   std::size_t io_threads = 2;
+  std::string config_path;  // settings from a file (serve_config.hpp); flags win
+  // The server's and the pipeline's own defaults unless set.
+  std::size_t connections_max = ServerOptions{}.connections_max;
+  std::size_t queue_jobs_max = PipelineLimits{}.queue_jobs_max;
+  std::chrono::milliseconds read_timeout = ServerOptions{}.read_timeout;
+  std::chrono::milliseconds idle_timeout = ServerOptions{}.idle_timeout;
+  std::chrono::milliseconds write_timeout = ServerOptions{}.write_timeout;
+  std::chrono::milliseconds drain_timeout = ServerOptions{}.drain_timeout;
+  std::string tls_certificate_chain_path;  // both empty: plain HTTP
+  std::string tls_private_key_path;
 };
 
 int run_serve(const ServeOptions& options, std::FILE* log);
