@@ -33,7 +33,8 @@ inline constexpr std::size_t json_depth_max = 8;              // nesting of JSON
 
 // Engine state. Application handles are 32-bit; the id arena is addressed with 32 bits.
 inline constexpr std::size_t applications_max = 100'000'000;
-inline constexpr std::size_t id_arena_block_bytes = 1 << 20;
+// Small blocks: an allocator for a small journal (an audit, a test) touches 64 KiB, not 1 MiB.
+inline constexpr std::size_t id_arena_block_bytes = 1 << 16;
 static_assert(applications_max < (std::size_t{1} << 31));
 static_assert(application_id_bytes_max <= id_arena_block_bytes);
 

@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <array>
 #include <atomic>
 #include <boost/lockfree/spsc_queue.hpp>
@@ -155,9 +156,13 @@ JournalSummary verify_records(const Journal& journal, const RecordVisitor& visit
 JournalSummary replay_journal(const Journal& journal, Allocator& allocator,
                               const ReplayOptions& options) {
   LOKET_ASSERT(allocator.last_sequence() == 0);
-  std::vector<SealedRecord> slots(pipeline_records_max);
-  boost::lockfree::spsc_queue<std::uint32_t> full(pipeline_records_max);
-  boost::lockfree::spsc_queue<std::uint32_t> empty(pipeline_records_max);
+  // A ring no larger than the journal: audits of small journals (and the tamper tests,
+  // thousands of them) do not set up room for thousands of records.
+  const std::size_t slot_count = static_cast<std::size_t>(std::clamp<std::uint64_t>(
+      journal.last_sequence() + 1, replay_batch_records, pipeline_records_max));
+  std::vector<SealedRecord> slots(slot_count);
+  boost::lockfree::spsc_queue<std::uint32_t> full(slot_count);
+  boost::lockfree::spsc_queue<std::uint32_t> empty(slot_count);
   for (std::uint32_t slot = 0; slot < slots.size(); ++slot) empty.push(slot);
   std::atomic<bool> reader_done{false};
   std::atomic<bool> replay_stopped{false};

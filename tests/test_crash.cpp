@@ -2,6 +2,7 @@
 // in the middle of a burst; every receipt a client got must then be in the journal, with the
 // same decision, and the journal must verify and replay.
 #include <fmt/format.h>
+#include <poll.h>
 #include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -53,9 +54,12 @@ ServerProcess start_server(const std::string& scheme, const std::string& data) {
   ::close(log_pipe[1]);
   std::string log;
   char buffer[256];
-  constexpr std::string_view marker = "listening on 127.0.0.1:";
+  constexpr std::string_view marker = "listening on http://127.0.0.1:";
+  constexpr int log_wait_ms = 20'000;  // a server that never says it listens fails the test
   while (log.find(marker) == std::string::npos ||
          log.find(' ', log.find(marker) + marker.size()) == std::string::npos) {
+    pollfd readable{log_pipe[0], POLLIN, 0};
+    if (::poll(&readable, 1, log_wait_ms) != 1) break;
     const ssize_t read = ::read(log_pipe[0], buffer, sizeof(buffer));
     if (read <= 0) break;
     log.append(buffer, static_cast<std::size_t>(read));
