@@ -8,6 +8,7 @@
 #include "app/report_command.hpp"
 #include "app/serve_command.hpp"
 #include "app/serve_config.hpp"
+#include "bench/loadtest_command.hpp"
 
 int main(int argc, char** argv) {
   CLI::App app{"loket: first-come-first-served allocation of scarce public budget"};
@@ -67,6 +68,42 @@ int main(int argc, char** argv) {
   serve_command->add_option("--config", serve.config_path,
                             "Settings file (TOML: paths, limits, TLS); flags given here win");
 
+  loket::LoadtestOptions loadtest;
+  CLI::App* loadtest_command = app.add_subcommand(
+      "loadtest", "Rehearse a tranche opening against a server, then check its record");
+  loadtest_command->add_option("--target", loadtest.target, "http://HOST:PORT")
+      ->capture_default_str();
+  loadtest_command->add_option("--tranche", loadtest.tranche, "Tranche id")->required();
+  loadtest_command->add_option("--registrations", loadtest.registrations, "How many to send")
+      ->capture_default_str();
+  loadtest_command->add_option("--connections", loadtest.connections, "Keep-alive connections")
+      ->capture_default_str();
+  loadtest_command
+      ->add_option("--profile", loadtest.profile,
+                   "flood, opening-day, or a CSV file of second,rate rows")
+      ->capture_default_str();
+  loadtest_command->add_option("--time-scale", loadtest.time_scale,
+                               "opening-day: seconds of the day per second (default: the day "
+                               "fits --duration)");
+  loadtest_command
+      ->add_option("--duration", loadtest.duration_seconds, "Stop sending after this many seconds")
+      ->capture_default_str();
+  loadtest_command->add_option("--token", loadtest.token, "Portal bearer token")
+      ->capture_default_str();
+  loadtest_command
+      ->add_option("--auditor-token", loadtest.auditor_token,
+                   "Auditor token for the export the checks read ('' skips the checks)")
+      ->capture_default_str();
+  loadtest_command
+      ->add_option("--duplicates", loadtest.duplicate_share,
+                   "Share of registrations repeating an earlier participant")
+      ->capture_default_str()
+      ->check(CLI::Range(0.0, 1.0));
+  loadtest_command->add_option("--bad", loadtest.bad_share, "Share of bad requests")
+      ->capture_default_str()
+      ->check(CLI::Range(0.0, 1.0));
+  loadtest_command->add_option("--report", loadtest.report_path, "Write the figures as JSON");
+
   CLI11_PARSE(app, argc, argv);
   if (serve_command->parsed() && !serve.config_path.empty()) {
     // The file's settings go under the flags: start from the defaults, apply the file, then
@@ -83,6 +120,7 @@ int main(int argc, char** argv) {
     CLI11_PARSE(app, argc, argv);
   }
   if (serve_command->parsed()) return loket::run_serve(serve, stderr);
+  if (loadtest_command->parsed()) return loket::run_loadtest(loadtest, stdout, stderr);
   if (report_command->parsed()) return loket::run_report(report, stderr);
   if (export_command->parsed()) return loket::run_export(export_options, stderr);
   if (allocate_command->parsed()) return loket::run_allocate(allocate, stderr);

@@ -41,8 +41,7 @@ ArrivalProfile ArrivalProfile::opening_day(std::uint64_t requests, double time_s
   return profile;
 }
 
-ArrivalProfile::Parsed ArrivalProfile::from_csv(std::string_view text,
-                                                std::string_view file_name) {
+ArrivalProfile::Parsed ArrivalProfile::from_csv(std::string_view text, std::string_view file_name) {
   ArrivalProfile profile;
   profile.kind_ = Kind::table;
   std::size_t line_number = 0;
@@ -55,7 +54,8 @@ ArrivalProfile::Parsed ArrivalProfile::from_csv(std::string_view text,
     if (line.find_first_not_of(" \r") == std::string_view::npos) continue;
     const std::size_t comma = line.find(',');
     const auto fail = [&](std::string_view field, std::string_view what) {
-      return Parsed{std::nullopt, fmt::format("{}:{}: {}: {}", file_name, line_number, field, what)};
+      return Parsed{std::nullopt,
+                    fmt::format("{}:{}: {}: {}", file_name, line_number, field, what)};
     };
     if (comma == std::string_view::npos) return fail("row", "expected second,rate");
     const auto second = parse_number(line.substr(0, comma));

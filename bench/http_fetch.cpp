@@ -1,0 +1,68 @@
+#include "bench/http_fetch.hpp"
+
+#include <fmt/format.h>
+
+#include <boost/asio.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <charconv>
+
+namespace loket {
+namespace {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace http = beast::http;
+
+constexpr std::chrono::seconds fetch_timeout{300};
+constexpr std::uint64_t fetch_body_bytes_max = std::uint64_t{8} << 30;
+
+}  // namespace
+
+std::optional<HttpTarget> parse_target(std::string_view url) {
+  constexpr std::string_view scheme = "http://";
+  if (!url.starts_with(scheme)) return std::nullopt;
+  url.remove_prefix(scheme.size());
+  if (url.ends_with('/')) url.remove_suffix(1);
+  const std::size_t colon = url.rfind(':');
+  HttpTarget target{std::string(url.substr(0, colon)), 80};
+  if (colon != std::string_view::npos) {
+    const std::string_view port = url.substr(colon + 1);
+    unsigned value = 0;
+    const auto [end, error] = std::from_chars(port.data(), port.data() + port.size(), value);
+    if (error != std::errc{} || end != port.data() + port.size() || value == 0 || value > 65535) {
+      return std::nullopt;
+    }
+    target.port = static_cast<unsigned short>(value);
+  }
+  if (target.host.empty() || target.host.find('/') != std::string::npos) return std::nullopt;
+  return target;
+}
+
+Fetched fetch(const HttpTarget& target, std::string_view method, std::string_view path,
+              std::string_view token, std::string_view json_body) {
+  try {
+    asio::io_context io;
+    beast::tcp_stream stream(io);
+    stream.expires_after(fetch_timeout);
+    stream.connect(asio::ip::tcp::resolver(io).resolve(target.host, std::to_string(target.port)));
+    http::request<http::string_body> request{http::string_to_verb(method), path, 11};
+    request.set(http::field::host, target.host);
+    if (!token.empty()) request.set(http::field::authorization, fmt::format("Bearer {}", token));
+    if (!json_body.empty()) {
+      request.set(http::field::content_type, "application/json");
+      request.body() = std::string(json_body);
+    }
+    request.prepare_payload();
+    http::write(stream, request);
+    beast::flat_buffer buffer;
+    http::response_parser<http::string_body> parser;
+    parser.body_limit(fetch_body_bytes_max);
+    http::read(stream, buffer, parser);
+    return {parser.get().result_int(), std::move(parser.get().body()), {}};
+  } catch (const boost::system::system_error& error) {
+    return {0, {}, error.what()};
+  }
+}
+
+}  // namespace loket

@@ -1,0 +1,229 @@
+#include "bench/load_client.hpp"
+
+#include <fmt/format.h>
+
+#include <boost/asio.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <boost/json.hpp>
+
+#include "engine/assert.hpp"
+
+namespace loket {
+namespace {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace http = beast::http;
+using tcp = asio::ip::tcp;
+using Clock = std::chrono::steady_clock;
+
+constexpr std::size_t transport_errors_kept = 10;
+constexpr std::chrono::milliseconds progress_interval{1000};
+
+// A well-mixed 64-bit value from two: which registrations are duplicates or bad depends
+// only on the run and the index, so a rerun sends the same mix.
+std::uint64_t mix(std::uint64_t value) {
+  value += 0x9e3779b97f4a7c15;
+  value = (value ^ (value >> 30)) * 0xbf58476d1ce4e5b9;
+  value = (value ^ (value >> 27)) * 0x94d049bb133111eb;
+  return value ^ (value >> 31);
+}
+
+double unit_fraction(std::uint64_t value) {
+  return static_cast<double>(value >> 11) * 0x1.0p-53;
+}
+
+struct Run {
+  Run(const LoadOptions& load_options, tcp::endpoint target)
+      : options(load_options), endpoint(std::move(target)) {}
+  const LoadOptions& options;
+  tcp::endpoint endpoint;
+  Clock::time_point start = Clock::now();
+  std::uint64_t next_index = 0;
+  std::uint64_t answered = 0;
+  std::size_t connections_open = 0;
+  asio::steady_timer* progress_timer = nullptr;
+  LoadResult result;
+
+  double elapsed_seconds() const {
+    return std::chrono::duration<double>(Clock::now() - start).count();
+  }
+  bool time_is_up() const { return Clock::now() - start >= options.duration_max; }
+  void record_transport_error(const beast::error_code& error) {
+    result.answers_by_status[0] += 1;
+    if (result.transport_errors.size() < transport_errors_kept) {
+      result.transport_errors.push_back(error.message());
+    }
+  }
+  void record_answer(const http::response<http::string_body>& response);
+};
+
+void Run::record_answer(const http::response<http::string_body>& response) {
+  const int status = static_cast<int>(response.result_int());
+  result.answers_by_status[status] += 1;
+  boost::system::error_code error;
+  const boost::json::value parsed = boost::json::parse(response.body(), error);
+  const boost::json::object* body = error ? nullptr : parsed.if_object();
+  if (body == nullptr) {
+    result.unreadable_receipts += status == 201 || status == 422;
+    return;
+  }
+  if (status >= 400) {
+    if (const auto* type = body->if_contains("type"); type && type->is_string()) {
+      result.problems[std::string(type->get_string())] += 1;
+    }
+  }
+  if (status != 201 && status != 422) return;
+  const auto* sequence = body->if_contains("seq");
+  const auto* id = body->if_contains("id");
+  const auto* outcome = body->if_contains("outcome");
+  const auto* reason = body->if_contains("reason");
+  const bool has_sequence =
+      sequence != nullptr &&
+      (sequence->is_uint64() || (sequence->is_int64() && sequence->get_int64() > 0));
+  if (!has_sequence || !id || !id->is_string() || !outcome || !outcome->is_string()) {
+    result.unreadable_receipts += 1;
+    return;
+  }
+  LoadReceipt receipt{sequence->to_number<std::uint64_t>(), std::string(id->get_string()),
+                      std::string(outcome->get_string()),
+                      reason && reason->is_string() ? std::string(reason->get_string()) : ""};
+  result.decisions[receipt.reason.empty() ? receipt.outcome
+                                          : receipt.outcome + "/" + receipt.reason] += 1;
+  result.receipts.push_back(std::move(receipt));
+}
+
+asio::awaitable<void> run_connection(Run& run) {
+  const auto executor = co_await asio::this_coro::executor;
+  const LoadOptions& options = run.options;
+  std::optional<beast::tcp_stream> stream;
+  beast::flat_buffer buffer;
+  asio::steady_timer timer(executor);
+  beast::error_code error;
+  run.connections_open += 1;
+  while (run.next_index < options.registrations && !run.time_is_up()) {
+    const std::uint64_t index = run.next_index;
+    const std::optional<double> due_seconds = options.profile.due_seconds(index);
+    if (!due_seconds) break;
+    run.next_index += 1;
+    const auto due = run.start + std::chrono::duration_cast<Clock::duration>(
+                                     std::chrono::duration<double>(*due_seconds));
+    if (due > Clock::now()) {
+      timer.expires_at(due);
+      co_await timer.async_wait(asio::redirect_error(asio::use_awaitable, error));
+    }
+    if (!stream) {
+      stream.emplace(executor);
+      stream->expires_after(options.request_timeout);
+      co_await stream->async_connect(run.endpoint,
+                                     asio::redirect_error(asio::use_awaitable, error));
+      if (error) {
+        run.record_transport_error(error);
+        stream.reset();
+        continue;
+      }
+    }
+    const Registration registration = make_registration(options, index);
+    run.result.sent += 1;
+    run.result.bad_sent += registration.kind == RegistrationKind::bad;
+    run.result.duplicates_sent += registration.kind == RegistrationKind::duplicate;
+    http::request<http::string_body> request{
+        http::verb::post, fmt::format("/v1/tranches/{}/submissions", options.tranche), 11};
+    request.set(http::field::host, options.host);
+    request.set(http::field::authorization, "Bearer " + options.token);
+    request.set(http::field::content_type, "application/json");
+    request.keep_alive(true);
+    request.body() = registration.body;
+    request.prepare_payload();
+    // Latency counts from when the request was due; in a flood everything is due at once,
+    // so there it counts from the send.
+    const auto counted_from = options.profile.is_flood() ? Clock::now() : due;
+    stream->expires_after(options.request_timeout);
+    co_await http::async_write(*stream, request, asio::redirect_error(asio::use_awaitable, error));
+    http::response<http::string_body> response;
+    if (!error) {
+      co_await http::async_read(*stream, buffer, response,
+                                asio::redirect_error(asio::use_awaitable, error));
+    }
+    if (error) {
+      run.record_transport_error(error);
+      stream.reset();
+      buffer.clear();
+      continue;
+    }
+    run.answered += 1;
+    run.result.latency.record(static_cast<std::uint64_t>(
+        std::chrono::duration_cast<std::chrono::microseconds>(Clock::now() - counted_from)
+            .count()));
+    run.record_answer(response);
+    if (!response.keep_alive()) {
+      stream.reset();
+      buffer.clear();
+    }
+  }
+  if (stream) {
+    stream->socket().shutdown(tcp::socket::shutdown_both, error);
+  }
+  run.connections_open -= 1;
+  if (run.connections_open == 0) {
+    run.result.elapsed_seconds = run.elapsed_seconds();
+    if (run.progress_timer != nullptr) run.progress_timer->cancel();
+  }
+}
+
+asio::awaitable<void> report_progress(Run& run,
+                                      const std::function<void(const LoadProgress&)>& progress) {
+  asio::steady_timer timer(co_await asio::this_coro::executor);
+  run.progress_timer = &timer;
+  beast::error_code error;
+  while (run.connections_open > 0) {
+    timer.expires_after(progress_interval);
+    co_await timer.async_wait(asio::redirect_error(asio::use_awaitable, error));
+    if (run.connections_open == 0) break;
+    progress(LoadProgress{run.result.sent, run.answered, run.elapsed_seconds(),
+                          run.result.latency.percentile(99)});
+  }
+  run.progress_timer = nullptr;
+}
+
+}  // namespace
+
+Registration make_registration(const LoadOptions& options, std::uint64_t index) {
+  const std::uint64_t seed = mix(std::hash<std::string>{}(options.run_id));
+  const double draw = unit_fraction(mix(seed ^ index));
+  const std::string id = fmt::format("{}-{}", options.run_id, index);
+  if (draw < options.bad_share) {
+    return {RegistrationKind::bad,
+            fmt::format(R"({{"id":"{}","participant":"{}-p{}","favourite_colour":"blue"}})", id,
+                        options.run_id, index)};
+  }
+  if (index > 0 && draw < options.bad_share + options.duplicate_share) {
+    // The participant of an earlier registration, a little before this one.
+    const std::uint64_t earlier =
+        index - 1 - mix(seed + index) % std::min<std::uint64_t>(index, 100);
+    return {RegistrationKind::duplicate,
+            fmt::format(R"({{"id":"{}","participant":"{}-p{}"}})", id, options.run_id, earlier)};
+  }
+  return {RegistrationKind::unique,
+          fmt::format(R"({{"id":"{}","participant":"{}-p{}"}})", id, options.run_id, index)};
+}
+
+LoadResult run_load(const LoadOptions& options,
+                    const std::function<void(const LoadProgress&)>& progress) {
+  LOKET_ASSERT(options.connections > 0);
+  asio::io_context io(1);
+  tcp::resolver resolver(io);
+  const auto endpoints = resolver.resolve(options.host, std::to_string(options.port));
+  Run run(options, *endpoints.begin());
+  run.result.receipts.reserve(static_cast<std::size_t>(options.registrations));
+  for (std::size_t connection = 0; connection < options.connections; ++connection) {
+    asio::co_spawn(io, run_connection(run), asio::detached);
+  }
+  if (progress) asio::co_spawn(io, report_progress(run, progress), asio::detached);
+  io.run();
+  run.result.stopped_by_duration = run.next_index < options.registrations && run.time_is_up();
+  return std::move(run.result);
+}
+
+}  // namespace loket
