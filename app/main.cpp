@@ -3,6 +3,7 @@
 
 #include "app/allocate_command.hpp"
 #include "app/audit_command.hpp"
+#include "app/demo_command.hpp"
 #include "app/export_command.hpp"
 #include "app/file_text.hpp"
 #include "app/report_command.hpp"
@@ -104,6 +105,21 @@ int main(int argc, char** argv) {
       ->check(CLI::Range(0.0, 1.0));
   loadtest_command->add_option("--report", loadtest.report_path, "Write the figures as JSON");
 
+  loket::DemoOptions demo;
+  CLI::App* demo_command = app.add_subcommand(
+      "demo", "Everything at once: serve, rehearse the opening, close, audit, report");
+  demo_command->add_option("--scheme", demo.scheme_path, "Scheme file")->capture_default_str();
+  demo_command->add_option("--tranche", demo.tranche, "Tranche id")->capture_default_str();
+  demo_command->add_option("--data", demo.data_path,
+                           "A new journal folder (default: data/demo-<time>)");
+  demo_command->add_option("--registrations", demo.registrations, "How many to send")
+      ->capture_default_str();
+  demo_command
+      ->add_option("--duration", demo.duration_seconds,
+                   "Seconds the opening day is compressed into")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 3600));
+
   CLI11_PARSE(app, argc, argv);
   if (serve_command->parsed() && !serve.config_path.empty()) {
     // The file's settings go under the flags: start from the defaults, apply the file, then
@@ -121,6 +137,7 @@ int main(int argc, char** argv) {
   }
   if (serve_command->parsed()) return loket::run_serve(serve, stderr);
   if (loadtest_command->parsed()) return loket::run_loadtest(loadtest, stdout, stderr);
+  if (demo_command->parsed()) return loket::run_demo(demo, stdout, stderr);
   if (report_command->parsed()) return loket::run_report(report, stderr);
   if (export_command->parsed()) return loket::run_export(export_options, stderr);
   if (allocate_command->parsed()) return loket::run_allocate(allocate, stderr);

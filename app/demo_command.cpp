@@ -1,0 +1,120 @@
+#include "app/demo_command.hpp"
+
+#include <fmt/format.h>
+
+#include <filesystem>
+#include <random>
+#include <thread>
+
+#include "app/audit_command.hpp"
+#include "app/development_key.hpp"
+#include "app/file_text.hpp"
+#include "app/report_command.hpp"
+#include "bench/http_fetch.hpp"
+#include "bench/loadtest_command.hpp"
+#include "engine/crypto.hpp"
+#include "engine/limits.hpp"
+#include "net/server.hpp"
+#include "storage/recovery.hpp"
+
+namespace loket {
+namespace {
+
+// Tokens for this run only, never written anywhere: the server holds their hashes.
+std::string random_token() {
+  std::random_device device;
+  std::array<std::uint8_t, 16> bytes{};
+  for (std::uint8_t& byte : bytes) byte = static_cast<std::uint8_t>(device());
+  return to_hex(bytes);
+}
+
+TokenEntry token_entry(std::string_view name, const std::string& token, Role role) {
+  TokenEntry entry{std::string(name),
+                   role,
+                   {},
+                   default_rate(role).requests_per_second,
+                   default_rate(role).burst};
+  entry.sha256 = sha256({reinterpret_cast<const std::uint8_t*>(token.data()), token.size()});
+  return entry;
+}
+
+// data/demo-<time>: next to the server's own ./data, one folder per run.
+std::string new_data_folder() {
+  const auto stamp = std::chrono::system_clock::now().time_since_epoch().count();
+  return fmt::format("data/demo-{:x}", stamp);
+}
+
+}  // namespace
+
+int run_demo(const DemoOptions& options, std::FILE* out, std::FILE* errors) {
+  const FileText scheme = read_file_text(options.scheme_path, limits::scheme_file_bytes_max);
+  if (!scheme.text) {
+    fmt::print(errors, "loket demo: {} (run it from the loket folder, or give --scheme)\n",
+               scheme.error);
+    return 2;
+  }
+  const std::string data = options.data_path.empty() ? new_data_folder() : options.data_path;
+  if (std::filesystem::exists(data)) {
+    fmt::print(errors, "loket demo: {} exists; the demo starts a new journal\n", data);
+    return 2;
+  }
+  Recovered recovered = recover_journal(data, *scheme.text);
+  if (!recovered.status.is_ok()) {
+    fmt::print(errors, "loket demo: {}\n", recovered.status.message());
+    return 2;
+  }
+  const std::string portal = random_token();
+  const std::string operator_token = random_token();
+  const std::string auditor = random_token();
+  fmt::print(out, "loket demo: a server on {} with {}\n", data, options.scheme_path);
+
+  Pipeline pipeline(std::move(recovered), PipelineLimits{});
+  ServerOptions server_options;
+  server_options.port = 0;
+  server_options.tokens.tokens = {token_entry("demo portal", portal, Role::portal),
+                                  token_entry("demo operator", operator_token, Role::operator_role),
+                                  token_entry("demo auditor", auditor, Role::auditor)};
+  server_options.participant_key = development_key_bytes();
+  Server server(std::move(server_options), pipeline);
+  std::thread server_thread([&] { server.run(); });
+  const HttpTarget target{"127.0.0.1", server.port()};
+
+  LoadtestOptions rehearsal;
+  rehearsal.target = fmt::format("http://127.0.0.1:{}", server.port());
+  rehearsal.tranche = options.tranche;
+  rehearsal.registrations = options.registrations;
+  rehearsal.connections = options.connections;
+  rehearsal.profile = "opening-day";
+  rehearsal.duration_seconds = options.duration_seconds;
+  rehearsal.token = portal;
+  rehearsal.auditor_token = auditor;
+  rehearsal.run_id = "DEMO";
+  fmt::print(out, "\n1. The opening: {} registrations over a day compressed into {} s\n",
+             options.registrations, options.duration_seconds);
+  const int rehearsed = run_loadtest(rehearsal, out, errors);
+
+  fmt::print(out, "\n2. The operator closes tranche {}\n", options.tranche);
+  const Fetched closed = fetch(
+      target, "POST", fmt::format("/v1/tranches/{}/close", options.tranche), operator_token, "{}");
+  fmt::print(out, "  {} {}\n", closed.status, closed.body.substr(0, 200));
+  server.stop();
+  server_thread.join();
+  pipeline.stop();
+  const std::uint64_t records = pipeline.durable_sequence();
+
+  fmt::print(out, "\n3. The auditor replays the journal\n");
+  const int audited = run_audit(AuditOptions{data, {}}, out, errors);
+  const std::string report_path = (std::filesystem::path(data) / "report.html").string();
+  const int reported = run_report(ReportOptions{data, report_path}, errors);
+
+  const bool passed = rehearsed == 0 && closed.status == 200 && audited == 0 && reported == 0;
+  fmt::print(out,
+             "\nloket demo: {}. {} records journaled; rehearsal checks {}, close {}, audit {}.\n"
+             "  report: {}\n  journal: {} (audit it again: loket audit --data {})\n",
+             passed ? "done" : "FAILED", records, rehearsed == 0 ? "passed" : "FAILED",
+             closed.status == 200 ? "journaled" : "FAILED", audited == 0 ? "passed" : "FAILED",
+             report_path, data, data);
+  return passed ? 0 : 1;
+}
+
+}  // namespace loket
