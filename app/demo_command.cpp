@@ -58,6 +58,13 @@ int run_demo(const DemoOptions& options, std::FILE* out, std::FILE* errors) {
     fmt::print(errors, "loket demo: {} exists; the demo starts a new journal\n", data);
     return 2;
   }
+  std::error_code folder_error;
+  const std::filesystem::path parent = std::filesystem::path(data).parent_path();
+  if (!parent.empty()) std::filesystem::create_directories(parent, folder_error);
+  if (folder_error) {
+    fmt::print(errors, "loket demo: {}: {}\n", parent.string(), folder_error.message());
+    return 2;
+  }
   Recovered recovered = recover_journal(data, *scheme.text);
   if (!recovered.status.is_ok()) {
     fmt::print(errors, "loket demo: {}\n", recovered.status.message());

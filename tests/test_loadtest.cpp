@@ -8,10 +8,12 @@
 #include <boost/json.hpp>
 #include <catch2/catch.hpp>
 #include <cmath>
+#include <filesystem>
 #include <mutex>
 #include <random>
 #include <thread>
 
+#include "app/demo_command.hpp"
 #include "bench/arrival_profile.hpp"
 #include "bench/latency_histogram.hpp"
 #include "bench/load_checks.hpp"
@@ -279,4 +281,28 @@ TEST_CASE("loadtest passes against the real server and fails against an over-all
   CHECK(printed.find(fmt::format("FAILED: over the cap: {} places granted of 10", 400 - bad)) !=
         std::string::npos);
   CHECK(printed.find("FAILED: participant") != std::string::npos);  // the duplicates, granted
+}
+
+TEST_CASE("loket demo rehearses, closes, audits and reports on a new journal") {
+  TempFolder folder("demo");
+  DemoOptions options;
+  options.scheme_path = source_path("schemes/rehearsal.toml");
+  options.data_path = folder.path("nested/journal");  // a parent that does not exist yet
+  options.registrations = 1'500;
+  options.connections = 16;
+  options.duration_seconds = 2;
+  std::FILE* out = std::tmpfile();
+  CHECK(run_demo(options, out, out) == 0);
+  std::rewind(out);
+  std::string printed(1 << 16, '\0');
+  printed.resize(std::fread(printed.data(), 1, printed.size(), out));
+  std::fclose(out);
+  INFO(printed);
+  CHECK(printed.find("loket demo: done.") != std::string::npos);
+  CHECK(printed.find("every decision re-derived and equal") != std::string::npos);
+  CHECK(std::filesystem::file_size(folder.path("nested/journal/report.html")) > 1000);
+  // A second demo refuses to write over the first one's journal.
+  std::FILE* again = std::tmpfile();
+  CHECK(run_demo(options, again, again) == 2);
+  std::fclose(again);
 }
