@@ -227,7 +227,13 @@ void Pipeline::Impl::run() {
     if (taken < limits.jobs_per_turn_max) committer.flush();
     complete_durable();
     if (!committer.status().is_ok()) {
-      owner.journal_failed_.store(true, std::memory_order_release);
+      if (!owner.journal_failed_.exchange(true, std::memory_order_acq_rel)) {
+        // Once, loud: from here on nothing is acknowledged, and /readyz says so.
+        fmt::print(stderr,
+                   "loket serve: the journal cannot write ({}); durable through sequence {}; "
+                   "refusing submissions with 503 until a restart recovers the journal\n",
+                   committer.status().message(), committer.durable_sequence());
+      }
       fail_all_awaiting();
     }
     owner.counters_.awaiting_durability.store(awaiting.size(), std::memory_order_relaxed);
@@ -440,8 +446,11 @@ void Pipeline::Impl::complete_durable() {
 
 void Pipeline::Impl::fail_all_awaiting() {
   Problem problem =
-      make_problem(503, "journal-unavailable", "The journal cannot write; this was not recorded",
-                   committer.status().message());
+      make_problem(503, "journal-unavailable",
+                   "The journal failed before this was durable: it may or may not be recorded",
+                   fmt::format("{}; once the server is ready again, a retry with the same "
+                               "Idempotency-Key gets the recorded receipt or records it once",
+                               committer.status().message()));
   problem.retry_after_seconds = 5;
   while (!awaiting.empty()) {
     std::get<1>(awaiting.front())->complete(problem_reply(problem));

@@ -585,3 +585,53 @@ TEST_CASE("With TLS configured, HTTPS clients are served and plain HTTP is turne
     CHECK(std::string(error.what()).find("missing-key.pem") != std::string::npos);
   }
 }
+
+TEST_CASE(
+    "A journal that cannot sync stops acknowledgements and readiness, and a restart recovers") {
+  TempFolder folder("sync-fault");
+  FaultInjectionEnv fault = make_fault_injection_env();
+  ServerSetup setup;
+  setup.env = fault.env.get();
+  const std::string submissions = "/v1/tranches/t2/submissions";
+  {
+    RunningServer server(folder, setup);
+    Client client(server.port());
+    REQUIRE(
+        client.send(http::verb::post, submissions, "portal", R"({"id":"OK-1","participant":"a"})")
+            .status == 201);
+    fault.faults->fail_sync = true;
+    const Answer refused =
+        client.send(http::verb::post, submissions, "portal", R"({"id":"NO-1","participant":"b"})",
+                    "application/json", "key-no-1");
+    CHECK(refused.status == 503);
+    CHECK(refused.json().as_object().at("type") == "urn:loket:problem:journal-unavailable");
+    CHECK(refused.retry_after == "5");
+    CHECK(client.send(http::verb::get, "/readyz", "").status == 503);
+    CHECK(client.send(http::verb::get, "/healthz", "").status == 200);  // alive, not ready
+    // Later submissions are refused at once, even with the disk healthy again: what the
+    // journal holds is unknown until recovery has looked.
+    fault.faults->fail_sync = false;
+    CHECK(client.send(http::verb::post, submissions, "portal", R"({"id":"NO-2","participant":"c"})")
+              .status == 503);
+    CHECK(server.pipeline().durable_sequence() == 1);
+  }
+  RunningServer restarted(folder, setup);
+  Client client(restarted.port());
+  CHECK(client.send(http::verb::get, "/readyz", "").status == 200);
+  CHECK(client.send(http::verb::get, "/v1/submissions/OK-1", "auditor")
+            .json()
+            .as_object()
+            .at("outcome") == "granted");
+  // Whether NO-1 reached the disk before the failed sync is not known to its client; a retry
+  // with its Idempotency-Key settles it: the recorded receipt, or recorded now, never twice.
+  const Answer retry =
+      client.send(http::verb::post, submissions, "portal", R"({"id":"NO-1","participant":"b"})",
+                  "application/json", "key-no-1");
+  CHECK(retry.status == 201);
+  CHECK(retry.json().as_object().at("seq") == 2);
+  CHECK(restarted.pipeline().durable_sequence() == 2);
+  const Answer after =
+      client.send(http::verb::post, submissions, "portal", R"({"id":"OK-2","participant":"d"})");
+  CHECK(after.status == 201);
+  CHECK(fault.faults->faults_injected.load() >= 1);
+}
