@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <numeric>
 #include <set>
+#include <sstream>
 
 #include "engine/assert.hpp"
 #include "engine/limits.hpp"
@@ -95,19 +96,22 @@ class SchemeReader {
 
   // Accepts a TOML offset date-time or an RFC 3339 string; a local time without offset is
   // ambiguous around DST changes and refused.
+  // A TOML date-time is read back as its RFC 3339 text, so that both forms pass the same
+  // checks (the years 1900-2200 among them: a fuzzed year 3009 overflowed the nanoseconds).
   TimestampNs instant(const toml::node& node, std::string_view key_path) const {
+    std::optional<std::string> text = node.value<std::string>();
     if (node.is_date_time()) {
-      const toml::date_time& value = node.as_date_time()->get();
-      if (!value.offset) fail(node, key_path, "needs a UTC offset (Z or +01:00)");
-      const std::int64_t days = days_from_civil(value.date.year, value.date.month, value.date.day);
-      const std::int64_t seconds = days * seconds_per_day + value.time.hour * 3600 +
-                                   value.time.minute * 60 + value.time.second -
-                                   value.offset->minutes * 60;
-      return seconds * nanoseconds_per_second + value.time.nanosecond;
+      if (!node.as_date_time()->get().offset) {
+        fail(node, key_path, "needs a UTC offset (Z or +01:00)");
+      }
+      std::ostringstream printed;
+      printed << node.as_date_time()->get();
+      text = printed.str();
     }
-    const auto value = node.value<std::string>();
-    const auto parsed = value ? parse_rfc3339(*value) : std::nullopt;
-    if (!parsed) fail(node, key_path, "must be an RFC 3339 date-time with offset");
+    const auto parsed = text ? parse_rfc3339(*text) : std::nullopt;
+    if (!parsed) {
+      fail(node, key_path, "must be an RFC 3339 date-time with offset, in the years 1900-2200");
+    }
     return *parsed;
   }
 

@@ -103,6 +103,16 @@ TEST_CASE("A bad scheme file names the file, line, key and problem") {
         "bad.toml:12: tranche[1].fit: must be one of \"partial\", \"skip\", \"block\"");
   CHECK(error_of(with("closes_at = \"2021-04-01T08:00:00Z\"", "closes_at = 2021-04-01T08:00:00")) ==
         "bad.toml:9: tranche[1].closes_at: needs a UTC offset (Z or +01:00)");
+  // Found by the scheme fuzzer: a year past 2262 overflowed the nanoseconds (UB).
+  CHECK(
+      error_of(with("closes_at = \"2021-04-01T08:00:00Z\"", "closes_at = 3009-04-01T08:00:00Z")) ==
+      "bad.toml:9: tranche[1].closes_at: must be an RFC 3339 date-time with offset, in the "
+      "years 1900-2200");
+  const SchemeParseResult fraction = parse_scheme(
+      with("closes_at = \"2021-04-01T08:00:00Z\"", "closes_at = 2021-04-01T10:00:00.5+02:00"),
+      "ok.toml");
+  REQUIRE(fraction.scheme);
+  CHECK(fraction.scheme->tranches[0].closes_at == *parse_rfc3339("2021-04-01T08:00:00.5Z"));
   CHECK(error_of(
             with("closes_at = \"2021-04-01T08:00:00Z\"", "closes_at = \"2021-03-01T08:00:00Z\"")) ==
         "bad.toml:9: tranche[1].closes_at: must be later than opens_at");
