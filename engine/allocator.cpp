@@ -16,6 +16,9 @@ template <class... Handlers>
 struct Overloaded : Handlers... {
   using Handlers::operator()...;
 };
+// Spelled out for clang 14 (the fuzz build), which does not deduce aggregates' arguments.
+template <class... Handlers>
+Overloaded(Handlers...) -> Overloaded<Handlers...>;
 
 std::vector<TrancheState> initial_tranches(const Scheme& scheme) {
   std::vector<TrancheState> tranches(scheme.tranches.size());

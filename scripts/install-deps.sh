@@ -10,6 +10,7 @@ packages=(
   librocksdb-dev libfmt-dev libssl-dev
   libtomlplusplus-dev libcli11-dev
   catch2 libbenchmark-dev
+  clang-14 libclang-rt-14-dev
 )
 
 missing=()

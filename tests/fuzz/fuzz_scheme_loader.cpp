@@ -1,0 +1,13 @@
+// libFuzzer: a scheme file. Any text is a scheme or a FILE:LINE: key: problem message.
+#include <cstdint>
+#include <string_view>
+
+#include "engine/assert.hpp"
+#include "engine/scheme.hpp"
+
+extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
+  const std::string_view text(reinterpret_cast<const char*>(data), size);
+  const loket::SchemeParseResult parsed = loket::parse_scheme(text, "fuzz.toml");
+  LOKET_ASSERT(parsed.scheme.has_value() != !parsed.error.empty());
+  return 0;
+}
