@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Builds and runs the whole test suite: the README's test command, and what CI runs.
 # First the development build (warnings as errors), then the same suite under
-# ThreadSanitizer, which the concurrent parts (group commit, replay pipeline, server) need.
-# --quick skips the ThreadSanitizer pass, for iterating locally.
+# ThreadSanitizer (the concurrent parts: group commit, replay pipeline, server) and under
+# AddressSanitizer with UndefinedBehaviorSanitizer, then a short pass of each fuzzer.
+# --quick runs only the development build's suite, for iterating locally.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/install-deps.sh
@@ -10,7 +11,10 @@ cmake --preset dev >/dev/null
 cmake --build --preset dev
 ctest --preset dev
 if [ "${1:-}" != "--quick" ]; then
-  cmake --preset tsan >/dev/null
-  cmake --build --preset tsan
-  ctest --preset tsan
+  for sanitizer in tsan asan; do
+    cmake --preset "$sanitizer" >/dev/null
+    cmake --build --preset "$sanitizer"
+    ctest --preset "$sanitizer"
+  done
+  tests/fuzz/run.sh 15
 fi
