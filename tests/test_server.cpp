@@ -20,6 +20,7 @@
 #include "net/server.hpp"
 #include "storage/fault_injection.hpp"
 #include "storage/recovery.hpp"
+#include "tests/http_client.hpp"
 #include "tests/journal_fixture.hpp"
 
 using namespace loket;
@@ -96,44 +97,6 @@ class RunningServer {
   std::unique_ptr<Pipeline> pipeline_;
   std::unique_ptr<Server> server_;
   std::thread thread_;
-};
-
-struct Answer {
-  unsigned status = 0;
-  std::string content_type;
-  std::string body;
-  std::string retry_after;
-  http::fields headers;
-  boost::json::value json() const { return boost::json::parse(body); }
-};
-
-class Client {
- public:
-  explicit Client(unsigned short port) : socket_(io_) {
-    socket_.connect({asio::ip::make_address("127.0.0.1"), port});
-  }
-  Answer send(http::verb verb, std::string_view target, std::string_view token,
-              std::string body = {}, std::string_view content_type = "application/json",
-              std::string_view idempotency_key = {}) {
-    http::request<http::string_body> request{verb, target, 11};
-    request.set(http::field::host, "127.0.0.1");
-    if (!token.empty()) request.set(http::field::authorization, fmt::format("Bearer {}", token));
-    if (!body.empty()) request.set(http::field::content_type, content_type);
-    if (!idempotency_key.empty()) request.set("Idempotency-Key", idempotency_key);
-    request.body() = std::move(body);
-    request.keep_alive(true);
-    request.prepare_payload();
-    http::write(socket_, request);
-    beast::flat_buffer buffer;
-    http::response<http::string_body> response;
-    http::read(socket_, buffer, response);
-    return {response.result_int(), std::string(response[http::field::content_type]),
-            response.body(), std::string(response[http::field::retry_after]), response.base()};
-  }
-
- private:
-  asio::io_context io_;
-  tcp::socket socket_;
 };
 
 }  // namespace

@@ -1,0 +1,89 @@
+#include "tests/http_client.hpp"
+
+#include <fmt/format.h>
+#include <sys/socket.h>
+
+#include <boost/asio/connect.hpp>
+#include <boost/asio/write.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/json.hpp>
+
+namespace loket::testing {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace http = beast::http;
+
+boost::json::value Answer::json() const {
+  return boost::json::parse(body);
+}
+
+std::string Answer::problem_type() const {
+  constexpr std::string_view prefix = "urn:loket:problem:";
+  if (content_type != "application/problem+json") return {};
+  const std::string_view type = json().as_object().at("type").as_string();
+  return std::string(type.starts_with(prefix) ? type.substr(prefix.size()) : type);
+}
+
+Client::Client(unsigned short port) : socket_(io_) {
+  socket_.connect({asio::ip::make_address("127.0.0.1"), port});
+}
+
+Answer Client::send(http::verb verb, std::string_view target, std::string_view token,
+                    std::string body, std::string_view content_type,
+                    std::string_view idempotency_key) {
+  http::request<http::string_body> request{verb, target, 11};
+  request.set(http::field::host, "127.0.0.1");
+  if (!token.empty()) request.set(http::field::authorization, fmt::format("Bearer {}", token));
+  if (!body.empty()) request.set(http::field::content_type, content_type);
+  if (!idempotency_key.empty()) request.set("Idempotency-Key", idempotency_key);
+  request.body() = std::move(body);
+  request.keep_alive(true);
+  request.prepare_payload();
+  http::write(socket_, request);
+  return read_answer();
+}
+
+std::optional<Answer> Client::send_raw(std::string_view bytes) {
+  beast::error_code error;
+  asio::write(socket_, asio::buffer(bytes), error);
+  // A server may close before taking all of a request it has already refused.
+  if (error && error != asio::error::broken_pipe && error != asio::error::connection_reset) {
+    throw boost::system::system_error(error);
+  }
+  try {
+    return read_answer();
+  } catch (const boost::system::system_error& closed) {
+    if (closed.code() == http::error::end_of_stream || closed.code() == asio::error::eof ||
+        closed.code() == asio::error::connection_reset) {
+      return std::nullopt;
+    }
+    throw;
+  }
+}
+
+bool Client::closed_by_server(std::chrono::milliseconds timeout) {
+  const auto seconds = std::chrono::duration_cast<std::chrono::seconds>(timeout);
+  const timeval receive_timeout{static_cast<time_t>(seconds.count()),
+                                static_cast<suseconds_t>((timeout - seconds).count() * 1000)};
+  ::setsockopt(socket_.native_handle(), SOL_SOCKET, SO_RCVTIMEO, &receive_timeout,
+               sizeof(receive_timeout));
+  char bytes[4096];
+  for (;;) {
+    beast::error_code error;
+    socket_.read_some(asio::buffer(bytes), error);
+    if (error == asio::error::eof || error == asio::error::connection_reset) return true;
+    if (error) return false;  // the receive timeout: still open
+  }
+}
+
+Answer Client::read_answer() {
+  http::response_parser<http::string_body> parser;
+  parser.body_limit(64 << 20);  // the export tests read whole journals
+  http::read(socket_, buffer_, parser);
+  const http::response<http::string_body>& response = parser.get();
+  return {response.result_int(), std::string(response[http::field::content_type]), response.body(),
+          std::string(response[http::field::retry_after]), response.base()};
+}
+
+}  // namespace loket::testing
