@@ -10,8 +10,10 @@
 
 #include "app/allocate_command.hpp"
 #include "app/file_text.hpp"
+#include "tests/journal_fixture.hpp"
 
 using namespace loket;
+using loket::testing::source_path;
 
 namespace {
 
@@ -57,8 +59,7 @@ CliRun run(const std::string& scheme, const std::string& events, const TempDir& 
   return result;
 }
 
-const std::string source_dir = LOKET_SOURCE_DIR;
-const std::string advice_scheme = source_dir + "/schemes/ontwikkeladvies.toml";
+const std::string advice_scheme = source_path("schemes/ontwikkeladvies.toml");
 
 constexpr std::string_view line1 =
     R"({"type":"submit","seq":1,"received_at":"2020-12-01T08:00:00Z","tranche":"t2","id":"A-1","participant":"p1"})";
@@ -69,8 +70,8 @@ constexpr std::string_view line2 =
 
 TEST_CASE("allocate decides the shipped sector sample: every euro of EUR 71.5 million") {
   TempDir dir;
-  const CliRun result = run(source_dir + "/schemes/sectoraal-maatwerk-2021.toml",
-                            source_dir + "/docs/examples/sectoraal-maatwerk-2021.jsonl", dir);
+  const CliRun result = run(source_path("schemes/sectoraal-maatwerk-2021.toml"),
+                            source_path("docs/examples/sectoraal-maatwerk-2021.jsonl"), dir);
   INFO(result.errors);
   REQUIRE(result.exit_code == 0);
   CHECK(result.errors.find("37 events; applications: 28 granted, 0 pending, 0 waitlisted, "
@@ -80,8 +81,8 @@ TEST_CASE("allocate decides the shipped sector sample: every euro of EUR 71.5 mi
             R"({"type":"transfer","seq":37,"tranche":"2021","from":"small","to":"large",)") !=
         std::string::npos);
   // Determinism: a second run writes the same bytes.
-  CHECK(run(source_dir + "/schemes/sectoraal-maatwerk-2021.toml",
-            source_dir + "/docs/examples/sectoraal-maatwerk-2021.jsonl", dir)
+  CHECK(run(source_path("schemes/sectoraal-maatwerk-2021.toml"),
+            source_path("docs/examples/sectoraal-maatwerk-2021.jsonl"), dir)
             .out == result.out);
 }
 

@@ -5,13 +5,14 @@
 #include "app/file_text.hpp"
 #include "engine/limits.hpp"
 #include "engine/scheme.hpp"
+#include "tests/journal_fixture.hpp"
 
 using namespace loket;
 
 namespace {
 
 Scheme shipped(const std::string& name) {
-  const std::string path = std::string(LOKET_SOURCE_DIR) + "/schemes/" + name;
+  const std::string path = loket::testing::source_path("schemes/" + name);
   const FileText text = read_file_text(path, limits::scheme_file_bytes_max);
   INFO(text.error);
   REQUIRE(text.text);
