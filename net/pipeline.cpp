@@ -5,6 +5,7 @@
 #include <boost/json.hpp>
 #include <boost/lockfree/queue.hpp>
 #include <deque>
+#include <mutex>
 #include <unordered_map>
 
 #include "engine/assert.hpp"
@@ -70,16 +71,11 @@ struct Pipeline::Impl {
       : owner(pipeline),
         limits(pipeline_limits),
         clock(std::move(wall_clock)),
-        journal(std::move(recovered.journal)),
-        allocator(std::move(recovered.allocator)),
-        head_hash(recovered.summary.head_hash),
-        last_timestamp(recovered.summary.last_timestamp),
-        queue(pipeline_limits.queue_jobs_max),
-        committer(
-            *journal, pipeline_limits.commit, [this](std::uint64_t) { wake_up(); },
-            recovered.summary.last_sequence) {
-    LOKET_ASSERT(journal && allocator);
-    remember_keys_from_journal();
+        journal_directory(recovered.journal->directory()),
+        scheme_text(recovered.journal->scheme_text()),
+        journal_env(recovered.journal->env()),
+        queue(pipeline_limits.queue_jobs_max) {
+    install(std::move(recovered));
     last_closed_day.assign(allocator->scheme().tranches.size(), INT32_MIN);
     thread = std::thread([this] { run(); });
     ticker = std::thread([this] { tick(); });
@@ -104,19 +100,32 @@ struct Pipeline::Impl {
   void complete_durable();
   void remember_key(const IdempotencyTag& tag, std::uint64_t sequence, const Reply& reply);
   void remember_keys_from_journal();
+  void install(Recovered recovered);
+  void check_journal();
   void fail_all_awaiting();
+  void try_reopen();
 
   Pipeline& owner;
   const PipelineLimits limits;
   const Clock clock;
-  std::unique_ptr<Journal> journal;
+  // What it takes to reopen the journal.
+  const std::string journal_directory;
+  const std::string scheme_text;
+  rocksdb::Env* const journal_env;
+  // From the journal, replaced together when it is reopened; only this thread touches them
+  // (the export reads the journal through journal_for_readers).
+  std::shared_ptr<Journal> journal;
   std::unique_ptr<Allocator> allocator;
-  Sha256Digest head_hash;
-  TimestampNs last_timestamp;
+  Sha256Digest head_hash{};
+  TimestampNs last_timestamp = 0;
+  std::unique_ptr<GroupCommitter> committer;
+  mutable std::mutex readers_mutex;  // exports only, never the submission path
+  std::shared_ptr<const Journal> journal_for_readers;
+  std::string journal_problem;  // why it cannot write
+  std::string last_reopen_problem;
   boost::lockfree::queue<Job*> queue;
   std::atomic<std::uint64_t> wake{0};
   std::atomic<bool> stopping{false};
-  GroupCommitter committer;
   std::deque<std::tuple<std::uint64_t, std::unique_ptr<Job>, Reply>> awaiting;
   std::vector<Decision> decisions;
   std::string record;
@@ -222,19 +231,15 @@ void Pipeline::Impl::run() {
       handle(std::unique_ptr<Job>(raw));
       ++taken;
     }
-    if (clock_check_due.exchange(false, std::memory_order_acq_rel)) close_on_clock();
-    // With no more input right now, hand the partial batch to the committer.
-    if (taken < limits.jobs_per_turn_max) committer.flush();
-    complete_durable();
-    if (!committer.status().is_ok()) {
-      if (!owner.journal_failed_.exchange(true, std::memory_order_acq_rel)) {
-        // Once, loud: from here on nothing is acknowledged, and /readyz says so.
-        fmt::print(stderr,
-                   "loket serve: the journal cannot write ({}); durable through sequence {}; "
-                   "refusing submissions with 503 until a restart recovers the journal\n",
-                   committer.status().message(), committer.durable_sequence());
-      }
-      fail_all_awaiting();
+    const bool tick = clock_check_due.exchange(false, std::memory_order_acq_rel);
+    if (owner.journal_failed_.load(std::memory_order_acquire)) {
+      if (tick && !stopping.load(std::memory_order_acquire)) try_reopen();
+    } else {
+      if (tick) close_on_clock();
+      // With no more input right now, hand the partial batch to the committer.
+      if (taken < limits.jobs_per_turn_max) committer->flush();
+      complete_durable();
+      check_journal();
     }
     owner.counters_.awaiting_durability.store(awaiting.size(), std::memory_order_relaxed);
     if (stopping.load(std::memory_order_acquire) && taken == 0 && awaiting.empty()) return;
@@ -242,11 +247,89 @@ void Pipeline::Impl::run() {
   }
 }
 
+void Pipeline::Impl::check_journal() {
+  if (committer->status().is_ok()) return;
+  journal_problem = committer->status().message();
+  owner.journal_failed_.store(true, std::memory_order_release);
+  owner.counters_.journal_failures.fetch_add(1, std::memory_order_relaxed);
+  {
+    // No new export starts on a journal that is about to be reopened.
+    const std::lock_guard lock(readers_mutex);
+    journal_for_readers.reset();
+  }
+  // Once, loud: from here on nothing is acknowledged, and /readyz says so.
+  fmt::print(stderr,
+             "loket serve: the journal cannot write ({}); durable through sequence {}; "
+             "refusing submissions with 503 and trying to reopen it every {} ms\n",
+             journal_problem, committer->durable_sequence(), limits.clock_check_interval.count());
+  fail_all_awaiting();
+}
+
+// Reopens the journal as a restart would, and runs on it once it takes a synced write again.
+// Until then every attempt that fails for a new reason is logged, once.
+void Pipeline::Impl::try_reopen() {
+  LOKET_ASSERT(owner.journal_failed_.load() && awaiting.empty());
+  if (journal && journal.use_count() > 1) return;  // an export still reads it; next tick
+  committer.reset();  // its thread stops; the failed batches were never durable
+  journal.reset();
+  allocator.reset();  // stale: it decided what the journal may not hold
+  Recovered recovered =
+      recover_journal(journal_directory, scheme_text, JournalOptions{scheme_text, journal_env});
+  Status status = recovered.status;
+  if (status.is_ok()) status = recovered.journal->check_writable();
+  if (!status.is_ok()) {
+    journal_problem = status.message();
+    if (journal_problem != last_reopen_problem) {
+      fmt::print(stderr, "loket serve: the journal cannot be reopened yet: {}\n", journal_problem);
+      last_reopen_problem = journal_problem;
+    }
+    return;
+  }
+  const std::uint64_t records = recovered.summary.records;
+  install(std::move(recovered));
+  last_reopen_problem.clear();
+  owner.counters_.journal_reopened.fetch_add(1, std::memory_order_relaxed);
+  owner.journal_failed_.store(false, std::memory_order_release);
+  fmt::print(stderr,
+             "loket serve: the journal writes again: {} records recovered and verified, durable "
+             "through sequence {}; accepting submissions\n",
+             records, allocator->last_sequence());
+}
+
+// Takes over a recovered journal: the allocator at its last sequence, a new committer, and
+// the idempotency keys it holds.
+void Pipeline::Impl::install(Recovered recovered) {
+  LOKET_ASSERT(recovered.status.is_ok() && recovered.journal && recovered.allocator);
+  LOKET_ASSERT(!committer && awaiting.empty());
+  journal = std::move(recovered.journal);
+  allocator = std::move(recovered.allocator);
+  head_hash = recovered.summary.head_hash;
+  last_timestamp = recovered.summary.last_timestamp;
+  owner.counters_.durable_sequence.store(recovered.summary.last_sequence,
+                                         std::memory_order_release);
+  committer = std::make_unique<GroupCommitter>(
+      *journal, limits.commit,
+      [this](std::uint64_t last_durable) {
+        const std::uint64_t before =
+            owner.counters_.durable_sequence.exchange(last_durable, std::memory_order_acq_rel);
+        owner.counters_.records_committed.fetch_add(last_durable - before,
+                                                    std::memory_order_relaxed);
+        owner.counters_.batches_committed.fetch_add(1, std::memory_order_relaxed);
+        wake_up();
+      },
+      recovered.summary.last_sequence);
+  keys.clear();
+  keys_in_order.clear();
+  remember_keys_from_journal();
+  const std::lock_guard lock(readers_mutex);
+  journal_for_readers = journal;
+}
+
 void Pipeline::Impl::handle(std::unique_ptr<Job> job) {
   if (owner.journal_failed_.load(std::memory_order_acquire)) {
-    Problem problem = make_problem(503, "journal-unavailable",
-                                   "The journal cannot write; nothing is being accepted",
-                                   committer.status().message());
+    Problem problem =
+        make_problem(503, "journal-unavailable",
+                     "The journal cannot write; nothing is being accepted", journal_problem);
     problem.retry_after_seconds = 5;
     job->complete(problem_reply(problem));
     return;
@@ -270,7 +353,7 @@ void Pipeline::Impl::journal_record(const Command& command, std::string_view mon
   record.clear();
   head_hash = encode_record(record, sequence, timestamp, command, monitoring, decisions, head_hash,
                             idempotency);
-  committer.append(sequence, record);
+  committer->append(sequence, record);
   last_timestamp = timestamp;
   owner.counters_.accepted.fetch_add(1, std::memory_order_relaxed);
 }
@@ -427,7 +510,7 @@ void Pipeline::Impl::handle_query(std::unique_ptr<Job> job) {
 }
 
 void Pipeline::Impl::await(std::uint64_t sequence, std::unique_ptr<Job> job, Reply reply) {
-  if (sequence <= committer.durable_sequence()) {
+  if (sequence <= committer->durable_sequence()) {
     job->complete(std::move(reply));
     return;
   }
@@ -436,7 +519,7 @@ void Pipeline::Impl::await(std::uint64_t sequence, std::unique_ptr<Job> job, Rep
 }
 
 void Pipeline::Impl::complete_durable() {
-  const std::uint64_t durable = committer.durable_sequence();
+  const std::uint64_t durable = committer->durable_sequence();
   while (!awaiting.empty() && std::get<0>(awaiting.front()) <= durable) {
     auto& [sequence, job, reply] = awaiting.front();
     job->complete(std::move(reply));
@@ -450,7 +533,7 @@ void Pipeline::Impl::fail_all_awaiting() {
                    "The journal failed before this was durable: it may or may not be recorded",
                    fmt::format("{}; once the server is ready again, a retry with the same "
                                "Idempotency-Key gets the recorded receipt or records it once",
-                               committer.status().message()));
+                               journal_problem));
   problem.retry_after_seconds = 5;
   while (!awaiting.empty()) {
     std::get<1>(awaiting.front())->complete(problem_reply(problem));
@@ -496,17 +579,9 @@ void Pipeline::stop() {
   impl_->ticker.join();
 }
 
-std::uint64_t Pipeline::durable_sequence() const {
-  return impl_->committer.durable_sequence();
-}
-const Journal& Pipeline::journal() const {
-  return *impl_->journal;
-}
-std::uint64_t Pipeline::batches_committed() const {
-  return impl_->committer.batches_committed();
-}
-std::uint64_t Pipeline::records_committed() const {
-  return impl_->committer.records_committed();
+std::shared_ptr<const Journal> Pipeline::journal_for_reading() const {
+  const std::lock_guard lock(impl_->readers_mutex);
+  return impl_->journal_for_readers;
 }
 
 }  // namespace loket

@@ -4,6 +4,12 @@
 // committer; a job's reply is released only once the journal's durable sequence covers it.
 // Queries wait the same way, so nothing that is not durable is ever shown.
 //
+// When the journal cannot write (a failed sync or write, a full disk), nothing more is
+// acknowledged: every job is answered 503 and healthy() is false. On each clock tick the
+// allocator thread then tries to reopen the journal, as a restart would: close it, open,
+// verify and replay it, and make one synced write. Once that works the pipeline runs again
+// on what the journal holds, without a restart.
+//
 // Threads: any number of I/O threads call try_enqueue(); one allocator thread (owned here)
 // touches the allocator; the group committer's thread syncs. Job::complete runs on the
 // allocator thread and must only hand the reply over (the server posts it to the
@@ -58,7 +64,8 @@ struct PipelineLimits {
   // Idempotency keys remembered (the most recent); a retry after this many later keyed
   // submissions is taken as new.
   std::size_t idempotency_keys_max = 100'000;
-  // How often the allocator thread looks at the clock to close windows and lottery days.
+  // How often the allocator thread looks at the clock to close windows and lottery days,
+  // and, while the journal cannot write, tries to reopen it.
   std::chrono::milliseconds clock_check_interval{1000};
   GroupCommitLimits commit;
 };
@@ -70,6 +77,11 @@ struct PipelineCounters {
   std::array<std::atomic<std::uint64_t>, 5> submissions_by_outcome{};
   std::atomic<std::uint64_t> queue_depth{0};
   std::atomic<std::uint64_t> awaiting_durability{0};
+  std::atomic<std::uint64_t> durable_sequence{0};
+  std::atomic<std::uint64_t> records_committed{0};  // by this process
+  std::atomic<std::uint64_t> batches_committed{0};
+  std::atomic<std::uint64_t> journal_failures{0};
+  std::atomic<std::uint64_t> journal_reopened{0};  // without a restart
 };
 
 class Pipeline {
@@ -92,11 +104,13 @@ class Pipeline {
 
   bool healthy() const { return !journal_failed_.load(std::memory_order_acquire); }
   const PipelineCounters& counters() const { return counters_; }
-  std::uint64_t durable_sequence() const;
-  // For readers beside the pipeline (the export): records up to durable_sequence() are final.
-  const Journal& journal() const;
-  std::uint64_t batches_committed() const;
-  std::uint64_t records_committed() const;
+  std::uint64_t durable_sequence() const {
+    return counters_.durable_sequence.load(std::memory_order_acquire);
+  }
+  // For readers beside the pipeline (the export): records up to durable_sequence() are
+  // final. Nothing while the journal cannot write; a reader that holds it keeps the journal
+  // from being reopened, so it must not hold it for long.
+  std::shared_ptr<const Journal> journal_for_reading() const;
 
  private:
   struct Impl;

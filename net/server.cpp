@@ -315,7 +315,15 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
       return send(problem_reply(problem));
     }
     const std::uint64_t through_sequence = server_.pipeline.durable_sequence();
-    export_ = std::make_unique<ExportState>(server_.pipeline.journal(), kind, through_sequence);
+    std::shared_ptr<const Journal> journal = server_.pipeline.journal_for_reading();
+    if (!journal) {
+      server_.exports_running.fetch_sub(1);
+      Problem problem = make_problem(503, "journal-unavailable",
+                                     "The journal cannot write; it is being reopened");
+      problem.retry_after_seconds = export_busy_retry_after_seconds;
+      return send(problem_reply(problem));
+    }
+    export_ = std::make_unique<ExportState>(std::move(journal), kind, through_sequence);
     auto& response = export_->response;
     response.result(http::status::ok);
     response.version(11);
@@ -400,8 +408,10 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
   beast::flat_buffer buffer_;
   std::optional<http::request_parser<http::string_body>> parser_;
   struct ExportState {
-    ExportState(const Journal& journal, ExportKind kind, std::uint64_t through_sequence)
-        : rows(journal, kind, through_sequence) {}
+    ExportState(std::shared_ptr<const Journal> exported, ExportKind kind,
+                std::uint64_t through_sequence)
+        : journal(std::move(exported)), rows(*journal, kind, through_sequence) {}
+    std::shared_ptr<const Journal> journal;  // outlives the rows, which read it
     ExportStream rows;
     http::response<http::empty_body> response;
     std::optional<http::response_serializer<http::empty_body>> serializer;
@@ -546,11 +556,14 @@ std::string metrics_text(const Pipeline& pipeline, const LatencyHistogram& laten
                  "# TYPE loket_journal_batches_total counter\nloket_journal_batches_total {}\n"
                  "# TYPE loket_durable_sequence gauge\nloket_durable_sequence {}\n"
                  "# TYPE loket_connections gauge\nloket_connections {}\n"
-                 "# TYPE loket_journal_healthy gauge\nloket_journal_healthy {}\n",
+                 "# TYPE loket_journal_healthy gauge\nloket_journal_healthy {}\n"
+                 "# TYPE loket_journal_failures_total counter\nloket_journal_failures_total {}\n"
+                 "# TYPE loket_journal_reopened_total counter\nloket_journal_reopened_total {}\n",
                  counters.queue_depth.load(), counters.awaiting_durability.load(),
                  counters.rejected_full.load(), counters.refused.load(),
-                 pipeline.records_committed(), pipeline.batches_committed(),
-                 pipeline.durable_sequence(), connections, pipeline.healthy() ? 1 : 0);
+                 counters.records_committed.load(), counters.batches_committed.load(),
+                 pipeline.durable_sequence(), connections, pipeline.healthy() ? 1 : 0,
+                 counters.journal_failures.load(), counters.journal_reopened.load());
   text +=
       "# HELP loket_ack_latency_seconds From arrival to the reply being written.\n"
       "# TYPE loket_ack_latency_seconds histogram\n";

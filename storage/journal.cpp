@@ -55,6 +55,7 @@ JournalOpenResult Journal::open(const std::string& directory, const JournalOptio
   }
   std::unique_ptr<Journal> journal(new Journal());
   journal->directory_ = directory;
+  journal->env_ = options.env;
   journal->db_.reset(raw);
 
   std::string header;
@@ -101,6 +102,16 @@ Status Journal::write_synced(rocksdb::WriteBatch& batch) {
   if (!status.ok())
     return Status::error(fmt::format("journal write failed: {}", status.ToString()));
   return Status::ok();
+}
+
+Status Journal::check_writable() {
+  LOKET_ASSERT(!scheme_text_.empty());
+  rocksdb::WriteBatch batch;
+  // The same bytes as before: readers see no change, the disk sees a synced write.
+  const rocksdb::Status put =
+      batch.Put(std::string(journal_format::header_key), encode_header(scheme_text_));
+  LOKET_ASSERT(put.ok());
+  return write_synced(batch);
 }
 
 void Journal::add_record(rocksdb::WriteBatch& batch, std::uint64_t sequence,

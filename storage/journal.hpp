@@ -50,6 +50,11 @@ class Journal {
 
   std::string_view scheme_text() const { return scheme_text_; }
   const std::string& directory() const { return directory_; }
+  rocksdb::Env* env() const { return env_; }  // as opened with; nullptr: the default
+
+  // Writes the header again, synced: ok when the journal's disk takes a durable write. The
+  // server asks this before it accepts submissions again after a write failure.
+  Status check_writable();
 
   // Writes the batch with WAL sync. On ok, every record in it is durable.
   Status write_synced(rocksdb::WriteBatch& batch);
@@ -85,6 +90,7 @@ class Journal {
   Journal() = default;
   std::string directory_;
   std::string scheme_text_;
+  rocksdb::Env* env_ = nullptr;
   std::unique_ptr<rocksdb::DB> db_;
 };
 

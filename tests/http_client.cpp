@@ -21,7 +21,8 @@ boost::json::value Answer::json() const {
 std::string Answer::problem_type() const {
   constexpr std::string_view prefix = "urn:loket:problem:";
   if (content_type != "application/problem+json") return {};
-  const std::string_view type = json().as_object().at("type").as_string();
+  const boost::json::value parsed = json();
+  const std::string_view type = parsed.as_object().at("type").as_string();
   return std::string(type.starts_with(prefix) ? type.substr(prefix.size()) : type);
 }
 

@@ -549,12 +549,24 @@ TEST_CASE("With TLS configured, HTTPS clients are served and plain HTTP is turne
   }
 }
 
+// Polls until the server says it is ready again; false after the deadline.
+bool ready_within(Client& client, std::chrono::milliseconds deadline) {
+  const auto until = std::chrono::steady_clock::now() + deadline;
+  while (std::chrono::steady_clock::now() < until) {
+    if (client.send(http::verb::get, "/readyz", "").status == 200) return true;
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  return false;
+}
+
 TEST_CASE(
-    "A journal that cannot sync stops acknowledgements and readiness, and a restart recovers") {
+    "A journal that cannot sync stops acknowledgements and readiness until it writes again, "
+    "then the server goes on without a restart") {
   TempFolder folder("sync-fault");
   FaultInjectionEnv fault = make_fault_injection_env();
   ServerSetup setup;
   setup.env = fault.env.get();
+  setup.limits.clock_check_interval = std::chrono::milliseconds(50);  // reopen attempts
   const std::string submissions = "/v1/tranches/t2/submissions";
   {
     RunningServer server(folder, setup);
@@ -567,34 +579,48 @@ TEST_CASE(
         client.send(http::verb::post, submissions, "portal", R"({"id":"NO-1","participant":"b"})",
                     "application/json", "key-no-1");
     CHECK(refused.status == 503);
-    CHECK(refused.json().as_object().at("type") == "urn:loket:problem:journal-unavailable");
+    CHECK(refused.problem_type() == "journal-unavailable");
     CHECK(refused.retry_after == "5");
     CHECK(client.send(http::verb::get, "/readyz", "").status == 503);
     CHECK(client.send(http::verb::get, "/healthz", "").status == 200);  // alive, not ready
-    // Later submissions are refused at once, even with the disk healthy again: what the
-    // journal holds is unknown until recovery has looked.
-    fault.faults->fail_sync = false;
-    CHECK(client.send(http::verb::post, submissions, "portal", R"({"id":"NO-2","participant":"c"})")
-              .status == 503);
+    CHECK(client.send(http::verb::get, "/v1/export/events.jsonl", "auditor").status == 503);
+    // While the disk still fails, every reopen attempt fails too: still refusing.
+    std::this_thread::sleep_for(std::chrono::milliseconds(300));
+    const Answer still =
+        client.send(http::verb::post, submissions, "portal", R"({"id":"NO-2","participant":"c"})");
+    CHECK(still.status == 503);
+    CHECK(still.problem_type() == "journal-unavailable");
     CHECK(server.pipeline().durable_sequence() == 1);
+
+    // The disk is healthy again: the journal is reopened, verified and replayed in place.
+    fault.faults->fail_sync = false;
+    REQUIRE(ready_within(client, std::chrono::seconds(10)));
+    CHECK(client.send(http::verb::get, "/v1/submissions/OK-1", "auditor")
+              .json()
+              .as_object()
+              .at("outcome") == "granted");
+    // Whether NO-1 reached the disk before the failed sync is not known to its client; a
+    // retry with its Idempotency-Key settles it: the recorded receipt, or recorded now, never
+    // twice.
+    const Answer retry =
+        client.send(http::verb::post, submissions, "portal", R"({"id":"NO-1","participant":"b"})",
+                    "application/json", "key-no-1");
+    CHECK(retry.status == 201);
+    CHECK(retry.json().as_object().at("seq") == 2);
+    const Answer after =
+        client.send(http::verb::post, submissions, "portal", R"({"id":"OK-2","participant":"d"})");
+    CHECK(after.status == 201);
+    CHECK(after.json().as_object().at("seq") == 3);
+    CHECK(client.send(http::verb::get, "/v1/export/events.jsonl", "auditor").status == 200);
+    const Answer metrics = client.send(http::verb::get, "/metrics", "operator");
+    CHECK(metrics.body.find("loket_journal_failures_total 1\n") != std::string::npos);
+    CHECK(metrics.body.find("loket_journal_reopened_total 1\n") != std::string::npos);
+    CHECK(server.pipeline().durable_sequence() == 3);
   }
+  CHECK(fault.faults->faults_injected.load() >= 2);  // the sync, and reopening while it failed
+  // A restart finds the same three records.
   RunningServer restarted(folder, setup);
   Client client(restarted.port());
-  CHECK(client.send(http::verb::get, "/readyz", "").status == 200);
-  CHECK(client.send(http::verb::get, "/v1/submissions/OK-1", "auditor")
-            .json()
-            .as_object()
-            .at("outcome") == "granted");
-  // Whether NO-1 reached the disk before the failed sync is not known to its client; a retry
-  // with its Idempotency-Key settles it: the recorded receipt, or recorded now, never twice.
-  const Answer retry =
-      client.send(http::verb::post, submissions, "portal", R"({"id":"NO-1","participant":"b"})",
-                  "application/json", "key-no-1");
-  CHECK(retry.status == 201);
-  CHECK(retry.json().as_object().at("seq") == 2);
-  CHECK(restarted.pipeline().durable_sequence() == 2);
-  const Answer after =
-      client.send(http::verb::post, submissions, "portal", R"({"id":"OK-2","participant":"d"})");
-  CHECK(after.status == 201);
-  CHECK(fault.faults->faults_injected.load() >= 1);
+  CHECK(restarted.pipeline().durable_sequence() == 3);
+  CHECK(client.send(http::verb::get, "/v1/submissions/OK-2", "auditor").status == 200);
 }
