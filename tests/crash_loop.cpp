@@ -30,9 +30,9 @@
 #include <thread>
 
 #include "bench/http_fetch.hpp"
-#include "bench/load_checks.hpp"
 #include "tests/child_process.hpp"
 #include "tests/http_client.hpp"
+#include "tests/record_check.hpp"
 
 using namespace loket;
 using namespace loket::testing;
@@ -189,13 +189,9 @@ class CrashLoop {
     if (answer.status != 201 && answer.status != 422) {
       return fail(iteration, fmt::format("{} got {}: {}", request.id, answer.status, answer.body));
     }
-    const boost::json::object receipt = answer.json().as_object();
-    if (!receipt.contains("seq")) return fail(iteration, "a 422 without a receipt: " + answer.body);
-    const boost::json::value& reason = receipt.at("reason");
-    receipts_[request.tranche].push_back(LoadReceipt{
-        receipt.at("seq").to_number<std::uint64_t>(), std::string(receipt.at("id").as_string()),
-        std::string(receipt.at("outcome").as_string()),
-        reason.is_null() ? "" : std::string(reason.as_string())});
+    const std::optional<LoadReceipt> receipt = receipt_of(answer.body);
+    if (!receipt) return fail(iteration, "an answer without a receipt: " + answer.body);
+    receipts_[request.tranche].receipts.push_back(*receipt);
     return true;
   }
 
@@ -245,7 +241,7 @@ class CrashLoop {
     for (const Request& request : unanswered_) {
       if (!exchange(client, request, iteration)) return false;
       tally_.retried += 1;
-      const std::uint64_t sequence = receipts_[request.tranche].back().sequence;
+      const std::uint64_t sequence = receipts_[request.tranche].receipts.back().sequence;
       tally_.retried_recorded_before += sequence <= before ? 1 : 0;
     }
     unanswered_.clear();
@@ -260,37 +256,11 @@ class CrashLoop {
   }
 
   bool check_record(unsigned short port, std::size_t iteration) {
-    const HttpTarget target{"127.0.0.1", port};
-    const Fetched events = fetch(target, "GET", "/v1/export/events.jsonl", "dev-auditor-token");
-    const Fetched decisions =
-        fetch(target, "GET", "/v1/export/decisions.jsonl", "dev-auditor-token");
-    if (events.status != 200 || decisions.status != 200) {
-      return fail(iteration, "cannot read the record: " + events.error + decisions.error);
-    }
-    // Dense sequences from 1, in order.
-    std::uint64_t expected = 1;
-    for (std::size_t start = 0; start < events.body.size();) {
-      const std::size_t end = events.body.find('\n', start);
-      const boost::json::value event =
-          boost::json::parse(std::string_view(events.body).substr(start, end - start));
-      const std::uint64_t sequence = event.as_object().at("seq").to_number<std::uint64_t>();
-      if (sequence != expected) {
-        return fail(iteration, fmt::format("sequence {} follows {}", sequence, expected - 1));
-      }
-      ++expected;
-      start = end == std::string::npos ? events.body.size() : end + 1;
-    }
-    tally_.records = expected - 1;
-    for (std::size_t tranche = 0; tranche < tranche_ids.size(); ++tranche) {
-      const Fetched state = fetch(
-          target, "GET", fmt::format("/v1/tranches/{}", tranche_ids[tranche]), "dev-auditor-token");
-      const RunCheck check = check_run(receipts_[tranche], tranche_ids[tranche], state.body,
-                                       events.body, decisions.body);
-      for (const std::string& failure : check.failures) fail(iteration, failure);
-      if (!check.failures.empty()) return false;
-      tally_.receipts_checked += check.receipts_checked;
-    }
-    return true;
+    const RecordCheck check = check_server_record(port, {receipts_.begin(), receipts_.end()});
+    for (const std::string& failure : check.failures) fail(iteration, failure);
+    tally_.records = check.records;
+    tally_.receipts_checked += check.receipts_checked;
+    return check.failures.empty();
   }
 
   bool audit(std::size_t iteration) {
@@ -310,7 +280,8 @@ class CrashLoop {
   std::mt19937_64 random_;
   const std::size_t clients_;
   std::mutex mutex_;  // the clients' bookkeeping
-  std::array<std::vector<LoadReceipt>, tranche_ids.size()> receipts_;
+  std::array<TrancheReceipts, tranche_ids.size()> receipts_{
+      {{std::string(tranche_ids[0]), {}}, {std::string(tranche_ids[1]), {}}}};
   std::map<std::size_t, Request> in_flight_;  // by client
   std::vector<Request> unanswered_;
   std::vector<std::string> failures_;
