@@ -82,7 +82,8 @@ int run_serve(const ServeOptions& options, std::FILE* log) {
     participant_key.assign(key.text->begin(), key.text->end());
   }
 
-  Recovered recovered = recover_journal(options.data_path, *scheme.text);
+  Recovered recovered = recover_journal(options.data_path, *scheme.text,
+                                        JournalOptions{*scheme.text, options.journal_env});
   if (!recovered.status.is_ok()) {
     fmt::print(log, "loket serve: {}\n", recovered.status.message());
     return 1;

@@ -9,6 +9,10 @@
 
 #include "net/server.hpp"
 
+namespace rocksdb {
+class Env;
+}
+
 namespace loket {
 
 struct ServeOptions {
@@ -28,6 +32,9 @@ struct ServeOptions {
   std::chrono::milliseconds drain_timeout = ServerOptions{}.drain_timeout;
   std::string tls_certificate_chain_path;  // both empty: plain HTTP
   std::string tls_private_key_path;
+  // The journal's RocksDB environment; nullptr: the default. The storage-fault tests run the
+  // real server on a fault-injecting one (tests/fault_serve.cpp).
+  rocksdb::Env* journal_env = nullptr;
 };
 
 int run_serve(const ServeOptions& options, std::FILE* log);

@@ -63,4 +63,8 @@ std::string source_path(std::string_view relative) {
   return fmt::format("{}/{}", LOKET_SOURCE_DIR, relative);
 }
 
+std::string build_path(std::string_view relative) {
+  return fmt::format("{}/{}", LOKET_BUILD_DIR, relative);
+}
+
 }  // namespace loket::testing

@@ -25,6 +25,8 @@ std::string allocate_into(const std::string& scheme_path, const std::string& eve
                           const std::string& data_path);
 
 std::string source_path(std::string_view relative);
+// A file of this build: build_path("loket"), build_path("tests/loket_fault_serve").
+std::string build_path(std::string_view relative);
 std::string read_text(const std::string& path);
 
 }  // namespace loket::testing

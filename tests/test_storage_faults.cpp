@@ -1,0 +1,245 @@
+// Storage faults under a real, running server (tests/fault_serve.cpp: `loket serve` on a
+// fault-injecting file system): while clients keep registering, its disk fails syncs, fails
+// writes and fills up, one after the other. Each time the server must stop acknowledging
+// (503, one log line, /readyz 503) rather than acknowledge what is not durable, and go on by
+// itself once the disk writes again. Last, it is killed while its disk fails, restarted as
+// the plain `loket serve`, and every receipt any client got must be in the record.
+#include <fmt/format.h>
+#include <signal.h>
+#include <sys/wait.h>
+
+#include <atomic>
+#include <boost/beast/http.hpp>
+#include <catch2/catch.hpp>
+#include <mutex>
+#include <thread>
+
+#include "tests/child_process.hpp"
+#include "tests/http_client.hpp"
+#include "tests/journal_fixture.hpp"
+#include "tests/record_check.hpp"
+
+using namespace loket;
+using namespace loket::testing;
+namespace http = boost::beast::http;
+
+namespace {
+
+constexpr std::chrono::milliseconds start_timeout{20'000};
+constexpr std::chrono::milliseconds change_timeout{10'000};
+
+std::vector<std::string> serve_arguments(const TempFolder& folder) {
+  return {"--scheme", source_path("schemes/rehearsal.toml"),
+          "--data",   folder.path("journal"),
+          "--listen", "127.0.0.1:0",
+          "--tokens", source_path("app/development-tokens.toml")};
+}
+
+bool ready_is(unsigned short port, unsigned status, std::chrono::milliseconds timeout) {
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  Client client(port);
+  while (std::chrono::steady_clock::now() < deadline) {
+    if (client.send(http::verb::get, "/readyz", "").status == status) return true;
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  return false;
+}
+
+struct Request {
+  std::string id;  // also its Idempotency-Key
+  std::string body;
+};
+
+// Clients that register all along, each on its own connection, and file every answer.
+class Traffic {
+ public:
+  static constexpr int clients = 4;
+  static constexpr std::size_t clients_retrying = 16;
+
+  explicit Traffic(unsigned short port) {
+    for (int client = 0; client < clients; ++client) {
+      threads_.emplace_back([this, port, client] { run(port, client); });
+    }
+  }
+  ~Traffic() { stop(); }
+
+  void stop() {
+    stopping_ = true;
+    for (std::thread& thread : threads_) {
+      if (thread.joinable()) thread.join();
+    }
+  }
+  // While set, the disk is known to fail: no request sent then may be acknowledged.
+  void set_failing(bool failing) { failing_ = failing; }
+
+  std::size_t receipts() const {
+    const std::lock_guard lock(mutex_);
+    return receipts_.size();
+  }
+  std::size_t refused_journal_unavailable() const { return refused_journal_.load(); }
+  bool wait_for(std::size_t receipts_count, std::size_t refused_count) const {
+    const auto deadline = std::chrono::steady_clock::now() + change_timeout;
+    while (std::chrono::steady_clock::now() < deadline) {
+      if (receipts() >= receipts_count && refused_journal_unavailable() >= refused_count)
+        return true;
+      std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    }
+    return false;
+  }
+
+  // Sends every refused or unanswered request again with its key, to a healthy server:
+  // each must now get a receipt (the one recorded, or recorded now).
+  void retry_all(unsigned short port) {
+    std::vector<Request> retries;
+    {
+      const std::lock_guard lock(mutex_);
+      retries.swap(unsettled_);
+    }
+    // On several connections, so that the retries share syncs.
+    std::vector<std::thread> threads;
+    for (std::size_t first = 0; first < clients_retrying; ++first) {
+      threads.emplace_back([&, first] {
+        Client client(port);
+        for (std::size_t index = first; index < retries.size(); index += clients_retrying) {
+          file(send(client, retries[index]), retries[index], false);
+        }
+      });
+    }
+    for (std::thread& thread : threads) thread.join();
+    retried_ += retries.size();
+  }
+  std::size_t retried() const { return retried_; }
+
+  std::vector<LoadReceipt> all_receipts() const {
+    const std::lock_guard lock(mutex_);
+    return receipts_;
+  }
+  std::vector<std::string> failures() const {
+    const std::lock_guard lock(mutex_);
+    return failures_;
+  }
+  std::size_t acknowledged_while_failing() const { return acknowledged_while_failing_.load(); }
+
+ private:
+  static Answer send(Client& client, const Request& request) {
+    return client.send(http::verb::post, "/v1/tranches/t2/submissions", "dev-portal-token",
+                       request.body, "application/json", request.id);
+  }
+
+  void run(unsigned short port, int client) {
+    Client connection(port);
+    for (int index = 0; !stopping_.load(); ++index) {
+      const std::string id = fmt::format("F{}-{}", client, index);
+      const Request request{id, fmt::format(R"({{"id":"{}","participant":"p-{}"}})", id, id)};
+      const bool failing = failing_.load();
+      try {
+        file(send(connection, request), request, failing);
+      } catch (const std::exception&) {
+        const std::lock_guard lock(mutex_);
+        unsettled_.push_back(request);  // no answer: the server was killed
+        return;
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(2));
+    }
+  }
+
+  void file(const Answer& answer, const Request& request, bool sent_while_failing) {
+    const std::lock_guard lock(mutex_);
+    if (answer.status == 503 && answer.problem_type() == "journal-unavailable") {
+      refused_journal_.fetch_add(1);
+      unsettled_.push_back(request);
+      return;
+    }
+    const std::optional<LoadReceipt> receipt = receipt_of(answer.body);
+    if ((answer.status != 201 && answer.status != 422) || !receipt) {
+      failures_.push_back(fmt::format("{}: {} {}", request.id, answer.status, answer.body));
+      return;
+    }
+    if (sent_while_failing) acknowledged_while_failing_.fetch_add(1);
+    receipts_.push_back(*receipt);
+  }
+
+  std::atomic<bool> stopping_{false};
+  std::atomic<bool> failing_{false};
+  std::atomic<std::size_t> refused_journal_{0};
+  std::atomic<std::size_t> acknowledged_while_failing_{0};
+  mutable std::mutex mutex_;  // test bookkeeping
+  std::vector<LoadReceipt> receipts_;
+  std::vector<Request> unsettled_;
+  std::size_t retried_ = 0;
+  std::vector<std::string> failures_;
+  std::vector<std::thread> threads_;
+};
+
+}  // namespace
+
+TEST_CASE(
+    "A real server whose disk fails acknowledges nothing it has not synced, goes on once the "
+    "disk writes again, and loses nothing when killed meanwhile") {
+  TempFolder folder("disk-faults");
+  ChildProcess server(build_path("tests/loket_fault_serve"), serve_arguments(folder));
+  const std::optional<unsigned short> port = server.wait_listening(start_timeout);
+  INFO(server.log());
+  REQUIRE(port);
+  Traffic traffic(*port);
+  std::size_t faults_survived = 0;
+  for (const std::string fault : {"fail-sync", "fail-write", "disk-full"}) {
+    INFO(fault);
+    REQUIRE(traffic.wait_for(traffic.receipts() + 200, 0));
+    server.send_line(fault);
+    REQUIRE(server.wait_for_log("faults: " + fault, change_timeout));
+    REQUIRE(ready_is(*port, 503, change_timeout));
+    traffic.set_failing(true);
+    // Every request is refused while the disk fails; none is acknowledged.
+    REQUIRE(traffic.wait_for(0, traffic.refused_journal_unavailable() + 50));
+    traffic.set_failing(false);
+    server.send_line("clear");
+    REQUIRE(server.wait_for_log("faults: clear", change_timeout));
+    CHECK(ready_is(*port, 200, change_timeout));
+    CHECK(server.running());  // the same process goes on
+    ++faults_survived;
+  }
+  CHECK(faults_survived == 3);
+  REQUIRE(traffic.wait_for(traffic.receipts() + 200, 0));
+  const std::string log = server.log();
+  CHECK(log.find("loket serve: the journal cannot write (journal write failed: IO error: "
+                 "injected: sync failed)") != std::string::npos);
+  CHECK(log.find("injected: write failed") != std::string::npos);
+  CHECK(log.find("injected: disk full") != std::string::npos);
+  std::size_t reopened = 0;
+  for (std::size_t at = log.find("the journal writes again"); at != std::string::npos;
+       at = log.find("the journal writes again", at + 1)) {
+    ++reopened;
+  }
+  CHECK(reopened == 3);
+
+  // Killed while the disk fails; restarted as the plain server on a healthy disk.
+  server.send_line("fail-sync");
+  REQUIRE(ready_is(*port, 503, change_timeout));
+  server.signal(SIGKILL);
+  CHECK(WIFSIGNALED(server.wait()));
+  traffic.stop();
+  CHECK(traffic.acknowledged_while_failing() == 0);
+  CHECK(traffic.failures().empty());
+  ChildProcess restarted(build_path("loket"), [&] {
+    std::vector<std::string> arguments = serve_arguments(folder);
+    arguments.insert(arguments.begin(), "serve");
+    return arguments;
+  }());
+  const std::optional<unsigned short> restarted_port = restarted.wait_listening(start_timeout);
+  INFO(restarted.log());
+  REQUIRE(restarted_port);
+  traffic.retry_all(*restarted_port);
+  CHECK(traffic.retried() >= 3 * 50);  // the refused ones, and those the kill cut off
+  CHECK(traffic.failures().empty());
+  const std::vector<LoadReceipt> receipts = traffic.all_receipts();
+  const RecordCheck check = check_server_record(*restarted_port, {{"t2", receipts}});
+  for (const std::string& failure : check.failures) FAIL_CHECK(failure);
+  CHECK(check.receipts_checked == receipts.size());
+  CHECK(check.records >= receipts.size());
+  restarted.signal(SIGTERM);
+  CHECK(restarted.wait() == 0);
+  ChildProcess audit(build_path("loket"), {"audit", "--data", folder.path("journal")});
+  INFO(audit.log());
+  CHECK(audit.wait() == 0);
+}
