@@ -63,6 +63,10 @@ std::optional<Answer> Client::send_raw(std::string_view bytes) {
   }
 }
 
+void Client::write_raw(std::string_view bytes) {
+  asio::write(socket_, asio::buffer(bytes));
+}
+
 bool Client::closed_by_server(std::chrono::milliseconds timeout) {
   const auto seconds = std::chrono::duration_cast<std::chrono::seconds>(timeout);
   const timeval receive_timeout{static_cast<time_t>(seconds.count()),

@@ -36,6 +36,8 @@ class Client {
   // Writes the bytes as they are, then reads one response; nothing when the server closed
   // the connection instead of answering.
   std::optional<Answer> send_raw(std::string_view bytes);
+  // Writes the bytes and reads nothing.
+  void write_raw(std::string_view bytes);
   // Waits up to `timeout` for the server to close the connection (reading and dropping
   // whatever comes first); false when it is still open then.
   bool closed_by_server(std::chrono::milliseconds timeout);
