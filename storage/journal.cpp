@@ -5,6 +5,9 @@
 #include <rocksdb/options.h>
 #include <rocksdb/write_batch.h>
 
+#include <cstdarg>
+#include <cstdio>
+
 #include "engine/assert.hpp"
 #include "storage/format.hpp"
 #include "storage/record.hpp"
@@ -16,6 +19,26 @@ std::span<const std::uint8_t> as_bytes(const rocksdb::Slice& slice) {
   return {reinterpret_cast<const std::uint8_t*>(slice.data()), slice.size()};
 }
 
+// RocksDB's own warnings go to the process's standard error, beside loket's log lines, and
+// not to a LOG file in the journal's folder: on a full disk that file fails too, and the
+// Debian build asserts on the next line written to a file that failed (seen on a full
+// tmpfs: the process aborted).
+class StandardErrorLogger : public rocksdb::Logger {
+ public:
+  StandardErrorLogger() : rocksdb::Logger(rocksdb::InfoLogLevel::WARN_LEVEL) {}
+  using rocksdb::Logger::Logv;
+  void Logv(const char* format, va_list arguments) override {
+    constexpr std::size_t line_bytes_max = 1024;
+    char line[line_bytes_max];
+    const int written = std::vsnprintf(line, sizeof(line), format, arguments);
+    if (written < 0) return;
+    const std::size_t length = std::min(static_cast<std::size_t>(written), sizeof(line) - 1);
+    // One write, so that lines from several threads do not interleave.
+    std::string text = fmt::format("loket: rocksdb: {}\n", std::string_view(line, length));
+    std::fwrite(text.data(), 1, text.size(), stderr);
+  }
+};
+
 rocksdb::Options database_options(const JournalOptions& options) {
   rocksdb::Options database;
   database.create_if_missing = !options.scheme_text.empty();
@@ -25,7 +48,7 @@ rocksdb::Options database_options(const JournalOptions& options) {
   database.wal_recovery_mode = rocksdb::WALRecoveryMode::kPointInTimeRecovery;
   database.max_open_files = 256;
   database.info_log_level = rocksdb::InfoLogLevel::WARN_LEVEL;
-  database.keep_log_file_num = 2;
+  database.info_log = std::make_shared<StandardErrorLogger>();
   if (options.env != nullptr) database.env = options.env;
   return database;
 }

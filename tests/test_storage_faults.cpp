@@ -3,14 +3,18 @@
 // writes and fills up, one after the other. Each time the server must stop acknowledging
 // (503, one log line, /readyz 503) rather than acknowledge what is not durable, and go on by
 // itself once the disk writes again. Last, it is killed while its disk fails, restarted as
-// the plain `loket serve`, and every receipt any client got must be in the record.
+// the plain `loket serve`, and every receipt any client got must be in the record. And the
+// real thing: the real server's disk (a tmpfs of its own) fills up, then gets room again.
 #include <fmt/format.h>
 #include <signal.h>
+#include <sys/mount.h>
 #include <sys/wait.h>
 
 #include <atomic>
 #include <boost/beast/http.hpp>
 #include <catch2/catch.hpp>
+#include <cstring>
+#include <filesystem>
 #include <mutex>
 #include <thread>
 
@@ -240,6 +244,66 @@ TEST_CASE(
   restarted.signal(SIGTERM);
   CHECK(restarted.wait() == 0);
   ChildProcess audit(build_path("loket"), {"audit", "--data", folder.path("journal")});
+  INFO(audit.log());
+  CHECK(audit.wait() == 0);
+}
+
+TEST_CASE(
+    "On a real full disk the real server stops acknowledging, and goes on once there is room") {
+  TempFolder folder("disk-full");
+  const std::string disk = folder.path("disk");
+  std::filesystem::create_directories(disk);
+  // A small tmpfs of its own: a real ENOSPC from the kernel, not an injected one.
+  if (::mount("tmpfs", disk.c_str(), "tmpfs", 0, "size=48m") != 0) {
+    WARN(
+        fmt::format("cannot mount a tmpfs here ({}): this test did not run", std::strerror(errno)));
+    return;
+  }
+  struct Unmount {
+    std::string path;
+    ~Unmount() { ::umount2(path.c_str(), MNT_DETACH); }
+  } unmount{disk};
+  std::vector<std::string> arguments = serve_arguments(folder);
+  arguments.insert(arguments.begin(), "serve");
+  arguments[4] = disk + "/journal";  // --data
+  ChildProcess server(build_path("loket"), arguments);
+  const std::optional<unsigned short> port = server.wait_listening(start_timeout);
+  INFO(server.log());
+  REQUIRE(port);
+  Traffic traffic(*port);
+  REQUIRE(traffic.wait_for(200, 0));
+
+  // Fill the disk to the last byte.
+  const std::string filler = disk + "/filler";
+  {
+    std::FILE* file = std::fopen(filler.c_str(), "wb");
+    REQUIRE(file != nullptr);
+    const std::string megabyte(1 << 20, 'x');
+    while (std::fwrite(megabyte.data(), 1, megabyte.size(), file) == megabyte.size()) {
+    }
+    std::fclose(file);  // the last, partial buffer fails here; the disk is full either way
+  }
+  REQUIRE(ready_is(*port, 503, change_timeout));
+  traffic.set_failing(true);
+  REQUIRE(traffic.wait_for(0, 50));
+  CHECK(server.wait_for_log("the journal cannot write", change_timeout));
+  CHECK(server.log().find("No space left on device") != std::string::npos);
+  traffic.set_failing(false);
+  std::filesystem::remove(filler);
+  CHECK(ready_is(*port, 200, change_timeout));
+  REQUIRE(traffic.wait_for(traffic.receipts() + 200, 0));
+  CHECK(server.running());  // the same process, no restart
+  traffic.stop();
+  traffic.retry_all(*port);
+  CHECK(traffic.acknowledged_while_failing() == 0);
+  CHECK(traffic.failures().empty());
+  const std::vector<LoadReceipt> receipts = traffic.all_receipts();
+  const RecordCheck check = check_server_record(*port, {{"t2", receipts}});
+  for (const std::string& failure : check.failures) FAIL_CHECK(failure);
+  CHECK(check.receipts_checked == receipts.size());
+  server.signal(SIGTERM);
+  CHECK(server.wait() == 0);
+  ChildProcess audit(build_path("loket"), {"audit", "--data", disk + "/journal"});
   INFO(audit.log());
   CHECK(audit.wait() == 0);
 }
