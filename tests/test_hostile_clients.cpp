@@ -26,6 +26,7 @@ using namespace loket;
 using namespace loket::testing;
 namespace asio = boost::asio;
 namespace http = boost::beast::http;
+using namespace std::string_literals;  // for the requests with a NUL in them
 
 namespace {
 
@@ -59,6 +60,14 @@ constexpr std::size_t rss_growth_after_first_round_bytes_max = 16 << 20;
 constexpr std::size_t rss_with_idle_connections_bytes_max = 256 << 20;
 
 constexpr std::string_view portal = "dev-portal-token";
+
+#if defined(__SANITIZE_ADDRESS__)
+// AddressSanitizer keeps freed memory in quarantine (up to 256 MiB) instead of reusing it, so
+// a server built with it grows by design; the bound is checked in the other builds.
+constexpr bool rss_is_measured = false;
+#else
+constexpr bool rss_is_measured = true;
+#endif
 
 // A request as bytes: the method, target and body, with a portal token and a JSON body
 // unless other headers are given.
@@ -108,15 +117,14 @@ std::vector<Hostile> hostile_requests(int round) {
        431, "headers-too-large", true},
       {"target over 8 KiB", request("GET", "/v1/tranches/" + std::string(9000, 'x'), ""), 431,
        "headers-too-large", true},
-      {"not HTTP (a TLS hello)", std::string("\x16\x03\x01\x02\x00\x01\x00\x01\xfc\r\n\r\n", 15),
-       400, "bad-request", true},
+      {"not HTTP (a TLS hello)", "\x16\x03\x01\x02\x00\x01\x00\x01\xfc\r\n\r\n"s, 400,
+       "bad-request", true},
       {"Content-Length and Transfer-Encoding both",
        "POST /v1/tranches/t2/submissions HTTP/1.1\r\nHost: x\r\nContent-Length: "
        "4\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n",
        400, "bad-request", true},
       {"invalid UTF-8", submit("t2", "{\"participant\":\"\xff\xfe\"}"), 400, "invalid-json"},
-      {"a NUL in a string", submit("t2", std::string("{\"participant\":\"a\0b\"}", 22)), 400,
-       "invalid-json"},
+      {"a NUL in a string", submit("t2", "{\"participant\":\"a\0b\"}"s), 400, "invalid-json"},
       {"nested 5,000 deep", submit("t2", nested + std::string(5000, ']')), 400, "invalid-json"},
       {"not an object", submit("t2", R"("just a string")"), 400, "invalid-json"},
       {"empty body", submit("t2", ""), 400, "invalid-json"},
@@ -281,8 +289,10 @@ TEST_CASE(
       static_cast<double>(rss_with_idle_max) / (1 << 20),
       static_cast<double>(rss_first_round) / (1 << 20), static_cast<double>(rss_end) / (1 << 20),
       rounds);
-  CHECK(rss_with_idle_max < rss_start + rss_with_idle_connections_bytes_max);
-  CHECK(rss_end < rss_first_round + rss_growth_after_first_round_bytes_max);
+  if (rss_is_measured) {
+    CHECK(rss_with_idle_max < rss_start + rss_with_idle_connections_bytes_max);
+    CHECK(rss_end < rss_first_round + rss_growth_after_first_round_bytes_max);
+  }
 
   // Only what got a receipt is journaled, and every receipt is in the record.
   const RecordCheck check =
