@@ -241,6 +241,13 @@ TEST_CASE(
   for (const std::string& failure : check.failures) FAIL_CHECK(failure);
   CHECK(check.receipts_checked == receipts.size());
   CHECK(check.records >= receipts.size());
+  fmt::print(
+      "storage faults: {} faults cleared in the same process (failed sync, failed write, full "
+      "disk), then a kill during a fourth; {} requests refused journal-unavailable, {} "
+      "acknowledged while failing; {} retried after the restart; {} receipts all on record "
+      "({} records)\n",
+      faults_survived, traffic.refused_journal_unavailable(), traffic.acknowledged_while_failing(),
+      traffic.retried(), check.receipts_checked, check.records);
   restarted.signal(SIGTERM);
   CHECK(restarted.wait() == 0);
   ChildProcess audit(build_path("loket"), {"audit", "--data", folder.path("journal")});
@@ -301,6 +308,11 @@ TEST_CASE(
   const RecordCheck check = check_server_record(*port, {{"t2", receipts}});
   for (const std::string& failure : check.failures) FAIL_CHECK(failure);
   CHECK(check.receipts_checked == receipts.size());
+  fmt::print(
+      "real full disk: {} requests refused journal-unavailable while full, {} acknowledged; "
+      "{} receipts all on record ({} records)\n",
+      traffic.refused_journal_unavailable(), traffic.acknowledged_while_failing(),
+      check.receipts_checked, check.records);
   server.signal(SIGTERM);
   CHECK(server.wait() == 0);
   ChildProcess audit(build_path("loket"), {"audit", "--data", disk + "/journal"});
