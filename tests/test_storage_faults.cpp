@@ -310,9 +310,9 @@ TEST_CASE(
   CHECK(check.receipts_checked == receipts.size());
   fmt::print(
       "real full disk: {} requests refused journal-unavailable while full, {} acknowledged; "
-      "{} receipts all on record ({} records)\n",
+      "{} retried; {} receipts all on record ({} records)\n",
       traffic.refused_journal_unavailable(), traffic.acknowledged_while_failing(),
-      check.receipts_checked, check.records);
+      traffic.retried(), check.receipts_checked, check.records);
   server.signal(SIGTERM);
   CHECK(server.wait() == 0);
   ChildProcess audit(build_path("loket"), {"audit", "--data", disk + "/journal"});
