@@ -7,6 +7,7 @@
 
 #include <cstdarg>
 #include <cstdio>
+#include <filesystem>
 
 #include "engine/assert.hpp"
 #include "storage/format.hpp"
@@ -65,6 +66,21 @@ std::string record_key(std::uint64_t sequence) {
 }
 
 JournalOpenResult Journal::open(const std::string& directory, const JournalOptions& options) {
+  // Settled here rather than by RocksDB, which logs an error for a folder it cannot list
+  // before it creates one.
+  std::error_code error;
+  if (options.scheme_text.empty() || options.read_only) {
+    if (!std::filesystem::is_directory(directory, error)) {
+      return {nullptr,
+              Status::error(fmt::format("{}: holds no journal (no such folder)", directory)),
+              false};
+    }
+  } else if (!std::filesystem::create_directories(directory, error) && error) {
+    return {
+        nullptr,
+        Status::error(fmt::format("{}: cannot create the folder: {}", directory, error.message())),
+        false};
+  }
   const rocksdb::Options database = database_options(options);
   rocksdb::DB* raw = nullptr;
   const rocksdb::Status opened = options.read_only
