@@ -26,7 +26,6 @@
 #include <map>
 #include <mutex>
 #include <random>
-#include <set>
 #include <thread>
 
 #include "bench/http_fetch.hpp"
