@@ -48,8 +48,7 @@ rocksdb::Options database_options(const JournalOptions& options) {
   // corrupt stops the open rather than being skipped.
   database.wal_recovery_mode = rocksdb::WALRecoveryMode::kPointInTimeRecovery;
   database.max_open_files = 256;
-  database.info_log_level = rocksdb::InfoLogLevel::WARN_LEVEL;
-  database.info_log = std::make_shared<StandardErrorLogger>();
+  database.info_log = std::make_shared<StandardErrorLogger>();  // warnings and worse
   if (options.env != nullptr) database.env = options.env;
   return database;
 }

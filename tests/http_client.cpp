@@ -7,6 +7,7 @@
 #include <boost/asio/write.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/json.hpp>
+#include <thread>
 
 namespace loket::testing {
 
@@ -89,6 +90,17 @@ Answer Client::read_answer() {
   const http::response<http::string_body>& response = parser.get();
   return {response.result_int(), std::string(response[http::field::content_type]), response.body(),
           std::string(response[http::field::retry_after]), response.base()};
+}
+
+bool readyz_becomes(unsigned short port, unsigned status, std::chrono::milliseconds timeout) {
+  constexpr std::chrono::milliseconds poll_interval{10};
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  Client client(port);
+  while (std::chrono::steady_clock::now() < deadline) {
+    if (client.send(http::verb::get, "/readyz", "").status == status) return true;
+    std::this_thread::sleep_for(poll_interval);
+  }
+  return false;
 }
 
 }  // namespace loket::testing

@@ -50,4 +50,8 @@ class Client {
   boost::beast::flat_buffer buffer_;
 };
 
+// Polls GET /readyz on a connection of its own until it answers `status`; false when it has
+// not by the timeout.
+bool readyz_becomes(unsigned short port, unsigned status, std::chrono::milliseconds timeout);
+
 }  // namespace loket::testing

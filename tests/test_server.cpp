@@ -549,16 +549,6 @@ TEST_CASE("With TLS configured, HTTPS clients are served and plain HTTP is turne
   }
 }
 
-// Polls until the server says it is ready again; false after the deadline.
-bool ready_within(Client& client, std::chrono::milliseconds deadline) {
-  const auto until = std::chrono::steady_clock::now() + deadline;
-  while (std::chrono::steady_clock::now() < until) {
-    if (client.send(http::verb::get, "/readyz", "").status == 200) return true;
-    std::this_thread::sleep_for(std::chrono::milliseconds(10));
-  }
-  return false;
-}
-
 TEST_CASE(
     "A journal that cannot sync stops acknowledgements and readiness until it writes again, "
     "then the server goes on without a restart") {
@@ -594,7 +584,7 @@ TEST_CASE(
 
     // The disk is healthy again: the journal is reopened, verified and replayed in place.
     fault.faults->fail_sync = false;
-    REQUIRE(ready_within(client, std::chrono::seconds(10)));
+    REQUIRE(readyz_becomes(server.port(), 200, std::chrono::seconds(10)));
     CHECK(client.send(http::verb::get, "/v1/submissions/OK-1", "auditor")
               .json()
               .as_object()

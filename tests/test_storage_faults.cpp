@@ -39,16 +39,6 @@ std::vector<std::string> serve_arguments(const TempFolder& folder) {
           "--tokens", source_path("app/development-tokens.toml")};
 }
 
-bool ready_is(unsigned short port, unsigned status, std::chrono::milliseconds timeout) {
-  const auto deadline = std::chrono::steady_clock::now() + timeout;
-  Client client(port);
-  while (std::chrono::steady_clock::now() < deadline) {
-    if (client.send(http::verb::get, "/readyz", "").status == status) return true;
-    std::this_thread::sleep_for(std::chrono::milliseconds(10));
-  }
-  return false;
-}
-
 struct Request {
   std::string id;  // also its Idempotency-Key
   std::string body;
@@ -192,14 +182,14 @@ TEST_CASE(
     REQUIRE(traffic.wait_for(traffic.receipts() + 200, 0));
     server.send_line(fault);
     REQUIRE(server.wait_for_log("faults: " + fault, change_timeout));
-    REQUIRE(ready_is(*port, 503, change_timeout));
+    REQUIRE(readyz_becomes(*port, 503, change_timeout));
     traffic.set_failing(true);
     // Every request is refused while the disk fails; none is acknowledged.
     REQUIRE(traffic.wait_for(0, traffic.refused_journal_unavailable() + 50));
     traffic.set_failing(false);
     server.send_line("clear");
     REQUIRE(server.wait_for_log("faults: clear", change_timeout));
-    CHECK(ready_is(*port, 200, change_timeout));
+    CHECK(readyz_becomes(*port, 200, change_timeout));
     CHECK(server.running());  // the same process goes on
     ++faults_survived;
   }
@@ -219,7 +209,7 @@ TEST_CASE(
 
   // Killed while the disk fails; restarted as the plain server on a healthy disk.
   server.send_line("fail-sync");
-  REQUIRE(ready_is(*port, 503, change_timeout));
+  REQUIRE(readyz_becomes(*port, 503, change_timeout));
   server.signal(SIGKILL);
   CHECK(WIFSIGNALED(server.wait()));
   traffic.stop();
@@ -290,14 +280,14 @@ TEST_CASE(
     }
     std::fclose(file);  // the last, partial buffer fails here; the disk is full either way
   }
-  REQUIRE(ready_is(*port, 503, change_timeout));
+  REQUIRE(readyz_becomes(*port, 503, change_timeout));
   traffic.set_failing(true);
   REQUIRE(traffic.wait_for(0, 50));
   CHECK(server.wait_for_log("the journal cannot write", change_timeout));
   CHECK(server.log().find("No space left on device") != std::string::npos);
   traffic.set_failing(false);
   std::filesystem::remove(filler);
-  CHECK(ready_is(*port, 200, change_timeout));
+  CHECK(readyz_becomes(*port, 200, change_timeout));
   REQUIRE(traffic.wait_for(traffic.receipts() + 200, 0));
   CHECK(server.running());  // the same process, no restart
   traffic.stop();
