@@ -25,7 +25,7 @@ std::uint32_t AllocatorCore::add_record(std::string_view application_id, std::ui
   if (record_count_ == records_.size()) records_ = records_.grown(records_.size() * 2);
   const auto application = static_cast<std::uint32_t>(record_count_);
   // The arena keeps each id behind a one-byte length, so a record needs only the offset.
-  char prefixed[limits::application_id_bytes_max + 1];
+  char prefixed[limits::id_arena_entry_bytes_max];
   prefixed[0] = static_cast<char>(application_id.size());
   std::memcpy(prefixed + 1, application_id.data(), application_id.size());
   ApplicationRecord record;

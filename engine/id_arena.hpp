@@ -29,7 +29,7 @@ class IdArena {
 
   // Copies text in and returns its offset. An id never straddles two blocks.
   std::uint32_t append(std::string_view text) {
-    LOKET_ASSERT(text.size() <= limits::application_id_bytes_max);
+    LOKET_ASSERT(text.size() <= limits::id_arena_entry_bytes_max);
     if (blocks_.empty() || used_in_last_ + text.size() > block_bytes) {
       LOKET_ASSERT(blocks_.size() < blocks_max);
       if (spare_.empty()) {

@@ -35,7 +35,10 @@ inline constexpr std::size_t json_depth_max = 8;              // nesting of JSON
 inline constexpr std::size_t applications_max = 100'000'000;
 // Small blocks: an allocator for a small journal (an audit, a test) touches 64 KiB, not 1 MiB.
 inline constexpr std::size_t id_arena_block_bytes = 1 << 16;
+// The arena keeps each id behind a one-byte length: an entry is one byte longer than its id.
+inline constexpr std::size_t id_arena_entry_bytes_max = application_id_bytes_max + 1;
 static_assert(applications_max < (std::size_t{1} << 31));
-static_assert(application_id_bytes_max <= id_arena_block_bytes);
+static_assert(application_id_bytes_max <= UINT8_MAX);
+static_assert(id_arena_entry_bytes_max <= id_arena_block_bytes);
 
 }  // namespace loket::limits

@@ -5,6 +5,7 @@
 #include <catch2/catch.hpp>
 
 #include "engine/crypto.hpp"
+#include "engine/limits.hpp"
 #include "tests/harness.hpp"
 
 using namespace loket;
@@ -242,4 +243,37 @@ TEST_CASE("An application id is used once and a reuse is refused without effect"
   REQUIRE(found);
   CHECK(found->tranche_index == 0);
   CHECK(found->outcome == Outcome::granted);
+}
+
+TEST_CASE("Application ids at the length limit: 63 and 64 bytes are kept, 65 is invalid") {
+  // Enough 64-byte ids to fill several arena blocks, so that entries meet block edges too.
+  const std::size_t ids = 3 * limits::id_arena_block_bytes / limits::id_arena_entry_bytes_max;
+  const std::string sized_scheme = fmt::format(R"(
+[scheme]
+id = "ids"
+name = "Ids"
+unique_participant = "scheme"
+[[tranche]]
+id = "t1"
+opens_at = "2020-12-01T08:00:00Z"
+closes_at = "2020-12-02T08:00:00Z"
+places = {}
+ranking = "arrival"
+)",
+                                               ids + 1);
+  Harness harness(sized_scheme);
+  const auto id_of_length = [](std::size_t length, std::size_t number) {
+    std::string id = fmt::format("{}-", number);
+    id.resize(length, 'x');
+    return id;
+  };
+  CHECK(harness.apply(place("t1", id_of_length(63, 0), "p0", at)) ==
+        std::vector{decided(1, id_of_length(63, 0), "granted")});
+  for (std::size_t number = 1; number <= ids; ++number) {
+    const std::string id = id_of_length(limits::application_id_bytes_max, number);
+    REQUIRE(harness.apply(place("t1", id, fmt::format("p{}", number), at)) ==
+            std::vector{decided(number + 1, id, "granted")});
+  }
+  CHECK(harness.apply(place("t1", id_of_length(65, 0), "q", at)) ==
+        std::vector{decided(ids + 2, "", "rejected", "invalid:id")});
 }
