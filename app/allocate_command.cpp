@@ -117,7 +117,7 @@ int run_allocate(const AllocateOptions& options, std::FILE* errors) {
     committer = std::make_unique<GroupCommitter>(*journal, GroupCommitLimits{});
   }
   Sha256Digest head_hash = genesis_hash(*scheme_text.text);
-  std::string record;
+  SealedEvent sealed;
 
   Allocator allocator(std::move(*parsed.scheme));
   EventParser parser(std::move(*key));
@@ -158,10 +158,9 @@ int run_allocate(const AllocateOptions& options, std::FILE* errors) {
     }
     ++totals.events;
     if (committer) {
-      record.clear();
-      head_hash = encode_record(record, event.sequence, event.received_at, event.command,
-                                event.monitoring_json, decisions, head_hash);
-      committer->append(event.sequence, record);
+      head_hash = seal_event(sealed, event.sequence, event.received_at, event.command,
+                             event.monitoring_json, decisions, head_hash);
+      committer->append(event.sequence, sealed);
     }
     for (const Decision& decision : decisions) {
       append_decision_json(output, allocator.scheme(), event.sequence, decision);

@@ -48,7 +48,7 @@ double write_journal(const std::string& folder, std::uint64_t count, GroupCommit
   GroupCommitter committer(*opened.journal, limits);
   Sha256Digest head = genesis_hash(scheme_text);
   std::vector<Decision> decisions;
-  std::string record;
+  SealedEvent sealed;
   std::string id;
   const auto start = Clock::now();
   for (std::uint64_t sequence = 1; sequence <= count; ++sequence) {
@@ -63,9 +63,8 @@ double write_journal(const std::string& folder, std::uint64_t count, GroupCommit
     submit.participant = key;
     const TimestampNs at = 1'606'809'600'000'000'000 + static_cast<TimestampNs>(sequence) * 1000;
     allocator.apply(submit, sequence, at, decisions);
-    record.clear();
-    head = encode_record(record, sequence, at, submit, "", decisions, head);
-    committer.append(sequence, record);
+    head = seal_event(sealed, sequence, at, submit, "", decisions, head);
+    committer.append(sequence, sealed);
     if (limits.batch_records_max == 1) {
       committer.flush();
       if (!committer.wait_durable(sequence).is_ok()) throw std::runtime_error("write failed");

@@ -25,22 +25,25 @@ bool ExportStream::next_chunk(std::string& out, std::size_t bytes_max) {
   for (; cursor_.valid() && out.size() - start_bytes < bytes_max; cursor_.next()) {
     const std::uint64_t sequence = cursor_.sequence();
     if (sequence > through_sequence_) break;
-    problem_ = verifier_.check(sequence, cursor_.bytes(), seal_);
+    problem_ = verifier_.check(cursor_.key(), cursor_.bytes(), seal_);
+    const JournalRecord* event = nullptr;
     if (!problem_) {
-      if (std::string damage = decode_record_fields(cursor_.bytes(), record_); !damage.empty()) {
-        problem_ = JournalProblem{sequence, std::move(damage), {}, {}};
-      }
+      std::string damage = decode_record_fields(cursor_.bytes(), record_);
+      if (damage.empty()) event = assembler_.add(record_, cursor_.bytes(), damage);
+      if (!damage.empty()) problem_ = JournalProblem{sequence, std::move(damage), {}, {}};
     }
     if (problem_) return false;
     verifier_.accept(seal_);
-    append_export_rows(out, kind_, *scheme_, record_);
+    if (event != nullptr) append_export_rows(out, kind_, *scheme_, *event);
   }
   if (!cursor_.valid() && !cursor_.status().is_ok()) {
     problem_ = JournalProblem{
         verifier_.summary().last_sequence + 1, "read error: " + cursor_.status().message(), {}, {}};
     return false;
   }
-  if (problem_ == std::nullopt && verifier_.summary().last_sequence < through_sequence_ &&
+  if (problem_ == std::nullopt && !cursor_.valid()) problem_ = verifier_.check_end();
+  if (problem_) return false;
+  if (verifier_.summary().last_sequence < through_sequence_ &&
       (!cursor_.valid() || cursor_.sequence() > through_sequence_)) {
     // The records up to through_sequence were durable when the request came: one missing
     // is damage, not the end.

@@ -7,6 +7,7 @@
 #include <string>
 
 #include "engine/scheme.hpp"
+#include "storage/event_parts.hpp"
 #include "storage/export_rows.hpp"
 #include "storage/journal.hpp"
 #include "storage/replay.hpp"
@@ -32,6 +33,7 @@ class ExportStream {
   Journal::Cursor cursor_;
   ChainVerifier verifier_;
   JournalRecord record_;
+  EventAssembler assembler_;
   RecordSeal seal_;
   bool header_written_ = false;
   std::optional<JournalProblem> problem_;

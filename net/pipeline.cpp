@@ -128,7 +128,7 @@ struct Pipeline::Impl {
   std::atomic<bool> stopping{false};
   std::deque<std::tuple<std::uint64_t, std::unique_ptr<Job>, Reply>> awaiting;
   std::vector<Decision> decisions;
-  std::string record;
+  SealedEvent sealed;
   struct KeyEntry {
     Sha256Digest request_hash;
     std::uint64_t sequence;
@@ -350,10 +350,9 @@ void Pipeline::Impl::journal_record(const Command& command, std::string_view mon
                                     TimestampNs timestamp,
                                     const std::optional<IdempotencyTag>& idempotency) {
   const std::uint64_t sequence = allocator->last_sequence();
-  record.clear();
-  head_hash = encode_record(record, sequence, timestamp, command, monitoring, decisions, head_hash,
-                            idempotency);
-  committer->append(sequence, record);
+  head_hash = seal_event(sealed, sequence, timestamp, command, monitoring, decisions, head_hash,
+                         idempotency);
+  committer->append(sequence, sealed);
   last_timestamp = timestamp;
   owner.counters_.accepted.fetch_add(1, std::memory_order_relaxed);
 }

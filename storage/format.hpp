@@ -16,12 +16,22 @@ inline constexpr std::uint8_t version = 1;
 inline constexpr std::string_view header_key = "h";
 inline constexpr char record_key_prefix = 'r';
 inline constexpr std::size_t record_key_bytes = 1 + 8;
+// A later part of an event journaled in several records (see event_split) is kept under its
+// event's key followed by the part number, big-endian: it sorts after its head and before the
+// next sequence.
+inline constexpr std::size_t record_part_key_bytes = record_key_bytes + 4;
 
 // Event types in a record.
 inline constexpr std::uint8_t event_submit = 1;
 inline constexpr std::uint8_t event_close_day = 2;
 inline constexpr std::uint8_t event_close = 3;
 inline constexpr std::uint8_t event_appeal = 4;
+// An event whose decisions do not fit one record (a close may decide millions) is journaled as
+// a head record, `split parts:u32` around the event and the first decisions, followed by
+// parts-1 records `part part:u32` that hold only decisions; all of them in one write batch.
+// Events that fit one record are written exactly as before, so old journals read unchanged.
+inline constexpr std::uint8_t event_split = 10;
+inline constexpr std::uint8_t event_part = 11;
 
 // Presence bits of a submit's optional fields.
 inline constexpr std::uint8_t has_participant = 1 << 0;
@@ -40,10 +50,19 @@ inline constexpr std::uint8_t partnership_stvda = 1 << 2;
 inline constexpr std::uint8_t decision_application = 1;
 inline constexpr std::uint8_t decision_transfer = 2;
 
-inline constexpr std::size_t hash_bytes = 32;              // SHA-256
-inline constexpr std::size_t checksum_bytes = 4;           // CRC-32C
-inline constexpr std::size_t record_bytes_max = 16 << 20;  // a close may decide many
+inline constexpr std::size_t hash_bytes = 32;     // SHA-256
+inline constexpr std::size_t checksum_bytes = 4;  // CRC-32C
+inline constexpr std::size_t record_bytes_max = 16 << 20;
 inline constexpr std::size_t monitoring_bytes_max = 1024;
-inline constexpr std::size_t decisions_per_record_max = 1 << 24;
+inline constexpr std::size_t decisions_per_record_max = 1 << 24;  // what a reader accepts
+// What a writer puts in one record: an event with more decisions is split into parts.
+inline constexpr std::size_t decisions_per_part_max = 1 << 16;
+inline constexpr std::uint32_t parts_per_event_max = 1 << 16;
+// The largest decision (an application with a 64-byte id) and the largest event with its
+// monitoring and idempotency: a full part stays far below the record limit.
+inline constexpr std::size_t decision_bytes_max = 1 + 1 + (1 + 64) + 4 + 8;
+inline constexpr std::size_t event_bytes_max = 16 << 10;
+static_assert(decisions_per_part_max * decision_bytes_max + event_bytes_max < record_bytes_max);
+static_assert(decisions_per_part_max <= decisions_per_record_max);
 
 }  // namespace loket::journal_format

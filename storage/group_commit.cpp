@@ -51,10 +51,13 @@ GroupCommitter::~GroupCommitter() {
   thread_.join();
 }
 
-void GroupCommitter::append(std::uint64_t sequence, std::string_view record_bytes) {
-  LOKET_ASSERT(sequence > filling_->last_sequence);
+void GroupCommitter::append(std::uint64_t sequence, const SealedEvent& event) {
+  LOKET_ASSERT(sequence > filling_->last_sequence && event.count > 0);
   if (filling_->records == 0) filling_->first_appended = std::chrono::steady_clock::now();
-  Journal::add_record(filling_->write_batch, sequence, record_bytes);
+  for (std::size_t part = 0; part < event.count; ++part) {
+    Journal::add_record(filling_->write_batch, sequence, event.record(part),
+                        static_cast<std::uint32_t>(part));
+  }
   filling_->records += 1;
   filling_->last_sequence = sequence;
   const bool full = filling_->records >= limits_.batch_records_max ||

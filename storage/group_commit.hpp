@@ -19,6 +19,7 @@
 #include <memory>
 #include <thread>
 
+#include "storage/event_parts.hpp"
 #include "storage/journal.hpp"
 
 namespace loket {
@@ -42,8 +43,9 @@ class GroupCommitter {
   GroupCommitter(const GroupCommitter&) = delete;
   GroupCommitter& operator=(const GroupCommitter&) = delete;
 
-  // Producer side (one thread).
-  void append(std::uint64_t sequence, std::string_view record_bytes);
+  // Producer side (one thread). An event's records all go into one batch: RocksDB writes a
+  // batch whole or not at all, so a crash never leaves half an event.
+  void append(std::uint64_t sequence, const SealedEvent& event);
   void flush();
   // Blocks until `sequence` is durable or the journal has failed; returns the status.
   Status wait_durable(std::uint64_t sequence);

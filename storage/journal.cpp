@@ -55,11 +55,15 @@ rocksdb::Options database_options(const JournalOptions& options) {
 
 }  // namespace
 
-std::string record_key(std::uint64_t sequence) {
-  std::string key(journal_format::record_key_bytes, '\0');
+std::string record_key(std::uint64_t sequence, std::uint32_t part) {
+  std::string key(
+      part == 0 ? journal_format::record_key_bytes : journal_format::record_part_key_bytes, '\0');
   key[0] = journal_format::record_key_prefix;
   for (std::size_t byte = 0; byte < 8; ++byte) {
     key[1 + byte] = static_cast<char>(sequence >> (8 * (7 - byte)) & 0xFF);
+  }
+  for (std::size_t byte = 0; part != 0 && byte < 4; ++byte) {
+    key[1 + 8 + byte] = static_cast<char>(part >> (8 * (3 - byte)) & 0xFF);
   }
   return key;
 }
@@ -153,9 +157,9 @@ Status Journal::check_writable() {
 }
 
 void Journal::add_record(rocksdb::WriteBatch& batch, std::uint64_t sequence,
-                         std::string_view record_bytes) {
+                         std::string_view record_bytes, std::uint32_t part) {
   LOKET_ASSERT(sequence > 0 && !record_bytes.empty());
-  const rocksdb::Status status = batch.Put(record_key(sequence), record_bytes);
+  const rocksdb::Status status = batch.Put(record_key(sequence, part), record_bytes);
   LOKET_ASSERT(status.ok());
 }
 
@@ -199,14 +203,21 @@ void Journal::Cursor::next() {
   iterator_->Next();
 }
 
-std::uint64_t Journal::Cursor::sequence() const {
+Journal::RecordKey Journal::Cursor::key() const {
   const rocksdb::Slice key = iterator_->key();
-  LOKET_ASSERT(key.size() == journal_format::record_key_bytes);
-  std::uint64_t sequence = 0;
-  for (std::size_t byte = 1; byte < key.size(); ++byte) {
-    sequence = sequence << 8 | static_cast<std::uint8_t>(key[byte]);
+  RecordKey decoded;
+  decoded.well_formed = key.size() == journal_format::record_key_bytes ||
+                        key.size() == journal_format::record_part_key_bytes;
+  if (!decoded.well_formed) return decoded;
+  for (std::size_t byte = 1; byte < journal_format::record_key_bytes; ++byte) {
+    decoded.sequence = decoded.sequence << 8 | static_cast<std::uint8_t>(key[byte]);
   }
-  return sequence;
+  for (std::size_t byte = journal_format::record_key_bytes; byte < key.size(); ++byte) {
+    decoded.part = decoded.part << 8 | static_cast<std::uint8_t>(key[byte]);
+  }
+  // A part key never holds part 0: that is the plain key's.
+  decoded.well_formed = key.size() == journal_format::record_key_bytes || decoded.part != 0;
+  return decoded;
 }
 
 std::span<const std::uint8_t> Journal::Cursor::bytes() const {

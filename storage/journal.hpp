@@ -59,9 +59,18 @@ class Journal {
   // Writes the batch with WAL sync. On ok, every record in it is durable.
   Status write_synced(rocksdb::WriteBatch& batch);
 
-  // Adds one encoded record to a batch under its sequence's key.
+  // Adds one encoded record to a batch under its sequence's key (and part, for the later
+  // records of a split event: storage/format.hpp).
   static void add_record(rocksdb::WriteBatch& batch, std::uint64_t sequence,
-                         std::string_view record_bytes);
+                         std::string_view record_bytes, std::uint32_t part = 0);
+
+  // A record's key: its event's sequence and its part (0 for a whole event or a head). Not
+  // well formed when the key has neither layout; the reader reports that as damage.
+  struct RecordKey {
+    std::uint64_t sequence = 0;
+    std::uint32_t part = 0;
+    bool well_formed = false;
+  };
 
   // Reads records in sequence order from `first_sequence`. A cursor must be destroyed before
   // its journal (it holds a RocksDB iterator).
@@ -72,7 +81,8 @@ class Journal {
     Cursor(Cursor&&) noexcept;
     bool valid() const;
     void next();
-    std::uint64_t sequence() const;  // from the key
+    RecordKey key() const;
+    std::uint64_t sequence() const { return key().sequence; }
     std::span<const std::uint8_t> bytes() const;
     Status status() const;  // a read error, once valid() is false
 
@@ -94,6 +104,6 @@ class Journal {
   std::unique_ptr<rocksdb::DB> db_;
 };
 
-std::string record_key(std::uint64_t sequence);
+std::string record_key(std::uint64_t sequence, std::uint32_t part = 0);
 
 }  // namespace loket

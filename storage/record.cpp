@@ -8,6 +8,8 @@
 //     close_day := tranche:str16 date:i32 seed:str8
 //     close     := tranche:str16 seed:str8
 //     appeal    := tranche:str16 id:str16 has_amount:u8 [amount:i64] reference:str16
+//     split     := parts:u32 event           the head of an event journaled in `parts` records
+//     part      := part:u32                  part 1..parts-1: monitoring empty, no idempotency
 //   monitoring  := str16 (JSON object text, or empty)
 //   idempotency := present:u8 [key_hash:[32] request_hash:[32]]
 //   decision    := kind:u8 tranche:u8 body
@@ -26,6 +28,7 @@
 #include <cstring>
 
 #include "engine/assert.hpp"
+#include "engine/limits.hpp"
 #include "storage/crc32c.hpp"
 #include "storage/format.hpp"
 
@@ -33,6 +36,10 @@ namespace loket {
 namespace {
 
 namespace format = journal_format;
+static_assert(format::decision_bytes_max >= 1 + 1 + 1 + limits::application_id_bytes_max + 4 + 8);
+static_assert(format::monitoring_bytes_max == limits::monitoring_bytes_max);
+// Where the event type, and for split events the part number, sit in every record.
+constexpr std::size_t event_type_offset = 1 + 8 + 8;
 
 class Writer {
  public:
@@ -88,6 +95,7 @@ class Reader {
   std::string_view str8() { return text(integer<std::uint8_t>()); }
   std::string_view str16() { return text(integer<std::uint16_t>()); }
   std::size_t position() const { return position_; }
+  void rewind(std::size_t count) { position_ -= count; }
 
  private:
   std::string_view text(std::size_t count) {
@@ -248,6 +256,26 @@ Command decode_event(Reader& reader) {
   }
 }
 
+// Reads `split parts` or `part part` when the event is one; leaves the reader at the event.
+RecordPlace decode_place(Reader& reader) {
+  const auto type = reader.bytes(1)[0];
+  if (type != format::event_split && type != format::event_part) {
+    reader.rewind(1);
+    return {};
+  }
+  const auto number = reader.integer<std::uint32_t>();
+  if (type == format::event_split) {
+    if (number < 2 || number > format::parts_per_event_max) {
+      throw DecodeError{fmt::format("split into {} parts", number)};
+    }
+    return {number, 0};
+  }
+  if (number == 0 || number >= format::parts_per_event_max) {
+    throw DecodeError{fmt::format("part number {} out of range", number)};
+  }
+  return {0, number};  // a part does not repeat the count: its head states it
+}
+
 Decision decode_decision(Reader& reader) {
   Decision decision;
   const auto kind = reader.integer<std::uint8_t>();
@@ -283,18 +311,30 @@ Sha256Digest chain_hash(const Sha256Digest& previous_hash, std::span<const std::
 Sha256Digest encode_record(std::string& out, Sequence sequence, TimestampNs received_at,
                            const Command& command, std::string_view monitoring_json,
                            std::span<const Decision> decisions, const Sha256Digest& previous_hash,
-                           const std::optional<IdempotencyTag>& idempotency) {
+                           const std::optional<IdempotencyTag>& idempotency, RecordPlace place) {
   LOKET_ASSERT(sequence > 0);
   LOKET_ASSERT(monitoring_json.size() <= format::monitoring_bytes_max);
   const std::size_t start = out.size();
   Writer writer(out);
+  LOKET_ASSERT(place.part < place.parts && place.parts <= format::parts_per_event_max);
+  LOKET_ASSERT(decisions.size() <= format::decisions_per_part_max);
   writer.integer(format::version);
   writer.integer(sequence);
   writer.integer(received_at);
-  encode_event(writer, command);
-  writer.str16(monitoring_json);
-  writer.integer(static_cast<std::uint8_t>(idempotency ? 1 : 0));
-  if (idempotency) {
+  if (place.part > 0) {
+    writer.integer(format::event_part);
+    writer.integer(place.part);
+  } else {
+    if (!place.whole()) {
+      writer.integer(format::event_split);
+      writer.integer(place.parts);
+    }
+    encode_event(writer, command);
+  }
+  const bool event_data = place.part == 0;
+  writer.str16(event_data ? monitoring_json : std::string_view{});
+  writer.integer(static_cast<std::uint8_t>(idempotency && event_data ? 1 : 0));
+  if (idempotency && event_data) {
     writer.bytes(idempotency->key_hash);
     writer.bytes(idempotency->request_hash);
   }
@@ -327,6 +367,12 @@ std::string check_record_seal(std::span<const std::uint8_t> bytes, RecordSeal& o
   out.sequence = reader.integer<std::uint64_t>();
   out.received_at = reader.integer<std::int64_t>();
   const std::size_t body_bytes = bytes.size() - trailer_bytes;
+  try {
+    Reader place_reader(bytes.subspan(event_type_offset, body_bytes - event_type_offset));
+    out.place = decode_place(place_reader);
+  } catch (const DecodeError& error) {
+    return error.message;
+  }
   std::memcpy(out.previous_hash.data(), bytes.data() + body_bytes, format::hash_bytes);
   std::memcpy(out.record_hash.data(), bytes.data() + body_bytes + format::hash_bytes,
               format::hash_bytes);
@@ -346,7 +392,8 @@ std::string decode_record_fields(std::span<const std::uint8_t> bytes, JournalRec
     reader.integer<std::uint8_t>();  // the version, checked with the seal
     out.sequence = reader.integer<std::uint64_t>();
     out.received_at = reader.integer<std::int64_t>();
-    out.command = decode_event(reader);
+    out.place = decode_place(reader);
+    if (out.place.part == 0) out.command = decode_event(reader);
     out.monitoring_json = reader.str16();
     out.idempotency.reset();
     const auto has_idempotency = reader.integer<std::uint8_t>();

@@ -23,9 +23,22 @@ struct IdempotencyTag {
   bool operator==(const IdempotencyTag&) const = default;
 };
 
+// Where a record stands in its event: all of it (parts 1), or, for an event whose decisions
+// were split over several records, its head (part 0, parts N) or a later part (part 1..N-1,
+// parts 0 as decoded: only the head states the count), which holds decisions only
+// (storage/format.hpp, event_split).
+struct RecordPlace {
+  std::uint32_t parts = 1;
+  std::uint32_t part = 0;
+  bool whole() const { return parts == 1; }
+  bool operator==(const RecordPlace&) const = default;
+};
+
 // A decoded record. Strings, seeds and decision ids are views into the bytes it was decoded
-// from, which must outlive it.
+// from, which must outlive it. A later part of a split event has no command of its own
+// (`command` is left as it was); readers see whole events (storage/event_parts.hpp).
 struct JournalRecord {
+  RecordPlace place;
   Sequence sequence = 0;
   TimestampNs received_at = 0;
   Command command;
@@ -37,11 +50,14 @@ struct JournalRecord {
 };
 
 // Appends the record's bytes to `out` and returns its hash:
-// SHA-256(previous_hash || the record's bytes up to its previous_hash field).
+// SHA-256(previous_hash || the record's bytes up to its previous_hash field). For a later part
+// of a split event the command, monitoring and idempotency are not written.
+// storage/event_parts.hpp seals a whole event, splitting it where it must.
 Sha256Digest encode_record(std::string& out, Sequence sequence, TimestampNs received_at,
                            const Command& command, std::string_view monitoring_json,
                            std::span<const Decision> decisions, const Sha256Digest& previous_hash,
-                           const std::optional<IdempotencyTag>& idempotency = std::nullopt);
+                           const std::optional<IdempotencyTag>& idempotency = std::nullopt,
+                           RecordPlace place = {});
 
 // Decodes and checks one record: version, bounds, checksum and its own hash. Returns an empty
 // string on success, otherwise what is wrong ("checksum mismatch", "truncated at byte 17").
@@ -51,6 +67,7 @@ std::string decode_record(std::span<const std::uint8_t> bytes, JournalRecord& ou
 
 // The parts of a record at fixed offsets, which seal it: checked without decoding the event.
 struct RecordSeal {
+  RecordPlace place;
   Sequence sequence = 0;
   TimestampNs received_at = 0;
   Sha256Digest previous_hash{};

@@ -10,6 +10,7 @@
 
 #include "engine/assert.hpp"
 #include "engine/event_json.hpp"
+#include "storage/event_parts.hpp"
 
 namespace loket {
 namespace {
@@ -46,7 +47,7 @@ JournalSummary walk_seals(const Journal& journal, const Check& check) {
   RecordSeal seal;
   auto cursor = journal.records(1);
   for (; cursor.valid(); cursor.next()) {
-    std::optional<JournalProblem> problem = verifier.check(cursor.sequence(), cursor.bytes(), seal);
+    std::optional<JournalProblem> problem = verifier.check(cursor.key(), cursor.bytes(), seal);
     if (!problem) problem = check(seal, cursor.bytes());
     if (problem) {
       JournalSummary summary = verifier.summary();
@@ -58,6 +59,8 @@ JournalSummary walk_seals(const Journal& journal, const Check& check) {
   JournalSummary summary = verifier.summary();
   if (const Status status = cursor.status(); !status.is_ok()) {
     summary.problem = problem_at(summary.last_sequence + 1, "read error: " + status.message());
+  } else {
+    summary.problem = verifier.check_end();
   }
   return summary;
 }
@@ -100,53 +103,80 @@ ChainVerifier::ChainVerifier(std::string_view scheme_text) {
   summary_.head_hash = genesis_hash(scheme_text);
 }
 
-std::optional<JournalProblem> ChainVerifier::check(std::uint64_t key_sequence,
+std::optional<JournalProblem> ChainVerifier::check(const Journal::RecordKey& key,
                                                    std::span<const std::uint8_t> bytes,
                                                    RecordSeal& seal) const {
-  const std::uint64_t expected = summary_.last_sequence + 1;
-  if (key_sequence != expected) {
+  const bool joining = next_part_ != 0;
+  const std::uint64_t expected = summary_.last_sequence + 1;  // also for a split event's parts
+  if (!key.well_formed) return problem_at(expected, "a record key of an unknown layout");
+  if (joining && (key.sequence != expected || key.part != next_part_)) {
+    return problem_at(expected, fmt::format("event {} is incomplete: part {} of {} is missing",
+                                            expected, next_part_, parts_));
+  }
+  if (key.sequence != expected) {
     return problem_at(expected, fmt::format("sequence gap: record {} is missing (next is {})",
-                                            expected, key_sequence));
+                                            expected, key.sequence));
+  }
+  if (!joining && key.part != 0) {
+    return problem_at(expected,
+                      fmt::format("part {} of event {} without its head", key.part, key.sequence));
   }
   if (std::string damage = check_record_seal(bytes, seal); !damage.empty()) {
-    return problem_at(key_sequence, std::move(damage));
+    return problem_at(key.sequence, std::move(damage));
   }
-  if (seal.sequence != key_sequence) {
-    return problem_at(key_sequence, fmt::format("record says sequence {} under the key of {}",
-                                                seal.sequence, key_sequence));
+  if (seal.sequence != key.sequence || seal.place.part != key.part) {
+    return problem_at(key.sequence,
+                      fmt::format("record says sequence {} part {} under the key "
+                                  "of sequence {} part {}",
+                                  seal.sequence, seal.place.part, key.sequence, key.part));
   }
   if (seal.previous_hash != summary_.head_hash) {
-    return problem_at(key_sequence,
-                      expected == 1
-                          ? "chain broken: does not follow the header's scheme"
-                          : fmt::format("chain broken: does not follow record {}", expected - 1));
+    return problem_at(key.sequence, expected == 1 && !joining
+                                        ? "chain broken: does not follow the header's scheme"
+                                        : "chain broken: does not follow the record before it");
   }
   if (seal.received_at < summary_.last_timestamp) {
-    return problem_at(key_sequence, "timestamp earlier than the previous record's");
+    return problem_at(key.sequence, "timestamp earlier than the previous record's");
   }
   return std::nullopt;
 }
 
 void ChainVerifier::accept(const RecordSeal& seal) {
+  summary_.head_hash = seal.record_hash;
+  summary_.last_timestamp = seal.received_at;
+  if (seal.place.part == 0 && !seal.place.whole()) {
+    parts_ = seal.place.parts;
+    next_part_ = 1;
+    return;
+  }
+  if (next_part_ != 0 && ++next_part_ < parts_) return;
+  next_part_ = 0;
   summary_.records += 1;
   summary_.last_sequence = seal.sequence;
-  summary_.last_timestamp = seal.received_at;
-  summary_.head_hash = seal.record_hash;
+}
+
+std::optional<JournalProblem> ChainVerifier::check_end() const {
+  if (next_part_ == 0) return std::nullopt;
+  const std::uint64_t sequence = summary_.last_sequence + 1;
+  return problem_at(sequence, fmt::format("event {} is incomplete: part {} of {} is missing",
+                                          sequence, next_part_, parts_));
 }
 
 JournalSummary verify_records(const Journal& journal, const RecordVisitor& visit) {
   bool stopped = false;
   JournalRecord record;
-  return walk_seals(
-      journal,
-      [&](const RecordSeal&, std::span<const std::uint8_t> bytes) -> std::optional<JournalProblem> {
-        if (stopped) return std::nullopt;
-        if (std::string problem = decode_record_fields(bytes, record); !problem.empty()) {
-          return problem_at(record.sequence, std::move(problem));
-        }
-        if (visit && !visit(record)) stopped = true;
-        return std::nullopt;
-      });
+  EventAssembler assembler;
+  return walk_seals(journal,
+                    [&](const RecordSeal& seal,
+                        std::span<const std::uint8_t> bytes) -> std::optional<JournalProblem> {
+                      if (stopped) return std::nullopt;
+                      std::string problem = decode_record_fields(bytes, record);
+                      const JournalRecord* event =
+                          problem.empty() ? assembler.add(record, bytes, problem) : nullptr;
+                      if (!problem.empty()) return problem_at(seal.sequence, std::move(problem));
+                      if (event != nullptr && visit && !visit(*event)) stopped = true;
+                      return std::nullopt;
+                    });
 }
 
 // Two threads, as a pipeline: this one decodes and replays, a reader checks seals and the
@@ -189,6 +219,7 @@ JournalSummary replay_journal(const Journal& journal, Allocator& allocator,
   JournalSummary summary;
   summary.head_hash = genesis_hash(journal.scheme_text());
   std::vector<Decision> replayed;
+  EventAssembler assembler;
   // Records are taken in small batches and all decoded first, so that the allocator can be
   // told (prefetch) which table slots the batch will touch before it is applied in order.
   std::array<std::uint32_t, replay_batch_records> batch{};
@@ -204,21 +235,27 @@ JournalSummary replay_journal(const Journal& journal, Allocator& allocator,
     }
     for (std::size_t index = 0; index < count; ++index) {
       damage[index] = decode_record_fields(slots[batch[index]].bytes, records[index]);
-      if (damage[index].empty()) allocator.prefetch(records[index].command);
+      if (damage[index].empty() && records[index].place.part == 0) {
+        allocator.prefetch(records[index].command);
+      }
     }
     for (std::size_t index = 0; index < count; ++index) {
       const SealedRecord& sealed = slots[batch[index]];
+      const JournalRecord* event = damage[index].empty()
+                                       ? assembler.add(records[index], sealed.bytes, damage[index])
+                                       : nullptr;
       if (!damage[index].empty()) {
         summary.problem = problem_at(sealed.seal.sequence, damage[index]);
         break;
       }
-      summary.problem = replay_one(records[index], allocator, replayed);
+      if (event == nullptr) continue;  // a split event, parts still to come
+      summary.problem = replay_one(*event, allocator, replayed);
       if (summary.problem) break;
       summary.records += 1;
       summary.last_sequence = sealed.seal.sequence;
       summary.last_timestamp = sealed.seal.received_at;
       summary.head_hash = sealed.seal.record_hash;
-      if (visiting && options.visit && !options.visit(records[index])) visiting = false;
+      if (visiting && options.visit && !options.visit(*event)) visiting = false;
       if (options.progress && summary.records % options.progress_every_records == 0) {
         options.progress(summary.records);
       }

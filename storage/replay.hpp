@@ -36,17 +36,24 @@ struct JournalSummary {
 class ChainVerifier {
  public:
   explicit ChainVerifier(std::string_view scheme_text);
-  // Fills `seal` from the record's bytes; a problem if anything does not hold.
-  std::optional<JournalProblem> check(std::uint64_t key_sequence,
+  // Fills `seal` from the record's bytes; a problem if anything does not hold. The parts of a
+  // split event (storage/event_parts.hpp) must follow their head, all of them, in order.
+  std::optional<JournalProblem> check(const Journal::RecordKey& key,
                                       std::span<const std::uint8_t> bytes, RecordSeal& seal) const;
   void accept(const RecordSeal& seal);
+  // The summary counts whole events: a split one once its last part is accepted.
   const JournalSummary& summary() const { return summary_; }
+  // At the end of the journal: a problem if a split event is missing parts.
+  std::optional<JournalProblem> check_end() const;
 
  private:
   JournalSummary summary_;
+  std::uint32_t parts_ = 0;      // of the split event being read
+  std::uint32_t next_part_ = 0;  // 0 when not within a split event
 };
 
-// Called with each verified record; return false to stop early (not a problem).
+// Called with each verified event (the parts of a split one joined); return false to stop
+// early (not a problem).
 using RecordVisitor = std::function<bool(const JournalRecord& record)>;
 
 JournalSummary verify_records(const Journal& journal, const RecordVisitor& visit = {});

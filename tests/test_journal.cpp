@@ -43,7 +43,7 @@ ranking = "arrival"
 void append_submissions(GroupCommitter& committer, Allocator& allocator, Sha256Digest& head,
                         std::uint64_t count) {
   std::vector<Decision> decisions;
-  std::string record;
+  SealedEvent sealed;
   const ParticipantKey key = participant_key(std::vector<std::uint8_t>{'k'}, "x");
   for (std::uint64_t index = 0; index < count; ++index) {
     const std::uint64_t sequence = allocator.last_sequence() + 1;
@@ -57,9 +57,8 @@ void append_submissions(GroupCommitter& committer, Allocator& allocator, Sha256D
     submit.participant = participant;
     const TimestampNs at = 1'606'809'600'000'000'000 + static_cast<TimestampNs>(sequence);
     REQUIRE(allocator.apply(submit, sequence, at, decisions) == Refusal::none);
-    record.clear();
-    head = encode_record(record, sequence, at, submit, "", decisions, head);
-    committer.append(sequence, record);
+    head = seal_event(sealed, sequence, at, submit, "", decisions, head);
+    committer.append(sequence, sealed);
   }
 }
 
