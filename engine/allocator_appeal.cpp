@@ -18,6 +18,9 @@ Refusal AllocatorCore::appeal(const AppealCommand& command) {
     return Refusal::unknown_application;
   }
   if (command.reference.empty()) return Refusal::appeal_reference_missing;
+  if (appeals_granted_.contains({application, std::string(command.reference)})) {
+    return Refusal::duplicate_appeal;
+  }
   ApplicationRecord& record = records_[application];
   if (record.outcome == Outcome::pending) return Refusal::application_pending;
   const Tranche& tranche = scheme_.tranches[*index];
@@ -60,6 +63,7 @@ Refusal AllocatorCore::appeal(const AppealCommand& command) {
     pool.unmet_units -= std::min(amount_units, need_units);
     if (amount_units >= need_units) pool.unmet_count -= 1;
   }
+  appeals_granted_.emplace(application, command.reference);
   set_state(application, Outcome::granted, Reason::appeal);
   // A granted application holds its participant again (R4), unless the ruling grants someone
   // who meanwhile holds another application: the ruling stands, and both are shown.

@@ -5,7 +5,9 @@
 #include <array>
 #include <cstdint>
 #include <cstring>
+#include <set>
 #include <span>
+#include <string>
 #include <vector>
 
 #include "engine/allocator.hpp"
@@ -151,6 +153,8 @@ class AllocatorCore {
   std::vector<Decision>* decisions_ = nullptr;  // the output of the apply() in progress
   std::vector<std::uint32_t> scratch_group_;    // reused by decide_group
   std::vector<std::pair<std::array<std::uint8_t, 32>, std::uint32_t>> scratch_ranks_;
+  // R9: each appeal (application, reference) counts once, however often it is sent.
+  std::set<std::pair<std::uint32_t, std::string>> appeals_granted_;
 };
 
 }  // namespace loket

@@ -24,7 +24,7 @@ constexpr std::array<std::string_view, 11> reason_names = {"",
                                                            "appeal"};
 constexpr std::array<std::string_view, 7> field_names = {
     "", "id", "participant", "amount_cents", "activities", "declared_value_cents", "partnership"};
-constexpr std::array<std::string_view, 14> refusal_names = {"",
+constexpr std::array<std::string_view, 15> refusal_names = {"",
                                                             "unknown_tranche",
                                                             "tranche_closed",
                                                             "seed_missing",
@@ -37,8 +37,9 @@ constexpr std::array<std::string_view, 14> refusal_names = {"",
                                                             "appeal_exceeds_request",
                                                             "appeal_reference_missing",
                                                             "duplicate_application_id",
-                                                            "capacity_exhausted"};
-constexpr std::array<std::string_view, 14> refusal_descriptions = {
+                                                            "capacity_exhausted",
+                                                            "duplicate_appeal"};
+constexpr std::array<std::string_view, 15> refusal_descriptions = {
     "",
     "the tranche does not exist in this scheme",
     "the tranche is already closed",
@@ -52,7 +53,8 @@ constexpr std::array<std::string_view, 14> refusal_descriptions = {
     "the appeal would grant more than the application requested",
     "an appeal needs a reference (the ruling or objection it follows)",
     "an application with that id was already submitted",
-    "the engine holds as many applications as its limits allow"};
+    "the engine holds as many applications as its limits allow",
+    "this appeal (the same application and reference) was already granted"};
 
 template <typename Enum, std::size_t N>
 std::string_view name_of(const std::array<std::string_view, N>& names, Enum value) {

@@ -68,6 +68,7 @@ enum class Refusal : std::uint8_t {
   appeal_reference_missing = 11,
   duplicate_application_id = 12,
   capacity_exhausted = 13,
+  duplicate_appeal = 14,
 };
 
 std::string_view to_string(Outcome outcome);

@@ -107,3 +107,26 @@ ranking = "window_lottery"
   harness.apply(place("p", "A-1", "p1", at));
   CHECK(harness.refused(appeal("p", "A-1", "")) == Refusal::application_pending);
 }
+
+TEST_CASE("R9: the same appeal sent again counts once; another reference is another appeal") {
+  Harness harness(scheme);
+  harness.apply(money("m", "M-1", "p1", 1000, at));
+  harness.apply(money("m", "M-2", "p2", 800, at));  // 0 left: waits for money
+  const auto ruling = [](std::string_view reference, std::int64_t amount_cents) {
+    return fmt::format(
+        R"({{"type":"appeal","received_at":"2021-01-15T08:00:00Z","tranche":"m","id":"M-2",)"
+        R"("amount_cents":{},"reference":"{}"}})",
+        amount_cents, reference);
+  };
+  CHECK(harness.apply(ruling("ECLI:NL:RVS:2021:1", 300)) ==
+        std::vector{decided(3, "M-2", "granted", "appeal", "", 300)});
+  // A client's retry, also with another amount: refused, nothing granted twice.
+  CHECK(harness.refused(ruling("ECLI:NL:RVS:2021:1", 300)) == Refusal::duplicate_appeal);
+  CHECK(harness.refused(ruling("ECLI:NL:RVS:2021:1", 100)) == Refusal::duplicate_appeal);
+  CHECK(harness.allocator().tranche_status(1).pools.at(0).appeal_granted_units == 300);
+  // A second ruling on the same application is its own appeal, within the request.
+  CHECK(harness.apply(ruling("ECLI:NL:RVS:2021:2", 500)) ==
+        std::vector{decided(4, "M-2", "granted", "appeal", "", 800)});
+  CHECK(harness.refused(ruling("ECLI:NL:RVS:2021:2", 500)) == Refusal::duplicate_appeal);
+  CHECK(harness.allocator().tranche_status(1).pools.at(0).appeal_granted_units == 800);
+}
