@@ -55,6 +55,36 @@ Reply submission_reply(const Scheme& scheme, std::uint64_t sequence, TimestampNs
                        receipt);
 }
 
+// The answer to an operator command: its sequence, time, seed and every decision it caused.
+Reply operator_reply(const Scheme& scheme, std::uint64_t sequence, TimestampNs timestamp,
+                     std::span<const std::uint8_t> seed, std::span<const Decision> decisions,
+                     const Sha256Digest& record_hash) {
+  std::string decided;
+  for (const Decision& decision : decisions) {
+    append_decision_json(decided, scheme, sequence, decision);
+  }
+  boost::json::array lines;
+  for (std::size_t start = 0; start < decided.size();) {
+    const std::size_t end = decided.find('\n', start);
+    lines.push_back(boost::json::parse(std::string_view(decided).substr(start, end - start)));
+    start = end + 1;
+  }
+  boost::json::object body;
+  body["seq"] = sequence;
+  body["received_at"] = format_rfc3339(timestamp);
+  if (!seed.empty()) body["seed"] = to_hex(seed);
+  body["decisions"] = std::move(lines);
+  body["journal_hash"] = to_hex(record_hash);
+  return Reply{200, boost::json::serialize(body), false, 0};
+}
+
+// The seed an operator command was decided with, as journaled.
+std::span<const std::uint8_t> seed_of(const Command& command) {
+  if (const auto* close = std::get_if<CloseCommand>(&command)) return close->seed;
+  if (const auto* close_day = std::get_if<CloseDayCommand>(&command)) return close_day->seed;
+  return {};
+}
+
 std::string key_of(const IdempotencyTag& tag) {
   return {reinterpret_cast<const char*>(tag.key_hash.data()), tag.key_hash.size()};
 }
@@ -90,6 +120,7 @@ struct Pipeline::Impl {
   void handle(std::unique_ptr<Job> job);
   std::optional<TimestampNs> decide(Job& job, const Command& command, std::string_view monitoring,
                                     const std::optional<IdempotencyTag>& idempotency = {});
+  std::unique_ptr<Job> answer_retry(std::unique_ptr<Job> job);
   void handle_submit(std::unique_ptr<Job> job);
   void handle_operator(std::unique_ptr<Job> job);
   void handle_query(std::unique_ptr<Job> job);
@@ -209,12 +240,18 @@ void Pipeline::Impl::remember_key(const IdempotencyTag& tag, std::uint64_t seque
 void Pipeline::Impl::remember_keys_from_journal() {
   const Scheme& scheme = allocator->scheme();
   const JournalSummary summary = verify_records(*journal, [&](const JournalRecord& journaled) {
+    if (!journaled.idempotency) return true;
     const auto* submit = std::get_if<SubmitCommand>(&journaled.command);
-    if (journaled.idempotency && submit != nullptr && journaled.decisions.size() == 1) {
+    if (submit != nullptr && journaled.decisions.size() == 1) {
       remember_key(
           *journaled.idempotency, journaled.sequence,
           submission_reply(scheme, journaled.sequence, journaled.received_at, submit->tranche_id,
                            journaled.decisions.front(), journaled.record_hash));
+    } else if (submit == nullptr) {
+      remember_key(
+          *journaled.idempotency, journaled.sequence,
+          operator_reply(scheme, journaled.sequence, journaled.received_at,
+                         seed_of(journaled.command), journaled.decisions, journaled.record_hash));
     }
     return true;
   });
@@ -374,21 +411,25 @@ std::optional<TimestampNs> Pipeline::Impl::decide(
   return timestamp;
 }
 
-void Pipeline::Impl::handle_submit(std::unique_ptr<Job> job) {
-  if (job->idempotency) {
-    const auto found = keys.find(key_of(*job->idempotency));
-    if (found != keys.end()) {
-      if (found->second.request_hash != job->idempotency->request_hash) {
-        job->complete(problem_reply(make_problem(
-            422, "idempotency-key-reused", "This Idempotency-Key was used for another request",
-            "a retry must repeat the original request exactly", "Idempotency-Key")));
-        return;
-      }
-      // The same request again: the same receipt, once the original is durable.
-      await(found->second.sequence, std::move(job), found->second.reply);
-      return;
-    }
+// A request with a known Idempotency-Key gets the recorded answer, once the original is
+// durable; the same key with another request is an error. Returns the job when it is new.
+std::unique_ptr<Job> Pipeline::Impl::answer_retry(std::unique_ptr<Job> job) {
+  if (!job->idempotency) return job;
+  const auto found = keys.find(key_of(*job->idempotency));
+  if (found == keys.end()) return job;
+  if (found->second.request_hash != job->idempotency->request_hash) {
+    job->complete(problem_reply(make_problem(
+        422, "idempotency-key-reused", "This Idempotency-Key was used for another request",
+        "a retry must repeat the original request exactly", "Idempotency-Key")));
+    return nullptr;
   }
+  await(found->second.sequence, std::move(job), found->second.reply);
+  return nullptr;
+}
+
+void Pipeline::Impl::handle_submit(std::unique_ptr<Job> job) {
+  job = answer_retry(std::move(job));
+  if (!job) return;
   const SubmitCommand command = job->submission.command();
   const std::optional<TimestampNs> decided_at =
       decide(*job, command, job->submission.monitoring_json, job->idempotency);
@@ -423,28 +464,15 @@ Command Pipeline::Impl::operator_command(Job& job) {
 }
 
 void Pipeline::Impl::handle_operator(std::unique_ptr<Job> job) {
+  job = answer_retry(std::move(job));
+  if (!job) return;
   const Command command = operator_command(*job);
-  const std::optional<TimestampNs> decided_at = decide(*job, command, "");
+  const std::optional<TimestampNs> decided_at = decide(*job, command, "", job->idempotency);
   if (!decided_at) return;
-  const TimestampNs timestamp = *decided_at;
-  std::string decided;
-  for (const Decision& decision : decisions) {
-    append_decision_json(decided, allocator->scheme(), allocator->last_sequence(), decision);
-  }
-  boost::json::array lines;
-  for (std::size_t start = 0; start < decided.size();) {
-    const std::size_t end = decided.find('\n', start);
-    lines.push_back(boost::json::parse(std::string_view(decided).substr(start, end - start)));
-    start = end + 1;
-  }
-  boost::json::object body;
-  body["seq"] = allocator->last_sequence();
-  body["received_at"] = format_rfc3339(timestamp);
-  if (!job->seed.empty()) body["seed"] = to_hex(job->seed);
-  body["decisions"] = std::move(lines);
-  body["journal_hash"] = to_hex(head_hash);
-  await(allocator->last_sequence(), std::move(job),
-        Reply{200, boost::json::serialize(body), false, 0});
+  Reply reply = operator_reply(allocator->scheme(), allocator->last_sequence(), *decided_at,
+                               job->seed, decisions, head_hash);
+  if (job->idempotency) remember_key(*job->idempotency, allocator->last_sequence(), reply);
+  await(allocator->last_sequence(), std::move(job), std::move(reply));
 }
 
 void Pipeline::Impl::handle_query(std::unique_ptr<Job> job) {

@@ -54,7 +54,7 @@ struct Job {
   std::vector<std::uint8_t> seed;
   LocalDate date = 0;
   std::optional<std::int64_t> amount_cents;
-  std::optional<IdempotencyTag> idempotency;  // a submission's Idempotency-Key, hashed
+  std::optional<IdempotencyTag> idempotency;  // the request's Idempotency-Key, hashed
   std::function<void(Reply)> complete;
 };
 

@@ -25,6 +25,12 @@ enum class Endpoint : std::uint8_t {
   export_records,  // GET  /v1/export/{events|decisions}.{jsonl|csv}
 };
 
+// The endpoints whose commands are journaled, and so may carry an Idempotency-Key.
+constexpr bool is_journaled(Endpoint endpoint) {
+  return endpoint == Endpoint::submit || endpoint == Endpoint::close ||
+         endpoint == Endpoint::close_day || endpoint == Endpoint::appeal;
+}
+
 struct RouteMatch {
   Endpoint endpoint = Endpoint::healthz;
   std::string tranche_id;

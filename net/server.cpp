@@ -41,7 +41,7 @@ constexpr std::string_view idempotency_header = "Idempotency-Key";
 // error, not a retry).
 std::variant<IdempotencyTag, Problem> idempotency_tag(std::string_view key,
                                                       std::string_view token_name,
-                                                      std::string_view tranche_id,
+                                                      std::string_view request_scope,
                                                       std::string_view body) {
   const bool visible =
       std::all_of(key.begin(), key.end(), [](char c) { return c > 0x20 && c < 0x7f; });
@@ -57,7 +57,7 @@ std::variant<IdempotencyTag, Problem> idempotency_tag(std::string_view key,
     message.append(second);
     return sha256({reinterpret_cast<const std::uint8_t*>(message.data()), message.size()});
   };
-  return IdempotencyTag{hash_of(token_name, key), hash_of(tranche_id, body)};
+  return IdempotencyTag{hash_of(token_name, key), hash_of(request_scope, body)};
 }
 
 // TLS 1.2 and 1.3 only. Throws boost::system::system_error naming the file that failed.
@@ -260,16 +260,19 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
                                           server_.options.participant_key, server_.generated_id());
       if (auto* problem = std::get_if<Problem>(&parsed)) return send(problem_reply(*problem));
       job->submission = std::move(std::get<SubmissionRequest>(parsed));
-      if (request.find(idempotency_header) != request.end()) {
-        auto tag = idempotency_tag(request[idempotency_header], token->name, route.tranche_id,
-                                   request.body());
-        if (auto* problem = std::get_if<Problem>(&tag)) return send(problem_reply(*problem));
-        job->idempotency = std::get<IdempotencyTag>(tag);
-      }
     } else if (route.endpoint == Endpoint::close || route.endpoint == Endpoint::close_day ||
                route.endpoint == Endpoint::appeal) {
       if (auto problem = read_operator_body(request.body(), *job))
         return send(problem_reply(*problem));
+    }
+    if (is_journaled(route.endpoint) && request.find(idempotency_header) != request.end()) {
+      // A submission's request is its tranche and body (as journaled since keys began); an
+      // operator command's also names the endpoint, so that one key cannot mean two commands.
+      const std::string scope =
+          route.endpoint == Endpoint::submit ? route.tranche_id : std::string(request.target());
+      auto tag = idempotency_tag(request[idempotency_header], token->name, scope, request.body());
+      if (auto* problem = std::get_if<Problem>(&tag)) return send(problem_reply(*problem));
+      job->idempotency = std::get<IdempotencyTag>(tag);
     }
     // The reply comes back on the allocator thread; it is handed to this connection's
     // executor and written from there.

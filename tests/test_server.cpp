@@ -614,3 +614,70 @@ TEST_CASE(
   CHECK(restarted.pipeline().durable_sequence() == 3);
   CHECK(client.send(http::verb::get, "/v1/submissions/OK-2", "auditor").status == 200);
 }
+
+TEST_CASE("Operator commands with an Idempotency-Key are decided once, also after a restart") {
+  TempFolder folder("operator-idempotent");
+  ServerSetup setup;
+  setup.scheme = R"(
+[scheme]
+id = "serve"
+name = "Serve"
+unique_participant = "scheme"
+[[tranche]]
+id = "t2"
+opens_at = "2020-12-01T08:00:00Z"
+closes_at = "2100-01-01T00:00:00Z"
+places = 1
+ranking = "arrival"
+)";
+  const std::string appeals = "/v1/tranches/t2/appeals";
+  const std::string appeal = R"({"id":"B-1","reference":"ECLI:NL:RVS:2021:1"})";
+  std::string appeal_answer;
+  std::string close_answer;
+  {
+    RunningServer server(folder, setup);
+    Client client(server.port());
+    const std::string submissions = "/v1/tranches/t2/submissions";
+    REQUIRE(
+        client.send(http::verb::post, submissions, "portal", R"({"id":"A-1","participant":"a"})")
+            .status == 201);
+    REQUIRE(
+        client.send(http::verb::post, submissions, "portal", R"({"id":"B-1","participant":"b"})")
+            .json()
+            .as_object()
+            .at("reason") == "tranche_full");
+    const Answer first =
+        client.send(http::verb::post, appeals, "operator", appeal, "application/json", "ruling-1");
+    REQUIRE(first.status == 200);
+    appeal_answer = first.body;
+    const Answer retry =
+        client.send(http::verb::post, appeals, "operator", appeal, "application/json", "ruling-1");
+    CHECK(retry.status == 200);
+    CHECK(retry.body == appeal_answer);
+    // The same appeal without the key: the engine counts it once all the same (R9).
+    const Answer again = client.send(http::verb::post, appeals, "operator", appeal);
+    CHECK(again.status == 409);
+    CHECK(again.problem_type() == "duplicate-appeal");
+    // One key, another command: refused, not taken as a retry.
+    const Answer reused = client.send(http::verb::post, "/v1/tranches/t2/close", "operator", "{}",
+                                      "application/json", "ruling-1");
+    CHECK(reused.status == 422);
+    CHECK(reused.problem_type() == "idempotency-key-reused");
+    const Answer close = client.send(http::verb::post, "/v1/tranches/t2/close", "operator", "{}",
+                                     "application/json", "close-1");
+    REQUIRE(close.status == 200);
+    close_answer = close.body;
+    CHECK(server.pipeline().durable_sequence() == 4);
+  }
+  RunningServer restarted(folder, setup);
+  Client client(restarted.port());
+  const Answer appeal_retry =
+      client.send(http::verb::post, appeals, "operator", appeal, "application/json", "ruling-1");
+  CHECK(appeal_retry.status == 200);
+  CHECK(appeal_retry.body == appeal_answer);
+  const Answer close_retry = client.send(http::verb::post, "/v1/tranches/t2/close", "operator",
+                                         "{}", "application/json", "close-1");
+  CHECK(close_retry.status == 200);
+  CHECK(close_retry.body == close_answer);
+  CHECK(restarted.pipeline().durable_sequence() == 4);
+}
