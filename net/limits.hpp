@@ -4,6 +4,7 @@
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
+#include <string_view>
 
 namespace loket::net_limits {
 
@@ -15,5 +16,8 @@ inline constexpr std::size_t tokens_max = 1024;
 inline constexpr std::size_t exports_max = 2;  // running at once
 inline constexpr std::size_t export_chunk_bytes = 256 * 1024;
 inline constexpr std::uint32_t token_requests_per_second_max = 1'000'000;
+// Ids the server generates for submissions without one start with this; a client may not
+// use it, so no client can take the id the server is about to give (docs/api.md).
+inline constexpr std::string_view generated_id_prefix = "loket.";
 
 }  // namespace loket::net_limits

@@ -97,7 +97,8 @@ struct Server::Impl {
         acceptor(asio::make_strand(io)),
         signals(io, SIGINT, SIGTERM),
         drain_timer(io),
-        id_prefix(fmt::format("L{:x}", Pipeline::system_clock_now() / 1000)) {
+        id_prefix(fmt::format("{}{:x}", net_limits::generated_id_prefix,
+                              Pipeline::system_clock_now() / 1000)) {
     if (options.tls) tls = make_tls_context(*options.tls);
     for (const TokenEntry& token : options.tokens.tokens) {
       rate_limiters.emplace_back(token.requests_per_second, token.burst);

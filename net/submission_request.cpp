@@ -8,8 +8,43 @@
 #include "engine/event_json.hpp"
 #include "engine/limits.hpp"
 #include "engine/strict_json.hpp"
+#include "net/limits.hpp"
 
 namespace loket {
+namespace {
+
+Problem out_of_range(std::string_view field, std::int64_t magnitude_max) {
+  return make_problem(400, "out-of-range", "A number is outside the range the API accepts",
+                      fmt::format("\"{}\" must be between -{} and {}", field, magnitude_max,
+                                  magnitude_max),
+                      std::string(field));
+}
+
+bool beyond(const std::optional<std::int64_t>& value, std::int64_t magnitude_max) {
+  return value && (*value < -magnitude_max || *value > magnitude_max);
+}
+
+// Amounts far outside what any rule could accept are refused here, before anything is
+// journaled; within that range the engine decides (R3: a non-positive amount is `invalid`,
+// with a receipt). Activity counts out of range are marked malformed by the parser and never
+// journaled as numbers. A client id in the generated ids' namespace is refused too.
+std::optional<Problem> check_ranges(const SubmitCommand& command) {
+  if (command.application_id.starts_with(net_limits::generated_id_prefix)) {
+    return make_problem(400, "reserved-id", "This id is reserved for ids the server generates",
+                        fmt::format("an id may not start with \"{}\"",
+                                    net_limits::generated_id_prefix),
+                        "id");
+  }
+  if (beyond(command.amount_cents, limits::amount_cents_max)) {
+    return out_of_range("amount_cents", limits::amount_cents_max);
+  }
+  if (beyond(command.declared_value_cents, limits::amount_cents_max)) {
+    return out_of_range("declared_value_cents", limits::amount_cents_max);
+  }
+  return std::nullopt;
+}
+
+}  // namespace
 
 std::variant<SubmissionRequest, Problem> parse_submission_body(
     std::string_view tranche_id, std::string_view body,
@@ -37,6 +72,7 @@ std::variant<SubmissionRequest, Problem> parse_submission_body(
   SubmissionRequest request;
   SubmitCommand command;
   read_submit_fields(*object, participant_secret_key, command);
+  if (auto problem = check_ranges(command)) return *problem;
   request.tranche_id = tranche_id;
   request.application_id =
       object->contains("id") ? std::string(command.application_id) : std::string(generated_id);

@@ -7,6 +7,7 @@
 #include <thread>
 
 #include "engine/crypto.hpp"
+#include "engine/limits.hpp"
 #include "engine/strict_json.hpp"
 #include "net/rate_limit.hpp"
 #include "net/routes.hpp"
@@ -185,4 +186,48 @@ TEST_CASE("Submission bodies: problems for bad JSON and unknown fields, marks fo
   const auto& explicit_id = std::get<SubmissionRequest>(with_id);
   CHECK(explicit_id.command().application_id == "APP-7");
   CHECK(explicit_id.monitoring_json == R"({"age":"25-34"})");
+}
+
+TEST_CASE("Submission bodies: numbers beyond the API's range and reserved ids are refused") {
+  const std::vector<std::uint8_t> key = {'k'};
+  const auto answer = [&](std::string_view fields) {
+    return parse_submission_body("t2", fmt::format(R"({{"participant":"a",{}}})", fields), key,
+                                 "loket.1-1");
+  };
+  const auto refused_field = [&](std::string_view fields) -> std::string {
+    const auto parsed = answer(fields);
+    const auto* problem = std::get_if<Problem>(&parsed);
+    if (problem == nullptr) return "(accepted)";
+    CHECK(problem->status == 400);
+    return problem->field;
+  };
+  const std::int64_t max = limits::amount_cents_max;
+  for (const std::string_view name : {"amount_cents", "declared_value_cents"}) {
+    INFO(name);
+    // Within the range the engine decides (a non-positive amount is journaled as invalid).
+    for (const std::int64_t cents : {-max, std::int64_t{-1}, std::int64_t{0}, max}) {
+      CHECK(refused_field(fmt::format(R"("{}":{})", name, cents)) == "(accepted)");
+    }
+    for (const std::int64_t cents : {INT64_MIN, INT64_MIN + 1, -max - 1, max + 1, INT64_MAX}) {
+      CHECK(refused_field(fmt::format(R"("{}":{})", name, cents)) == name);
+    }
+  }
+  // Activity counts out of range are marked malformed (journaled as `invalid`, no number).
+  const std::int64_t units_max = limits::activity_units_max;
+  const auto activity_marks = [&](std::int64_t units) {
+    return std::get<SubmissionRequest>(answer(fmt::format(R"("activities":{{"A":{}}})", units)))
+        .command()
+        .malformed_fields;
+  };
+  CHECK(activity_marks(units_max) == 0);
+  CHECK(activity_marks(units_max + 1) == field_bit(Field::activities));
+  CHECK(activity_marks(INT64_MIN) == field_bit(Field::activities));
+  // The generated ids' namespace: a client may not take the id the server gives next.
+  CHECK(refused_field(R"("id":"loket.18c2f3-2")") == "id");
+  CHECK(refused_field(R"("id":"loket.")") == "id");
+  CHECK(refused_field(R"("id":"loket-1")") == "(accepted)");
+  CHECK(refused_field(R"("id":"Loket.1")") == "(accepted)");
+  // Without an id the generated one is used, and it is in that namespace.
+  const auto generated = answer(R"("monitoring":{})");
+  CHECK(std::get<SubmissionRequest>(generated).command().application_id == "loket.1-1");
 }
