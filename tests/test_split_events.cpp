@@ -297,4 +297,14 @@ TEST_CASE(
   CHECK(WIFEXITED(audited));
   CHECK(WEXITSTATUS(audited) == 0);
   CHECK(audit.log().find(fmt::format("{} records", pending + 1)) != std::string::npos);
+  // Every decision exports: one per submission when it arrived, one per application at the
+  // close, and the header.
+  ChildProcess exported(build_path("loket"), {"export", "--data", folder.path("journal"), "--what",
+                                              "decisions", "--format", "csv", "--out",
+                                              folder.path("decisions.csv")});
+  REQUIRE(exported.wait() == 0);
+  std::ifstream csv(folder.path("decisions.csv"));
+  std::size_t lines = 0;
+  for (std::string line; std::getline(csv, line);) ++lines;
+  CHECK(lines == 2 * pending + 1);
 }
