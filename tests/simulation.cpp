@@ -17,15 +17,12 @@
 #include <CLI/CLI.hpp>
 #include <chrono>
 #include <cstring>
-#include <filesystem>
 #include <random>
 
-#include "app/allocate_command.hpp"
-#include "app/audit_command.hpp"
-#include "app/export_command.hpp"
 #include "engine/event_json.hpp"
 #include "storage/group_commit.hpp"
 #include "storage/recovery.hpp"
+#include "tests/simulation_afterwards.hpp"
 #include "tests/simulation_checks.hpp"
 #include "tests/simulation_workload.hpp"
 
@@ -113,67 +110,6 @@ struct Figures {
   }
 };
 
-std::string read_file(const std::filesystem::path& path) {
-  std::FILE* file = std::fopen(path.c_str(), "rb");
-  if (file == nullptr) throw SimulationFailure(fmt::format("{}: cannot read", path.string()));
-  std::string text;
-  char buffer[1 << 16];
-  for (std::size_t read; (read = std::fread(buffer, 1, sizeof(buffer), file)) > 0;) {
-    text.append(buffer, read);
-  }
-  std::fclose(file);
-  return text;
-}
-
-void write_file(const std::filesystem::path& path, std::string_view text) {
-  std::FILE* file = std::fopen(path.c_str(), "wb");
-  if (file == nullptr || std::fwrite(text.data(), 1, text.size(), file) != text.size() ||
-      std::fclose(file) != 0) {
-    throw SimulationFailure(fmt::format("{}: cannot write", path.string()));
-  }
-}
-
-// Runs one of the CLI commands with its messages in a temporary file; throws unless it exits 0.
-template <typename Command>
-void run_cli(std::string_view name, Command command) {
-  std::FILE* errors = std::tmpfile();
-  const int exit_code = command(errors);
-  std::rewind(errors);
-  char buffer[4096];
-  const std::size_t read = std::fread(buffer, 1, sizeof(buffer), errors);
-  std::fclose(errors);
-  if (exit_code != 0) {
-    throw SimulationFailure(
-        fmt::format("{} exited {}: {}", name, exit_code, std::string_view(buffer, read)));
-  }
-}
-
-// Rows of a CSV text (RFC 4180: a line break inside quotes is not a row's end).
-std::size_t csv_rows(std::string_view text) {
-  std::size_t rows = 0;
-  bool quoted = false;
-  for (const char c : text) {
-    if (c == '"') quoted = !quoted;
-    rows += c == '\n' && !quoted ? 1 : 0;
-  }
-  return rows;
-}
-
-class TemporaryFolder {
- public:
-  explicit TemporaryFolder(std::uint64_t seed)
-      : path_(std::filesystem::temp_directory_path() /
-              fmt::format("loket-simulation-{}-{}", ::getpid(), seed)) {
-    std::filesystem::remove_all(path_);
-    std::filesystem::create_directories(path_);
-  }
-  ~TemporaryFolder() { std::filesystem::remove_all(path_); }
-  std::filesystem::path operator/(std::string_view child) const { return path_ / child; }
-
- private:
-  std::filesystem::path path_;
-};
-
 // The server's journal side: the open journal, its committer and the chain's head.
 struct LiveJournal {
   std::unique_ptr<Journal> journal;
@@ -210,7 +146,7 @@ class Run {
  public:
   explicit Run(const RunSettings& settings)
       : settings_(settings),
-        folder_(settings.seed),
+        folder_(fmt::format("simulation-{}", settings.seed)),
         workload_(generate_workload(settings.seed, settings.workload)),
         scheme_text_(workload_.scenario.scheme_toml),
         invariants_(workload_.scenario),
@@ -239,7 +175,8 @@ class Run {
     live_.committer.reset();
     live_.journal.reset();
     verify_journal(live_state);
-    export_and_allocate_again();
+    whereabouts.stage = "auditing, exporting and allocating again (loket audit, export, allocate)";
+    audit_export_and_allocate_again(FinishedRun{folder_, scheme_text_, decision_lines_});
     figures_.seconds =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
     return figures_;
@@ -350,49 +287,6 @@ class Run {
                       summary.problem ? summary.problem->what : "verified", figures_.records));
     }
     require_same("the journal's decisions (expected: live)", decision_lines_, journaled);
-    recovered.journal.reset();
-    whereabouts.stage = "auditing (loket audit)";
-    run_cli("loket audit", [&](std::FILE* errors) {
-      return run_audit(AuditOptions{(folder_ / "journal").string(), ""}, errors, errors);
-    });
-  }
-
-  std::string export_journal(const std::string& data, std::string_view what,
-                             std::string_view format) {
-    const std::filesystem::path out = folder_ / fmt::format("{}-{}.{}", data, what, format);
-    run_cli(fmt::format("loket export --what {} --format {}", what, format),
-            [&](std::FILE* errors) {
-              return run_export(ExportOptions{(folder_ / data).string(), std::string(what),
-                                              std::string(format), out.string()},
-                                errors);
-            });
-    return read_file(out);
-  }
-
-  void export_and_allocate_again() {
-    whereabouts.stage = "exporting (loket export)";
-    require_same("the exported decisions (expected: live)", decision_lines_,
-                 export_journal("journal", "decisions", "jsonl"));
-    const std::string events = export_journal("journal", "events", "jsonl");
-    const std::size_t decision_rows = csv_rows(export_journal("journal", "decisions", "csv"));
-    const std::size_t event_rows = csv_rows(export_journal("journal", "events", "csv"));
-    if (decision_rows != figures_.decisions + 1 || event_rows != figures_.records + 1) {
-      throw SimulationFailure(fmt::format(
-          "CSV export: {} decision rows and {} event rows for {} decisions and {} records, "
-          "each with a header",
-          decision_rows, event_rows, figures_.decisions, figures_.records));
-    }
-    whereabouts.stage = "allocating the exported events again (loket allocate)";
-    write_file(folder_ / "scheme.toml", scheme_text_);
-    write_file(folder_ / "events.jsonl", events);
-    const AllocateOptions options{
-        (folder_ / "scheme.toml").string(), (folder_ / "events.jsonl").string(),
-        (folder_ / "again.jsonl").string(), "", (folder_ / "journal-again").string()};
-    run_cli("loket allocate", [&](std::FILE* errors) { return run_allocate(options, errors); });
-    require_same("the decisions of the exported events allocated again (expected: live)",
-                 decision_lines_, read_file(folder_ / "again.jsonl"));
-    require_same("the events exported from the second journal (expected: the first's)", events,
-                 export_journal("journal-again", "events", "jsonl"));
   }
 
   const RunSettings& settings_;
