@@ -48,9 +48,14 @@ class Generator {
     const auto events = static_cast<std::size_t>(pick(1, to_signed(options_.events_max)));
     participants_ = pick(1, to_signed(events) + 1);
     step_max_ = std::max<std::int64_t>(1, 2 * (window_ns + 2 * hour_ns) / to_signed(events));
-    const std::size_t crowd_at = crowd_tranche_ ? index_below(events) : events;
+    events_ = events;
+    // The crowd comes while the window is still open; now and then an operator closes a
+    // tranche early (never the crowd's before its draw).
+    const std::size_t crowd_at = crowd_tranche_ ? index_below(events * 3 / 4 + 1) : events;
+    const std::size_t early_close_at = one_in(3) ? index_below(events) : events;
     for (std::size_t index = 0; index < events; ++index) {
       if (index == crowd_at) crowd(*crowd_tranche_);
+      if (index == early_close_at) close_early();
       advance();
       one_event();
     }
@@ -90,7 +95,15 @@ class Generator {
     close_bytes_.assign(tranches().size(), 0);
   }
 
-  void advance() { now_ += one_in(500) ? pick(0, day_ns) : pick(0, step_max_); }
+  // Small steps that span the window, and about three long pauses a run, however long it is.
+  void advance() {
+    now_ += pick(1, to_signed(events_)) <= 3 ? pick(0, day_ns) : pick(0, step_max_);
+  }
+
+  void close_early() {
+    const std::size_t tranche = index_below(tranches().size());
+    if (tranche != crowd_tranche_) close(tranche, false);
+  }
 
   void one_event() {
     const std::int64_t kind = pick(0, 999);
@@ -98,7 +111,6 @@ class Generator {
     if (kind < 830) return retry();
     if (kind < 870) return appeal();
     if (kind < 900) return close_day();
-    if (kind < 903) return close(index_below(tranches().size()), false);
     return bad_line();
   }
 
@@ -374,6 +386,7 @@ class Generator {
   Workload workload_;
   std::optional<std::size_t> crowd_tranche_;
   std::int64_t now_ = opens_at_ns - hour_ns;
+  std::size_t events_ = 1;
   std::int64_t step_max_ = 1;
   std::int64_t participants_ = 1;
   std::uint64_t serial_ = 0;
