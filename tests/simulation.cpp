@@ -17,6 +17,7 @@
 #include <CLI/CLI.hpp>
 #include <chrono>
 #include <cstring>
+#include <optional>
 #include <random>
 
 #include "engine/event_json.hpp"
@@ -124,6 +125,17 @@ struct LiveJournal {
   }
 };
 
+// Every other submission carries an Idempotency-Key, as a portal's would. Its tag is derived
+// from the sequence, so that the journal can be checked for it without keeping it.
+std::optional<IdempotencyTag> idempotency_of(const Command& command, Sequence sequence) {
+  if (!std::holds_alternative<SubmitCommand>(command) || sequence % 2 != 0) return std::nullopt;
+  const auto hash = [](const std::string& text) {
+    return sha256({reinterpret_cast<const std::uint8_t*>(text.data()), text.size()});
+  };
+  return IdempotencyTag{hash(fmt::format("key {}", sequence)),
+                        hash(fmt::format("request {}", sequence))};
+}
+
 // Seals one decided command into the next record of the chain and hands it to the group
 // committer: what net/pipeline.cpp's journal_record does for the server. The one place where
 // a decided command becomes journal records.
@@ -132,7 +144,7 @@ void seal_and_append(LiveJournal& live, Sequence sequence, TimestampNs received_
                      std::span<const Decision> decisions, Figures& figures) {
   live.record.clear();
   live.head_hash = encode_record(live.record, sequence, received_at, command, monitoring_json,
-                                 decisions, live.head_hash);
+                                 decisions, live.head_hash, idempotency_of(command, sequence));
   live.committer->append(sequence, live.record);
   figures.records += 1;
 }
@@ -271,14 +283,23 @@ class Run {
     require_same("the recovered state after the last event", live_state,
                  state_text(*recovered.allocator, invariants_.application_ids()));
     std::string journaled;
+    Sequence wrong_key = 0;
     const JournalSummary summary =
         verify_records(*recovered.journal, [&](const JournalRecord& record) {
+          if (record.idempotency != idempotency_of(record.command, record.sequence)) {
+            wrong_key = record.sequence;
+            return false;
+          }
           for (const Decision& decision : record.decisions) {
             append_decision_json(journaled, recovered.allocator->scheme(), record.sequence,
                                  decision);
           }
           return true;
         });
+    if (wrong_key != 0) {
+      throw SimulationFailure(
+          fmt::format("record {}: not the Idempotency-Key it was sealed with", wrong_key));
+    }
     if (summary.problem || summary.records != figures_.records ||
         summary.last_sequence != figures_.records) {
       throw SimulationFailure(
