@@ -21,6 +21,7 @@
 #include <random>
 
 #include "engine/event_json.hpp"
+#include "engine/limits.hpp"
 #include "storage/group_commit.hpp"
 #include "storage/recovery.hpp"
 #include "tests/simulation_afterwards.hpp"
@@ -215,6 +216,10 @@ class Run {
     const std::string line = event.json.starts_with('{')
                                  ? fmt::format("{{\"seq\":{},{}", sequence, event.json.substr(1))
                                  : event.json;
+    if (line.size() > limits::event_line_bytes_max) {
+      throw SimulationFailure("the generator wrote a line longer than an event may be: " +
+                              line.substr(0, 200));
+    }
     const EventParseResult parsed = parser_.parse(line);
     if (event.bad_line) {
       if (parsed.event) throw SimulationFailure("a bad line was read as an event: " + line);
@@ -325,7 +330,7 @@ class Run {
 
 // Every known bug that is still open, avoided unless named otherwise with --avoid-known.
 constexpr std::string_view known_bugs_open =
-    "id64,close_record_limit,csv_int64_min,repeated_appeal";
+    "id64,close_record_limit,csv_int64_min,repeated_appeal,export_line_limit";
 
 }  // namespace
 

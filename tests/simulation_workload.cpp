@@ -111,6 +111,7 @@ class Generator {
     if (kind < 830) return retry();
     if (kind < 870) return appeal();
     if (kind < 900) return close_day();
+    if (kind == 999 && !options_.avoids(KnownBug::export_line_limit)) return longest_line();
     return bad_line();
   }
 
@@ -345,6 +346,18 @@ class Generator {
                                          tranches()[tranche].id, id, amount, reference);
     appeals_.push_back(body);
     add(fmt::format(R"({{"type":"appeal","received_at":"{}"{}}})", stamp(), body));
+  }
+
+  // A submission as long as an event line may be once numbered: an id far over its limit,
+  // which is still an event (rejected `invalid`), journaled and exported.
+  void longest_line() {
+    constexpr std::size_t sequence_bytes_max = 28;  // "seq":N, with N up to 20 digits
+    const std::string head = fmt::format(
+        R"({{"type":"submit","received_at":"{}","tranche":"{}","participant":"p1","id":")", stamp(),
+        tranches().front().id);
+    const std::size_t id_bytes =
+        limits::event_line_bytes_max - sequence_bytes_max - head.size() - 2;
+    add(head + std::string(id_bytes, 'i') + "\"}");
   }
 
   // Lines the event parser must refuse as a whole.

@@ -25,9 +25,10 @@ enum class KnownBug : std::uint8_t {
   close_record_limit,  // a close deciding too many pending ones exceeds a record's 16 MiB
   csv_int64_min,       // an amount of INT64_MIN aborts the CSV export (storage/csv.cpp)
   repeated_appeal,     // the same appeal sent twice is granted twice (R9)
+  export_line_limit,   // an event line near 64 KiB exports longer than `loket allocate` reads
 };
-inline constexpr std::array<std::string_view, 4> known_bug_names = {
-    "id64", "close_record_limit", "csv_int64_min", "repeated_appeal"};
+inline constexpr std::array<std::string_view, 5> known_bug_names = {
+    "id64", "close_record_limit", "csv_int64_min", "repeated_appeal", "export_line_limit"};
 std::optional<KnownBug> known_bug_from_name(std::string_view name);
 
 struct WorkloadOptions {
