@@ -74,7 +74,9 @@ class SubmitFields {
       command_.tranche_id = value->get_string();
     }
     if (const json::value* value = object_.if_contains("id")) {
-      if (value->is_string()) {
+      // An id over its limit is malformed, and its text is not kept: what is journaled (and
+      // exported, and allocated again) stays within the limits of an event line.
+      if (value->is_string() && value->get_string().size() <= limits::application_id_bytes_max) {
         command_.application_id = value->get_string();
       } else {
         mark(Field::id);
@@ -221,6 +223,9 @@ EventParseResult EventParser::parse(std::string_view line) {
         }
       }
       event.monitoring_json = monitoring_;
+      if (command.tranche_id.size() > limits::identifier_bytes_max) {
+        fail("tranche", fmt::format("must be at most {} bytes", limits::identifier_bytes_max));
+      }
       command.tranche_id = copy(tranche_id_, command.tranche_id);
       command.application_id = copy(application_id_, command.application_id);
       event.command = command;
