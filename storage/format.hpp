@@ -22,6 +22,9 @@ inline constexpr std::uint8_t event_submit = 1;
 inline constexpr std::uint8_t event_close_day = 2;
 inline constexpr std::uint8_t event_close = 3;
 inline constexpr std::uint8_t event_appeal = 4;
+// Added within version 1: older journals simply have none, and every older record reads as
+// before.
+inline constexpr std::uint8_t event_commit_seed = 5;
 
 // Presence bits of a submit's optional fields.
 inline constexpr std::uint8_t has_participant = 1 << 0;
