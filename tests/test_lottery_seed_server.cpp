@@ -1,0 +1,457 @@
+// R8's committed lottery seed on the server: the commitment is journaled before the first
+// submission, what a portal sees cannot move the seed, each draw reveals the committed secret
+// (with the operator's beacon), a restart keeps the chain, and `loket audit` checks it all and
+// names a forged reveal. Jobs go straight to the pipeline, on a clock the test sets.
+#include <fmt/format.h>
+
+#include <boost/json.hpp>
+#include <catch2/catch.hpp>
+#include <future>
+
+#include "app/audit_command.hpp"
+#include "app/export_command.hpp"
+#include "app/seed_audit.hpp"
+#include "engine/civil_time.hpp"
+#include "engine/lottery.hpp"
+#include "net/operator_request.hpp"
+#include "storage/recovery.hpp"
+#include "tests/harness.hpp"
+#include "tests/journal_fixture.hpp"
+
+using namespace loket;
+using namespace loket::testing;
+
+namespace {
+
+constexpr std::string_view seed_scheme = R"(
+[scheme]
+id = "seeds"
+name = "Seeds"
+unique_participant = "tranche"
+[[tranche]]
+id = "w"
+opens_at = "2020-12-01T08:00:00Z"
+closes_at = "2020-12-10T08:00:00Z"
+places = 2
+ranking = "window_lottery"
+[[tranche]]
+id = "d"
+opens_at = "2020-12-01T08:00:00Z"
+closes_at = "2020-12-04T08:00:00Z"
+places = 2
+ranking = "same_day_lottery"
+[[tranche]]
+id = "a"
+opens_at = "2020-12-01T08:00:00Z"
+closes_at = "2020-12-10T08:00:00Z"
+places = 10
+ranking = "arrival"
+)";
+
+TimestampNs at(std::string_view text) {
+  return *parse_rfc3339(text);
+}
+
+std::vector<std::uint8_t> bytes_of(std::string_view text) {
+  return {text.begin(), text.end()};
+}
+
+boost::json::object json_of(const Reply& reply) {
+  return boost::json::parse(reply.body).as_object();
+}
+
+// A pipeline on the folder's journal with its own lottery key and a clock the test sets. The
+// clock never closes anything by itself here: its check interval is an hour.
+class SeedServer {
+ public:
+  SeedServer(const TempFolder& folder, std::string_view lottery_key, TimestampNs now) : now_(now) {
+    Recovered recovered = recover_journal(folder.path("journal"), std::string(seed_scheme),
+                                          JournalOptions{std::string(seed_scheme), nullptr, false});
+    REQUIRE(recovered.status.is_ok());
+    PipelineLimits limits;
+    limits.clock_check_interval = std::chrono::hours(1);
+    pipeline_ = std::make_unique<Pipeline>(
+        std::move(recovered), limits, [this] { return now_.load(); }, bytes_of(lottery_key));
+  }
+  void set_now(std::string_view text) { now_ = at(text); }
+  const Pipeline& pipeline() const { return *pipeline_; }
+
+  Reply submit(std::string_view tranche, std::string_view id, std::string_view participant) {
+    auto parsed = parse_submission_body(
+        tranche, fmt::format(R"({{"id":"{}","participant":"{}"}})", id, participant),
+        bytes_of("participant-key"), "unused");
+    REQUIRE(std::holds_alternative<SubmissionRequest>(parsed));
+    auto job = std::make_unique<Job>();
+    job->endpoint = Endpoint::submit;
+    job->submission = std::move(std::get<SubmissionRequest>(parsed));
+    return run(std::move(job));
+  }
+
+  // An operator's close or close-day with this body, parsed as the server parses it.
+  Reply operate(Endpoint endpoint, std::string_view tranche, std::string_view body) {
+    auto job = std::make_unique<Job>();
+    job->endpoint = endpoint;
+    job->tranche_id = std::string(tranche);
+    const std::optional<Problem> problem = read_operator_body(body, *job);
+    INFO(body << " -> " << (problem ? problem->detail : ""));
+    REQUIRE_FALSE(problem);
+    return run(std::move(job));
+  }
+
+ private:
+  Reply run(std::unique_ptr<Job> job) {
+    job->received_at = now_.load();
+    std::promise<Reply> answered;
+    std::future<Reply> answer = answered.get_future();
+    job->complete = [&answered](Reply reply) { answered.set_value(std::move(reply)); };
+    REQUIRE(pipeline_->try_enqueue(std::move(job)));
+    // Bounds a hang only; the answer comes as soon as its record is durable.
+    REQUIRE(answer.wait_for(std::chrono::seconds(60)) == std::future_status::ready);
+    return answer.get();
+  }
+
+  std::atomic<TimestampNs> now_;
+  std::unique_ptr<Pipeline> pipeline_;
+};
+
+// The journal's records, decoded, with the bytes their views point into.
+struct JournalCopy {
+  std::vector<std::string> bytes;
+  std::vector<JournalRecord> records;
+};
+
+JournalCopy read_journal(const TempFolder& folder) {
+  JournalOpenResult opened =
+      Journal::open(folder.path("journal"), JournalOptions{{}, nullptr, true});
+  REQUIRE(opened.status.is_ok());
+  JournalCopy copy;
+  for (auto cursor = opened.journal->records(1); cursor.valid(); cursor.next()) {
+    copy.bytes.emplace_back(reinterpret_cast<const char*>(cursor.bytes().data()),
+                            cursor.bytes().size());
+  }
+  copy.records.resize(copy.bytes.size());
+  for (std::size_t index = 0; index < copy.bytes.size(); ++index) {
+    const std::string& bytes = copy.bytes[index];
+    REQUIRE(decode_record({reinterpret_cast<const std::uint8_t*>(bytes.data()), bytes.size()},
+                          copy.records[index])
+                .empty());
+  }
+  return copy;
+}
+
+struct AuditResult {
+  int code = 0;
+  std::string out;
+  std::string errors;
+};
+
+std::string text_of(std::FILE* file) {
+  std::rewind(file);
+  std::string text;
+  char buffer[4096];
+  while (const std::size_t read = std::fread(buffer, 1, sizeof(buffer), file)) {
+    text.append(buffer, read);
+  }
+  std::fclose(file);
+  return text;
+}
+
+AuditResult audit(const std::string& journal_path) {
+  std::FILE* out = std::tmpfile();
+  std::FILE* errors = std::tmpfile();
+  AuditResult result;
+  result.code = run_audit(AuditOptions{journal_path, ""}, out, errors);
+  result.out = text_of(out);
+  result.errors = text_of(errors);
+  return result;
+}
+
+// Three registrations for the window's two places, so that the close draws.
+void fill_window(SeedServer& server, std::vector<std::string>& receipt_hashes) {
+  for (int index = 0; index < 3; ++index) {
+    const Reply receipt = server.submit("w", fmt::format("W-{}", index), fmt::format("p{}", index));
+    REQUIRE(receipt.status == 201);
+    CHECK(json_of(receipt).at("outcome") == "pending");
+    receipt_hashes.emplace_back(json_of(receipt).at("journal_hash").as_string());
+  }
+}
+
+}  // namespace
+
+TEST_CASE("The lottery seed is committed before the first submission and no portal can move it",
+          "[lottery-seed]") {
+  struct Run {
+    std::string seed;
+    std::vector<std::string> receipt_hashes;
+  };
+  const auto run = [](std::string_view name, std::string_view key, int throwaway_submissions) {
+    TempFolder folder(name);
+    Run result;
+    {
+      SeedServer server(folder, key, at("2020-12-01T10:00:00Z"));
+      fill_window(server, result.receipt_hashes);
+      // A portal that wants another ranking sends requests it does not need: each moves the
+      // journal's head, which the old seed (the head hash) followed.
+      for (int index = 0; index < throwaway_submissions; ++index) {
+        REQUIRE(server.submit("w", fmt::format("T-{}", index), fmt::format("t{}", index)).status ==
+                201);
+      }
+      const Reply closed = server.operate(Endpoint::close, "w", "");
+      REQUIRE(closed.status == 200);
+      result.seed = std::string(json_of(closed).at("seed").as_string());
+    }
+    // The commitments are the journal's first records, one per lottery tranche.
+    const JournalCopy journal = read_journal(folder);
+    REQUIRE(journal.records.size() >= 3);
+    CHECK(std::get<CommitSeedCommand>(journal.records[0].command).tranche_id == "w");
+    CHECK(std::get<CommitSeedCommand>(journal.records[1].command).tranche_id == "d");
+    CHECK(std::holds_alternative<SubmitCommand>(journal.records[2].command));
+    return result;
+  };
+  const Run plain = run("seed-plain", "key-one", 0);
+  const Run ground = run("seed-ground", "key-one", 5);
+  const Run other_key = run("seed-other-key", "key-two", 0);
+  INFO("plain " << plain.seed << ", ground " << ground.seed << ", other key " << other_key.seed);
+  CHECK(plain.seed.size() == 64);  // the revealed secret, no beacon
+  CHECK(ground.seed == plain.seed);
+  CHECK(other_key.seed != plain.seed);
+  for (const std::string& hash : plain.receipt_hashes) CHECK(hash != plain.seed);
+}
+
+TEST_CASE("loket audit verifies every reveal against its commitment and names a forged one",
+          "[lottery-seed]") {
+  TempFolder folder("seed-audit");
+  std::vector<std::string> receipt_hashes;
+  std::string beacon(64, 'b');
+  {
+    SeedServer server(folder, "key", at("2020-12-01T10:00:00Z"));
+    fill_window(server, receipt_hashes);
+    server.set_now("2020-12-02T12:00:00Z");
+    const Reply closed = server.operate(Endpoint::close, "w", R"({"beacon":")" + beacon + "\"}");
+    REQUIRE(closed.status == 200);
+    const std::string seed(json_of(closed).at("seed").as_string());
+    CHECK(seed.size() == 128);
+    CHECK(seed.ends_with(beacon));  // the beacon is in the record, after the secret
+  }
+  const AuditResult honest = audit(folder.path("journal"));
+  INFO(honest.out << honest.errors);
+  CHECK(honest.code == 0);
+  CHECK(honest.out.find("lottery seed of tranche w: committed at seq 1 (1 draws), revealed at "
+                        "seq 6 (close), verified") != std::string::npos);
+  CHECK(honest.out.find("lottery seed of tranche d: committed at seq 2 (5 draws), not drawn "
+                        "yet") != std::string::npos);
+
+  // Change one bit of the revealed secret and re-seal that record and every later one.
+  JournalCopy journal = read_journal(folder);
+  Scheme scheme = scheme_from_toml(seed_scheme);
+  SeedAudit seed_audit(scheme);
+  std::vector<std::string> forged;
+  std::vector<std::uint8_t> forged_seed;
+  Sha256Digest head = genesis_hash(seed_scheme);
+  for (JournalRecord& record : journal.records) {
+    if (auto* close = std::get_if<CloseCommand>(&record.command)) {
+      forged_seed.assign(close->seed.begin(), close->seed.end());
+      forged_seed[0] ^= 1;
+      close->seed = forged_seed;
+    }
+    seed_audit.visit(record);
+    std::string bytes;
+    head = encode_record(bytes, record.sequence, record.received_at, record.command,
+                         record.monitoring_json, record.decisions, head, record.idempotency);
+    forged.push_back(std::move(bytes));
+  }
+  REQUIRE(seed_audit.failure());
+  CHECK(*seed_audit.failure() ==
+        "record 6: tranche w: the seed of the draw (close) does not reveal the secret committed "
+        "at seq 1");
+  {
+    JournalOpenResult opened =
+        Journal::open(folder.path("journal"), JournalOptions{{}, nullptr, false});
+    REQUIRE(opened.status.is_ok());
+    for (std::size_t index = 0; index < forged.size(); ++index) {
+      REQUIRE(opened.journal->overwrite_for_test(index + 1, forged[index]).is_ok());
+    }
+  }
+  const AuditResult forgery = audit(folder.path("journal"));
+  INFO(forgery.out << forgery.errors);
+  CHECK(forgery.code == 1);
+  CHECK(forgery.errors.find("record 6: replay refused the event (seed_invalid)") !=
+        std::string::npos);
+}
+
+TEST_CASE("Each day of a same_day_lottery reveals its own secret; a later day's is its preimage",
+          "[lottery-seed]") {
+  TempFolder folder("seed-days");
+  std::vector<std::string> seeds;
+  const auto draw = [&](SeedServer& server, Endpoint endpoint, std::string_view body) {
+    const Reply reply = server.operate(endpoint, "d", body);
+    INFO(reply.body);
+    REQUIRE(reply.status == 200);
+    seeds.emplace_back(json_of(reply).at("seed").as_string());
+  };
+  {
+    SeedServer server(folder, "key", at("2020-12-01T10:00:00Z"));
+    for (int index = 0; index < 3; ++index) {
+      REQUIRE(server.submit("d", fmt::format("D1-{}", index), fmt::format("p{}", index)).status ==
+              201);
+    }
+    server.set_now("2020-12-02T12:00:00Z");
+    draw(server, Endpoint::close_day, R"({"date":"2020-12-01"})");
+    REQUIRE(server.submit("d", "D2-0", "q0").status == 201);
+    // An operator's own seed is refused on a committed tranche, and journals nothing.
+    server.set_now("2020-12-03T12:00:00Z");
+    const Reply refused =
+        server.operate(Endpoint::close_day, "d", R"({"date":"2020-12-02","seed":"00ff"})");
+    CHECK(refused.status == 409);
+    CHECK(refused.body.find("seed-committed") != std::string::npos);
+    // So is a beacon on a tranche that draws no lottery.
+    const Reply arrival = server.operate(Endpoint::close, "a", R"({"beacon":"00ff"})");
+    CHECK(arrival.status == 409);
+    CHECK(arrival.body.find("no-lottery") != std::string::npos);
+    draw(server, Endpoint::close_day, R"({"date":"2020-12-02"})");
+    draw(server, Endpoint::close, "{}");
+  }
+  const JournalCopy journal = read_journal(folder);
+  const auto& commit = std::get<CommitSeedCommand>(journal.records[1].command);
+  REQUIRE(commit.draws == 5);
+  REQUIRE(seeds.size() == 3);
+  const std::uint32_t draws[] = {0, 1, 4};  // 1 and 2 December, then the close
+  std::vector<Sha256Digest> secrets;
+  for (std::size_t index = 0; index < seeds.size(); ++index) {
+    const auto bytes = from_hex(seeds[index]);
+    REQUIRE(bytes);
+    CHECK(lottery_seed_reveals(commit.commitment, draws[index], *bytes));
+    Sha256Digest secret{};
+    std::copy_n(bytes->begin(), secret.size(), secret.begin());
+    secrets.push_back(secret);
+  }
+  // Day 1's secret follows from day 2's (one hash), never the other way round.
+  CHECK(sha256(secrets[1]) == secrets[0]);
+  CHECK(sha256(secrets[0]) != secrets[1]);
+  CHECK(sha256(sha256(sha256(secrets[2]))) == secrets[1]);
+  const AuditResult result = audit(folder.path("journal"));
+  INFO(result.out << result.errors);
+  CHECK(result.code == 0);
+  CHECK(result.out.find("lottery seed of tranche d: committed at seq 2 (5 draws), revealed at "
+                        "seq 6 (2020-12-01), seq 8 (2020-12-02), seq 9 (close), verified") !=
+        std::string::npos);
+}
+
+TEST_CASE("A restarted server derives the same secrets; another lottery key is refused",
+          "[lottery-seed]") {
+  TempFolder folder("seed-restart");
+  std::uint64_t records_before = 0;
+  {
+    SeedServer server(folder, "key", at("2020-12-01T10:00:00Z"));
+    REQUIRE(server.submit("d", "D-1", "p1").status == 201);
+    server.set_now("2020-12-02T12:00:00Z");
+    REQUIRE(server.operate(Endpoint::close_day, "d", R"({"date":"2020-12-01"})").status == 200);
+    records_before = server.pipeline().durable_sequence();
+  }
+  {
+    Recovered recovered = recover_journal(folder.path("journal"), std::string(seed_scheme));
+    REQUIRE(recovered.status.is_ok());
+    CHECK(lottery_key_problem(recovered, bytes_of("key")).empty());
+    CHECK(lottery_key_problem(recovered, bytes_of("another key")) ==
+          "tranche w: its lottery seed was committed with another lottery key");
+  }
+  {
+    SeedServer server(folder, "key", at("2020-12-03T12:00:00Z"));
+    CHECK(server.pipeline().durable_sequence() == records_before);  // nothing committed again
+    REQUIRE(server.submit("d", "D-2", "p2").status == 201);
+    server.set_now("2020-12-04T12:00:00Z");
+    const Reply day = server.operate(Endpoint::close_day, "d", R"({"date":"2020-12-03"})");
+    INFO(day.body);
+    CHECK(day.status == 200);
+    CHECK(server.operate(Endpoint::close, "d", "").status == 200);
+  }
+  const AuditResult result = audit(folder.path("journal"));
+  INFO(result.out << result.errors);
+  CHECK(result.code == 0);
+  CHECK(result.out.find("revealed at seq 4 (2020-12-01), seq 6 (2020-12-03), seq 7 (close), "
+                        "verified") != std::string::npos);
+}
+
+TEST_CASE("A journal without commitments still replays, audits and serves; exports round-trip",
+          "[lottery-seed]") {
+  TempFolder folder("seed-old");
+  const std::string scheme_path = folder.write("scheme.toml", seed_scheme);
+  const std::string events = folder.write(
+      "events.jsonl",
+      R"({"type":"submit","seq":1,"received_at":"2020-12-01T09:00:00Z","tranche":"w","id":"W-1","participant":"p1"}
+{"type":"submit","seq":2,"received_at":"2020-12-01T09:00:01Z","tranche":"w","id":"W-2","participant":"p2"}
+{"type":"submit","seq":3,"received_at":"2020-12-01T09:00:02Z","tranche":"w","id":"W-3","participant":"p3"}
+{"type":"submit","seq":4,"received_at":"2020-12-01T09:00:03Z","tranche":"d","id":"D-1","participant":"p1"}
+{"type":"close","seq":5,"received_at":"2020-12-02T09:00:00Z","tranche":"w","seed":"abcd"}
+)");
+  allocate_into(scheme_path, events, folder.path("journal"));
+  const AuditResult old = audit(folder.path("journal"));
+  INFO(old.out << old.errors);
+  CHECK(old.code == 0);
+  CHECK(old.out.find("lottery seed of tranche w: not committed (a seed chosen at the draw): seq 5 "
+                     "(close)") != std::string::npos);
+  {
+    // The server takes over: d already has a submission, so it stays uncommitted and draws
+    // with the head hash as before.
+    SeedServer server(folder, "key", at("2020-12-03T12:00:00Z"));
+    CHECK(server.pipeline().durable_sequence() == 5);
+    const Reply closed = server.operate(Endpoint::close, "d", "");
+    INFO(closed.body);
+    CHECK(closed.status == 200);
+  }
+  const AuditResult served = audit(folder.path("journal"));
+  INFO(served.out << served.errors);
+  CHECK(served.code == 0);
+  CHECK(served.out.find("lottery seed of tranche d: not committed (a seed chosen at the draw): "
+                        "seq 6 (close)") != std::string::npos);
+}
+
+TEST_CASE("An export of a committed journal allocates to the same journal", "[lottery-seed]") {
+  TempFolder folder("seed-export");
+  {
+    std::vector<std::string> receipt_hashes;
+    SeedServer server(folder, "key", at("2020-12-01T10:00:00Z"));
+    fill_window(server, receipt_hashes);
+    REQUIRE(server.operate(Endpoint::close, "w", R"({"beacon":"0102"})").status == 200);
+  }
+  const std::string events_path = folder.path("events.jsonl");
+  std::FILE* errors = std::tmpfile();
+  REQUIRE(run_export(ExportOptions{folder.path("journal"), "events", "jsonl", events_path},
+                     errors) == 0);
+  std::fclose(errors);
+  CHECK(read_text(events_path).find(R"("type":"commit_seed")") != std::string::npos);
+  allocate_into(folder.write("scheme.toml", seed_scheme), events_path, folder.path("again"));
+  JournalOpenResult served = Journal::open(folder.path("journal"), {{}, nullptr, true});
+  JournalOpenResult again = Journal::open(folder.path("again"), {{}, nullptr, true});
+  REQUIRE(served.status.is_ok());
+  REQUIRE(again.status.is_ok());
+  const JournalSummary served_summary = verify_records(*served.journal);
+  const JournalSummary again_summary = verify_records(*again.journal);
+  CHECK(again_summary.records == served_summary.records);
+  CHECK(again_summary.head_hash == served_summary.head_hash);
+}
+
+TEST_CASE("An operator's beacon is 1 to 32 bytes of hex, and never with a seed", "[lottery-seed]") {
+  const auto problem_of = [](Endpoint endpoint, std::string_view body) {
+    Job job;
+    job.endpoint = endpoint;
+    const std::optional<Problem> problem = read_operator_body(body, job);
+    return problem ? problem->detail : std::string("ok " + to_hex(job.beacon));
+  };
+  const std::string bytes_31(62, 'a');
+  const std::string bytes_32(64, 'a');
+  const std::string bytes_33(66, 'a');
+  const std::string size_problem = "must be 1 to 32 bytes of hex";
+  CHECK(problem_of(Endpoint::close, R"({"beacon":")" + bytes_31 + "\"}") == "ok " + bytes_31);
+  CHECK(problem_of(Endpoint::close, R"({"beacon":")" + bytes_32 + "\"}") == "ok " + bytes_32);
+  CHECK(problem_of(Endpoint::close, R"({"beacon":")" + bytes_33 + "\"}") == size_problem);
+  CHECK(problem_of(Endpoint::close, R"({"beacon":"01"})") == "ok 01");
+  CHECK(problem_of(Endpoint::close, R"({"beacon":""})") == size_problem);
+  CHECK(problem_of(Endpoint::close, R"({"beacon":"0"})") == size_problem);
+  CHECK(problem_of(Endpoint::close, R"({"beacon":"zz"})") == size_problem);
+  CHECK(problem_of(Endpoint::close, R"({"beacon":12})") == size_problem);
+  CHECK(problem_of(Endpoint::close_day, R"({"date":"2020-12-01","beacon":"01"})") == "ok 01");
+  CHECK(problem_of(Endpoint::close, R"({"seed":"01","beacon":"01"})") ==
+        "give \"seed\" or \"beacon\", not both");
+  CHECK(problem_of(Endpoint::appeal, R"({"beacon":"01"})") == "unknown field \"beacon\"");
+}
