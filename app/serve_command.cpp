@@ -8,6 +8,7 @@
 #include "app/file_text.hpp"
 #include "engine/limits.hpp"
 #include "engine/lottery.hpp"
+#include "net/lottery_seeds.hpp"
 #include "net/server.hpp"
 #include "storage/recovery.hpp"
 
@@ -103,7 +104,10 @@ int run_serve(const ServeOptions& options, std::FILE* log) {
     fmt::print(log, "loket serve: {}\n", recovered.status.message());
     return 1;
   }
-  if (const std::string problem = lottery_key_problem(recovered, *lottery_key); !problem.empty()) {
+  const LotterySeeds lottery_seeds(*lottery_key, recovered.allocator->scheme(),
+                                   recovered.journal->scheme_text());
+  if (const std::string problem = lottery_seeds.key_problem(*recovered.allocator);
+      !problem.empty()) {
     fmt::print(log,
                "loket serve: journal {}: {}; give the --lottery-key-file it was started with\n",
                options.data_path, problem);

@@ -10,8 +10,7 @@
 
 #include "engine/assert.hpp"
 #include "engine/event_json.hpp"
-#include "engine/limits.hpp"
-#include "engine/lottery.hpp"
+#include "net/lottery_seeds.hpp"
 #include "net/problem.hpp"
 #include "storage/record.hpp"
 
@@ -63,23 +62,6 @@ std::string key_of(const IdempotencyTag& tag) {
 
 }  // namespace
 
-std::string lottery_key_problem(const Recovered& recovered,
-                                std::span<const std::uint8_t> lottery_key) {
-  LOKET_ASSERT(recovered.journal && recovered.allocator && !lottery_key.empty());
-  const Scheme& scheme = recovered.allocator->scheme();
-  const Sha256Digest genesis = genesis_hash(recovered.journal->scheme_text());
-  for (std::size_t index = 0; index < scheme.tranches.size(); ++index) {
-    const TrancheStatus status = recovered.allocator->tranche_status(index);
-    if (!status.seed_commitment) continue;
-    const Sha256Digest root = lottery_root_secret(lottery_key, genesis, scheme.tranches[index].id);
-    if (lottery_commitment(root, status.seed_draws) != *status.seed_commitment) {
-      return fmt::format("tranche {}: its lottery seed was committed with another lottery key",
-                         scheme.tranches[index].id);
-    }
-  }
-  return {};
-}
-
 Reply problem_reply(const Problem& problem, std::string_view extra_members) {
   return Reply{problem.status, problem_json(problem, extra_members), true,
                problem.retry_after_seconds};
@@ -91,16 +73,11 @@ struct Pipeline::Impl {
       : owner(pipeline),
         limits(pipeline_limits),
         clock(std::move(wall_clock)),
-        lottery_key(std::move(key)),
+        lottery_seeds(key, recovered.allocator->scheme(), recovered.journal->scheme_text()),
         journal_directory(recovered.journal->directory()),
         scheme_text(recovered.journal->scheme_text()),
         journal_env(recovered.journal->env()),
         queue(pipeline_limits.queue_jobs_max) {
-    LOKET_ASSERT(!lottery_key.empty());
-    const Sha256Digest genesis = genesis_hash(scheme_text);
-    for (const Tranche& tranche : recovered.allocator->scheme().tranches) {
-      lottery_roots.push_back(lottery_root_secret(lottery_key, genesis, tranche.id));
-    }
     install(std::move(recovered));
     last_closed_day.assign(allocator->scheme().tranches.size(), INT32_MIN);
     thread = std::thread([this] { run(); });
@@ -120,9 +97,6 @@ struct Pipeline::Impl {
   void handle_operator(std::unique_ptr<Job> job);
   void handle_query(std::unique_ptr<Job> job);
   Command operator_command(Job& job);
-  std::optional<Problem> choose_seed(std::string_view tranche_id, std::optional<LocalDate> day,
-                                     std::span<const std::uint8_t> beacon,
-                                     std::vector<std::uint8_t>& seed) const;
   void commit_lottery_seeds();
   void journal_record(const Command& command, std::string_view monitoring, TimestampNs timestamp,
                       const std::optional<IdempotencyTag>& idempotency);
@@ -138,8 +112,7 @@ struct Pipeline::Impl {
   Pipeline& owner;
   const PipelineLimits limits;
   const Clock clock;
-  const std::vector<std::uint8_t> lottery_key;
-  std::vector<Sha256Digest> lottery_roots;  // per tranche (R8)
+  const LotterySeeds lottery_seeds;  // R8
   // What it takes to reopen the journal.
   const std::string journal_directory;
   const std::string scheme_text;
@@ -206,7 +179,8 @@ void Pipeline::Impl::close_on_clock() {
     if (allocator->tranche_status(index).closed) continue;
     std::vector<std::uint8_t> seed;
     if (now >= tranche.closes_at) {
-      const std::optional<Problem> problem = choose_seed(tranche.id, std::nullopt, {}, seed);
+      const std::optional<Problem> problem =
+          lottery_seeds.choose(*allocator, head_hash, tranche.id, std::nullopt, {}, seed);
       LOKET_ASSERT(!problem);  // only an operator's seed or beacon can be refused
       apply_internal(CloseCommand{tranche.id, seed}, now);
       continue;
@@ -217,7 +191,8 @@ void Pipeline::Impl::close_on_clock() {
         yesterday <= last_closed_day[index]) {
       continue;
     }
-    const std::optional<Problem> problem = choose_seed(tranche.id, yesterday, {}, seed);
+    const std::optional<Problem> problem =
+        lottery_seeds.choose(*allocator, head_hash, tranche.id, yesterday, {}, seed);
     LOKET_ASSERT(!problem);
     // Refused as already closed (an operator was first, or before a restart) is fine too.
     apply_internal(CloseDayCommand{tranche.id, yesterday, seed}, now);
@@ -225,55 +200,10 @@ void Pipeline::Impl::close_on_clock() {
   }
 }
 
-// R8: the seed of a draw. A tranche with a commitment reveals the committed secret of this
-// draw, then the operator's beacon; a seed of the operator's own is refused. A tranche of an
-// older journal without one keeps the old rule: the operator's seed, or the head hash (which
-// every portal has just seen in its receipts; docs/rules.md says why that is weaker). A day
-// outside the window gets no seed: the allocator refuses that close_day.
-std::optional<Problem> Pipeline::Impl::choose_seed(std::string_view tranche_id,
-                                                   std::optional<LocalDate> day,
-                                                   std::span<const std::uint8_t> beacon,
-                                                   std::vector<std::uint8_t>& seed) const {
-  const Scheme& scheme = allocator->scheme();
-  const std::optional<std::size_t> index = scheme.find_tranche(tranche_id);
-  if (!index) return std::nullopt;  // the allocator refuses it: unknown tranche
-  const Tranche& tranche = scheme.tranches[*index];
-  if (tranche.ranking == Ranking::arrival) {
-    if (beacon.empty()) return std::nullopt;
-    return make_problem(409, "no-lottery", "This tranche ranks by arrival and draws no lottery",
-                        "a beacon is mixed into a lottery's seed only", "beacon");
-  }
-  const TrancheStatus status = allocator->tranche_status(*index);
-  if (status.seed_commitment) {
-    if (!seed.empty()) {
-      return make_problem(409, "seed-committed",
-                          "This tranche's seed was committed before its first submission",
-                          "the close reveals the committed secret; send a \"beacon\" to mix in "
-                          "a public value, or nothing",
-                          "seed");
-    }
-    const std::optional<std::uint32_t> draw = lottery_draw_index(scheme, tranche, day);
-    if (!draw) return std::nullopt;
-    const Sha256Digest secret = lottery_secret(lottery_roots[*index], status.seed_draws, *draw);
-    seed.assign(secret.begin(), secret.end());
-  } else if (seed.empty()) {
-    seed.assign(head_hash.begin(), head_hash.end());
-  }
-  seed.insert(seed.end(), beacon.begin(), beacon.end());
-  LOKET_ASSERT(seed.size() <= limits::seed_bytes_max);
-  return std::nullopt;
-}
-
 // R8: commits every lottery tranche that has no commitment and no submission yet. The
 // allocator refuses the others (already answered clients, or closed), which journals nothing.
 void Pipeline::Impl::commit_lottery_seeds() {
-  const Scheme& scheme = allocator->scheme();
-  LOKET_ASSERT(lottery_roots.size() == scheme.tranches.size());
-  for (std::size_t index = 0; index < scheme.tranches.size(); ++index) {
-    const Tranche& tranche = scheme.tranches[index];
-    const std::uint32_t draws = lottery_draws(scheme, tranche);
-    if (draws == 0 || allocator->tranche_status(index).seed_commitment) continue;
-    CommitSeedCommand command{tranche.id, lottery_commitment(lottery_roots[index], draws), draws};
+  for (const CommitSeedCommand& command : lottery_seeds.commitments(*allocator)) {
     apply_internal(command, std::max(clock(), last_timestamp));
   }
 }
@@ -503,8 +433,8 @@ void Pipeline::Impl::handle_operator(std::unique_ptr<Job> job) {
   if (job->endpoint == Endpoint::close || job->endpoint == Endpoint::close_day) {
     const std::optional<LocalDate> day =
         job->endpoint == Endpoint::close_day ? std::optional(job->date) : std::nullopt;
-    if (std::optional<Problem> problem =
-            choose_seed(job->tranche_id, day, job->beacon, job->seed)) {
+    if (std::optional<Problem> problem = lottery_seeds.choose(
+            *allocator, head_hash, job->tranche_id, day, job->beacon, job->seed)) {
       owner.counters_.refused.fetch_add(1, std::memory_order_relaxed);
       job->complete(problem_reply(*problem));
       return;

@@ -86,11 +86,6 @@ struct PipelineCounters {
   std::atomic<std::uint64_t> journal_reopened{0};  // without a restart
 };
 
-// R8: empty when every seed commitment in the recovered journal was made with lottery_key;
-// otherwise which tranche's was not (the server would then be unable to draw it).
-std::string lottery_key_problem(const Recovered& recovered,
-                                std::span<const std::uint8_t> lottery_key);
-
 class Pipeline {
  public:
   using Clock = std::function<TimestampNs()>;  // nanoseconds since the epoch, UTC
@@ -102,7 +97,7 @@ class Pipeline {
   //
   // R8: every lottery tranche without a seed commitment and without submissions (all of them
   // in a new journal) is committed to at once, before any submission is taken: a commit_seed
-  // record whose secrets derive from lottery_key (engine/lottery.hpp). Each draw then reveals
+  // record whose secrets derive from lottery_key (net/lottery_seeds.hpp). Each draw then reveals
   // its secret; the secrets are derived again after a restart, never stored. A tranche of an
   // older journal that has submissions but no commitment draws with the head hash, as before.
   // lottery_key: not empty, and the one the journal's commitments were made with.

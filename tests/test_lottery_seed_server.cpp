@@ -11,8 +11,11 @@
 #include "app/audit_command.hpp"
 #include "app/export_command.hpp"
 #include "app/seed_audit.hpp"
+#include "app/serve_command.hpp"
+#include "app/serve_config.hpp"
 #include "engine/civil_time.hpp"
 #include "engine/lottery.hpp"
+#include "net/lottery_seeds.hpp"
 #include "net/operator_request.hpp"
 #include "storage/recovery.hpp"
 #include "tests/harness.hpp"
@@ -351,8 +354,13 @@ TEST_CASE("A restarted server derives the same secrets; another lottery key is r
   {
     Recovered recovered = recover_journal(folder.path("journal"), std::string(seed_scheme));
     REQUIRE(recovered.status.is_ok());
-    CHECK(lottery_key_problem(recovered, bytes_of("key")).empty());
-    CHECK(lottery_key_problem(recovered, bytes_of("another key")) ==
+    const auto key_problem = [&](std::string_view key) {
+      return LotterySeeds(bytes_of(key), recovered.allocator->scheme(),
+                          recovered.journal->scheme_text())
+          .key_problem(*recovered.allocator);
+    };
+    CHECK(key_problem("key").empty());
+    CHECK(key_problem("another key") ==
           "tranche w: its lottery seed was committed with another lottery key");
   }
   {
@@ -454,4 +462,40 @@ TEST_CASE("An operator's beacon is 1 to 32 bytes of hex, and never with a seed",
   CHECK(problem_of(Endpoint::close, R"({"seed":"01","beacon":"01"})") ==
         "give \"seed\" or \"beacon\", not both");
   CHECK(problem_of(Endpoint::appeal, R"({"beacon":"01"})") == "unknown field \"beacon\"");
+}
+
+TEST_CASE("loket serve refuses the development lottery key off loopback and a journal's other key",
+          "[lottery-seed]") {
+  TempFolder folder("seed-serve");
+  ServeOptions options;
+  REQUIRE(
+      apply_serve_config("lottery_key_file = \"lottery.key\"\n", "/etc/loket/serve.toml", options)
+          .empty());
+  CHECK(options.lottery_key_path == "/etc/loket/lottery.key");
+  options.lottery_key_path.clear();
+  options.scheme_path = folder.write("scheme.toml", seed_scheme);
+  options.data_path = folder.path("journal");
+  options.tokens_path = folder.write("tokens.toml", R"([[token]]
+name = "operator"
+role = "operator"
+sha256 = "277e6a75a6980887d1bc5c738e59a2504e3e2696d8f9fbf675b7fc49dabd2cf8"
+)");
+  options.participant_key_path = folder.write("participant.key", "participant secret");
+  options.listen = "0.0.0.0:0";
+  std::FILE* log = std::tmpfile();
+  CHECK(run_serve(options, log) == 2);
+  CHECK(text_of(log) ==
+        "loket serve: refusing to listen on 0.0.0.0:0 with development lottery key: give "
+        "--tokens a file of your own, and --participant-key-file and --lottery-key-file "
+        "secrets\n");
+  // A journal committed under one key is not served with another (its draws would fail).
+  { SeedServer server(folder, "the first key", at("2020-12-01T10:00:00Z")); }
+  options.listen = "127.0.0.1:0";
+  options.lottery_key_path = folder.write("lottery.key", "another key");
+  log = std::tmpfile();
+  CHECK(run_serve(options, log) == 2);
+  CHECK(text_of(log) == fmt::format("loket serve: journal {}: tranche w: its lottery seed was "
+                                    "committed with another lottery key; give the "
+                                    "--lottery-key-file it was started with\n",
+                                    options.data_path));
 }
