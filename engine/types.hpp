@@ -68,10 +68,11 @@ enum class Refusal : std::uint8_t {
   appeal_reference_missing = 11,
   duplicate_application_id = 12,
   capacity_exhausted = 13,
-  seed_invalid = 14,
-  day_outside_window = 15,
-  seed_commitment_invalid = 16,
-  seed_commitment_late = 17,
+  duplicate_appeal = 14,
+  seed_invalid = 15,
+  day_outside_window = 16,
+  seed_commitment_invalid = 17,
+  seed_commitment_late = 18,
 };
 
 std::string_view to_string(Outcome outcome);
