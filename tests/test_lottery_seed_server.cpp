@@ -282,8 +282,9 @@ TEST_CASE("loket audit verifies every reveal against its commitment and names a 
         std::string::npos);
 }
 
-TEST_CASE("Each day of a same_day_lottery reveals its own secret; a later day's is its preimage",
-          "[lottery-seed]") {
+TEST_CASE(
+    "Each day of a same_day_lottery reveals its own secret, and a later day's is its preimage",
+    "[lottery-seed]") {
   TempFolder folder("seed-days");
   std::vector<std::string> seeds;
   const auto draw = [&](SeedServer& server, Endpoint endpoint, std::string_view body) {
@@ -340,7 +341,7 @@ TEST_CASE("Each day of a same_day_lottery reveals its own secret; a later day's 
         std::string::npos);
 }
 
-TEST_CASE("A restarted server derives the same secrets; another lottery key is refused",
+TEST_CASE("A restarted server derives the same secrets, and another lottery key is refused",
           "[lottery-seed]") {
   TempFolder folder("seed-restart");
   std::uint64_t records_before = 0;
@@ -380,8 +381,7 @@ TEST_CASE("A restarted server derives the same secrets; another lottery key is r
                         "verified") != std::string::npos);
 }
 
-TEST_CASE("A journal without commitments still replays, audits and serves; exports round-trip",
-          "[lottery-seed]") {
+TEST_CASE("A journal without commitments still replays, audits and serves", "[lottery-seed]") {
   TempFolder folder("seed-old");
   const std::string scheme_path = folder.write("scheme.toml", seed_scheme);
   const std::string events = folder.write(
