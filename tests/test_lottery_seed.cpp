@@ -10,37 +10,12 @@
 #include "engine/lottery.hpp"
 #include "storage/record.hpp"
 #include "tests/harness.hpp"
+#include "tests/seed_server.hpp"
 
 using namespace loket;
 using namespace loket::testing;
 
 namespace {
-
-// w draws once; d's window touches the local days 1-4 December, so it draws five times.
-constexpr std::string_view seed_scheme = R"(
-[scheme]
-id = "seeds"
-name = "Seeds"
-unique_participant = "tranche"
-[[tranche]]
-id = "w"
-opens_at = "2020-12-01T08:00:00Z"
-closes_at = "2020-12-10T08:00:00Z"
-places = 2
-ranking = "window_lottery"
-[[tranche]]
-id = "d"
-opens_at = "2020-12-01T08:00:00Z"
-closes_at = "2020-12-04T08:00:00Z"
-places = 2
-ranking = "same_day_lottery"
-[[tranche]]
-id = "a"
-opens_at = "2020-12-01T08:00:00Z"
-closes_at = "2020-12-10T08:00:00Z"
-places = 10
-ranking = "arrival"
-)";
 
 const std::vector<std::uint8_t> key_bytes = {'k', 'e', 'y'};
 
