@@ -68,8 +68,8 @@ std::string SeedAudit::report() const {
     const TrancheSeeds& seeds = tranches_[index];
     const std::string& id = scheme_.tranches[index].id;
     if (seeds.committed_at) {
-      text += fmt::format("  lottery seed of tranche {}: committed at seq {} ({} draws), ", id,
-                          *seeds.committed_at, seeds.draws);
+      text += fmt::format("  lottery seed of tranche {}: committed at seq {} ({} draw{}), ", id,
+                          *seeds.committed_at, seeds.draws, seeds.draws == 1 ? "" : "s");
       text += seeds.revealed.empty()
                   ? "not drawn yet\n"
                   : fmt::format("revealed at {}, verified\n", draw_list(seeds.revealed));

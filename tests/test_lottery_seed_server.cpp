@@ -82,7 +82,7 @@ TEST_CASE("loket audit verifies every reveal against its commitment and names a 
   const AuditResult honest = audit(folder.path("journal"));
   INFO(honest.out << honest.errors);
   CHECK(honest.code == 0);
-  CHECK(honest.out.find("lottery seed of tranche w: committed at seq 1 (1 draws), revealed at "
+  CHECK(honest.out.find("lottery seed of tranche w: committed at seq 1 (1 draw), revealed at "
                         "seq 6 (close), verified") != std::string::npos);
   CHECK(honest.out.find("lottery seed of tranche d: committed at seq 2 (5 draws), not drawn "
                         "yet") != std::string::npos);
