@@ -6,6 +6,7 @@
 
 #include "app/file_text.hpp"
 #include "app/progress.hpp"
+#include "app/seed_audit.hpp"
 #include "engine/limits.hpp"
 #include "storage/replay.hpp"
 
@@ -58,8 +59,13 @@ int run_audit(const AuditOptions& options, std::FILE* out, std::FILE* errors) {
   Allocator allocator(std::move(*parsed.scheme),
                       AllocatorOptions{std::max<std::size_t>(expected_records, 1 << 16)});
   ProgressBar progress(errors, "loket audit", expected_records);
+  SeedAudit seed_audit(allocator.scheme());
   ReplayOptions replay;
   replay.progress = [&](std::uint64_t done) { progress.update(done); };
+  replay.visit = [&](const JournalRecord& record) {
+    seed_audit.visit(record);
+    return true;
+  };
   const JournalSummary summary = replay_journal(journal, allocator, replay);
   progress.finish();
   const double seconds =
@@ -78,12 +84,17 @@ int run_audit(const AuditOptions& options, std::FILE* out, std::FILE* errors) {
     fmt::print(errors, "  records 1-{} verified before it.\n", summary.last_sequence);
     return 1;
   }
+  if (seed_audit.failure()) {
+    fmt::print(errors, "loket audit: {}: {}\n", options.data_path, *seed_audit.failure());
+    return 1;
+  }
   fmt::print(out,
              "loket audit: {}: {} records, sequence 1-{} without gaps, every checksum and the "
              "hash chain intact, every decision re-derived and equal.\n"
              "  head hash {}\n  {:.3f} s, {:.0f} records/s\n",
              options.data_path, summary.records, summary.last_sequence, to_hex(summary.head_hash),
              seconds, static_cast<double>(summary.records) / std::max(seconds, 1e-9));
+  fmt::print(out, "{}", seed_audit.report());
   return 0;
 }
 

@@ -1,5 +1,6 @@
 // `loket audit`: proves or disproves a journal. It verifies the sequence, every checksum and
-// the hash chain, re-derives every decision with the allocator and compares.
+// the hash chain, re-derives every decision with the allocator and compares, and checks that
+// every lottery draw reveals the seed committed to before it (app/seed_audit.hpp).
 #pragma once
 
 #include <cstdio>

@@ -63,6 +63,8 @@ int main(int argc, char** argv) {
       ->capture_default_str();
   serve_command->add_option("--participant-key-file", serve.participant_key_path,
                             "Secret for the participant HMAC (required off loopback)");
+  serve_command->add_option("--lottery-key-file", serve.lottery_key_path,
+                            "Secret the lottery seeds derive from (required off loopback)");
   serve_command->add_option("--io-threads", serve.io_threads, "HTTP I/O threads")
       ->capture_default_str()
       ->check(CLI::Range(1, 64));

@@ -7,6 +7,8 @@
 #include "app/development_key.hpp"
 #include "app/file_text.hpp"
 #include "engine/limits.hpp"
+#include "engine/lottery.hpp"
+#include "net/lottery_seeds.hpp"
 #include "net/server.hpp"
 #include "storage/recovery.hpp"
 
@@ -37,6 +39,21 @@ std::optional<ListenAddress> parse_listen(std::string_view text) {
   return ListenAddress{host, static_cast<unsigned short>(port)};
 }
 
+// A secret from its file, or the development default when no file is given. Nothing (after
+// saying why on `log`) when the file cannot be read or is empty.
+std::optional<std::vector<std::uint8_t>> read_secret(const std::string& path,
+                                                     std::string_view development_default,
+                                                     std::FILE* log) {
+  if (path.empty())
+    return std::vector<std::uint8_t>(development_default.begin(), development_default.end());
+  const FileText key = read_file_text(path, 4096);
+  if (!key.text || key.text->empty()) {
+    fmt::print(log, "loket serve: {}\n", key.text ? path + ": empty" : key.error);
+    return std::nullopt;
+  }
+  return std::vector<std::uint8_t>(key.text->begin(), key.text->end());
+}
+
 }  // namespace
 
 int run_serve(const ServeOptions& options, std::FILE* log) {
@@ -64,23 +81,22 @@ int run_serve(const ServeOptions& options, std::FILE* log) {
     fmt::print(log, "loket serve: {}\n", tokens.error);
     return 2;
   }
-  if (!loopback && (tokens.tokens->development || options.participant_key_path.empty())) {
+  const char* development_secret = tokens.tokens->development             ? "tokens"
+                                   : options.participant_key_path.empty() ? "participant key"
+                                   : options.lottery_key_path.empty()     ? "lottery key"
+                                                                          : nullptr;
+  if (!loopback && development_secret != nullptr) {
     fmt::print(log,
                "loket serve: refusing to listen on {} with development {}: give --tokens a file "
-               "of your own and --participant-key-file a secret\n",
-               options.listen, tokens.tokens->development ? "tokens" : "participant key");
+               "of your own, and --participant-key-file and --lottery-key-file secrets\n",
+               options.listen, development_secret);
     return 2;
   }
-  std::vector<std::uint8_t> participant_key = development_key_bytes();
-  if (!options.participant_key_path.empty()) {
-    const FileText key = read_file_text(options.participant_key_path, 4096);
-    if (!key.text || key.text->empty()) {
-      fmt::print(log, "loket serve: {}\n",
-                 key.text ? options.participant_key_path + ": empty" : key.error);
-      return 2;
-    }
-    participant_key.assign(key.text->begin(), key.text->end());
-  }
+  std::optional<std::vector<std::uint8_t>> participant_key =
+      read_secret(options.participant_key_path, development_participant_key, log);
+  std::optional<std::vector<std::uint8_t>> lottery_key =
+      read_secret(options.lottery_key_path, development_lottery_key, log);
+  if (!participant_key || !lottery_key) return 2;
 
   Recovered recovered = recover_journal(options.data_path, *scheme.text,
                                         JournalOptions{*scheme.text, options.journal_env});
@@ -88,12 +104,22 @@ int run_serve(const ServeOptions& options, std::FILE* log) {
     fmt::print(log, "loket serve: {}\n", recovered.status.message());
     return 1;
   }
+  const LotterySeeds lottery_seeds(*lottery_key, recovered.allocator->scheme(),
+                                   recovered.journal->scheme_text());
+  if (const std::string problem = lottery_seeds.key_problem(*recovered.allocator);
+      !problem.empty()) {
+    fmt::print(log,
+               "loket serve: journal {}: {}; give the --lottery-key-file it was started with\n",
+               options.data_path, problem);
+    return 2;
+  }
   fmt::print(log, "loket serve: journal {}: {} records recovered and verified, head {}\n",
              options.data_path, recovered.summary.records,
              to_hex(recovered.summary.head_hash).substr(0, 16));
   PipelineLimits pipeline_limits;
   pipeline_limits.queue_jobs_max = options.queue_jobs_max;
-  Pipeline pipeline(std::move(recovered), pipeline_limits);
+  Pipeline pipeline(std::move(recovered), pipeline_limits, Pipeline::system_clock_now,
+                    std::move(*lottery_key));
   ServerOptions server_options;
   server_options.connections_max = options.connections_max;
   server_options.read_timeout = options.read_timeout;
@@ -107,7 +133,7 @@ int run_serve(const ServeOptions& options, std::FILE* log) {
   server_options.port = listen->port;
   server_options.io_threads = options.io_threads;
   server_options.tokens = std::move(*tokens.tokens);
-  server_options.participant_key = std::move(participant_key);
+  server_options.participant_key = std::move(*participant_key);
   const bool tls = server_options.tls.has_value();
   try {
     Server server(std::move(server_options), pipeline);

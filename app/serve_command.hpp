@@ -21,6 +21,8 @@ struct ServeOptions {
   std::string listen = "127.0.0.1:8080";
   std::string tokens_path = "app/development-tokens.toml";
   std::string participant_key_path;  // empty: the development key (loopback only)
+  // R8: the secret the lottery seeds derive from; empty: the development key (loopback only).
+  std::string lottery_key_path;
   std::size_t io_threads = 2;
   std::string config_path;  // settings from a file (serve_config.hpp); flags win
   // The server's and the pipeline's own defaults unless set.

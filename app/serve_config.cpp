@@ -73,13 +73,14 @@ constexpr std::int64_t timeout_ms_max = 3'600'000;
 
 void read_config(const toml::table& root, const ConfigReader& reader, ServeOptions& options) {
   reader.check_keys(root, "",
-                    {"scheme", "data", "listen", "tokens", "participant_key_file", "io_threads",
-                     "limits", "tls"});
+                    {"scheme", "data", "listen", "tokens", "participant_key_file",
+                     "lottery_key_file", "io_threads", "limits", "tls"});
   reader.path(root, "", "scheme", options.scheme_path);
   reader.path(root, "", "data", options.data_path);
   reader.text(root, "", "listen", options.listen);
   reader.path(root, "", "tokens", options.tokens_path);
   reader.path(root, "", "participant_key_file", options.participant_key_path);
+  reader.path(root, "", "lottery_key_file", options.lottery_key_path);
   reader.number(root, "", "io_threads", 1, 64, options.io_threads);
   if (const toml::node* node = root.get("limits")) {
     if (!node->is_table()) reader.fail(*node, "limits", "must be a table");

@@ -7,6 +7,7 @@
 //   listen = "0.0.0.0:8443"
 //   tokens = "tokens.toml"
 //   participant_key_file = "participant.key"
+//   lottery_key_file = "lottery.key"      # R8's seed secret; both keys required off loopback
 //   io_threads = 2
 //   [limits]
 //   connections_max = 10000

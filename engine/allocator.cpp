@@ -75,6 +75,7 @@ Refusal AllocatorCore::apply(const Command& command, Sequence sequence, Timestam
           },
           [&](const CloseCommand& close_command) { return close(close_command); },
           [&](const AppealCommand& appeal_command) { return appeal(appeal_command); },
+          [&](const CommitSeedCommand& commit_command) { return commit_seed(commit_command); },
       },
       command);
   decisions_ = nullptr;
@@ -307,6 +308,10 @@ TrancheStatus Allocator::tranche_status(std::size_t tranche_index) const {
   status.closed = state.closed;
   status.counts_places = tranche.counts_places;
   status.applications_by_outcome = state.applications_by_outcome;
+  if (state.seed_commitment) {
+    status.seed_commitment = state.seed_commitment->commitment;
+    status.seed_draws = state.seed_commitment->draws;
+  }
   for (std::size_t index = 0; index < state.pools.size(); ++index) {
     const Pool& pool = state.pools[index];
     status.pools.push_back(PoolStatus{

@@ -54,6 +54,9 @@ struct TrancheStatus {
   bool counts_places = false;
   std::array<std::uint64_t, 5> applications_by_outcome{};  // indexed by Outcome's number
   std::vector<PoolStatus> pools;
+  // R8: the journaled commitment to the tranche's lottery seeds, if it has one.
+  std::optional<std::array<std::uint8_t, 32>> seed_commitment;
+  std::uint32_t seed_draws = 0;
 };
 
 struct ApplicationStatus {

@@ -21,6 +21,10 @@ Refusal AllocatorCore::close_day(const CloseDayCommand& command, TimestampNs tim
   if (timestamp < local_midnight(command.date + 1, scheme_.time_zone)) {
     return Refusal::day_not_over;
   }
+  if (const Refusal refusal = check_seed(*index, command.date, command.seed);
+      refusal != Refusal::none) {
+    return refusal;
+  }
   if (command.seed.empty()) return Refusal::seed_missing;
 
   decide_pending_through(*index, command.date, command.seed);
@@ -35,6 +39,10 @@ Refusal AllocatorCore::close(const CloseCommand& command) {
   const Tranche& tranche = scheme_.tranches[*index];
   TrancheState& state = tranches_[*index];
   if (state.closed) return Refusal::tranche_closed;
+  if (const Refusal refusal = check_seed(*index, std::nullopt, command.seed);
+      refusal != Refusal::none) {
+    return refusal;
+  }
   if (tranche.ranking != Ranking::arrival && command.seed.empty()) return Refusal::seed_missing;
 
   decide_pending_through(*index, INT32_MAX, command.seed);

@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <cstring>
 #include <set>
+#include <optional>
 #include <span>
 #include <string>
 #include <vector>
@@ -68,8 +69,15 @@ struct PendingEntry {
   LocalDate day = 0;  // the scheme-local day of its receipt
 };
 
+// R8: a lottery tranche's committed seed chain, once its commit_seed event was applied.
+struct SeedCommitment {
+  std::array<std::uint8_t, 32> commitment{};
+  std::uint32_t draws = 0;
+};
+
 struct TrancheState {
   bool closed = false;
+  std::optional<SeedCommitment> seed_commitment;
   LocalDate days_closed_through = INT32_MIN;
   std::vector<PendingEntry> pending;  // in sequence order; [pending_head, end) still pending
   std::size_t pending_head = 0;
@@ -120,6 +128,10 @@ class AllocatorCore {
   void exhaust(std::size_t tranche);
   // allocator_appeal.cpp
   Refusal appeal(const AppealCommand& command);
+  // allocator_seed.cpp
+  Refusal commit_seed(const CommitSeedCommand& command);
+  Refusal check_seed(std::size_t tranche, std::optional<LocalDate> day,
+                     std::span<const std::uint8_t> seed) const;
 
   // allocator.cpp: shared steps
   void assess(std::uint32_t application, bool& blocked);

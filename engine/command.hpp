@@ -42,6 +42,7 @@ struct SubmitCommand {
 struct CloseDayCommand {
   std::string_view tranche_id;
   LocalDate date = 0;
+  // With a commitment: the revealed secret of this day's draw, then an optional beacon.
   std::span<const std::uint8_t> seed;
 };
 
@@ -57,6 +58,16 @@ struct AppealCommand {
   std::string_view reference;                // the ruling or objection it follows
 };
 
-using Command = std::variant<SubmitCommand, CloseDayCommand, CloseCommand, AppealCommand>;
+// R8: the commitment to a lottery tranche's seeds, journaled before its first submission. It
+// decides nothing; from then on every draw of the tranche must reveal the committed secret
+// (engine/lottery.hpp). draws must be lottery_draws() of the tranche.
+struct CommitSeedCommand {
+  std::string_view tranche_id;
+  std::array<std::uint8_t, 32> commitment{};
+  std::uint32_t draws = 0;
+};
+
+using Command =
+    std::variant<SubmitCommand, CloseDayCommand, CloseCommand, AppealCommand, CommitSeedCommand>;
 
 }  // namespace loket

@@ -13,17 +13,22 @@ Sha256Digest sha256(std::span<const std::uint8_t> bytes) {
   return digest;
 }
 
+Sha256Digest hmac_sha256(std::span<const std::uint8_t> key, std::span<const std::uint8_t> message) {
+  LOKET_ASSERT(!key.empty());
+  Sha256Digest digest{};
+  unsigned int length = 0;
+  const auto* result = HMAC(EVP_sha256(), key.data(), static_cast<int>(key.size()), message.data(),
+                            message.size(), digest.data(), &length);
+  LOKET_ASSERT(result != nullptr);
+  LOKET_ASSERT(length == digest.size());
+  return digest;
+}
+
 ParticipantKey participant_key(std::span<const std::uint8_t> secret_key,
                                std::string_view participant_identifier) {
-  LOKET_ASSERT(!secret_key.empty());
-  ParticipantKey key{};
-  unsigned int length = 0;
-  const auto* result = HMAC(EVP_sha256(), secret_key.data(), static_cast<int>(secret_key.size()),
-                            reinterpret_cast<const unsigned char*>(participant_identifier.data()),
-                            participant_identifier.size(), key.data(), &length);
-  LOKET_ASSERT(result != nullptr);
-  LOKET_ASSERT(length == key.size());
-  return key;
+  return hmac_sha256(secret_key,
+                     {reinterpret_cast<const std::uint8_t*>(participant_identifier.data()),
+                      participant_identifier.size()});
 }
 
 std::string to_hex(std::span<const std::uint8_t> bytes) {

@@ -1,5 +1,6 @@
-// The two hashes the rules name: SHA-256 for lottery rank keys (R8) and HMAC-SHA-256 for
-// participant keys (R4). Thin wrappers over OpenSSL's one-shot functions.
+// The two hashes the rules name: SHA-256 for lottery rank keys and seed commitments (R8) and
+// HMAC-SHA-256 for participant keys (R4) and lottery secrets (R8). Thin wrappers over OpenSSL's
+// one-shot functions.
 #pragma once
 
 #include <array>
@@ -17,6 +18,9 @@ namespace loket {
 using Sha256Digest = std::array<std::uint8_t, 32>;
 
 Sha256Digest sha256(std::span<const std::uint8_t> bytes);
+
+// HMAC-SHA-256(key, message), RFC 2104.
+Sha256Digest hmac_sha256(std::span<const std::uint8_t> key, std::span<const std::uint8_t> message);
 
 // HMAC-SHA-256(key, identifier): the only form in which a participant identifier is kept.
 ParticipantKey participant_key(std::span<const std::uint8_t> secret_key,

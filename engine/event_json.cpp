@@ -255,8 +255,26 @@ EventParseResult EventParser::parse(std::string_view line) {
           reference_,
           optional_string(*object, "reference", limits::appeal_reference_bytes_max).value_or(""));
       event.command = command;
+    } else if (type == "commit_seed") {
+      check_keys(*object, {"type", "seq", "received_at", "tranche", "commitment", "draws"});
+      CommitSeedCommand command;
+      command.tranche_id = copy(tranche_id_, required_string(*object, "tranche"));
+      const auto commitment = from_hex(required_string(*object, "commitment"));
+      if (!commitment || commitment->size() != command.commitment.size()) {
+        fail("commitment", "must be 32 bytes of hex");
+      }
+      std::copy(commitment->begin(), commitment->end(), command.commitment.begin());
+      const json::value* draws = object->if_contains("draws");
+      const auto draws_value = draws ? as_int64(*draws) : std::nullopt;
+      if (!draws_value || *draws_value < 1 || *draws_value > limits::lottery_draws_max) {
+        fail("draws", fmt::format("must be an integer from 1 to {}", limits::lottery_draws_max));
+      }
+      command.draws = static_cast<std::uint32_t>(*draws_value);
+      event.command = command;
     } else {
-      fail("type", "must be one of \"submit\", \"close_day\", \"close\", \"appeal\"");
+      fail("type",
+           "must be one of \"submit\", \"close_day\", \"close\", \"appeal\", "
+           "\"commit_seed\"");
     }
     return {event, {}};
   } catch (const LineError& line_error) {
@@ -382,6 +400,12 @@ void append_event_json(std::string& out, Sequence sequence, TimestampNs received
                    format_rfc3339(received_at), tranche(close->tranche_id));
     if (!close->seed.empty())
       fmt::format_to(back, ",\"seed\":\"{}\"", seed_text(close->seed, seed));
+  } else if (const auto* commit = std::get_if<CommitSeedCommand>(&command)) {
+    fmt::format_to(back,
+                   R"({{"type":"commit_seed","seq":{},"received_at":"{}","tranche":{},)"
+                   R"("commitment":"{}","draws":{})",
+                   sequence, format_rfc3339(received_at), tranche(commit->tranche_id),
+                   to_hex(commit->commitment), commit->draws);
   } else {
     const auto& appeal = std::get<AppealCommand>(command);
     fmt::format_to(back, R"({{"type":"appeal","seq":{},"received_at":"{}","tranche":{},"id":{})",

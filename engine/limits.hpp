@@ -27,6 +27,14 @@ inline constexpr std::size_t application_id_bytes_max = 64;
 inline constexpr std::size_t participant_bytes_max = 256;
 inline constexpr std::size_t appeal_reference_bytes_max = 256;
 inline constexpr std::size_t seed_bytes_max = 64;
+// R8's committed lottery: a close reveals a 32-byte secret, optionally followed by a public
+// beacon value; together they are the seed.
+inline constexpr std::size_t lottery_secret_bytes = 32;
+inline constexpr std::size_t lottery_beacon_bytes_max = 32;
+static_assert(lottery_secret_bytes + lottery_beacon_bytes_max <= seed_bytes_max);
+// A same_day_lottery tranche draws once per local day of its window and once at the close.
+// Scheme instants lie in the years 1900-2200, so no window has more days than this.
+inline constexpr std::uint32_t lottery_draws_max = 301 * 366 + 1;
 inline constexpr std::size_t event_line_bytes_max = 1 << 16;  // one JSON-lines event
 inline constexpr std::size_t monitoring_bytes_max = 1024;     // a submission's monitoring object
 inline constexpr std::size_t json_depth_max = 8;              // nesting of JSON from outside

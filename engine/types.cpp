@@ -24,7 +24,7 @@ constexpr std::array<std::string_view, 11> reason_names = {"",
                                                            "appeal"};
 constexpr std::array<std::string_view, 7> field_names = {
     "", "id", "participant", "amount_cents", "activities", "declared_value_cents", "partnership"};
-constexpr std::array<std::string_view, 15> refusal_names = {"",
+constexpr std::array<std::string_view, 19> refusal_names = {"",
                                                             "unknown_tranche",
                                                             "tranche_closed",
                                                             "seed_missing",
@@ -38,8 +38,12 @@ constexpr std::array<std::string_view, 15> refusal_names = {"",
                                                             "appeal_reference_missing",
                                                             "duplicate_application_id",
                                                             "capacity_exhausted",
-                                                            "duplicate_appeal"};
-constexpr std::array<std::string_view, 15> refusal_descriptions = {
+                                                            "duplicate_appeal",
+                                                            "seed_invalid",
+                                                            "day_outside_window",
+                                                            "seed_commitment_invalid",
+                                                            "seed_commitment_late"};
+constexpr std::array<std::string_view, 19> refusal_descriptions = {
     "",
     "the tranche does not exist in this scheme",
     "the tranche is already closed",
@@ -54,7 +58,11 @@ constexpr std::array<std::string_view, 15> refusal_descriptions = {
     "an appeal needs a reference (the ruling or objection it follows)",
     "an application with that id was already submitted",
     "the engine holds as many applications as its limits allow",
-    "this appeal (the same application and reference) was already granted"};
+    "this appeal (the same application and reference) was already granted",
+    "the seed is longer than 64 bytes, or does not begin with the secret committed for this draw",
+    "the tranche's seed is committed for the days of its window only; close the tranche instead",
+    "a seed commitment needs a lottery tranche without one, and its number of draws",
+    "a seed commitment must come before the tranche's first submission"};
 
 template <typename Enum, std::size_t N>
 std::string_view name_of(const std::array<std::string_view, N>& names, Enum value) {

@@ -51,8 +51,8 @@ enum class Field : std::uint8_t {
   partnership = 6,
 };
 
-// Why the engine refused an operator command (close, close-day, appeal) or a submission whose
-// id is already taken. A refused command changes nothing and yields no decision.
+// Why the engine refused an operator command (close, close-day, appeal, commit_seed) or a
+// submission whose id is already taken. A refused command changes nothing and yields no decision.
 enum class Refusal : std::uint8_t {
   none = 0,
   unknown_tranche = 1,
@@ -69,6 +69,10 @@ enum class Refusal : std::uint8_t {
   duplicate_application_id = 12,
   capacity_exhausted = 13,
   duplicate_appeal = 14,
+  seed_invalid = 15,
+  day_outside_window = 16,
+  seed_commitment_invalid = 17,
+  seed_commitment_late = 18,
 };
 
 std::string_view to_string(Outcome outcome);

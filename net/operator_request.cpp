@@ -29,8 +29,8 @@ std::optional<Problem> read_operator_body(std::string_view body, Job& job) {
     }
     object = std::move(parsed.value->as_object());
   }
-  std::vector<std::string_view> known = {"seed"};
-  if (job.endpoint == Endpoint::close_day) known = {"date", "seed"};
+  std::vector<std::string_view> known = {"seed", "beacon"};
+  if (job.endpoint == Endpoint::close_day) known = {"date", "seed", "beacon"};
   if (job.endpoint == Endpoint::appeal) known = {"id", "amount_cents", "reference"};
   for (const auto& member : object) {
     if (std::find(known.begin(), known.end(), member.key()) == known.end()) {
@@ -47,6 +47,16 @@ std::optional<Problem> read_operator_body(std::string_view body, Job& job) {
                            fmt::format("must be 1 to {} bytes of hex", limits::seed_bytes_max));
     }
     job.seed = *bytes;
+  }
+  if (const auto* beacon = object.if_contains("beacon")) {
+    const auto bytes = beacon->is_string() ? from_hex(beacon->get_string()) : std::nullopt;
+    if (!bytes || bytes->empty() || bytes->size() > limits::lottery_beacon_bytes_max) {
+      return field_problem(
+          "beacon", fmt::format("must be 1 to {} bytes of hex", limits::lottery_beacon_bytes_max));
+    }
+    // A seed of the operator's own is taken whole; a beacon is mixed into the committed one.
+    if (!job.seed.empty()) return field_problem("beacon", "give \"seed\" or \"beacon\", not both");
+    job.beacon = *bytes;
   }
   if (job.endpoint == Endpoint::close_day) {
     const auto* date = object.if_contains("date");

@@ -1,6 +1,6 @@
 // Bodies of the operator endpoints, strictly parsed into a Job:
-//   POST .../close      {"seed":"<hex>"?}
-//   POST .../close-day  {"date":"YYYY-MM-DD","seed":"<hex>"?}
+//   POST .../close      {"seed":"<hex>"? | "beacon":"<hex>"?}
+//   POST .../close-day  {"date":"YYYY-MM-DD","seed":"<hex>"? | "beacon":"<hex>"?}
 //   POST .../appeals    {"id":"APP-1","amount_cents":N?,"reference":"..."}
 // An empty body counts as {}. Returns the problem, or nothing when the job was filled.
 #pragma once

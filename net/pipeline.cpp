@@ -10,6 +10,7 @@
 
 #include "engine/assert.hpp"
 #include "engine/event_json.hpp"
+#include "net/lottery_seeds.hpp"
 #include "net/problem.hpp"
 #include "storage/record.hpp"
 
@@ -97,10 +98,12 @@ Reply problem_reply(const Problem& problem, std::string_view extra_members) {
 }
 
 struct Pipeline::Impl {
-  Impl(Pipeline& pipeline, Recovered recovered, PipelineLimits pipeline_limits, Clock wall_clock)
+  Impl(Pipeline& pipeline, Recovered recovered, PipelineLimits pipeline_limits, Clock wall_clock,
+       std::vector<std::uint8_t> key)
       : owner(pipeline),
         limits(pipeline_limits),
         clock(std::move(wall_clock)),
+        lottery_seeds(key, recovered.allocator->scheme(), recovered.journal->scheme_text()),
         journal_directory(recovered.journal->directory()),
         scheme_text(recovered.journal->scheme_text()),
         journal_env(recovered.journal->env()),
@@ -125,6 +128,7 @@ struct Pipeline::Impl {
   void handle_operator(std::unique_ptr<Job> job);
   void handle_query(std::unique_ptr<Job> job);
   Command operator_command(Job& job);
+  void commit_lottery_seeds();
   void journal_record(const Command& command, std::string_view monitoring, TimestampNs timestamp,
                       const std::optional<IdempotencyTag>& idempotency);
   void await(std::uint64_t sequence, std::unique_ptr<Job> job, Reply reply);
@@ -139,6 +143,7 @@ struct Pipeline::Impl {
   Pipeline& owner;
   const PipelineLimits limits;
   const Clock clock;
+  const LotterySeeds lottery_seeds;  // R8
   // What it takes to reopen the journal.
   const std::string journal_directory;
   const std::string scheme_text;
@@ -203,14 +208,12 @@ void Pipeline::Impl::close_on_clock() {
   for (std::size_t index = 0; index < scheme.tranches.size(); ++index) {
     const Tranche& tranche = scheme.tranches[index];
     if (allocator->tranche_status(index).closed) continue;
-    // Seeds are the journal's head hash at that moment: fixed by everything before, known
-    // to nobody in advance, and published in the record.
-    const std::vector<std::uint8_t> seed(head_hash.begin(), head_hash.end());
+    std::vector<std::uint8_t> seed;
     if (now >= tranche.closes_at) {
-      apply_internal(CloseCommand{tranche.id, tranche.ranking == Ranking::arrival
-                                                  ? std::span<const std::uint8_t>{}
-                                                  : std::span<const std::uint8_t>(seed)},
-                     now);
+      const std::optional<Problem> problem =
+          lottery_seeds.choose(*allocator, head_hash, tranche.id, std::nullopt, {}, seed);
+      LOKET_ASSERT(!problem);  // only an operator's seed or beacon can be refused
+      apply_internal(CloseCommand{tranche.id, seed}, now);
       continue;
     }
     if (tranche.ranking != Ranking::same_day_lottery) continue;
@@ -219,9 +222,20 @@ void Pipeline::Impl::close_on_clock() {
         yesterday <= last_closed_day[index]) {
       continue;
     }
+    const std::optional<Problem> problem =
+        lottery_seeds.choose(*allocator, head_hash, tranche.id, yesterday, {}, seed);
+    LOKET_ASSERT(!problem);
     // Refused as already closed (an operator was first, or before a restart) is fine too.
     apply_internal(CloseDayCommand{tranche.id, yesterday, seed}, now);
     last_closed_day[index] = yesterday;
+  }
+}
+
+// R8: commits every lottery tranche that has no commitment and no submission yet. The
+// allocator refuses the others (already answered clients, or closed), which journals nothing.
+void Pipeline::Impl::commit_lottery_seeds() {
+  for (const CommitSeedCommand& command : lottery_seeds.commitments(*allocator)) {
+    apply_internal(command, std::max(clock(), last_timestamp));
   }
 }
 
@@ -358,6 +372,7 @@ void Pipeline::Impl::install(Recovered recovered) {
   keys.clear();
   keys_in_order.clear();
   remember_keys_from_journal();
+  commit_lottery_seeds();
   const std::lock_guard lock(readers_mutex);
   journal_for_readers = journal;
 }
@@ -444,15 +459,6 @@ void Pipeline::Impl::handle_submit(std::unique_ptr<Job> job) {
 }
 
 Command Pipeline::Impl::operator_command(Job& job) {
-  // Without a seed from the operator, the journal's head hash is the seed: fixed by everything
-  // that came before, known to nobody in advance, and published in the close record.
-  if ((job.endpoint == Endpoint::close || job.endpoint == Endpoint::close_day) &&
-      job.seed.empty()) {
-    const auto tranche = allocator->scheme().find_tranche(job.tranche_id);
-    if (tranche && allocator->scheme().tranches[*tranche].ranking != Ranking::arrival) {
-      job.seed.assign(head_hash.begin(), head_hash.end());
-    }
-  }
   switch (job.endpoint) {
     case Endpoint::close:
       return CloseCommand{job.tranche_id, job.seed};
@@ -466,6 +472,16 @@ Command Pipeline::Impl::operator_command(Job& job) {
 void Pipeline::Impl::handle_operator(std::unique_ptr<Job> job) {
   job = answer_retry(std::move(job));
   if (!job) return;
+  if (job->endpoint == Endpoint::close || job->endpoint == Endpoint::close_day) {
+    const std::optional<LocalDate> day =
+        job->endpoint == Endpoint::close_day ? std::optional(job->date) : std::nullopt;
+    if (std::optional<Problem> problem = lottery_seeds.choose(
+            *allocator, head_hash, job->tranche_id, day, job->beacon, job->seed)) {
+      owner.counters_.refused.fetch_add(1, std::memory_order_relaxed);
+      job->complete(problem_reply(*problem));
+      return;
+    }
+  }
   const Command command = operator_command(*job);
   const std::optional<TimestampNs> decided_at = decide(*job, command, "", job->idempotency);
   if (!decided_at) return;
@@ -574,8 +590,10 @@ TimestampNs Pipeline::system_clock_now() {
       .count();
 }
 
-Pipeline::Pipeline(Recovered recovered, PipelineLimits limits, Clock clock)
-    : impl_(std::make_unique<Impl>(*this, std::move(recovered), limits, std::move(clock))) {}
+Pipeline::Pipeline(Recovered recovered, PipelineLimits limits, Clock clock,
+                   std::vector<std::uint8_t> lottery_key)
+    : impl_(std::make_unique<Impl>(*this, std::move(recovered), limits, std::move(clock),
+                                   std::move(lottery_key))) {}
 
 Pipeline::~Pipeline() {
   stop();

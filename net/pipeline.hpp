@@ -25,6 +25,7 @@
 #include <thread>
 #include <vector>
 
+#include "engine/lottery.hpp"
 #include "net/routes.hpp"
 #include "net/submission_request.hpp"
 #include "storage/group_commit.hpp"
@@ -52,6 +53,7 @@ struct Job {
   std::string application_id;
   std::string reference;
   std::vector<std::uint8_t> seed;
+  std::vector<std::uint8_t> beacon;  // R8: a public value mixed into a committed draw
   LocalDate date = 0;
   std::optional<std::int64_t> amount_cents;
   std::optional<IdempotencyTag> idempotency;  // the request's Idempotency-Key, hashed
@@ -91,8 +93,17 @@ class Pipeline {
 
   // Takes over a recovered journal and allocator; starts the allocator thread. The clock
   // closes windows at closes_at and same-day lottery days after local midnight, journaling
-  // the same close and close_day events an operator would (seeded with the head hash).
-  Pipeline(Recovered recovered, PipelineLimits limits, Clock clock = system_clock_now);
+  // the same close and close_day events an operator would.
+  //
+  // R8: every lottery tranche without a seed commitment and without submissions (all of them
+  // in a new journal) is committed to at once, before any submission is taken: a commit_seed
+  // record whose secrets derive from lottery_key (net/lottery_seeds.hpp). Each draw then reveals
+  // its secret; the secrets are derived again after a restart, never stored. A tranche of an
+  // older journal that has submissions but no commitment draws with the head hash, as before.
+  // lottery_key: not empty, and the one the journal's commitments were made with.
+  Pipeline(Recovered recovered, PipelineLimits limits, Clock clock = system_clock_now,
+           std::vector<std::uint8_t> lottery_key = {development_lottery_key.begin(),
+                                                    development_lottery_key.end()});
   ~Pipeline();  // stop()
   Pipeline(const Pipeline&) = delete;
   Pipeline& operator=(const Pipeline&) = delete;

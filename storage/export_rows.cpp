@@ -82,6 +82,13 @@ void append_event_csv(std::string& out, const JournalRecord& record) {
     out += ",,,,,,,,,,";
     append_csv_text(out, to_hex(close->seed));
     out += ',';
+  } else if (const auto* commit = std::get_if<CommitSeedCommand>(&record.command)) {
+    // The commitment stands in the seed column; its number of draws follows from the scheme.
+    append_csv_text(out, "commit_seed");
+    append_csv_text(out, commit->tranche_id);
+    out += ",,,,,,,,,,";
+    append_csv_text(out, to_hex(commit->commitment));
+    out += ',';
   } else {
     const auto& appeal = std::get<AppealCommand>(record.command);
     append_csv_text(out, "appeal");

@@ -32,6 +32,9 @@ inline constexpr std::uint8_t event_appeal = 4;
 // Events that fit one record are written exactly as before, so old journals read unchanged.
 inline constexpr std::uint8_t event_split = 10;
 inline constexpr std::uint8_t event_part = 11;
+// Added within version 1: older journals simply have none, and every older record reads as
+// before.
+inline constexpr std::uint8_t event_commit_seed = 5;
 
 // Presence bits of a submit's optional fields.
 inline constexpr std::uint8_t has_participant = 1 << 0;

@@ -10,6 +10,7 @@
 //     appeal    := tranche:str16 id:str16 has_amount:u8 [amount:i64] reference:str16
 //     split     := parts:u32 event           the head of an event journaled in `parts` records
 //     part      := part:u32                  part 1..parts-1: monitoring empty, no idempotency
+//     commit_seed := tranche:str16 commitment:[32] draws:u32
 //   monitoring  := str16 (JSON object text, or empty)
 //   idempotency := present:u8 [key_hash:[32] request_hash:[32]]
 //   decision    := kind:u8 tranche:u8 body
@@ -155,6 +156,13 @@ void encode_event(Writer& writer, const Command& command) {
     writer.str8({reinterpret_cast<const char*>(close->seed.data()), close->seed.size()});
     return;
   }
+  if (const auto* commit = std::get_if<CommitSeedCommand>(&command)) {
+    writer.integer(format::event_commit_seed);
+    writer.str16(commit->tranche_id);
+    writer.bytes(commit->commitment);
+    writer.integer(commit->draws);
+    return;
+  }
   const auto& appeal = std::get<AppealCommand>(command);
   writer.integer(format::event_appeal);
   writer.str16(appeal.tranche_id);
@@ -250,6 +258,14 @@ Command decode_event(Reader& reader) {
       if (reader.integer<std::uint8_t>() != 0) appeal.amount_cents = reader.integer<std::int64_t>();
       appeal.reference = reader.str16();
       return appeal;
+    }
+    case format::event_commit_seed: {
+      CommitSeedCommand commit;
+      commit.tranche_id = reader.str16();
+      const auto commitment = reader.bytes(commit.commitment.size());
+      std::memcpy(commit.commitment.data(), commitment.data(), commit.commitment.size());
+      commit.draws = reader.integer<std::uint32_t>();
+      return commit;
     }
     default:
       throw DecodeError{fmt::format("unknown event type {}", type)};

@@ -1,0 +1,87 @@
+#include "net/lottery_seeds.hpp"
+
+#include <fmt/format.h>
+
+#include "engine/assert.hpp"
+#include "engine/limits.hpp"
+#include "engine/lottery.hpp"
+#include "storage/record.hpp"
+
+namespace loket {
+
+LotterySeeds::LotterySeeds(std::span<const std::uint8_t> lottery_key, const Scheme& scheme,
+                           std::string_view scheme_text) {
+  LOKET_ASSERT(!lottery_key.empty());
+  const Sha256Digest genesis = genesis_hash(scheme_text);
+  for (const Tranche& tranche : scheme.tranches) {
+    roots_.push_back(lottery_root_secret(lottery_key, genesis, tranche.id));
+  }
+  LOKET_ASSERT(roots_.size() == scheme.tranches.size());
+}
+
+std::vector<CommitSeedCommand> LotterySeeds::commitments(const Allocator& allocator) const {
+  const Scheme& scheme = allocator.scheme();
+  LOKET_ASSERT(roots_.size() == scheme.tranches.size());
+  std::vector<CommitSeedCommand> commands;
+  for (std::size_t index = 0; index < scheme.tranches.size(); ++index) {
+    const Tranche& tranche = scheme.tranches[index];
+    const std::uint32_t draws = lottery_draws(scheme, tranche);
+    if (draws == 0 || allocator.tranche_status(index).seed_commitment) continue;
+    commands.push_back({tranche.id, lottery_commitment(roots_[index], draws), draws});
+  }
+  return commands;
+}
+
+std::string LotterySeeds::key_problem(const Allocator& allocator) const {
+  const Scheme& scheme = allocator.scheme();
+  LOKET_ASSERT(roots_.size() == scheme.tranches.size());
+  for (std::size_t index = 0; index < scheme.tranches.size(); ++index) {
+    const TrancheStatus status = allocator.tranche_status(index);
+    if (!status.seed_commitment) continue;
+    if (lottery_commitment(roots_[index], status.seed_draws) != *status.seed_commitment) {
+      return fmt::format("tranche {}: its lottery seed was committed with another lottery key",
+                         scheme.tranches[index].id);
+    }
+  }
+  return {};
+}
+
+std::optional<Problem> LotterySeeds::choose(const Allocator& allocator,
+                                            const Sha256Digest& head_hash,
+                                            std::string_view tranche_id,
+                                            std::optional<LocalDate> day,
+                                            std::span<const std::uint8_t> beacon,
+                                            std::vector<std::uint8_t>& seed) const {
+  const Scheme& scheme = allocator.scheme();
+  const std::optional<std::size_t> index = scheme.find_tranche(tranche_id);
+  if (!index) return std::nullopt;
+  const Tranche& tranche = scheme.tranches[*index];
+  if (tranche.ranking == Ranking::arrival) {
+    if (beacon.empty()) return std::nullopt;
+    return make_problem(409, "no-lottery", "This tranche ranks by arrival and draws no lottery",
+                        "a beacon is mixed into a lottery's seed only", "beacon");
+  }
+  const TrancheStatus status = allocator.tranche_status(*index);
+  if (status.seed_commitment) {
+    if (!seed.empty()) {
+      return make_problem(409, "seed-committed",
+                          "This tranche's seed was committed before its first submission",
+                          "the close reveals the committed secret; send a \"beacon\" to mix in "
+                          "a public value, or nothing",
+                          "seed");
+    }
+    const std::optional<std::uint32_t> draw = lottery_draw_index(scheme, tranche, day);
+    if (!draw) return std::nullopt;
+    const Sha256Digest secret = lottery_secret(roots_[*index], status.seed_draws, *draw);
+    seed.assign(secret.begin(), secret.end());
+  } else if (seed.empty()) {
+    // Weaker, and kept only for journals from before commitments: every portal has just
+    // seen the head hash in its receipts (docs/rules.md, R8).
+    seed.assign(head_hash.begin(), head_hash.end());
+  }
+  seed.insert(seed.end(), beacon.begin(), beacon.end());
+  LOKET_ASSERT(seed.size() <= limits::seed_bytes_max);
+  return std::nullopt;
+}
+
+}  // namespace loket

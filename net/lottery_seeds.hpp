@@ -1,0 +1,47 @@
+// R8 on the server: the lottery secrets of one journal, derived from the lottery key
+// (engine/lottery.hpp), and the seed each draw gets. Nothing secret is stored: after a
+// restart the same key and journal give the same secrets.
+#pragma once
+
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "engine/allocator.hpp"
+#include "engine/crypto.hpp"
+#include "net/problem.hpp"
+
+namespace loket {
+
+class LotterySeeds {
+ public:
+  // lottery_key: not empty. scheme_text: the journal's, whose genesis hash the secrets bind.
+  LotterySeeds(std::span<const std::uint8_t> lottery_key, const Scheme& scheme,
+               std::string_view scheme_text);
+
+  // The commitment for every lottery tranche that has none yet; the allocator refuses those
+  // that already have submissions or are closed.
+  std::vector<CommitSeedCommand> commitments(const Allocator& allocator) const;
+
+  // Empty when every commitment the allocator holds was made with this key; otherwise which
+  // tranche's was not.
+  std::string key_problem(const Allocator& allocator) const;
+
+  // Sets `seed` for a close (day empty) or close_day of the tranche. A committed tranche gets
+  // the secret of this draw, then the beacon; `seed` must come in empty, since an operator's
+  // own seed is refused (409 seed-committed). An uncommitted lottery tranche (a journal from
+  // before commitments) keeps the given seed, or else takes head_hash, then the beacon. An
+  // arrival tranche keeps the given seed and refuses a beacon (409 no-lottery). A day outside
+  // a committed window, or an unknown tranche, gets no seed: the allocator refuses it.
+  std::optional<Problem> choose(const Allocator& allocator, const Sha256Digest& head_hash,
+                                std::string_view tranche_id, std::optional<LocalDate> day,
+                                std::span<const std::uint8_t> beacon,
+                                std::vector<std::uint8_t>& seed) const;
+
+ private:
+  std::vector<Sha256Digest> roots_;  // per tranche
+};
+
+}  // namespace loket
