@@ -108,7 +108,7 @@ ranking = "window_lottery"
   CHECK(harness.refused(appeal("p", "A-1", "")) == Refusal::application_pending);
 }
 
-TEST_CASE("R9: the same appeal sent again counts once; another reference is another appeal") {
+TEST_CASE("R9: the same appeal sent again counts once and another reference is another appeal") {
   Harness harness(scheme);
   harness.apply(money("m", "M-1", "p1", 1000, at));
   harness.apply(money("m", "M-2", "p2", 800, at));  // 0 left: waits for money
