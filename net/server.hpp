@@ -68,7 +68,9 @@ class Server {
   std::unique_ptr<Impl> impl_;
 };
 
-// The Prometheus text for GET /metrics.
+// The Prometheus text exposition format, version 0.0.4, for GET /metrics; every family has
+// its # HELP and # TYPE.
+inline constexpr std::string_view metrics_content_type = "text/plain; version=0.0.4; charset=utf-8";
 std::string metrics_text(const Pipeline& pipeline, const LatencyHistogram& latency,
                          std::size_t connections);
 
