@@ -1,6 +1,8 @@
 #include "net/server.hpp"
 
 #include <fmt/format.h>
+#include <openssl/err.h>
+#include <openssl/ssl.h>
 
 #include <boost/asio.hpp>
 #include <boost/asio/ssl.hpp>
@@ -64,7 +66,8 @@ std::variant<IdempotencyTag, Problem> idempotency_tag(std::string_view key,
   return IdempotencyTag{hash_of(token_name, key), hash_of(tranche_id, body)};
 }
 
-// TLS 1.2 and 1.3 only. Throws boost::system::system_error naming the file that failed.
+// TLS 1.2 and 1.3 only. Throws boost::system::system_error naming the file that failed, or
+// both when the key is not the certificate's.
 asio::ssl::context make_tls_context(const TlsFiles& files) {
   asio::ssl::context context(asio::ssl::context::tls_server);
   context.set_options(asio::ssl::context::default_workarounds | asio::ssl::context::no_sslv2 |
@@ -81,6 +84,16 @@ asio::ssl::context make_tls_context(const TlsFiles& files) {
   load(files.private_key_path, [&](beast::error_code& error) {
     context.use_private_key_file(files.private_key_path, asio::ssl::context::pem, error);
   });
+  // OpenSSL takes a key of another type, or another key, without a word; every handshake
+  // would then fail.
+  if (SSL_CTX_check_private_key(context.native_handle()) != 1) {
+    const beast::error_code error(static_cast<int>(ERR_get_error()),
+                                  asio::error::get_ssl_category());
+    ERR_clear_error();
+    throw boost::system::system_error(
+        error, fmt::format("{}: not the private key of the certificate in {}",
+                           files.private_key_path, files.certificate_chain_path));
+  }
   return context;
 }
 
@@ -94,12 +107,11 @@ void LatencyHistogram::record(std::uint64_t microseconds) {
 }
 
 struct Server::Impl {
-  Impl(ServerOptions server_options, Pipeline& server_pipeline)
+  explicit Impl(ServerOptions server_options)
       : options(std::move(server_options)),
-        pipeline(server_pipeline),
         io(static_cast<int>(options.io_threads)),
         acceptor(asio::make_strand(io)),
-        signals(io, SIGINT, SIGTERM),
+        signals(io, SIGINT, SIGTERM, SIGHUP),
         drain_timer(io),
         id_prefix(fmt::format("L{:x}", Pipeline::system_clock_now() / 1000)) {
     if (options.tls) tls = make_tls_context(*options.tls);
@@ -124,7 +136,7 @@ struct Server::Impl {
   }
 
   ServerOptions options;
-  Pipeline& pipeline;
+  Pipeline* pipeline = nullptr;  // set before run()
   asio::io_context io;
   tcp::acceptor acceptor;
   asio::signal_set signals;
@@ -359,7 +371,7 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
       asio::post(self->stream_.get_executor(),
                  [self, moved = std::move(reply)]() mutable { self->send(std::move(moved)); });
     };
-    if (!server_.pipeline.try_enqueue(std::move(job))) {
+    if (!server_.pipeline->try_enqueue(std::move(job))) {
       Problem problem =
           make_problem(503, "busy", "Too many requests are waiting; try again shortly");
       problem.retry_after_seconds = queue_full_retry_after_seconds;
@@ -409,8 +421,8 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
       problem.retry_after_seconds = export_busy_retry_after_seconds;
       return send(problem_reply(problem));
     }
-    const std::uint64_t through_sequence = server_.pipeline.durable_sequence();
-    std::shared_ptr<const Journal> journal = server_.pipeline.journal_for_reading();
+    const std::uint64_t through_sequence = server_.pipeline->durable_sequence();
+    std::shared_ptr<const Journal> journal = server_.pipeline->journal_for_reading();
     if (!journal) {
       server_.exports_running.fetch_sub(1);
       Problem problem = make_problem(503, "journal-unavailable",
@@ -549,14 +561,14 @@ void Server::Impl::start_session(tcp::socket socket) {
 Reply Server::Impl::immediate(const RouteMatch& route) const {
   if (route.endpoint == Endpoint::healthz) return Reply{200, R"({"status":"ok"})", false, 0};
   if (route.endpoint == Endpoint::readyz) {
-    if (pipeline.healthy() && !draining.load())
+    if (pipeline->healthy() && !draining.load())
       return Reply{200, R"({"status":"ready"})", false, 0};
     Problem problem = make_problem(503, "not-ready", "Not accepting submissions",
                                    draining.load() ? "shutting down" : "the journal cannot write");
     problem.retry_after_seconds = 5;
     return problem_reply(problem);
   }
-  Reply reply{200, metrics_text(pipeline, latency, connections.load()), false, 0};
+  Reply reply{200, metrics_text(*pipeline, latency, connections.load()), false, 0};
   return reply;
 }
 
@@ -593,9 +605,17 @@ void Server::Impl::drain(std::chrono::steady_clock::time_point deadline) {
   drain_timer.async_wait([this, deadline](beast::error_code) { drain(deadline); });
 }
 
-Server::Server(ServerOptions options, Pipeline& pipeline)
-    : impl_(std::make_unique<Impl>(std::move(options), pipeline)) {
+Server::Server(ServerOptions options) : impl_(std::make_unique<Impl>(std::move(options))) {
   LOKET_ASSERT(impl_->options.io_threads >= 1);
+}
+
+Server::Server(ServerOptions options, Pipeline& pipeline) : Server(std::move(options)) {
+  serve(pipeline);
+}
+
+void Server::serve(Pipeline& pipeline) {
+  LOKET_ASSERT(impl_->pipeline == nullptr);
+  impl_->pipeline = &pipeline;
 }
 
 Server::~Server() = default;
@@ -605,6 +625,7 @@ unsigned short Server::port() const {
 }
 
 void Server::run() {
+  LOKET_ASSERT(impl_->pipeline != nullptr);
   impl_->signals.async_wait([this](beast::error_code error, int) {
     if (!error) stop();
   });
