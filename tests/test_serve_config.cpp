@@ -243,7 +243,7 @@ TEST_CASE("A port in use or TLS files that do not match stop serve before it mak
 }
 
 TEST_CASE(
-    "A second serve on the same journal says it is in use and leaves the first serving; SIGHUP "
+    "A second serve on the same journal says it is in use and leaves the first serving, and SIGHUP "
     "drains like SIGTERM") {
   TempFolder folder("serve-twice");
   const std::string tokens = source_path("app/development-tokens.toml");
