@@ -115,6 +115,17 @@ std::optional<pid_t> journal_lock_holder(const std::string& directory) {
   return probe.l_pid;
 }
 
+// "WHAT: MESSAGE", without the code's category, number and source location that what()
+// appends for a developer.
+std::string one_line(const boost::system::system_error& error) {
+  std::string text = error.what();
+  const std::string code_text = error.code().what();
+  if (text.ends_with(code_text)) {
+    text.replace(text.size() - code_text.size(), code_text.size(), error.code().message());
+  }
+  return text;
+}
+
 std::string journal_in_use(const std::string& directory, pid_t holder) {
   return fmt::format("journal {} is in use by another loket process (pid {})", directory, holder);
 }
@@ -167,7 +178,7 @@ int run_serve(const ServeOptions& options, std::FILE* log) {
   try {
     server.emplace(std::move(server_options));
   } catch (const boost::system::system_error& error) {
-    fmt::print(log, "loket serve: cannot start on {}: {}\n", options.listen, error.what());
+    fmt::print(log, "loket serve: cannot start on {}: {}\n", options.listen, one_line(error));
     return 1;
   }
   if (const auto holder = journal_lock_holder(options.data_path)) {

@@ -223,7 +223,8 @@ TEST_CASE("A port in use or TLS files that do not match stop serve before it mak
     std::string says;
   };
   const std::vector<Refusal> refusals = {
-      {"port in use", serve_arguments(folder, taken, tokens), "cannot start on " + taken},
+      {"port in use", serve_arguments(folder, taken, tokens),
+       "cannot start on " + taken + ": bind: Address already in use\n"},
       {"a key of another type", serve_arguments(folder, "127.0.0.1:0", tokens, tls(rsa_key)),
        rsa_key + ": not the private key of the certificate in " + certificate},
       {"another key", serve_arguments(folder, "127.0.0.1:0", tokens, tls(other_ec_key)),
