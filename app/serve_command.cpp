@@ -1,11 +1,18 @@
 #include "app/serve_command.hpp"
 
+#include <fcntl.h>
 #include <fmt/format.h>
+#include <unistd.h>
 
+#include <array>
 #include <boost/asio/ip/address.hpp>
+#include <cctype>
+#include <filesystem>
+#include <variant>
 
 #include "app/development_key.hpp"
 #include "app/file_text.hpp"
+#include "engine/crypto.hpp"
 #include "engine/limits.hpp"
 #include "engine/lottery.hpp"
 #include "net/lottery_seeds.hpp"
@@ -14,6 +21,9 @@
 
 namespace loket {
 namespace {
+
+constexpr std::size_t tokens_file_bytes_max = 1 << 20;
+constexpr std::size_t secret_key_bytes_max = 4096;  // the participant and lottery keys
 
 struct ListenAddress {
   std::string host;
@@ -39,72 +49,171 @@ std::optional<ListenAddress> parse_listen(std::string_view text) {
   return ListenAddress{host, static_cast<unsigned short>(port)};
 }
 
-// A secret from its file, or the development default when no file is given. Nothing (after
-// saying why on `log`) when the file cannot be read or is empty.
-std::optional<std::vector<std::uint8_t>> read_secret(const std::string& path,
-                                                     std::string_view development_default,
-                                                     std::FILE* log) {
-  if (path.empty())
+// The development tokens of app/development-tokens.toml. They are public (the README
+// prints them), so a file that holds their hashes is a development file whatever it says.
+constexpr std::array<std::string_view, 3> development_token_texts = {
+    "dev-portal-token", "dev-operator-token", "dev-auditor-token"};
+
+std::span<const std::uint8_t> bytes_of(std::string_view text) {
+  return {reinterpret_cast<const std::uint8_t*>(text.data()), text.size()};
+}
+
+// Everything serve reads before it touches the disk.
+struct ServeInputs {
+  ListenAddress listen;
+  std::string scheme_text;
+  TokenFile tokens;
+  std::vector<std::uint8_t> participant_key;
+  std::vector<std::uint8_t> lottery_key;  // R8: the secret the lottery seeds derive from
+};
+
+// A secret from its file, or the development default when no file is given; the error line
+// when the file cannot be read or is empty.
+std::variant<std::vector<std::uint8_t>, std::string> read_secret(
+    const std::string& path, std::string_view development_default) {
+  if (path.empty()) {
     return std::vector<std::uint8_t>(development_default.begin(), development_default.end());
-  const FileText key = read_file_text(path, 4096);
-  if (!key.text || key.text->empty()) {
-    fmt::print(log, "loket serve: {}\n", key.text ? path + ": empty" : key.error);
-    return std::nullopt;
   }
+  const FileText key = read_file_text(path, secret_key_bytes_max);
+  if (!key.text || key.text->empty()) return key.text ? path + ": empty" : key.error;
   return std::vector<std::uint8_t>(key.text->begin(), key.text->end());
+}
+
+// Reads and checks the scheme, the tokens and the participant key, and refuses development
+// credentials off loopback. The error line when anything is wrong.
+std::variant<ServeInputs, std::string> read_inputs(const ServeOptions& options) {
+  const auto listen = parse_listen(options.listen);
+  if (!listen) {
+    return fmt::format("--listen {}: expected ADDRESS:PORT, such as 127.0.0.1:8080",
+                       options.listen);
+  }
+  FileText scheme = read_file_text(options.scheme_path, limits::scheme_file_bytes_max);
+  FileText tokens_text = read_file_text(options.tokens_path, tokens_file_bytes_max);
+  for (const FileText* file : {&scheme, &tokens_text}) {
+    if (!file->text) return file->error;
+  }
+  if (SchemeParseResult parsed = parse_scheme(*scheme.text, options.scheme_path); !parsed.scheme) {
+    return parsed.error;
+  }
+  TokenFileResult tokens = parse_token_file(*tokens_text.text, options.tokens_path);
+  if (!tokens.tokens) return tokens.error;
+  auto participant_key = read_secret(options.participant_key_path, development_participant_key);
+  auto lottery_key = read_secret(options.lottery_key_path, development_lottery_key);
+  for (const auto* key : {&participant_key, &lottery_key}) {
+    if (const auto* error = std::get_if<std::string>(key)) return *error;
+  }
+  ServeInputs inputs{*listen, std::move(*scheme.text), std::move(*tokens.tokens),
+                     std::get<std::vector<std::uint8_t>>(std::move(participant_key)),
+                     std::get<std::vector<std::uint8_t>>(std::move(lottery_key))};
+  std::string development = development_credentials(inputs.tokens, inputs.participant_key);
+  const std::string_view lottery(reinterpret_cast<const char*>(inputs.lottery_key.data()),
+                                 inputs.lottery_key.size());
+  if (development.empty() && lottery == development_lottery_key) {
+    development = "the development lottery key";
+  }
+  if (!development.empty() && !boost::asio::ip::make_address(listen->host).is_loopback()) {
+    return fmt::format(
+        "refusing to listen on {} with {}: give --tokens a file of your own, and "
+        "--participant-key-file and --lottery-key-file secrets",
+        options.listen, development);
+  }
+  return inputs;
+}
+
+// The process holding RocksDB's lock on the journal folder, if another one does. Only while
+// this process has not opened that journal: closing the descriptor would drop its own lock.
+std::optional<pid_t> journal_lock_holder(const std::string& directory) {
+  const int fd = ::open((std::filesystem::path(directory) / "LOCK").c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return std::nullopt;
+  struct flock probe {};
+  probe.l_type = F_WRLCK;
+  probe.l_whence = SEEK_SET;
+  const bool asked = ::fcntl(fd, F_GETLK, &probe) == 0;
+  ::close(fd);
+  if (!asked || probe.l_type == F_UNLCK) return std::nullopt;
+  return probe.l_pid;
+}
+
+// "WHAT: MESSAGE", without the code's category, number and source location that what()
+// appends for a developer.
+std::string one_line(const boost::system::system_error& error) {
+  std::string text = error.what();
+  const std::string code_text = error.code().what();
+  if (text.ends_with(code_text)) {
+    text.replace(text.size() - code_text.size(), code_text.size(), error.code().message());
+  }
+  return text;
+}
+
+std::string journal_in_use(const std::string& directory, pid_t holder) {
+  return fmt::format("journal {} is in use by another loket process (pid {})", directory, holder);
 }
 
 }  // namespace
 
-int run_serve(const ServeOptions& options, std::FILE* log) {
-  const auto listen = parse_listen(options.listen);
-  if (!listen) {
-    fmt::print(log, "loket serve: --listen {}: expected ADDRESS:PORT, such as 127.0.0.1:8080\n",
-               options.listen);
-    return 2;
-  }
-  const bool loopback = boost::asio::ip::make_address(listen->host).is_loopback();
-  const FileText scheme = read_file_text(options.scheme_path, limits::scheme_file_bytes_max);
-  const FileText tokens_text = read_file_text(options.tokens_path, 1 << 20);
-  for (const FileText* file : {&scheme, &tokens_text}) {
-    if (!file->text) {
-      fmt::print(log, "loket serve: {}\n", file->error);
-      return 2;
+std::string development_credentials(const TokenFile& tokens,
+                                    std::span<const std::uint8_t> participant_key) {
+  if (tokens.development) return "development tokens (development = true)";
+  for (const TokenEntry& entry : tokens.tokens) {
+    for (const std::string_view text : development_token_texts) {
+      if (entry.sha256 == sha256(bytes_of(text))) {
+        return fmt::format("the development token {} (as \"{}\")", text, entry.name);
+      }
     }
   }
-  if (SchemeParseResult parsed = parse_scheme(*scheme.text, options.scheme_path); !parsed.scheme) {
-    fmt::print(log, "loket serve: {}\n", parsed.error);
-    return 2;
-  }
-  TokenFileResult tokens = parse_token_file(*tokens_text.text, options.tokens_path);
-  if (!tokens.tokens) {
-    fmt::print(log, "loket serve: {}\n", tokens.error);
-    return 2;
-  }
-  const char* development_secret = tokens.tokens->development             ? "tokens"
-                                   : options.participant_key_path.empty() ? "participant key"
-                                   : options.lottery_key_path.empty()     ? "lottery key"
-                                                                          : nullptr;
-  if (!loopback && development_secret != nullptr) {
-    fmt::print(log,
-               "loket serve: refusing to listen on {} with development {}: give --tokens a file "
-               "of your own, and --participant-key-file and --lottery-key-file secrets\n",
-               options.listen, development_secret);
-    return 2;
-  }
-  std::optional<std::vector<std::uint8_t>> participant_key =
-      read_secret(options.participant_key_path, development_participant_key, log);
-  std::optional<std::vector<std::uint8_t>> lottery_key =
-      read_secret(options.lottery_key_path, development_lottery_key, log);
-  if (!participant_key || !lottery_key) return 2;
+  // A trailing newline from an editor makes it no less public.
+  std::string_view key(reinterpret_cast<const char*>(participant_key.data()),
+                       participant_key.size());
+  while (!key.empty() && std::isspace(static_cast<unsigned char>(key.back()))) key.remove_suffix(1);
+  if (key == development_participant_key) return "the development participant key";
+  return {};
+}
 
-  Recovered recovered = recover_journal(options.data_path, *scheme.text,
-                                        JournalOptions{*scheme.text, options.journal_env});
-  if (!recovered.status.is_ok()) {
-    fmt::print(log, "loket serve: {}\n", recovered.status.message());
+// The order is the point: everything that can refuse the start (arguments, files, the port,
+// TLS, the journal's lock) is checked before the journal folder is created or opened.
+int run_serve(const ServeOptions& options, std::FILE* log) {
+  auto read = read_inputs(options);
+  if (auto* error = std::get_if<std::string>(&read)) {
+    fmt::print(log, "loket serve: {}\n", *error);
+    return 2;
+  }
+  ServeInputs inputs = std::get<ServeInputs>(std::move(read));
+  ServerOptions server_options;
+  server_options.connections_max = options.connections_max;
+  server_options.read_timeout = options.read_timeout;
+  server_options.idle_timeout = options.idle_timeout;
+  server_options.write_timeout = options.write_timeout;
+  server_options.drain_timeout = options.drain_timeout;
+  if (!options.tls_certificate_chain_path.empty()) {
+    server_options.tls = TlsFiles{options.tls_certificate_chain_path, options.tls_private_key_path};
+  }
+  server_options.address = inputs.listen.host;
+  server_options.port = inputs.listen.port;
+  server_options.io_threads = options.io_threads;
+  server_options.tokens = std::move(inputs.tokens);
+  server_options.participant_key = std::move(inputs.participant_key);
+  const bool tls = server_options.tls.has_value();
+  std::optional<Server> server;
+  try {
+    server.emplace(std::move(server_options));
+  } catch (const boost::system::system_error& error) {
+    fmt::print(log, "loket serve: cannot start on {}: {}\n", options.listen, one_line(error));
     return 1;
   }
-  const LotterySeeds lottery_seeds(*lottery_key, recovered.allocator->scheme(),
+  if (const auto holder = journal_lock_holder(options.data_path)) {
+    fmt::print(log, "loket serve: {}\n", journal_in_use(options.data_path, *holder));
+    return 1;
+  }
+  Recovered recovered = recover_journal(options.data_path, inputs.scheme_text,
+                                        JournalOptions{inputs.scheme_text, options.journal_env});
+  if (!recovered.status.is_ok()) {
+    // Another process may have taken the lock since the look above.
+    const auto holder = journal_lock_holder(options.data_path);
+    fmt::print(log, "loket serve: {}\n",
+               holder ? journal_in_use(options.data_path, *holder) : recovered.status.message());
+    return 1;
+  }
+  const LotterySeeds lottery_seeds(inputs.lottery_key, recovered.allocator->scheme(),
                                    recovered.journal->scheme_text());
   if (const std::string problem = lottery_seeds.key_problem(*recovered.allocator);
       !problem.empty()) {
@@ -119,32 +228,13 @@ int run_serve(const ServeOptions& options, std::FILE* log) {
   PipelineLimits pipeline_limits;
   pipeline_limits.queue_jobs_max = options.queue_jobs_max;
   Pipeline pipeline(std::move(recovered), pipeline_limits, Pipeline::system_clock_now,
-                    std::move(*lottery_key));
-  ServerOptions server_options;
-  server_options.connections_max = options.connections_max;
-  server_options.read_timeout = options.read_timeout;
-  server_options.idle_timeout = options.idle_timeout;
-  server_options.write_timeout = options.write_timeout;
-  server_options.drain_timeout = options.drain_timeout;
-  if (!options.tls_certificate_chain_path.empty()) {
-    server_options.tls = TlsFiles{options.tls_certificate_chain_path, options.tls_private_key_path};
-  }
-  server_options.address = listen->host;
-  server_options.port = listen->port;
-  server_options.io_threads = options.io_threads;
-  server_options.tokens = std::move(*tokens.tokens);
-  server_options.participant_key = std::move(*participant_key);
-  const bool tls = server_options.tls.has_value();
-  try {
-    Server server(std::move(server_options), pipeline);
-    fmt::print(log, "loket serve: listening on {}://{}:{} ({} I/O threads)\n",
-               tls ? "https" : "http", listen->host, server.port(), options.io_threads);
-    std::fflush(log);
-    server.run();
-  } catch (const boost::system::system_error& error) {
-    fmt::print(log, "loket serve: cannot start on {}: {}\n", options.listen, error.what());
-    return 1;
-  }
+                    std::move(inputs.lottery_key));
+  server->serve(pipeline);
+  fmt::print(log, "loket serve: listening on {}://{}:{} ({} I/O threads)\n", tls ? "https" : "http",
+             inputs.listen.host, server->port(), options.io_threads);
+  std::fflush(log);
+  server->run();
+  server.reset();
   pipeline.stop();
   fmt::print(log, "loket serve: stopped; journal durable through sequence {}\n",
              pipeline.durable_sequence());

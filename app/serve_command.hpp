@@ -1,10 +1,11 @@
 // `loket serve`: the opening-day server. Recovers the journal (or starts one), then serves
-// the HTTP API until SIGTERM or SIGINT, when it stops accepting, finishes what is in flight,
-// syncs and exits 0.
+// the HTTP API until SIGTERM, SIGINT or SIGHUP, when it stops accepting, finishes what is in
+// flight, syncs and exits 0.
 #pragma once
 
 #include <chrono>
 #include <cstdio>
+#include <span>
 #include <string>
 
 #include "net/server.hpp"
@@ -39,6 +40,17 @@ struct ServeOptions {
   rocksdb::Env* journal_env = nullptr;
 };
 
+// Checks everything that can refuse the start (the arguments, the scheme, tokens and key
+// files, development credentials off loopback, the port, the TLS files and whether they
+// match, whether another process has the journal) before it creates or opens the journal.
+// 0 after a clean stop; 2 for bad arguments or files; 1 when it cannot start or the journal
+// failed.
 int run_serve(const ServeOptions& options, std::FILE* log);
+
+// What makes these credentials public, so that they must not face a network: the
+// development flag, a development token's hash, the development participant key. Empty
+// when there is nothing.
+std::string development_credentials(const TokenFile& tokens,
+                                    std::span<const std::uint8_t> participant_key);
 
 }  // namespace loket

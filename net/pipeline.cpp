@@ -49,10 +49,10 @@ Reply submission_reply(const Scheme& scheme, std::uint64_t sequence, TimestampNs
           : "",
       compartment_json(scheme, decision), decision.granted_cents, to_hex(record_hash));
   if (decision.reason != Reason::invalid) return Reply{201, "{" + receipt + "}", false, 0};
+  // The receipt names the field; the problem does not name it a second time.
   return problem_reply(make_problem(422, "invalid-submission",
                                     "The submission was rejected as invalid; it has a receipt",
-                                    fmt::format("field \"{}\"", to_string(decision.field)),
-                                    std::string(to_string(decision.field))),
+                                    fmt::format("field \"{}\"", to_string(decision.field))),
                        receipt);
 }
 

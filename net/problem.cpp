@@ -8,9 +8,13 @@ namespace loket {
 
 Problem make_problem(int status, std::string_view name, std::string title, std::string detail,
                      std::string field) {
-  return Problem{status,           fmt::format("urn:loket:problem:{}", name),
-                 std::move(title), std::move(detail),
-                 std::move(field), 0};
+  return Problem{status,
+                 fmt::format("urn:loket:problem:{}", name),
+                 std::move(title),
+                 std::move(detail),
+                 std::move(field),
+                 0,
+                 {}};
 }
 
 std::string problem_json(const Problem& problem, std::string_view extra_members) {

@@ -13,13 +13,15 @@ struct Problem {
   std::string detail;
   std::string field;            // the offending field or header, or empty
   int retry_after_seconds = 0;  // for 429 and 503
+  std::string allow;            // for 405: the methods served at the path (the Allow header)
 };
 
 Problem make_problem(int status, std::string_view name, std::string title, std::string detail = {},
                      std::string field = {});
 
 // The JSON body. `extra_members` (already JSON, without braces, may be empty) is appended: a
-// rejected submission's problem carries its receipt.
+// rejected submission's problem carries its receipt. They must not repeat a member the
+// problem has (a key twice is not JSON a strict client accepts).
 std::string problem_json(const Problem& problem, std::string_view extra_members = {});
 
 }  // namespace loket

@@ -40,12 +40,17 @@ std::variant<RouteMatch, Problem> match_route(std::string_view method, std::stri
   const auto segments = segments_of(target);
   if (!segments) return not_found(target);
   const auto& parts = *segments;
-  const bool get = method == "GET";
-  const bool post = method == "POST";
-  const auto allow = [&](bool method_ok, RouteMatch match) -> std::variant<RouteMatch, Problem> {
-    if (!method_ok) {
-      return make_problem(405, "method-not-allowed", "Method not allowed",
-                          fmt::format("{} is not served at this path", method.substr(0, 16)));
+  constexpr std::string_view get = "GET";
+  constexpr std::string_view post = "POST";
+  // Every path serves one method.
+  const auto allow = [&](std::string_view served,
+                         RouteMatch match) -> std::variant<RouteMatch, Problem> {
+    if (method != served) {
+      Problem problem =
+          make_problem(405, "method-not-allowed", "Method not allowed",
+                       fmt::format("{} is not served at this path", method.substr(0, 16)));
+      problem.allow = served;
+      return problem;
     }
     return match;
   };

@@ -38,7 +38,8 @@ struct RouteMatch {
   ExportKind export_kind = ExportKind::decisions_jsonl;
 };
 
-// 404 for an unknown path, 405 for a known path with another method.
+// 404 for an unknown path, 405 for a known path with another method (naming the one it
+// serves in Problem::allow).
 std::variant<RouteMatch, Problem> match_route(std::string_view method, std::string_view target);
 
 bool needs_token(Endpoint endpoint);

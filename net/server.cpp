@@ -1,6 +1,8 @@
 #include "net/server.hpp"
 
 #include <fmt/format.h>
+#include <openssl/err.h>
+#include <openssl/ssl.h>
 
 #include <boost/asio.hpp>
 #include <boost/asio/ssl.hpp>
@@ -14,6 +16,7 @@
 #include "engine/assert.hpp"
 #include "engine/crypto.hpp"
 #include "net/export_stream.hpp"
+#include "net/http_framing.hpp"
 #include "net/limits.hpp"
 #include "net/operator_request.hpp"
 #include "net/rate_limit.hpp"
@@ -32,6 +35,9 @@ constexpr std::chrono::milliseconds tls_shutdown_timeout{1000};
 constexpr std::size_t first_read_bytes = 4096;
 constexpr int queue_full_retry_after_seconds = 1;
 constexpr int export_busy_retry_after_seconds = 10;
+constexpr std::string_view continue_response = "HTTP/1.1 100 Continue\r\n\r\n";
+constexpr std::string_view header_block_end = "\r\n\r\n";
+constexpr std::string_view bearer_challenge = "Bearer realm=\"loket\"";
 std::atomic<std::uint64_t> generated_id_counter{0};
 
 constexpr std::string_view idempotency_header = "Idempotency-Key";
@@ -60,7 +66,8 @@ std::variant<IdempotencyTag, Problem> idempotency_tag(std::string_view key,
   return IdempotencyTag{hash_of(token_name, key), hash_of(request_scope, body)};
 }
 
-// TLS 1.2 and 1.3 only. Throws boost::system::system_error naming the file that failed.
+// TLS 1.2 and 1.3 only. Throws boost::system::system_error naming the file that failed, or
+// both when the key is not the certificate's.
 asio::ssl::context make_tls_context(const TlsFiles& files) {
   asio::ssl::context context(asio::ssl::context::tls_server);
   context.set_options(asio::ssl::context::default_workarounds | asio::ssl::context::no_sslv2 |
@@ -77,6 +84,16 @@ asio::ssl::context make_tls_context(const TlsFiles& files) {
   load(files.private_key_path, [&](beast::error_code& error) {
     context.use_private_key_file(files.private_key_path, asio::ssl::context::pem, error);
   });
+  // OpenSSL takes a key of another type, or another key, without a word; every handshake
+  // would then fail.
+  if (SSL_CTX_check_private_key(context.native_handle()) != 1) {
+    const beast::error_code error(static_cast<int>(ERR_get_error()),
+                                  asio::error::get_ssl_category());
+    ERR_clear_error();
+    throw boost::system::system_error(
+        error, fmt::format("{}: not the private key of the certificate in {}",
+                           files.private_key_path, files.certificate_chain_path));
+  }
   return context;
 }
 
@@ -90,12 +107,11 @@ void LatencyHistogram::record(std::uint64_t microseconds) {
 }
 
 struct Server::Impl {
-  Impl(ServerOptions server_options, Pipeline& server_pipeline)
+  explicit Impl(ServerOptions server_options)
       : options(std::move(server_options)),
-        pipeline(server_pipeline),
         io(static_cast<int>(options.io_threads)),
         acceptor(asio::make_strand(io)),
-        signals(io, SIGINT, SIGTERM),
+        signals(io, SIGINT, SIGTERM, SIGHUP),
         drain_timer(io),
         id_prefix(fmt::format("{}{:x}", net_limits::generated_id_prefix,
                               Pipeline::system_clock_now() / 1000)) {
@@ -121,7 +137,7 @@ struct Server::Impl {
   }
 
   ServerOptions options;
-  Pipeline& pipeline;
+  Pipeline* pipeline = nullptr;  // set before run()
   asio::io_context io;
   tcp::acceptor acceptor;
   asio::signal_set signals;
@@ -171,85 +187,164 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
     parser_.emplace();
     parser_->body_limit(net_limits::body_bytes_max);
     parser_->header_limit(static_cast<std::uint32_t>(net_limits::header_bytes_max));
-    if (buffer_.size() > 0) return read_request();  // bytes of it already arrived
+    admitted_.reset();
+    if (buffer_.size() > 0) return start_request();  // bytes of it already arrived
     expires_after(server_.options.idle_timeout);
+    read_more([self = this->shared_from_this()] { self->start_request(); });
+  }
+
+  template <class Then>
+  void read_more(Then then) {
     stream_.async_read_some(
         buffer_.prepare(first_read_bytes),
-        [self = this->shared_from_this()](beast::error_code error, std::size_t bytes) {
+        [self = this->shared_from_this(), then](beast::error_code error, std::size_t bytes) {
           if (error) return self->close();
           self->buffer_.commit(bytes);
-          self->read_request();
+          then();
         });
   }
 
-  void read_request() {
+  void start_request() {
     expires_after(server_.options.read_timeout);
-    http::async_read(stream_, buffer_, *parser_,
-                     beast::bind_front_handler(&Session::on_read, this->shared_from_this()));
+    read_header();
   }
 
-  void on_read(beast::error_code error, std::size_t) {
-    if (error == http::error::end_of_stream || error == beast::error::timeout ||
-        error == asio::error::connection_reset || error == asio::error::operation_aborted) {
-      return close();
+  // The header block is read whole before Beast parses it, so that what Beast would quietly
+  // repair (a folded line) is refused on the raw bytes. Over the header limit, Beast's own
+  // parse answers 431.
+  void read_header() {
+    const std::string_view received(static_cast<const char*>(buffer_.data().data()),
+                                    buffer_.size());
+    const std::size_t end = received.find(header_block_end);
+    if (end == std::string_view::npos && received.size() <= net_limits::header_bytes_max) {
+      return read_more([self = this->shared_from_this()] { self->read_header(); });
     }
-    received_at_ = Pipeline::system_clock_now();
-    started_ = std::chrono::steady_clock::now();
-    server_.requests_in_flight.fetch_add(1);
-    keep_alive_ = !error && parser_->get().keep_alive();
-    if (error == http::error::body_limit) {
-      keep_alive_ = false;
-      return send(
-          problem_reply(make_problem(413, "body-too-large", "The body is too large",
-                                     fmt::format("at most {} bytes", net_limits::body_bytes_max))));
+    if (end != std::string_view::npos && has_obsolete_line_folding(received.substr(0, end + 2))) {
+      return answer_and_close(make_problem(400, "bad-request", "The request is not valid HTTP/1.1",
+                                           "a header line is folded onto the next (obs-fold)"));
     }
-    if (error == http::error::header_limit) {
-      keep_alive_ = false;
-      return send(problem_reply(
-          make_problem(431, "headers-too-large", "The headers are too large",
-                       fmt::format("at most {} bytes", net_limits::header_bytes_max))));
-    }
-    if (error) {
-      keep_alive_ = false;
-      return send(problem_reply(
-          make_problem(400, "bad-request", "The request is not valid HTTP/1.1", error.message())));
-    }
+    http::async_read_header(
+        stream_, buffer_, *parser_,
+        beast::bind_front_handler(&Session::on_header, this->shared_from_this()));
+  }
+
+  // The framing decides how much of what follows is this request's body; when it is not
+  // unambiguous, nothing more on this connection is read.
+  void on_header(beast::error_code error, std::size_t) {
+    if (connection_gone(error)) return close();
+    if (error) return answer_unreadable(error);
+    const RequestHeader& header = parser_->get().base();
+    if (auto problem = framing_problem(header)) return answer_and_close(*problem);
+    if (!expects_continue(header)) return read_body();
+    // The client waits before sending its body: what the header alone decides is answered
+    // now, without the body, and the connection closed (its body would follow otherwise).
+    const bool has_body = parser_->chunked() || parser_->content_length().value_or(0) > 0;
+    auto admitted = admit(parser_->get(), has_body);
+    if (auto* problem = std::get_if<Problem>(&admitted)) return answer_and_close(*problem);
+    admitted_ = std::get<Admitted>(std::move(admitted));
+    asio::async_write(
+        stream_, asio::buffer(continue_response),
+        [self = this->shared_from_this()](beast::error_code write_error, std::size_t) {
+          if (write_error) return self->close();
+          self->read_body();
+        });
+  }
+
+  void read_body() {
+    http::async_read(stream_, buffer_, *parser_,
+                     beast::bind_front_handler(&Session::on_body, this->shared_from_this()));
+  }
+
+  void on_body(beast::error_code error, std::size_t) {
+    if (connection_gone(error)) return close();
+    if (error) return answer_unreadable(error);
+    begin_answer();
+    keep_alive_ = parser_->get().keep_alive();
     handle(parser_->release());
   }
 
-  void handle(http::request<http::string_body> request) {
+  static bool connection_gone(beast::error_code error) {
+    return error == http::error::end_of_stream || error == beast::error::timeout ||
+           error == asio::error::connection_reset || error == asio::error::operation_aborted;
+  }
+
+  // A request is being answered from here on: it counts as in flight until its reply is
+  // written, and it arrived now.
+  void begin_answer() {
+    received_at_ = Pipeline::system_clock_now();
+    started_ = std::chrono::steady_clock::now();
+    server_.requests_in_flight.fetch_add(1);
+  }
+
+  // The problem, then the connection closes: what follows on it cannot be told apart from
+  // this request's body.
+  void answer_and_close(const Problem& problem) {
+    begin_answer();
+    keep_alive_ = false;
+    send_problem(problem);
+  }
+
+  void answer_unreadable(beast::error_code error) {
+    if (error == http::error::body_limit) {
+      return answer_and_close(
+          make_problem(413, "body-too-large", "The body is too large",
+                       fmt::format("at most {} bytes", net_limits::body_bytes_max)));
+    }
+    if (error == http::error::header_limit) {
+      return answer_and_close(
+          make_problem(431, "headers-too-large", "The headers are too large",
+                       fmt::format("at most {} bytes", net_limits::header_bytes_max)));
+    }
+    answer_and_close(
+        make_problem(400, "bad-request", "The request is not valid HTTP/1.1", error.message()));
+  }
+
+  // What the header alone decides: the route, the token, its role and rate, the media type.
+  struct Admitted {
+    RouteMatch route;
+    const TokenEntry* token = nullptr;  // for the endpoints that need one
+  };
+  template <class Message>
+  std::variant<Admitted, Problem> admit(const Message& request, bool has_body) {
     auto matched =
         match_route(std::string_view(request.method_string()), std::string_view(request.target()));
-    if (auto* problem = std::get_if<Problem>(&matched)) return send(problem_reply(*problem));
-    const RouteMatch& route = std::get<RouteMatch>(matched);
-    const TokenEntry* token = nullptr;
-    if (needs_token(route.endpoint)) {
-      const std::string_view authorization = request[http::field::authorization];
-      constexpr std::string_view bearer = "Bearer ";
-      token = authorization.starts_with(bearer)
-                  ? find_token(server_.options.tokens, authorization.substr(bearer.size()))
-                  : nullptr;
-      if (token == nullptr) {
-        return send(problem_reply(make_problem(
-            401, "unauthorized", "A valid bearer token is needed", {}, "Authorization")));
+    if (auto* problem = std::get_if<Problem>(&matched)) return std::move(*problem);
+    Admitted admitted{std::get<RouteMatch>(std::move(matched)), nullptr};
+    if (needs_token(admitted.route.endpoint)) {
+      const auto presented = bearer_token(request[http::field::authorization]);
+      admitted.token = presented ? find_token(server_.options.tokens, *presented) : nullptr;
+      if (admitted.token == nullptr) {
+        return make_problem(401, "unauthorized", "A valid bearer token is needed", {},
+                            "Authorization");
       }
-      if (!role_may(token->role, route.endpoint)) {
-        return send(problem_reply(make_problem(
+      if (!role_may(admitted.token->role, admitted.route.endpoint)) {
+        return make_problem(
             403, "forbidden", "This token's role may not do this",
-            fmt::format("role {} may not call this endpoint", to_string(token->role)))));
+            fmt::format("role {} may not call this endpoint", to_string(admitted.token->role)));
       }
-      if (auto problem = server_.rate_limited(*token)) return send(problem_reply(*problem));
+      if (auto problem = server_.rate_limited(*admitted.token)) return std::move(*problem);
     }
+    if (has_body && request.method() == http::verb::post &&
+        !is_json_media_type(request[http::field::content_type])) {
+      return make_problem(415, "unsupported-media-type", "The body must be application/json", {},
+                          "Content-Type");
+    }
+    return admitted;
+  }
+
+  void handle(http::request<http::string_body> request) {
+    auto admitted = admitted_ ? std::variant<Admitted, Problem>(std::move(*admitted_))
+                              : admit(request, !request.body().empty());
+    if (auto* problem = std::get_if<Problem>(&admitted)) return send_problem(*problem);
+    const RouteMatch& route = std::get<Admitted>(admitted).route;
+    const TokenEntry* token = std::get<Admitted>(admitted).token;
     if (route.endpoint == Endpoint::export_records) return start_export(route.export_kind);
-    if (route.endpoint == Endpoint::healthz || route.endpoint == Endpoint::readyz ||
-        route.endpoint == Endpoint::metrics) {
+    if (route.endpoint == Endpoint::healthz || route.endpoint == Endpoint::readyz) {
       return send(server_.immediate(route));
     }
-    const bool has_body = request.method() == http::verb::post && !request.body().empty();
-    if (has_body &&
-        !std::string_view(request[http::field::content_type]).starts_with("application/json")) {
-      return send(problem_reply(make_problem(
-          415, "unsupported-media-type", "The body must be application/json", {}, "Content-Type")));
+    if (route.endpoint == Endpoint::metrics) {
+      return send(server_.immediate(route),
+                  {{http::field::content_type, std::string(metrics_content_type)}});
     }
     auto job = std::make_unique<Job>();
     job->endpoint = route.endpoint;
@@ -259,12 +354,11 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
     if (route.endpoint == Endpoint::submit) {
       auto parsed = parse_submission_body(route.tranche_id, request.body(),
                                           server_.options.participant_key, server_.generated_id());
-      if (auto* problem = std::get_if<Problem>(&parsed)) return send(problem_reply(*problem));
+      if (auto* problem = std::get_if<Problem>(&parsed)) return send_problem(*problem);
       job->submission = std::move(std::get<SubmissionRequest>(parsed));
     } else if (route.endpoint == Endpoint::close || route.endpoint == Endpoint::close_day ||
                route.endpoint == Endpoint::appeal) {
-      if (auto problem = read_operator_body(request.body(), *job))
-        return send(problem_reply(*problem));
+      if (auto problem = read_operator_body(request.body(), *job)) return send_problem(*problem);
     }
     if (is_journaled(route.endpoint) && request.find(idempotency_header) != request.end()) {
       // A submission's request is its tranche and body (as journaled since keys began); an
@@ -272,7 +366,7 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
       const std::string scope =
           route.endpoint == Endpoint::submit ? route.tranche_id : std::string(request.target());
       auto tag = idempotency_tag(request[idempotency_header], token->name, scope, request.body());
-      if (auto* problem = std::get_if<Problem>(&tag)) return send(problem_reply(*problem));
+      if (auto* problem = std::get_if<Problem>(&tag)) return send_problem(*problem);
       job->idempotency = std::get<IdempotencyTag>(tag);
     }
     // The reply comes back on the allocator thread; it is handed to this connection's
@@ -281,15 +375,26 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
       asio::post(self->stream_.get_executor(),
                  [self, moved = std::move(reply)]() mutable { self->send(std::move(moved)); });
     };
-    if (!server_.pipeline.try_enqueue(std::move(job))) {
+    if (!server_.pipeline->try_enqueue(std::move(job))) {
       Problem problem =
           make_problem(503, "busy", "Too many requests are waiting; try again shortly");
       problem.retry_after_seconds = queue_full_retry_after_seconds;
-      send(problem_reply(problem));
+      send_problem(problem);
     }
   }
 
-  void send(Reply reply) {
+  // With the headers RFC 9110 asks for: Allow on 405, a challenge on 401 (send adds it).
+  void send_problem(const Problem& problem) {
+    ExtraHeaders headers;
+    if (!problem.allow.empty()) headers.emplace_back(http::field::allow, problem.allow);
+    send(problem_reply(problem), std::move(headers));
+  }
+
+  using ExtraHeaders = std::vector<std::pair<http::field, std::string>>;
+
+  // The reply with its content type, Retry-After and, on 401, the Bearer challenge; `extra`
+  // is set last (and so may replace the content type).
+  void send(Reply reply, ExtraHeaders extra = {}) {
     auto response = std::make_shared<http::response<http::string_body>>(
         static_cast<http::status>(reply.status), 11);
     response->set(http::field::server, "loket");
@@ -298,6 +403,8 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
     if (reply.retry_after_seconds > 0) {
       response->set(http::field::retry_after, std::to_string(reply.retry_after_seconds));
     }
+    if (reply.status == 401) response->set(http::field::www_authenticate, bearer_challenge);
+    for (auto& [field, value] : extra) response->set(field, std::move(value));
     const bool keep = keep_alive_ && !server_.draining.load();
     response->keep_alive(keep);
     response->body() = std::move(reply.body);
@@ -318,8 +425,8 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
       problem.retry_after_seconds = export_busy_retry_after_seconds;
       return send(problem_reply(problem));
     }
-    const std::uint64_t through_sequence = server_.pipeline.durable_sequence();
-    std::shared_ptr<const Journal> journal = server_.pipeline.journal_for_reading();
+    const std::uint64_t through_sequence = server_.pipeline->durable_sequence();
+    std::shared_ptr<const Journal> journal = server_.pipeline->journal_for_reading();
     if (!journal) {
       server_.exports_running.fetch_sub(1);
       Problem problem = make_problem(503, "journal-unavailable",
@@ -423,6 +530,7 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
   };
   std::unique_ptr<ExportState> export_;
   Server::Impl& server_;
+  std::optional<Admitted> admitted_;  // after 100 Continue: what the header decided
   TimestampNs received_at_ = 0;
   std::chrono::steady_clock::time_point started_;
   bool keep_alive_ = false;
@@ -457,14 +565,14 @@ void Server::Impl::start_session(tcp::socket socket) {
 Reply Server::Impl::immediate(const RouteMatch& route) const {
   if (route.endpoint == Endpoint::healthz) return Reply{200, R"({"status":"ok"})", false, 0};
   if (route.endpoint == Endpoint::readyz) {
-    if (pipeline.healthy() && !draining.load())
+    if (pipeline->healthy() && !draining.load())
       return Reply{200, R"({"status":"ready"})", false, 0};
     Problem problem = make_problem(503, "not-ready", "Not accepting submissions",
                                    draining.load() ? "shutting down" : "the journal cannot write");
     problem.retry_after_seconds = 5;
     return problem_reply(problem);
   }
-  Reply reply{200, metrics_text(pipeline, latency, connections.load()), false, 0};
+  Reply reply{200, metrics_text(*pipeline, latency, connections.load()), false, 0};
   return reply;
 }
 
@@ -501,9 +609,17 @@ void Server::Impl::drain(std::chrono::steady_clock::time_point deadline) {
   drain_timer.async_wait([this, deadline](beast::error_code) { drain(deadline); });
 }
 
-Server::Server(ServerOptions options, Pipeline& pipeline)
-    : impl_(std::make_unique<Impl>(std::move(options), pipeline)) {
+Server::Server(ServerOptions options) : impl_(std::make_unique<Impl>(std::move(options))) {
   LOKET_ASSERT(impl_->options.io_threads >= 1);
+}
+
+Server::Server(ServerOptions options, Pipeline& pipeline) : Server(std::move(options)) {
+  serve(pipeline);
+}
+
+void Server::serve(Pipeline& pipeline) {
+  LOKET_ASSERT(impl_->pipeline == nullptr);
+  impl_->pipeline = &pipeline;
 }
 
 Server::~Server() = default;
@@ -513,6 +629,7 @@ unsigned short Server::port() const {
 }
 
 void Server::run() {
+  LOKET_ASSERT(impl_->pipeline != nullptr);
   impl_->signals.async_wait([this](beast::error_code error, int) {
     if (!error) stop();
   });
@@ -536,53 +653,6 @@ std::size_t Server::connections() const {
 }
 const LatencyHistogram& Server::latency() const {
   return impl_->latency;
-}
-
-std::string metrics_text(const Pipeline& pipeline, const LatencyHistogram& latency,
-                         std::size_t connections) {
-  const PipelineCounters& counters = pipeline.counters();
-  std::string text;
-  auto out = std::back_inserter(text);
-  text +=
-      "# HELP loket_submissions_total Submissions decided, by outcome at submission.\n"
-      "# TYPE loket_submissions_total counter\n";
-  for (std::size_t outcome = 1; outcome <= 4; ++outcome) {
-    fmt::format_to(out, "loket_submissions_total{{outcome=\"{}\"}} {}\n",
-                   to_string(static_cast<Outcome>(outcome)),
-                   counters.submissions_by_outcome[outcome].load());
-  }
-  fmt::format_to(out,
-                 "# TYPE loket_queue_depth gauge\nloket_queue_depth {}\n"
-                 "# TYPE loket_awaiting_durability gauge\nloket_awaiting_durability {}\n"
-                 "# TYPE loket_rejected_busy_total counter\nloket_rejected_busy_total {}\n"
-                 "# TYPE loket_refused_total counter\nloket_refused_total {}\n"
-                 "# TYPE loket_journal_records_total counter\nloket_journal_records_total {}\n"
-                 "# TYPE loket_journal_batches_total counter\nloket_journal_batches_total {}\n"
-                 "# TYPE loket_durable_sequence gauge\nloket_durable_sequence {}\n"
-                 "# TYPE loket_connections gauge\nloket_connections {}\n"
-                 "# TYPE loket_journal_healthy gauge\nloket_journal_healthy {}\n"
-                 "# TYPE loket_journal_failures_total counter\nloket_journal_failures_total {}\n"
-                 "# TYPE loket_journal_reopened_total counter\nloket_journal_reopened_total {}\n",
-                 counters.queue_depth.load(), counters.awaiting_durability.load(),
-                 counters.rejected_full.load(), counters.refused.load(),
-                 counters.records_committed.load(), counters.batches_committed.load(),
-                 pipeline.durable_sequence(), connections, pipeline.healthy() ? 1 : 0,
-                 counters.journal_failures.load(), counters.journal_reopened.load());
-  text +=
-      "# HELP loket_ack_latency_seconds From arrival to the reply being written.\n"
-      "# TYPE loket_ack_latency_seconds histogram\n";
-  std::uint64_t cumulative = 0;
-  for (std::size_t bucket = 0; bucket < LatencyHistogram::bounds_us.size(); ++bucket) {
-    cumulative += latency.counts[bucket].load();
-    fmt::format_to(out, "loket_ack_latency_seconds_bucket{{le=\"{}\"}} {}\n",
-                   static_cast<double>(LatencyHistogram::bounds_us[bucket]) / 1e6, cumulative);
-  }
-  cumulative += latency.counts.back().load();
-  fmt::format_to(out,
-                 "loket_ack_latency_seconds_bucket{{le=\"+Inf\"}} {}\n"
-                 "loket_ack_latency_seconds_sum {}\nloket_ack_latency_seconds_count {}\n",
-                 cumulative, static_cast<double>(latency.sum_us.load()) / 1e6, cumulative);
-  return text;
 }
 
 }  // namespace loket

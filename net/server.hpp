@@ -47,15 +47,22 @@ struct LatencyHistogram {
 
 class Server {
  public:
-  // Throws boost::system::system_error when it cannot listen or load the TLS files.
+  // Listens (binds the port) and loads the TLS files, checking that the key is the
+  // certificate's; throws boost::system::system_error when it cannot. Nothing is accepted
+  // before run(), so a server can claim its port before it recovers its journal.
+  explicit Server(ServerOptions options);
+  // The same, serving `pipeline`.
   Server(ServerOptions options, Pipeline& pipeline);
   ~Server();
   Server(const Server&) = delete;
   Server& operator=(const Server&) = delete;
 
   unsigned short port() const;  // the bound port
-  // Runs until stop(), SIGINT or SIGTERM; then stops accepting, lets requests in flight
-  // finish (up to drain_timeout), and returns.
+  // The pipeline to hand requests to; once, before run().
+  void serve(Pipeline& pipeline);
+  // Runs until stop(), SIGINT, SIGTERM or SIGHUP; then stops accepting, lets requests in
+  // flight finish (up to drain_timeout), and returns. A signal that came since construction
+  // is taken then.
   void run();
   void stop();  // from any thread
 
@@ -68,7 +75,9 @@ class Server {
   std::unique_ptr<Impl> impl_;
 };
 
-// The Prometheus text for GET /metrics.
+// The Prometheus text exposition format, version 0.0.4, for GET /metrics; every family has
+// its # HELP and # TYPE.
+inline constexpr std::string_view metrics_content_type = "text/plain; version=0.0.4; charset=utf-8";
 std::string metrics_text(const Pipeline& pipeline, const LatencyHistogram& latency,
                          std::size_t connections);
 

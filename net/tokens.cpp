@@ -3,6 +3,8 @@
 #include <fmt/format.h>
 #include <toml++/toml.h>
 
+#include <cctype>
+
 #include "engine/crypto.hpp"
 #include "net/limits.hpp"
 
@@ -103,9 +105,39 @@ TokenFileResult parse_token_file(std::string_view toml_text, std::string_view so
       }
       *value = static_cast<std::uint32_t>(*number);
     }
+    // A name scopes its token's Idempotency-Keys, and a hash is how a token is found: two
+    // entries sharing either would answer one portal with another's receipts.
+    for (std::size_t earlier = 0; earlier < file.tokens.size(); ++earlier) {
+      if (file.tokens[earlier].name == entry.name) {
+        return fail(*table.get("name"), path + ".name",
+                    fmt::format("\"{}\" is already the name of token[{}]; names must differ",
+                                entry.name, earlier + 1));
+      }
+      if (file.tokens[earlier].sha256 == entry.sha256) {
+        return fail(
+            *table.get("sha256"), path + ".sha256",
+            fmt::format("the same hash as token[{}]; each token needs its own", earlier + 1));
+      }
+    }
     file.tokens.push_back(std::move(entry));
   }
   return {std::move(file), {}};
+}
+
+std::optional<std::string_view> bearer_token(std::string_view authorization) {
+  constexpr std::string_view scheme = "bearer";
+  if (authorization.size() <= scheme.size() || authorization[scheme.size()] != ' ') {
+    return std::nullopt;
+  }
+  for (std::size_t index = 0; index < scheme.size(); ++index) {
+    if (std::tolower(static_cast<unsigned char>(authorization[index])) != scheme[index]) {
+      return std::nullopt;
+    }
+  }
+  std::string_view token = authorization.substr(scheme.size());
+  token.remove_prefix(std::min(token.find_first_not_of(' '), token.size()));
+  if (token.empty()) return std::nullopt;
+  return token;
 }
 
 const TokenEntry* find_token(const TokenFile& tokens, std::string_view presented) {

@@ -49,6 +49,10 @@ struct TokenFileResult {
 
 TokenFileResult parse_token_file(std::string_view toml_text, std::string_view source_name);
 
+// The token of an `Authorization: Bearer <token>` header (the scheme in any letter case, RFC
+// 9110 section 11.1), or nothing for another scheme or none.
+std::optional<std::string_view> bearer_token(std::string_view authorization);
+
 // The entry whose hash matches the presented token, or nothing.
 const TokenEntry* find_token(const TokenFile& tokens, std::string_view presented);
 

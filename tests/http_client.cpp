@@ -1,13 +1,16 @@
 #include "tests/http_client.hpp"
 
 #include <fmt/format.h>
-#include <sys/socket.h>
+#include <poll.h>
 
 #include <boost/asio/connect.hpp>
 #include <boost/asio/write.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/json.hpp>
+#include <stdexcept>
 #include <thread>
+
+#include "engine/strict_json.hpp"
 
 namespace loket::testing {
 
@@ -15,8 +18,15 @@ namespace asio = boost::asio;
 namespace beast = boost::beast;
 namespace http = beast::http;
 
+// Strictly, as loket parses what it is sent: every body the tests read is checked to be
+// JSON that a strict client accepts (no key twice).
 boost::json::value Answer::json() const {
-  return boost::json::parse(body);
+  StrictJson parsed = parse_strict_json(body);
+  if (!parsed.value) {
+    throw std::runtime_error(
+        fmt::format("the answer is not strict JSON ({}): {}", parsed.error, body.substr(0, 1000)));
+  }
+  return std::move(*parsed.value);
 }
 
 std::string Answer::problem_type() const {
@@ -69,17 +79,21 @@ void Client::write_raw(std::string_view bytes) {
 }
 
 bool Client::closed_by_server(std::chrono::milliseconds timeout) {
-  const auto seconds = std::chrono::duration_cast<std::chrono::seconds>(timeout);
-  const timeval receive_timeout{static_cast<time_t>(seconds.count()),
-                                static_cast<suseconds_t>((timeout - seconds).count() * 1000)};
-  ::setsockopt(socket_.native_handle(), SOL_SOCKET, SO_RCVTIMEO, &receive_timeout,
-               sizeof(receive_timeout));
+  // A poll, not SO_RCVTIMEO: Asio's blocking read waits on after the receive timeout.
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
   char bytes[4096];
   for (;;) {
+    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+        deadline - std::chrono::steady_clock::now());
+    if (left.count() <= 0) return false;
+    pollfd entry{socket_.native_handle(), POLLIN, 0};
+    const int ready = ::poll(&entry, 1, static_cast<int>(left.count()));
+    if (ready < 0 && errno == EINTR) continue;
+    if (ready <= 0) return false;  // still open at the deadline
     beast::error_code error;
-    socket_.read_some(asio::buffer(bytes), error);
+    socket_.read_some(asio::buffer(bytes), error);  // readable: does not block
     if (error == asio::error::eof || error == asio::error::connection_reset) return true;
-    if (error) return false;  // the receive timeout: still open
+    if (error) return false;
   }
 }
 

@@ -21,6 +21,8 @@ struct Answer {
   std::string body;
   std::string retry_after;
   boost::beast::http::fields headers;
+  // The body, parsed as strictly as loket parses what it is sent (no key twice); throws
+  // std::runtime_error naming the problem when it is not.
   boost::json::value json() const;
   // The problem's "type" without its "urn:loket:problem:" prefix; empty when the answer is
   // not application/problem+json.

@@ -4,7 +4,13 @@
 // idempotency keys, bytes that are not HTTP. Each gets its specific problem (or, where the
 // request cannot be read, a problem and a closed connection); the server keeps serving the
 // others, journals only what has a receipt, and its memory stays bounded over repeated
-// rounds (resident set size read from /proc before and after).
+// rounds (resident set size read from /proc at moments when the server has settled: its own
+// count of connections, from /metrics, is what the test holds open). And request smuggling:
+// every framing two parties could read differently gets 400 and a closed connection, and the
+// request hidden in its body is never executed.
+//
+// Nothing here depends on how fast the machine is: every wait is for a condition, bounded
+// only to stop a hang, and what was seen is printed when a check fails.
 #include <fmt/format.h>
 #include <poll.h>
 #include <signal.h>
@@ -56,10 +62,17 @@ constexpr std::size_t idle_connections = 2000;
 constexpr std::size_t over_the_limit = 1000;
 constexpr int rounds = 5;
 constexpr std::chrono::milliseconds read_timeout{400};
+// Longer than any round: the idle connections and the observer's must stay open.
+constexpr std::chrono::milliseconds idle_timeout{600'000};
+// Only bounds a hang: every wait ends as soon as what it waits for happens.
+constexpr std::chrono::seconds hang_bound{60};
+// /metrics polls; the operator token's rate (20 a second) is not reached.
+constexpr std::chrono::milliseconds metrics_poll_interval{100};
 constexpr std::size_t rss_growth_after_first_round_bytes_max = 16 << 20;
 constexpr std::size_t rss_with_idle_connections_bytes_max = 256 << 20;
 
 constexpr std::string_view portal = "dev-portal-token";
+constexpr std::string_view operator_token = "dev-operator-token";
 
 #if defined(__SANITIZE_ADDRESS__)
 // AddressSanitizer keeps freed memory in quarantine (up to 256 MiB) instead of reusing it, so
@@ -190,6 +203,56 @@ std::vector<std::unique_ptr<asio::ip::tcp::socket>> connect_idle(asio::io_contex
   return sockets;
 }
 
+// The server's own count of its open connections, from /metrics; nothing when it did not
+// answer 200.
+std::optional<std::size_t> connections_counted(Client& observer) {
+  const Answer answer = observer.send(http::verb::get, "/metrics", operator_token);
+  constexpr std::string_view gauge = "\nloket_connections ";
+  const std::size_t at = answer.body.find(gauge);
+  if (answer.status != 200 || at == std::string::npos) return std::nullopt;
+  return std::stoull(answer.body.substr(at + gauge.size()));
+}
+
+// Polls /metrics until the server counts `expected` connections (the observer's included)
+// and returns the last count seen: `expected`, or what it was when the hang bound passed.
+std::optional<std::size_t> settle_connections(Client& observer, std::size_t expected) {
+  const auto deadline = std::chrono::steady_clock::now() + hang_bound;
+  std::optional<std::size_t> counted = connections_counted(observer);
+  while (counted != expected && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(metrics_poll_interval);
+    counted = connections_counted(observer);
+  }
+  return counted;
+}
+
+// How many of the sockets the server has closed; polls until that is `expected` and returns
+// the last count: `expected`, or what it was when the hang bound passed.
+std::size_t settle_closed(std::vector<std::unique_ptr<asio::ip::tcp::socket>>& sockets,
+                          std::size_t expected) {
+  const auto deadline = std::chrono::steady_clock::now() + hang_bound;
+  std::vector<pollfd> polled;
+  for (auto& socket : sockets) polled.push_back({socket->native_handle(), POLLRDHUP, 0});
+  for (;;) {
+    const int timeout_ms = static_cast<int>(metrics_poll_interval.count());
+    if (::poll(polled.data(), polled.size(), timeout_ms) < 0) return 0;
+    const auto closed = static_cast<std::size_t>(std::count_if(
+        polled.begin(), polled.end(),
+        [](const pollfd& entry) { return (entry.revents & (POLLRDHUP | POLLHUP)) != 0; }));
+    if (closed == expected || std::chrono::steady_clock::now() >= deadline) return closed;
+  }
+}
+
+ChildProcess start_server(const TempFolder& folder) {
+  const std::string config = folder.write(
+      "serve.toml", fmt::format("[limits]\nconnections_max = {}\nread_timeout_ms = {}\n"
+                                "idle_timeout_ms = {}\n",
+                                connections_max, read_timeout.count(), idle_timeout.count()));
+  return ChildProcess(build_path("loket"),
+                      {"serve", "--scheme", folder.write("hostile.toml", scheme_text), "--data",
+                       folder.path("journal"), "--listen", "127.0.0.1:0", "--tokens",
+                       source_path("app/development-tokens.toml"), "--config", config});
+}
+
 struct Round {
   std::vector<LoadReceipt> receipts_t2;
   std::vector<LoadReceipt> receipts_money;
@@ -214,7 +277,7 @@ void hostile_round(unsigned short port, int round, Round& record) {
     REQUIRE(answer);
     CHECK(answer->status == hostile.status);
     CHECK(answer->problem_type() == hostile.problem_type);
-    if (hostile.closes) CHECK(client.closed_by_server(std::chrono::seconds(2)));
+    if (hostile.closes) CHECK(client.closed_by_server(hang_bound));
     if (hostile.receipt) {
       const std::optional<LoadReceipt> receipt = receipt_of(answer->body);
       REQUIRE(receipt);
@@ -223,7 +286,7 @@ void hostile_round(unsigned short port, int round, Round& record) {
     }
   }
   // The trickling request was given up on after the read timeout.
-  CHECK(loris.closed_by_server(read_timeout * 5));
+  CHECK(loris.closed_by_server(hang_bound));
   const Answer after = good.send(http::verb::post, "/v1/tranches/t2/submissions", portal,
                                  fmt::format(R"({{"participant":"after-{}"}})", round));
   REQUIRE(after.status == 201);
@@ -236,47 +299,39 @@ TEST_CASE(
     "Hostile clients get specific problems or a closed connection, others are served, and the "
     "server's memory stays bounded") {
   TempFolder folder("hostile");
-  const std::string config = folder.write(
-      "serve.toml", fmt::format("[limits]\nconnections_max = {}\nread_timeout_ms = {}\n"
-                                "idle_timeout_ms = 60000\n",
-                                connections_max, read_timeout.count()));
-  ChildProcess server(build_path("loket"),
-                      {"serve", "--scheme", folder.write("hostile.toml", scheme_text), "--data",
-                       folder.path("journal"), "--listen", "127.0.0.1:0", "--tokens",
-                       source_path("app/development-tokens.toml"), "--config", config});
+  ChildProcess server = start_server(folder);
   const std::optional<unsigned short> port = server.wait_listening(std::chrono::seconds(20));
   INFO(server.log());
   REQUIRE(port);
+  // The test's own connection to /metrics: the one the server counts besides the test's.
+  Client observer(*port);
+  const std::size_t observed = 1;
 
   Round record;
   hostile_round(*port, 0, record);  // warms up what a first request allocates
+  REQUIRE(settle_connections(observer, observed) == observed);
   const std::size_t rss_start = server.rss_bytes();
   std::size_t rss_first_round = 0;
   std::size_t rss_with_idle_max = 0;
   asio::io_context io;
   for (int round = 1; round <= rounds; ++round) {
+    INFO("round " << round);
     auto idle = connect_idle(io, *port, idle_connections);
+    REQUIRE(settle_connections(observer, observed + idle_connections) ==
+            observed + idle_connections);
     hostile_round(*port, round, record);  // served beside thousands of idle connections
     rss_with_idle_max = std::max(rss_with_idle_max, server.rss_bytes());
-    // Over the connection limit: refused at once, not queued. Room is left for about
-    // connections_max - idle_connections of them; the rest see the server close at once.
+    // Over the connection limit: refused at once, not queued. Once the round's own
+    // connections are gone, exactly the room left is taken and every other one is closed.
+    REQUIRE(settle_connections(observer, observed + idle_connections) ==
+            observed + idle_connections);
     auto over = connect_idle(io, *port, over_the_limit);
-    std::this_thread::sleep_for(std::chrono::milliseconds(300));
-    std::vector<pollfd> polled;
-    for (auto& socket : over) polled.push_back({socket->native_handle(), POLLRDHUP, 0});
-    REQUIRE(::poll(polled.data(), polled.size(), 0) >= 0);
-    const auto refused = static_cast<std::size_t>(std::count_if(
-        polled.begin(), polled.end(),
-        [](const pollfd& entry) { return (entry.revents & (POLLRDHUP | POLLHUP)) != 0; }));
-    const std::size_t room = connections_max - idle_connections;
-    CHECK(refused >= over_the_limit - room);
-    CHECK(refused <= over_the_limit - room + 50);  // the limit is not lower than configured
+    const std::size_t room = connections_max - observed - idle_connections;
+    CHECK(settle_connections(observer, connections_max) == connections_max);
+    CHECK(settle_closed(over, over_the_limit - room) == over_the_limit - room);
     over.clear();
     idle.clear();
-    // The server has seen the closes once a new connection is served.
-    std::this_thread::sleep_for(std::chrono::milliseconds(200));
-    Client check(*port);
-    CHECK(check.send(http::verb::get, "/healthz", "").status == 200);
+    REQUIRE(settle_connections(observer, observed) == observed);  // the server saw every close
     if (round == 1) rss_first_round = server.rss_bytes();
   }
   const std::size_t rss_end = server.rss_bytes();
@@ -299,6 +354,105 @@ TEST_CASE(
       check_server_record(*port, {{"t2", record.receipts_t2}, {"money", record.receipts_money}});
   for (const std::string& failure : check.failures) FAIL_CHECK(failure);
   CHECK(check.records == record.receipts_t2.size() + record.receipts_money.size());
+  server.signal(SIGTERM);
+  CHECK(server.wait() == 0);
+}
+
+namespace {
+
+struct Smuggling {
+  std::string name;
+  std::string bytes;
+  std::string hidden_id;  // the submission that must not be executed
+};
+
+// A submission's header with the given framing lines, then a body that is itself a whole
+// request or a submission: read as the header frames it for a lenient server, it is executed.
+std::vector<Smuggling> smuggling_requests() {
+  const auto header = [](std::string_view version, std::string_view framing) {
+    return fmt::format(
+        "POST /v1/tranches/t2/submissions HTTP/{}\r\nHost: x\r\nAuthorization: Bearer "
+        "{}\r\nContent-Type: application/json\r\n{}\r\n",
+        version, portal, framing);
+  };
+  const auto body = [](std::string_view id) {
+    return fmt::format(R"({{"id":"{}","participant":"{}"}})", id, id);
+  };
+  const auto hidden_request = [&](std::string_view id) { return submit("t2", body(id)); };
+  const auto chunked = [](std::string_view data) {
+    return fmt::format("{:x}\r\n{}\r\n0\r\n\r\n", data.size(), data);
+  };
+  std::vector<Smuggling> vectors;
+  for (const std::string_view coding :
+       {"chunked, identity", "identity", "gzip", "xchunked", "chunked, chunked", "gzip, chunked"}) {
+    const std::string id = fmt::format("SMUGGLED-{}", vectors.size() + 1);
+    vectors.push_back(
+        {fmt::format("Transfer-Encoding: {}", coding),
+         header("1.1", fmt::format("Transfer-Encoding: {}\r\n", coding)) + hidden_request(id), id});
+  }
+  vectors.push_back({"Transfer-Encoding twice, chunked last",
+                     header("1.1", "Transfer-Encoding: gzip\r\nTransfer-Encoding: chunked\r\n") +
+                         chunked(body("SMUGGLED-TWICE")),
+                     "SMUGGLED-TWICE"});
+  vectors.push_back({"Transfer-Encoding, then Content-Length",
+                     header("1.1", "Transfer-Encoding: identity\r\nContent-Length: 0\r\n") +
+                         hidden_request("SMUGGLED-TE-CL"),
+                     "SMUGGLED-TE-CL"});
+  vectors.push_back({"Content-Length, then Transfer-Encoding",
+                     header("1.1", "Content-Length: 0\r\nTransfer-Encoding: chunked\r\n") +
+                         hidden_request("SMUGGLED-CL-TE"),
+                     "SMUGGLED-CL-TE"});
+  vectors.push_back(
+      {"Transfer-Encoding on HTTP/1.0",
+       header("1.0", "Transfer-Encoding: chunked\r\n") + chunked(body("SMUGGLED-HTTP10")),
+       "SMUGGLED-HTTP10"});
+  const std::string folded = body("SMUGGLED-FOLD");
+  vectors.push_back(
+      {"a header folded onto a second line (obs-fold)",
+       header("1.1", fmt::format("X-Note: one\r\n two\r\nContent-Length: {}\r\n", folded.size())) +
+           folded,
+       "SMUGGLED-FOLD"});
+  vectors.push_back({"two Content-Lengths that differ",
+                     header("1.1", "Content-Length: 0\r\nContent-Length: 5\r\n") +
+                         hidden_request("SMUGGLED-CL-CL"),
+                     "SMUGGLED-CL-CL"});
+  return vectors;
+}
+
+}  // namespace
+
+TEST_CASE(
+    "Request smuggling: framing that two parties could read differently gets 400 and a closed "
+    "connection, and the request hidden in the body is never executed") {
+  TempFolder folder("smuggling");
+  ChildProcess server = start_server(folder);
+  const std::optional<unsigned short> port = server.wait_listening(std::chrono::seconds(20));
+  INFO(server.log());
+  REQUIRE(port);
+  for (const Smuggling& smuggling : smuggling_requests()) {
+    INFO(smuggling.name);
+    Client client(*port);
+    const std::optional<Answer> answer = client.send_raw(smuggling.bytes);
+    REQUIRE(answer);
+    INFO(answer->body);
+    CHECK(answer->status == 400);
+    CHECK(answer->problem_type() == "bad-request");
+    CHECK(client.closed_by_server(hang_bound));
+  }
+  Client auditor(*port);
+  for (const Smuggling& smuggling : smuggling_requests()) {
+    INFO(smuggling.name);
+    CHECK(
+        auditor.send(http::verb::get, "/v1/submissions/" + smuggling.hidden_id, "dev-auditor-token")
+            .status == 404);
+  }
+  // The server still serves, and only this submission is in its journal.
+  const Answer good = auditor.send(http::verb::post, "/v1/tranches/t2/submissions", portal,
+                                   R"({"participant":"after-the-smugglers"})");
+  REQUIRE(good.status == 201);
+  const RecordCheck check = check_server_record(*port, {{"t2", {*receipt_of(good.body)}}});
+  for (const std::string& failure : check.failures) FAIL_CHECK(failure);
+  CHECK(check.records == 1);
   server.signal(SIGTERM);
   CHECK(server.wait() == 0);
 }

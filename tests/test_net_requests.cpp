@@ -1,4 +1,5 @@
-// The HTTP front end's pure parts: strict JSON, routes and roles, tokens, submission bodies.
+// The HTTP front end's pure parts: strict JSON, routes and roles, tokens, submission bodies,
+// request framing.
 #include <fmt/format.h>
 
 #include <atomic>
@@ -9,6 +10,7 @@
 #include "engine/crypto.hpp"
 #include "engine/limits.hpp"
 #include "engine/strict_json.hpp"
+#include "net/http_framing.hpp"
 #include "net/rate_limit.hpp"
 #include "net/routes.hpp"
 #include "net/submission_request.hpp"
@@ -57,6 +59,11 @@ TEST_CASE("Routes map method and path to an endpoint, or to 404 and 405") {
   CHECK(status("GET", "/v2/tranches/t2") == 404);
   CHECK(status("GET", "//healthz") == 404);
   CHECK(status("GET", "") == 404);
+  // A 405 names the method the path serves (the Allow header).
+  CHECK(std::get<Problem>(match_route("GET", "/v1/tranches/t2/submissions")).allow == "POST");
+  CHECK(std::get<Problem>(match_route("POST", "/metrics")).allow == "GET");
+  CHECK(std::get<Problem>(match_route("DELETE", "/v1/export/events.csv")).allow == "GET");
+  CHECK(std::get<Problem>(match_route("get", "/healthz")).allow == "GET");  // methods: exact case
 }
 
 TEST_CASE("Roles: the portal submits, the operator closes, everyone with a token reads") {
@@ -99,6 +106,93 @@ TEST_CASE("A token file holds hashes, a presented token is found by its hash") {
           .error == "t.toml:4: token[1].token: unknown key");
   CHECK(parse_token_file("development = 1\n", "t.toml").error ==
         "t.toml:1: development: must be true or false");
+}
+
+TEST_CASE("A token file with a name or a hash twice is refused, naming the entry and field") {
+  const auto entry = [](std::string_view name, char hash_digit) {
+    return fmt::format("[[token]]\nname = \"{}\"\nrole = \"portal\"\nsha256 = \"{}\"\n", name,
+                       std::string(64, hash_digit));
+  };
+  CHECK(parse_token_file(entry("a", '1') + entry("b", '2') + entry("c", '3'), "t.toml").tokens);
+  CHECK(parse_token_file(entry("a", '1') + entry("b", '2') + entry("a", '3'), "t.toml").error ==
+        "t.toml:10: token[3].name: \"a\" is already the name of token[1]; names must differ");
+  CHECK(parse_token_file(entry("a", '1') + entry("b", '1'), "t.toml").error ==
+        "t.toml:8: token[2].sha256: the same hash as token[1]; each token needs its own");
+  // Hex digits in another case are the same hash.
+  CHECK(parse_token_file(entry("a", 'a') + entry("b", 'A'), "t.toml").error ==
+        "t.toml:8: token[2].sha256: the same hash as token[1]; each token needs its own");
+}
+
+TEST_CASE("The Bearer scheme is matched in any letter case") {
+  CHECK(bearer_token("Bearer abc") == "abc");
+  CHECK(bearer_token("bearer abc") == "abc");
+  CHECK(bearer_token("BEARER  abc") == "abc");
+  CHECK(bearer_token("Basic abc") == std::nullopt);
+  CHECK(bearer_token("Bearerabc") == std::nullopt);
+  CHECK(bearer_token("Bearer ") == std::nullopt);
+  CHECK(bearer_token("Bearer") == std::nullopt);
+  CHECK(bearer_token("") == std::nullopt);
+}
+
+TEST_CASE("Media types: application/json in any letter case, with a utf-8 charset or none") {
+  CHECK(is_json_media_type("application/json"));
+  CHECK(is_json_media_type("Application/JSON"));
+  CHECK(is_json_media_type("application/json; charset=utf-8"));
+  CHECK(is_json_media_type("application/json;charset=\"UTF-8\""));
+  CHECK(is_json_media_type("application/json ; foo=bar"));
+  CHECK_FALSE(is_json_media_type("application/json; charset=latin1"));
+  CHECK_FALSE(is_json_media_type("application/jsonp"));
+  CHECK_FALSE(is_json_media_type("application/json-patch+json"));
+  CHECK_FALSE(is_json_media_type("text/plain"));
+  CHECK_FALSE(is_json_media_type(""));
+}
+
+TEST_CASE("Framing: Transfer-Encoding only as a single chunked, never beside Content-Length") {
+  namespace http = boost::beast::http;
+  const auto header = [](unsigned version,
+                         std::vector<std::pair<http::field, std::string>> fields) {
+    RequestHeader result;
+    result.version(version);
+    result.method(http::verb::post);
+    for (const auto& [field, value] : fields) result.insert(field, value);
+    return result;
+  };
+  const auto problem = [&](std::vector<std::pair<http::field, std::string>> fields,
+                           unsigned version = 11) {
+    const auto found = framing_problem(header(version, std::move(fields)));
+    return found ? fmt::format("{} {}", found->status, found->field) : std::string("none");
+  };
+  using enum http::field;
+  CHECK(problem({}) == "none");
+  CHECK(problem({{content_length, "5"}}) == "none");
+  CHECK(problem({{transfer_encoding, "chunked"}}) == "none");
+  CHECK(problem({{transfer_encoding, "Chunked"}}) == "none");
+  for (const std::string coding : {"chunked, identity", "identity", "gzip", "xchunked",
+                                   "chunked, chunked", "gzip, chunked", "chunked;q=1", ""}) {
+    INFO(coding);
+    CHECK(problem({{transfer_encoding, coding}}) == "400 Transfer-Encoding");
+  }
+  CHECK(problem({{transfer_encoding, "gzip"}, {transfer_encoding, "chunked"}}) ==
+        "400 Transfer-Encoding");
+  CHECK(problem({{transfer_encoding, "chunked"}, {content_length, "0"}}) ==
+        "400 Transfer-Encoding");
+  CHECK(problem({{transfer_encoding, "chunked"}}, 10) == "400 Transfer-Encoding");
+  CHECK(problem({{content_length, "5"}}, 10) == "none");
+  CHECK(problem({{expect, "100-continue"}}) == "none");
+  CHECK(problem({{expect, "100-Continue"}}) == "none");
+  CHECK(problem({{expect, "200-ok"}}) == "417 Expect");
+  CHECK(expects_continue(header(11, {{expect, "100-continue"}})));
+  CHECK_FALSE(expects_continue(header(10, {{expect, "100-continue"}})));  // RFC 9110: ignored
+  CHECK_FALSE(expects_continue(header(11, {})));
+}
+
+TEST_CASE("Obsolete line folding is found in the raw header block") {
+  CHECK_FALSE(has_obsolete_line_folding("POST / HTTP/1.1\r\nHost: x\r\nA: b\r\n"));
+  CHECK(has_obsolete_line_folding("POST / HTTP/1.1\r\nHost: x\r\nA: b\r\n c\r\n"));
+  CHECK(has_obsolete_line_folding("POST / HTTP/1.1\r\nA: b\r\n\tc\r\nHost: x\r\n"));
+  CHECK(has_obsolete_line_folding("POST / HTTP/1.1\r\n Host: x\r\n"));  // after the request line
+  CHECK_FALSE(has_obsolete_line_folding("POST / HTTP/1.1\r\nA: b c\td\r\n"));
+  CHECK_FALSE(has_obsolete_line_folding(""));
 }
 
 TEST_CASE("A token's request rate comes from its role unless the file gives one") {

@@ -1,10 +1,28 @@
-// `loket serve --config FILE`: settings, paths taken from the file's folder, and errors that
-// name the file, the line and the key.
-#include <catch2/catch.hpp>
+// `loket serve`: its --config file (settings, paths taken from the file's folder, errors that
+// name the file, the line and the key), and its start: development credentials refused off
+// loopback, everything that can refuse the start checked before the journal folder is made,
+// one journal for one process, and SIGHUP draining like SIGTERM.
+#include <fmt/format.h>
+#include <openssl/evp.h>
+#include <openssl/pem.h>
+#include <signal.h>
+#include <sys/wait.h>
 
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/beast/http.hpp>
+#include <catch2/catch.hpp>
+#include <filesystem>
+
+#include "app/development_key.hpp"
 #include "app/serve_config.hpp"
+#include "engine/crypto.hpp"
+#include "tests/child_process.hpp"
+#include "tests/http_client.hpp"
+#include "tests/journal_fixture.hpp"
 
 using namespace loket;
+using namespace loket::testing;
+namespace http = boost::beast::http;
 
 TEST_CASE("A serve config file sets paths from its own folder, limits and TLS") {
   ServeOptions options;
@@ -59,4 +77,202 @@ TEST_CASE("A bad serve config names file, line and key, and changes nothing") {
         "conf/serve.toml:2: tls: needs both certificate_chain_file and private_key_file");
   CHECK(error_of("listen = \"\"\n") == "conf/serve.toml:1: listen: must be a non-empty string");
   CHECK(error_of("listen = \n").starts_with("conf/serve.toml:1: "));
+}
+
+namespace {
+
+constexpr std::chrono::seconds hang_bound{60};  // only bounds a hang
+
+// The exit code of a process that exited; -1 when a signal ended it.
+int exit_code(int wait_status) {
+  return WIFEXITED(wait_status) ? WEXITSTATUS(wait_status) : -1;
+}
+
+// app/development-tokens.toml without its `development = true` line.
+std::string development_tokens_unflagged() {
+  std::string text = read_text(source_path("app/development-tokens.toml"));
+  const std::size_t flag = text.find("development = true\n");
+  REQUIRE(flag != std::string::npos);
+  return text.erase(flag, std::string_view("development = true\n").size());
+}
+
+std::string own_tokens() {
+  const std::string token = "a-secret-of-this-test";
+  return fmt::format(
+      "[[token]]\nname = \"own portal\"\nrole = \"portal\"\nsha256 = \"{}\"\n",
+      to_hex(sha256({reinterpret_cast<const std::uint8_t*>(token.data()), token.size()})));
+}
+
+std::vector<std::string> serve_arguments(const TempFolder& folder, std::string listen,
+                                         std::string tokens_path,
+                                         std::vector<std::string> more = {}) {
+  std::vector<std::string> arguments = {"serve",
+                                        "--scheme",
+                                        source_path("schemes/rehearsal.toml"),
+                                        "--data",
+                                        folder.path("journal"),
+                                        "--listen",
+                                        std::move(listen),
+                                        "--tokens",
+                                        std::move(tokens_path)};
+  arguments.insert(arguments.end(), more.begin(), more.end());
+  return arguments;
+}
+
+// Runs serve to its end (it is expected to refuse): its exit code and log; -2 when it started
+// listening instead (it is then stopped), -3 when it did neither within the hang bound.
+std::pair<int, std::string> refused_serve(const std::vector<std::string>& arguments) {
+  ChildProcess serve(build_path("loket"), arguments);
+  const auto deadline = std::chrono::steady_clock::now() + hang_bound;
+  while (serve.running()) {
+    if (serve.wait_for_log("listening on", std::chrono::milliseconds(100))) {
+      return {-2, serve.log()};
+    }
+    if (std::chrono::steady_clock::now() > deadline) return {-3, serve.log()};
+  }
+  return {exit_code(serve.wait()), serve.log()};
+}
+
+// A new private key in PEM: RSA, or an EC key on P-256 (the test certificate's curve).
+void write_new_key(const std::string& path, bool rsa) {
+  EVP_PKEY* key = rsa ? EVP_PKEY_Q_keygen(nullptr, nullptr, "RSA", std::size_t{2048})
+                      : EVP_PKEY_Q_keygen(nullptr, nullptr, "EC", "P-256");
+  REQUIRE(key != nullptr);
+  std::FILE* file = std::fopen(path.c_str(), "w");
+  REQUIRE(file != nullptr);
+  const int written = PEM_write_PrivateKey(file, key, nullptr, nullptr, 0, nullptr, nullptr);
+  std::fclose(file);
+  EVP_PKEY_free(key);
+  REQUIRE(written == 1);
+}
+
+}  // namespace
+
+TEST_CASE("The development credentials are known by their hashes and key, flag or no flag") {
+  const TokenFileResult unflagged =
+      parse_token_file(development_tokens_unflagged(), "development-tokens.toml");
+  REQUIRE(unflagged.tokens);
+  CHECK_FALSE(unflagged.tokens->development);
+  const std::vector<std::uint8_t> own_key = {'s', 'e', 'c', 'r', 'e', 't'};
+  // Each shipped development token on its own is recognised.
+  for (const TokenEntry& entry : unflagged.tokens->tokens) {
+    INFO(entry.name);
+    CHECK_FALSE(development_credentials(TokenFile{false, {entry}}, own_key).empty());
+  }
+  const TokenFileResult own = parse_token_file(own_tokens(), "own.toml");
+  REQUIRE(own.tokens);
+  CHECK(development_credentials(*own.tokens, own_key).empty());
+  CHECK(development_credentials(*own.tokens, development_key_bytes()) ==
+        "the development participant key");
+  std::vector<std::uint8_t> key_with_newline = development_key_bytes();
+  key_with_newline.push_back('\n');
+  CHECK(development_credentials(*own.tokens, key_with_newline) ==
+        "the development participant key");
+  TokenFile flagged = *own.tokens;
+  flagged.development = true;
+  CHECK_FALSE(development_credentials(flagged, own_key).empty());
+}
+
+TEST_CASE("Off loopback, serve refuses the development tokens and key even without the flag") {
+  TempFolder folder("serve-guard");
+  const std::string unflagged = folder.write("unflagged.toml", development_tokens_unflagged());
+  const std::string own = folder.write("own.toml", own_tokens());
+  const std::string own_key = folder.write("own.key", "a-participant-secret");
+  const std::string development_key =
+      folder.write("development.key", std::string(development_participant_key) + "\n");
+  for (const auto& [tokens, key] :
+       {std::pair{unflagged, own_key}, std::pair{own, development_key}}) {
+    INFO(tokens << " " << key);
+    const auto [code, log] = refused_serve(
+        serve_arguments(folder, "0.0.0.0:0", tokens, {"--participant-key-file", key}));
+    INFO(log);
+    CHECK(code == 2);
+    CHECK(log.find("refusing to listen on 0.0.0.0:0 with") != std::string::npos);
+    CHECK_FALSE(std::filesystem::exists(folder.path("journal")));
+  }
+  // Its own credentials are served off loopback.
+  ChildProcess serve(build_path("loket"), serve_arguments(folder, "0.0.0.0:0", own,
+                                                          {"--participant-key-file", own_key}));
+  CHECK(serve.wait_for_log("listening on http://0.0.0.0:", hang_bound));
+  INFO(serve.log());
+  serve.signal(SIGTERM);
+  CHECK(serve.wait() == 0);
+}
+
+TEST_CASE("A port in use or TLS files that do not match stop serve before it makes its journal") {
+  TempFolder folder("serve-order");
+  const std::string tokens = source_path("app/development-tokens.toml");
+  boost::asio::io_context io;
+  boost::asio::ip::tcp::acceptor occupied(io, {boost::asio::ip::make_address("127.0.0.1"), 0});
+  const std::string taken = fmt::format("127.0.0.1:{}", occupied.local_endpoint().port());
+  const std::string certificate = source_path("tests/data/tls/test-certificate.pem");
+  const std::string rsa_key = folder.path("rsa.key");
+  const std::string other_ec_key = folder.path("other-ec.key");
+  write_new_key(rsa_key, true);
+  write_new_key(other_ec_key, false);
+  const auto tls = [&](const std::string& key) {
+    return std::vector<std::string>{
+        "--config", folder.write(std::filesystem::path(key).stem().string() + ".toml",
+                                 fmt::format("[tls]\ncertificate_chain_file = \"{}\"\n"
+                                             "private_key_file = \"{}\"\n",
+                                             certificate, key))};
+  };
+  struct Refusal {
+    std::string name;
+    std::vector<std::string> arguments;
+    std::string says;
+  };
+  const std::vector<Refusal> refusals = {
+      {"port in use", serve_arguments(folder, taken, tokens),
+       "cannot start on " + taken + ": bind: Address already in use\n"},
+      {"a key of another type", serve_arguments(folder, "127.0.0.1:0", tokens, tls(rsa_key)),
+       rsa_key + ": not the private key of the certificate in " + certificate},
+      {"another key", serve_arguments(folder, "127.0.0.1:0", tokens, tls(other_ec_key)),
+       other_ec_key + ": key values mismatch"},  // OpenSSL's own check, when the types agree
+      {"a missing key", serve_arguments(folder, "127.0.0.1:0", tokens, tls(folder.path("no.key"))),
+       folder.path("no.key")},
+  };
+  for (const Refusal& refusal : refusals) {
+    INFO(refusal.name);
+    const auto [code, log] = refused_serve(refusal.arguments);
+    INFO(log);
+    CHECK(code == 1);
+    CHECK(log.find(refusal.says) != std::string::npos);
+    CHECK(std::count(log.begin(), log.end(), '\n') == 1);  // one line
+    CHECK_FALSE(std::filesystem::exists(folder.path("journal")));
+  }
+}
+
+TEST_CASE(
+    "A second serve on the same journal says it is in use and leaves the first serving, and SIGHUP "
+    "drains like SIGTERM") {
+  TempFolder folder("serve-twice");
+  const std::string tokens = source_path("app/development-tokens.toml");
+  ChildProcess first(build_path("loket"), serve_arguments(folder, "127.0.0.1:0", tokens));
+  const std::optional<unsigned short> port = first.wait_listening(hang_bound);
+  INFO(first.log());
+  REQUIRE(port);
+  Client client(*port);
+  const auto submit = [&](std::string_view participant) {
+    return client
+        .send(http::verb::post, "/v1/tranches/t2/submissions", "dev-portal-token",
+              fmt::format(R"({{"participant":"{}"}})", participant))
+        .status;
+  };
+  REQUIRE(submit("before") == 201);
+
+  const auto [code, log] = refused_serve(serve_arguments(folder, "127.0.0.1:0", tokens));
+  INFO(log);
+  CHECK(code == 1);
+  CHECK(log == fmt::format("loket serve: journal {} is in use by another loket process (pid {})\n",
+                           folder.path("journal"), first.pid()));
+
+  CHECK(submit("after") == 201);  // the first is unaffected
+  first.signal(SIGHUP);
+  CHECK(first.wait() == 0);
+  CHECK(first.log().find("stopped; journal durable through sequence 2") != std::string::npos);
+  ChildProcess audit(build_path("loket"), {"audit", "--data", folder.path("journal")});
+  const int audited = audit.wait();
+  INFO(audit.log());
+  CHECK(audited == 0);
 }

@@ -10,8 +10,11 @@
 #include <boost/beast/ssl.hpp>
 #include <boost/json.hpp>
 #include <catch2/catch.hpp>
+#include <cstdlib>
 #include <map>
 #include <mutex>
+#include <set>
+#include <sstream>
 #include <thread>
 
 #include "app/export_command.hpp"
@@ -230,8 +233,15 @@ TEST_CASE("Every kind of bad request gets its specific problem, and nothing is j
                                  R"({"participant":"a"})")) == "urn:loket:problem:forbidden");
   CHECK(problem_type(client.send(http::verb::post, "/v1/nothing", "portal", "{}")) ==
         "urn:loket:problem:not-found");
-  CHECK(problem_type(client.send(http::verb::get, submissions, "portal")) ==
-        "urn:loket:problem:method-not-allowed");
+  const Answer wrong_method = client.send(http::verb::get, submissions, "portal");
+  CHECK(problem_type(wrong_method) == "urn:loket:problem:method-not-allowed");
+  CHECK(wrong_method.headers[http::field::allow] == "POST");
+  CHECK(client.send(http::verb::delete_, "/metrics", "operator").headers[http::field::allow] ==
+        "GET");
+  for (const std::string_view token : {"", "wrong"}) {
+    CHECK(client.send(http::verb::get, "/v1/tranches/t2", token)
+              .headers[http::field::www_authenticate] == "Bearer realm=\"loket\"");
+  }
   CHECK(problem_type(client.send(http::verb::post, submissions, "portal", R"({"participant":"a"})",
                                  "text/plain")) == "urn:loket:problem:unsupported-media-type");
   CHECK(problem_type(client.send(http::verb::post, submissions, "portal",
@@ -264,6 +274,143 @@ TEST_CASE("Every kind of bad request gets its specific problem, and nothing is j
   const Answer too_large = large.send(http::verb::post, submissions, "portal",
                                       std::string(20'000, ' ') + R"({"participant":"a"})");
   CHECK(too_large.status == 413);
+}
+
+// A submission as raw bytes, for what Client::send does not vary.
+std::string raw_submission(std::string_view headers, std::string_view body) {
+  return fmt::format(
+      "POST /v1/tranches/t2/submissions HTTP/1.1\r\nHost: x\r\n{}Content-Length: {}\r\n\r\n{}",
+      headers, body.size(), body);
+}
+
+TEST_CASE("The Bearer scheme and the JSON media type are matched in any letter case") {
+  TempFolder folder("letter-case");
+  RunningServer server(folder);
+  Client client(server.port());
+  const auto status = [&](std::string_view authorization, std::string_view content_type,
+                          std::string_view participant) {
+    const auto answer = client.send_raw(raw_submission(
+        fmt::format("Authorization: {}\r\nContent-Type: {}\r\n", authorization, content_type),
+        fmt::format(R"({{"participant":"{}"}})", participant)));
+    return answer ? answer->status : 0U;
+  };
+  CHECK(status("bearer portal", "application/json", "a") == 201);
+  CHECK(status("BEARER portal", "application/json", "b") == 201);
+  CHECK(status("Bearer portal", "Application/JSON", "c") == 201);
+  CHECK(status("Bearer portal", "application/json; charset=utf-8", "d") == 201);
+  CHECK(status("Bearer portal", "application/json; charset=UTF-8", "e") == 201);
+  CHECK(status("Bearer portal", "application/json; charset=latin1", "f") == 415);
+  CHECK(status("Bearer portal", "application/jsonx", "g") == 415);
+  CHECK(status("Basic portal", "application/json", "h") == 401);
+  CHECK(server.pipeline().durable_sequence() == 5);
+}
+
+TEST_CASE("Expect: 100-continue gets 100 Continue, or a final answer without reading the body") {
+  TempFolder folder("expect");
+  RunningServer server(folder);
+  const std::string body = R"({"participant":"expecting"})";
+  const auto header = [&](std::string_view token, std::string_view expectation) {
+    return fmt::format(
+        "POST /v1/tranches/t2/submissions HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer "
+        "{}\r\nContent-Type: application/json\r\nExpect: {}\r\nContent-Length: {}\r\n\r\n",
+        token, expectation, body.size());
+  };
+  Client client(server.port());
+  const auto interim = client.send_raw(header("portal", "100-continue"));
+  REQUIRE(interim);
+  CHECK(interim->status == 100);
+  const auto created = client.send_raw(body);
+  REQUIRE(created);
+  CHECK(created->status == 201);
+  CHECK(client.send(http::verb::get, "/healthz", "").status == 200);  // still kept alive
+
+  // Refused on the header: answered at once, the body never read, the connection closed.
+  for (const auto& [token, expected] : {std::pair{"wrong", 401U}, std::pair{"auditor", 403U}}) {
+    INFO(token);
+    Client refused(server.port());
+    const auto answer = refused.send_raw(header(token, "100-continue"));
+    REQUIRE(answer);
+    CHECK(answer->status == expected);
+    CHECK(refused.closed_by_server(std::chrono::seconds(60)));
+  }
+  Client unknown(server.port());
+  const auto failed = unknown.send_raw(header("portal", "something-else") + body);
+  REQUIRE(failed);
+  CHECK(failed->status == 417);
+  CHECK(failed->problem_type() == "expectation-failed");
+  CHECK(unknown.closed_by_server(std::chrono::seconds(60)));
+  CHECK(server.pipeline().durable_sequence() == 1);
+}
+
+// The lines of the Prometheus text: every sample belongs to a family announced before it by
+// both # HELP and # TYPE. Returns what is wrong, one line each.
+std::vector<std::string> metrics_structure_problems(std::string_view text) {
+  std::vector<std::string> problems;
+  std::map<std::string, std::string> family_type;
+  std::set<std::string> helped;
+  const auto family_of = [&](std::string name) {
+    for (const std::string_view suffix : {"_bucket", "_sum", "_count"}) {
+      if (name.ends_with(suffix)) {
+        const std::string base = name.substr(0, name.size() - suffix.size());
+        if (family_type.count(base) && family_type[base] == "histogram") return base;
+      }
+    }
+    return name;
+  };
+  for (std::size_t start = 0; start < text.size();) {
+    const std::size_t end = text.find('\n', start);
+    if (end == std::string_view::npos) {
+      problems.push_back("the last line has no newline");
+      break;
+    }
+    const std::string line(text.substr(start, end - start));
+    start = end + 1;
+    std::istringstream words(line);
+    std::string first, second, third;
+    words >> first >> second >> third;
+    if (first == "#" && second == "HELP") {
+      helped.insert(third);
+    } else if (first == "#" && second == "TYPE") {
+      if (family_type.count(third)) problems.push_back("TYPE twice: " + third);
+      family_type[third] = line.substr(line.rfind(' ') + 1);
+    } else {
+      const std::string name = family_of(line.substr(0, line.find_first_of("{ ")));
+      if (!family_type.count(name)) problems.push_back("no # TYPE before: " + line);
+      if (!helped.count(name)) problems.push_back("no # HELP before: " + line);
+    }
+  }
+  for (const auto& [name, type] : family_type) {
+    if (!helped.count(name)) problems.push_back("no # HELP for " + name);
+  }
+  return problems;
+}
+
+TEST_CASE("/metrics is Prometheus text 0.0.4: its content type, and HELP and TYPE per family") {
+  TempFolder folder("metrics");
+  RunningServer server(folder);
+  Client client(server.port());
+  REQUIRE(
+      client
+          .send(http::verb::post, "/v1/tranches/t2/submissions", "portal", R"({"participant":"a"})")
+          .status == 201);
+  const Answer metrics = client.send(http::verb::get, "/metrics", "operator");
+  REQUIRE(metrics.status == 200);
+  CHECK(metrics.content_type == "text/plain; version=0.0.4; charset=utf-8");
+  INFO(metrics.body);
+  for (const std::string& problem : metrics_structure_problems(metrics.body)) FAIL_CHECK(problem);
+  CHECK(metrics_structure_problems("x 1\n").size() == 2);  // the check itself finds a gap
+  // Prometheus' own checker, where it is installed (Debian: the prometheus package). The
+  // structural check above runs either way.
+  if (std::system("command -v promtool >/dev/null 2>&1") == 0) {
+    const std::string file = folder.write("metrics.txt", metrics.body);
+    const std::string report = folder.path("promtool.txt");
+    const int status =
+        std::system(fmt::format("promtool check metrics < '{}' > '{}' 2>&1", file, report).c_str());
+    INFO("promtool check metrics: " << read_text(report));
+    CHECK(status == 0);
+  } else {
+    WARN("promtool is not installed: only the structural check of /metrics ran");
+  }
 }
 
 TEST_CASE(

@@ -1,0 +1,79 @@
+// GET /metrics: the pipeline's counters, the connections and the acknowledgement latency as
+// Prometheus text (exposition format 0.0.4).
+#include <fmt/format.h>
+
+#include "net/server.hpp"
+
+namespace loket {
+namespace {
+
+struct Family {
+  std::string_view name;
+  std::string_view type;  // counter | gauge
+  std::string_view help;
+  std::uint64_t value;
+};
+
+void append_family_header(std::string& text, std::string_view name, std::string_view type,
+                          std::string_view help) {
+  fmt::format_to(std::back_inserter(text), "# HELP {} {}\n# TYPE {} {}\n", name, help, name, type);
+}
+
+}  // namespace
+
+std::string metrics_text(const Pipeline& pipeline, const LatencyHistogram& latency,
+                         std::size_t connections) {
+  const PipelineCounters& counters = pipeline.counters();
+  std::string text;
+  auto out = std::back_inserter(text);
+  append_family_header(text, "loket_submissions_total", "counter",
+                       "Submissions decided, by outcome at submission.");
+  for (std::size_t outcome = 1; outcome <= 4; ++outcome) {
+    fmt::format_to(out, "loket_submissions_total{{outcome=\"{}\"}} {}\n",
+                   to_string(static_cast<Outcome>(outcome)),
+                   counters.submissions_by_outcome[outcome].load());
+  }
+  const Family families[] = {
+      {"loket_queue_depth", "gauge", "Jobs waiting for the allocator thread.",
+       counters.queue_depth.load()},
+      {"loket_awaiting_durability", "gauge", "Decided jobs waiting for their journal sync.",
+       counters.awaiting_durability.load()},
+      {"loket_rejected_busy_total", "counter", "Requests answered 503 because the queue was full.",
+       counters.rejected_full.load()},
+      {"loket_refused_total", "counter", "Operator commands refused (409, 422), not journaled.",
+       counters.refused.load()},
+      {"loket_journal_records_total", "counter", "Records this process committed to the journal.",
+       counters.records_committed.load()},
+      {"loket_journal_batches_total", "counter", "Synced batches this process committed.",
+       counters.batches_committed.load()},
+      {"loket_durable_sequence", "gauge", "The last sequence durable in the journal.",
+       pipeline.durable_sequence()},
+      {"loket_connections", "gauge", "Open client connections.", connections},
+      {"loket_journal_healthy", "gauge", "1 while the journal writes, 0 while it cannot.",
+       pipeline.healthy() ? 1U : 0U},
+      {"loket_journal_failures_total", "counter", "Times the journal failed to write or sync.",
+       counters.journal_failures.load()},
+      {"loket_journal_reopened_total", "counter", "Times the journal was reopened in place.",
+       counters.journal_reopened.load()},
+  };
+  for (const Family& family : families) {
+    append_family_header(text, family.name, family.type, family.help);
+    fmt::format_to(out, "{} {}\n", family.name, family.value);
+  }
+  append_family_header(text, "loket_ack_latency_seconds", "histogram",
+                       "From arrival to the reply being written.");
+  std::uint64_t cumulative = 0;
+  for (std::size_t bucket = 0; bucket < LatencyHistogram::bounds_us.size(); ++bucket) {
+    cumulative += latency.counts[bucket].load();
+    fmt::format_to(out, "loket_ack_latency_seconds_bucket{{le=\"{}\"}} {}\n",
+                   static_cast<double>(LatencyHistogram::bounds_us[bucket]) / 1e6, cumulative);
+  }
+  cumulative += latency.counts.back().load();
+  fmt::format_to(out,
+                 "loket_ack_latency_seconds_bucket{{le=\"+Inf\"}} {}\n"
+                 "loket_ack_latency_seconds_sum {}\nloket_ack_latency_seconds_count {}\n",
+                 cumulative, static_cast<double>(latency.sum_us.load()) / 1e6, cumulative);
+  return text;
+}
+
+}  // namespace loket
