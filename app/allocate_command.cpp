@@ -11,6 +11,7 @@
 #include "engine/allocator.hpp"
 #include "engine/event_json.hpp"
 #include "engine/limits.hpp"
+#include "storage/csv.hpp"
 #include "storage/group_commit.hpp"
 #include "storage/record.hpp"
 
@@ -203,10 +204,10 @@ int run_allocate(const AllocateOptions& options, std::FILE* errors) {
       std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
   fmt::print(errors,
              "loket allocate: {} events; applications: {} granted, {} pending, {} waitlisted, "
-             "{} rejected; {} transfers; EUR {}.{:02} granted; {:.3f} s{}\n",
+             "{} rejected; {} transfers; EUR {} granted; {:.3f} s{}\n",
              totals.events, totals.by_outcome[1], totals.by_outcome[2], totals.by_outcome[3],
-             totals.by_outcome[4], totals.transfers, totals.granted_cents / 100,
-             totals.granted_cents % 100, seconds, journal_note);
+             totals.by_outcome[4], totals.transfers, format_euros(totals.granted_cents), seconds,
+             journal_note);
   return 0;
 }
 
