@@ -1,6 +1,7 @@
 // `loket allocate` end to end through run_allocate: output bytes, summary, and errors that
 // name the file, the line and the field.
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 #include <unistd.h>
 
 #include <catch2/catch.hpp>
@@ -13,6 +14,8 @@
 #include "tests/journal_fixture.hpp"
 
 using namespace loket;
+using loket::testing::LoketRun;
+using loket::testing::run_loket;
 using loket::testing::source_path;
 
 namespace {
@@ -136,4 +139,61 @@ TEST_CASE("allocate reports unreadable and invalid scheme files by name") {
   const CliRun invalid = run(bad, events, dir);
   CHECK(invalid.exit_code == 1);
   CHECK(invalid.errors.find("bad.toml:1: scheme.name: missing") != std::string::npos);
+}
+
+TEST_CASE("audit under another scheme names the first difference and never aborts") {
+  loket::testing::TempFolder folder("audit-other");
+  const std::string data = folder.path("journal");
+  loket::testing::allocate_into(source_path("schemes/sectoraal-maatwerk-2021.toml"),
+                                source_path("docs/examples/sectoraal-maatwerk-2021.jsonl"), data);
+  for (const std::string other :
+       {"ontwikkeladvies.toml", "rehearsal.toml", "loting-voorbeeld.toml"}) {
+    const LoketRun run =
+        run_loket({"audit", "--data", data, "--scheme", source_path("schemes/" + other)});
+    INFO(other << ": " << run.output);
+    CHECK(run.exit_code == 1);
+    CHECK(run.output.find("record 1: decisions differ") != std::string::npos);
+  }
+}
+
+TEST_CASE("No command ends in an uncaught exception: a message and a non-zero exit") {
+  loket::testing::TempFolder folder("cli-errors");
+  const std::string data = folder.path("journal");
+  loket::testing::allocate_into(source_path("schemes/sectoraal-maatwerk-2021.toml"),
+                                source_path("docs/examples/sectoraal-maatwerk-2021.jsonl"), data);
+  const std::string not_a_folder = folder.write("file", "x");
+  const std::string rehearsal = source_path("schemes/rehearsal.toml");
+  const std::string tokens = source_path("app/development-tokens.toml");
+  const std::vector<std::vector<std::string>> runs = {
+      {"allocate", "--scheme", rehearsal, "--events", folder.path("")},
+      {"allocate", "--scheme", not_a_folder, "--events", not_a_folder},
+      {"allocate", "--scheme", rehearsal, "--events", not_a_folder, "--data", not_a_folder},
+      {"audit", "--data", not_a_folder},
+      {"audit", "--data", data, "--scheme", not_a_folder},
+      {"audit", "--data", data, "--scheme", source_path("schemes/ontwikkeladvies.toml")},
+      {"export", "--data", data, "--what", "events", "--format", "csv", "--out", folder.path("")},
+      {"export", "--data", not_a_folder, "--what", "decisions", "--format", "jsonl"},
+      {"report", "--data", data, "--out", folder.path("")},
+      {"report", "--data", not_a_folder},
+      {"serve", "--data", not_a_folder, "--scheme", rehearsal, "--tokens", tokens, "--listen",
+       "127.0.0.1:0"},
+      {"serve", "--data", data, "--scheme", rehearsal, "--tokens", tokens, "--listen",
+       "127.0.0.1:0"},
+      {"serve", "--data", folder.path("new"), "--scheme", rehearsal, "--tokens", tokens, "--listen",
+       "localhost:http"},
+      {"demo", "--scheme", rehearsal, "--data", data},
+      {"demo", "--scheme", not_a_folder, "--data", folder.path("demo")},
+      {"loadtest", "--tranche", "t2", "--target", "http://127.0.0.1:1", "--registrations", "1",
+       "--duration", "1"},
+      {"loadtest", "--tranche", "t2", "--target", "http://host.invalid:1", "--registrations", "1",
+       "--duration", "1"},
+  };
+  for (const std::vector<std::string>& arguments : runs) {
+    const LoketRun run = run_loket(arguments);
+    INFO(fmt::format("loket {}: {}", fmt::join(arguments, " "), run.output));
+    CHECK(run.exit_code > 0);
+    CHECK(run.output.find("loket " + arguments[0] + ": ") != std::string::npos);
+    CHECK(run.output.find("terminate called") == std::string::npos);
+    CHECK(run.output.find("unexpected error") == std::string::npos);  // main's catch-all
+  }
 }

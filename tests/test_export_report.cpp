@@ -1,7 +1,6 @@
 // Export round-trips through allocate, over random scenarios; the report shows the totals.
 #include <fmt/format.h>
 #include <rocksdb/write_batch.h>
-#include <sys/wait.h>
 
 #include <catch2/catch.hpp>
 #include <map>
@@ -10,7 +9,6 @@
 #include "app/report_html.hpp"
 #include "net/export_stream.hpp"
 #include "storage/csv.hpp"
-#include "tests/child_process.hpp"
 #include "tests/harness.hpp"
 #include "tests/journal_fixture.hpp"
 #include "tests/scenario.hpp"
@@ -246,14 +244,6 @@ void write_extreme_journal(const std::string& path) {
   REQUIRE(opened.journal->write_synced(batch).is_ok());
 }
 
-// Runs the real `loket` with these arguments; its exit code (-1 when it did not exit by
-// itself, e.g. aborted) and what it printed.
-std::pair<int, std::string> run_loket(const std::vector<std::string>& arguments) {
-  ChildProcess child(build_path("loket"), arguments);
-  const int status = child.wait();
-  return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, child.log()};
-}
-
 }  // namespace
 
 TEST_CASE("Extreme amounts in a journal export, report and audit like any other") {
@@ -278,12 +268,12 @@ TEST_CASE("Extreme amounts in a journal export, report and audit like any other"
       }
     }
   }
-  const auto [report_exit, report_log] =
+  const LoketRun report =
       run_loket({"report", "--data", data, "--out", folder.path("report.html")});
-  INFO(report_log);
-  CHECK(report_exit == 0);
+  INFO(report.output);
+  CHECK(report.exit_code == 0);
   CHECK(read_text(folder.path("report.html")).find("Verified: 14 records") != std::string::npos);
-  const auto [audit_exit, audit_log] = run_loket({"audit", "--data", data});
-  INFO(audit_log);
-  CHECK(audit_exit == 0);
+  const LoketRun audit = run_loket({"audit", "--data", data});
+  INFO(audit.output);
+  CHECK(audit.exit_code == 0);
 }
