@@ -303,3 +303,37 @@ TEST_CASE("A torn last write is dropped, and the journal opens on every write be
   fmt::print("journal damage: a torn last write of {} bytes cut at {} places, each dropped\n",
              log_bytes.size() - log_bytes_before_last, torn);
 }
+
+TEST_CASE(
+    "A journal changed in the middle of its log: audit, export and report fail naming the "
+    "file, serve refuses to start and says what to do",
+    "[journal-damage]") {
+  TempFolder folder("damaged-cli");
+  const std::string journal = folder.path("journal");
+  const std::string scheme = source_path("schemes/sectoraal-maatwerk-2021.toml");
+  allocate_into(scheme, source_path("docs/examples/sectoraal-maatwerk-2021.jsonl"), journal);
+  const std::string log = wal_path(journal);
+  const std::string log_name = std::filesystem::path(log).filename().string();
+  flip_byte(log, std::filesystem::file_size(log) / 2);
+  const std::vector<std::vector<std::string>> readers = {
+      {"audit", "--data", journal},
+      {"export", "--data", journal, "--what", "events", "--format", "csv", "--out",
+       folder.path("events.csv")},
+      {"report", "--data", journal, "--out", folder.path("report.html")}};
+  for (const std::vector<std::string>& arguments : readers) {
+    const LoketRun run = run_loket(arguments);
+    INFO(run.output);
+    CHECK(run.exit_code == 2);
+    CHECK(run.output.find(fmt::format("loket {}: {}: the journal is damaged: {}, byte ",
+                                      arguments[0], journal, log_name)) != std::string::npos);
+  }
+  const LoketRun serve =
+      run_loket({"serve", "--data", journal, "--scheme", scheme, "--listen", "127.0.0.1:0",
+                 "--tokens", source_path("app/development-tokens.toml")});
+  INFO(serve.output);
+  CHECK(serve.exit_code != 0);
+  CHECK(serve.output.find(fmt::format("loket serve: {}: the journal is damaged: {}, byte ", journal,
+                                      log_name)) != std::string::npos);
+  CHECK(serve.output.find("restore the journal from its backup") != std::string::npos);
+  CHECK(serve.output.find("listening") == std::string::npos);
+}
