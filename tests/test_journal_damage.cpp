@@ -34,6 +34,7 @@ constexpr std::size_t options_byte_stride = 61 * byte_stride;
 // A table's footer (format version 5): checksum type, two block handles padded to 40 bytes,
 // the format version and the magic number.
 constexpr std::size_t table_footer_bytes = 53;
+constexpr std::size_t log_block_bytes = 32768;  // RocksDB's log format
 
 constexpr std::string_view tiny_scheme = R"(
 [scheme]
@@ -255,35 +256,37 @@ TEST_CASE("A torn last write is dropped, and the journal opens on every write be
   std::uint64_t log_bytes_before_last = 0;
   {
     const std::unique_ptr<Journal> writing = open_for_writing(journal);
-    // Writes of three records of about 1 KiB until the log nears the end of its first 32 KiB
-    // block; then a last write of five that crosses into the next block, in two fragments.
+    // Writes of one record of about 1.2 KiB until the log is within 1.5 KiB of the end of its
+    // first 32 KiB block; then a last write of two that crosses into the next, in two fragments.
     constexpr std::size_t monitoring_bytes = 1000;
-    while (std::filesystem::file_size(wal_path(journal)) < 30'000) {
-      writer.write(*writing, 3, monitoring_bytes);
-      records_before_last += 3;
+    while (std::filesystem::file_size(wal_path(journal)) < log_block_bytes - 1500) {
+      writer.write(*writing, 1, monitoring_bytes);
+      records_before_last += 1;
     }
     log_bytes_before_last = std::filesystem::file_size(wal_path(journal));
-    writer.write(*writing, 5, monitoring_bytes);
+    writer.write(*writing, 2, monitoring_bytes);
   }
   const std::string log = wal_path(journal);
   const std::string log_bytes = read_text(log);
-  REQUIRE(log_bytes.size() > 32768);  // the last write is in two blocks
+  REQUIRE(log_bytes_before_last < log_block_bytes);
+  REQUIRE(log_bytes.size() > log_block_bytes);  // the last write is in two blocks
   const std::vector<std::string> written = read_back(journal).records;
-  REQUIRE(written.size() == records_before_last + 5);
+  REQUIRE(written.size() == records_before_last + 2);
   const std::vector<std::string> before_last(written.begin(),
                                              written.begin() + std::ptrdiff_t(records_before_last));
 
+  // From the longest cut to the shortest, so that each is one truncation of the file.
   std::size_t torn = 0;
-  for (std::size_t length = log_bytes_before_last; length < log_bytes.size();
-       length += byte_stride) {
+  for (std::size_t cut = 1; cut <= log_bytes.size() - log_bytes_before_last; cut += byte_stride) {
+    const std::size_t length = log_bytes.size() - cut;
     std::filesystem::resize_file(log, length);
     const ReadBack read = read_back(journal);
     INFO("the log cut at byte " << length << " of " << log_bytes.size() << ": " << read.problem);
     REQUIRE(read.problem == "");
     REQUIRE(difference(read.records, before_last) == "");
-    std::ofstream(log, std::ios::binary | std::ios::trunc) << log_bytes;
     ++torn;
   }
+  std::ofstream(log, std::ios::binary | std::ios::trunc) << log_bytes;
   // Zeros after the last write (room the file system reserved) are no damage either.
   std::ofstream(log, std::ios::binary | std::ios::app) << std::string(100, '\0');
   const ReadBack zeros = read_back(journal);
