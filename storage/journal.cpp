@@ -210,9 +210,7 @@ void Journal::Cursor::next() {
 
 std::uint64_t Journal::Cursor::sequence() const {
   const rocksdb::Slice key = iterator_->key();
-  // A journal is input: a key of another length (written by something else than loket) names
-  // no record, and the reader refuses sequence 0.
-  if (key.size() != journal_format::record_key_bytes) return 0;
+  LOKET_ASSERT(key.size() == journal_format::record_key_bytes);
   std::uint64_t sequence = 0;
   for (std::size_t byte = 1; byte < key.size(); ++byte) {
     sequence = sequence << 8 | static_cast<std::uint8_t>(key[byte]);

@@ -78,7 +78,7 @@ class Journal {
     Cursor(Cursor&&) noexcept;
     bool valid() const;
     void next();
-    std::uint64_t sequence() const;  // from the key; 0 for a key that is not a record's
+    std::uint64_t sequence() const;  // from the key
     std::span<const std::uint8_t> bytes() const;
     Status status() const;  // a read error, once valid() is false
 

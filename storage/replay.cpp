@@ -126,7 +126,6 @@ std::optional<JournalProblem> ChainVerifier::check(std::uint64_t key_sequence,
                                                    std::span<const std::uint8_t> bytes,
                                                    RecordSeal& seal) const {
   const std::uint64_t expected = summary_.last_sequence + 1;
-  if (key_sequence == 0) return problem_at(expected, "a key that is not a record's");
   if (key_sequence != expected) {
     return problem_at(expected, fmt::format("sequence gap: record {} is missing (next is {})",
                                             expected, key_sequence));

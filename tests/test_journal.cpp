@@ -1,7 +1,6 @@
 // The journal: records decode to what was encoded and any damaged byte is caught; synced
 // records survive a crash and unsynced ones do not; audit names the record that was changed.
 #include <fmt/format.h>
-#include <rocksdb/db.h>
 
 #include <catch2/catch.hpp>
 
@@ -346,24 +345,4 @@ TEST_CASE("CRC-32C: the published check value, and hardware and table agree") {
     REQUIRE(crc32c(as_bytes(text)) == crc32c_portable(as_bytes(text)));
     text += static_cast<char>(length * 37 + 11);
   }
-}
-
-TEST_CASE("A key in the journal that is not a record's is reported, not asserted on") {
-  TempFolder folder("odd-key");
-  allocate_into(sector_scheme, sector_events, folder.path("journal"));
-  {
-    rocksdb::DB* raw = nullptr;
-    REQUIRE(rocksdb::DB::Open(rocksdb::Options(), folder.path("journal"), &raw).ok());
-    const std::unique_ptr<rocksdb::DB> database(raw);
-    REQUIRE(database->Put(rocksdb::WriteOptions(), std::string("r\x01\x02", 3), "x").ok());
-  }
-  std::FILE* out = std::tmpfile();
-  std::FILE* errors = std::tmpfile();
-  CHECK(run_audit(AuditOptions{folder.path("journal"), ""}, out, errors) == 1);
-  std::rewind(errors);
-  char buffer[4096] = {};
-  const std::string text(buffer, std::fread(buffer, 1, sizeof(buffer) - 1, errors));
-  CHECK(text.find("record 38: a key that is not a record's") != std::string::npos);
-  std::fclose(out);
-  std::fclose(errors);
 }
