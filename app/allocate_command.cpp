@@ -11,6 +11,7 @@
 #include "engine/allocator.hpp"
 #include "engine/event_json.hpp"
 #include "engine/limits.hpp"
+#include "storage/csv.hpp"
 #include "storage/group_commit.hpp"
 #include "storage/record.hpp"
 
@@ -125,20 +126,18 @@ int run_allocate(const AllocateOptions& options, std::FILE* errors) {
   std::string output;
   Totals totals;
   std::uint64_t unknown_tranche_rejections = 0;
-  char* line = nullptr;
-  std::size_t line_capacity = 0;
   std::uint64_t line_number = 0;
   auto line_error = [&](std::string_view what) {
     fmt::print(errors, "loket allocate: {}:{}: {}\n", options.events_path, line_number, what);
-    std::free(line);
     return 1;
   };
 
-  for (ssize_t length; (length = ::getline(&line, &line_capacity, events.get())) >= 0;) {
+  LineReader lines(events.get(), limits::event_line_bytes_max);
+  std::string_view text;
+  for (LineReader::Result read; (read = lines.next(text)) != LineReader::Result::end;) {
     ++line_number;
-    std::string_view text(line, static_cast<std::size_t>(length));
-    if (!text.empty() && text.back() == '\n') text.remove_suffix(1);
-    if (text.size() > limits::event_line_bytes_max) {
+    if (read == LineReader::Result::read_error) break;
+    if (read == LineReader::Result::too_long) {
       return line_error(fmt::format("line longer than {} bytes", limits::event_line_bytes_max));
     }
     const EventParseResult result = parser.parse(text);
@@ -172,7 +171,6 @@ int run_allocate(const AllocateOptions& options, std::FILE* errors) {
       output.clear();
     }
   }
-  std::free(line);
   if (std::ferror(events.get())) {
     fmt::print(errors, "loket allocate: {}: read error: {}\n", options.events_path,
                std::strerror(errno));
@@ -202,10 +200,10 @@ int run_allocate(const AllocateOptions& options, std::FILE* errors) {
       std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
   fmt::print(errors,
              "loket allocate: {} events; applications: {} granted, {} pending, {} waitlisted, "
-             "{} rejected; {} transfers; EUR {}.{:02} granted; {:.3f} s{}\n",
+             "{} rejected; {} transfers; EUR {} granted; {:.3f} s{}\n",
              totals.events, totals.by_outcome[1], totals.by_outcome[2], totals.by_outcome[3],
-             totals.by_outcome[4], totals.transfers, totals.granted_cents / 100,
-             totals.granted_cents % 100, seconds, journal_note);
+             totals.by_outcome[4], totals.transfers, format_euros(totals.granted_cents), seconds,
+             journal_note);
   return 0;
 }
 

@@ -27,4 +27,45 @@ FileText read_file_text(const std::string& path, std::size_t bytes_max) {
   return {std::move(text), {}};
 }
 
+namespace {
+constexpr std::size_t line_chunk_bytes = 1 << 16;
+}  // namespace
+
+LineReader::LineReader(std::FILE* file, std::size_t line_bytes_max)
+    : file_(file), line_bytes_max_(line_bytes_max), chunk_(line_chunk_bytes) {
+  line_.reserve(line_bytes_max);
+}
+
+bool LineReader::refill() {
+  chunk_begin_ = 0;
+  chunk_end_ = std::fread(chunk_.data(), 1, chunk_.size(), file_);
+  return chunk_end_ > 0;
+}
+
+LineReader::Result LineReader::next(std::string_view& line) {
+  line_.clear();
+  for (;;) {
+    if (chunk_begin_ == chunk_end_ && !refill()) {
+      if (std::ferror(file_)) return Result::read_error;
+      if (line_.empty()) return Result::end;
+      line = line_;  // the last line, without a line end
+      return Result::line;
+    }
+    const char* begin = chunk_.data() + chunk_begin_;
+    const std::size_t available = chunk_end_ - chunk_begin_;
+    const void* found = std::memchr(begin, '\n', available);
+    const std::size_t length =
+        found != nullptr ? static_cast<std::size_t>(static_cast<const char*>(found) - begin)
+                         : available;
+    if (line_.size() + length > line_bytes_max_) return Result::too_long;
+    line_.append(begin, length);
+    chunk_begin_ += length;
+    if (found != nullptr) {
+      ++chunk_begin_;  // past the line end
+      line = line_;
+      return Result::line;
+    }
+  }
+}
+
 }  // namespace loket

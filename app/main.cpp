@@ -11,7 +11,9 @@
 #include "app/serve_config.hpp"
 #include "bench/loadtest_command.hpp"
 
-int main(int argc, char** argv) {
+namespace {
+
+int run_command(int argc, char** argv) {
   CLI::App app{"loket: first-come-first-served allocation of scarce public budget"};
   app.require_subcommand(1);
 
@@ -145,4 +147,20 @@ int main(int argc, char** argv) {
   if (allocate_command->parsed()) return loket::run_allocate(allocate, stderr);
   if (audit_command->parsed()) return loket::run_audit(audit, stdout, stderr);
   return 1;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  // The last line of defence: each command reports its errors itself, with the file, line or
+  // record; an exception that still gets here is a bug, but it must not end in an abort.
+  try {
+    return run_command(argc, argv);
+  } catch (const std::exception& error) {
+    std::fprintf(stderr, "loket: stopped by an unexpected error (a bug; please report it): %s\n",
+                 error.what());
+  } catch (...) {
+    std::fprintf(stderr, "loket: stopped by an unexpected error (a bug; please report it)\n");
+  }
+  return 2;
 }

@@ -39,12 +39,18 @@ std::string escape(std::string_view text) {
   return out;
 }
 
-std::string grouped(std::int64_t number) {
-  std::string digits = std::to_string(number < 0 ? -number : number);
-  for (int position = static_cast<int>(digits.size()) - 3; position > 0; position -= 3) {
-    digits.insert(static_cast<std::size_t>(position), ",");
+// Thousands separators in a decimal number's text, after its minus sign if it has one. On
+// the text, so that no number is negated (-INT64_MIN does not fit an int64).
+std::string grouped_text(std::string text) {
+  const std::size_t first_digit = !text.empty() && text[0] == '-' ? 1 : 0;
+  for (std::size_t digits_left = text.size() - first_digit; digits_left > 3; digits_left -= 3) {
+    text.insert(first_digit + digits_left - 3, ",");
   }
-  return (number < 0 ? "-" : "") + digits;
+  return text;
+}
+
+std::string grouped(std::int64_t number) {
+  return grouped_text(std::to_string(number));
 }
 
 std::string units_text(const Tranche& tranche, std::int64_t units) {
@@ -291,9 +297,7 @@ svg text{font:10px sans-serif}.frame{fill:none;stroke:#999}.cap{stroke:#a00;stro
 std::string euros_text(std::int64_t cents) {
   const std::string plain = format_euros(cents);
   const std::size_t point = plain.find('.');
-  const bool negative = cents < 0;
-  const std::int64_t whole = std::stoll(plain.substr(negative ? 1 : 0, point - (negative ? 1 : 0)));
-  return fmt::format("EUR {}{}{}", negative ? "-" : "", grouped(whole), plain.substr(point));
+  return "EUR " + grouped_text(plain.substr(0, point)) + plain.substr(point);
 }
 
 std::string render_report_html(const ReportData& data) {

@@ -43,7 +43,11 @@ const bool has_sse42 = __builtin_cpu_supports("sse4.2");
 }  // namespace
 
 std::uint32_t crc32c_portable(std::span<const std::uint8_t> bytes) {
-  std::uint32_t crc = 0xFFFFFFFF;
+  return crc32c_extend(0, bytes);
+}
+
+std::uint32_t crc32c_extend(std::uint32_t crc, std::span<const std::uint8_t> bytes) {
+  crc ^= 0xFFFFFFFF;
   for (const std::uint8_t byte : bytes) crc = table[(crc ^ byte) & 0xFF] ^ (crc >> 8);
   return crc ^ 0xFFFFFFFF;
 }

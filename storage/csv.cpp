@@ -25,8 +25,10 @@ void append_csv_number(std::string& row, std::int64_t number) {
 }
 
 std::string format_euros(std::int64_t cents) {
-  LOKET_ASSERT(cents > INT64_MIN);
-  const std::int64_t magnitude = cents < 0 ? -cents : cents;
+  // The magnitude in unsigned arithmetic: -INT64_MIN does not fit an int64, and whatever a
+  // journal holds must export.
+  const std::uint64_t magnitude = cents < 0 ? std::uint64_t{0} - static_cast<std::uint64_t>(cents)
+                                            : static_cast<std::uint64_t>(cents);
   return fmt::format("{}{}.{:02}", cents < 0 ? "-" : "", magnitude / 100, magnitude % 100);
 }
 

@@ -15,6 +15,7 @@ void append_csv_number(std::string& row, std::int64_t number);
 void append_csv_euros(std::string& row, std::int64_t cents);
 void end_csv_row(std::string& row);  // replaces the trailing comma with CRLF
 
+// Every int64, INT64_MIN and INT64_MAX included.
 std::string format_euros(std::int64_t cents);  // "123.45", "-0.05"
 
 }  // namespace loket

@@ -41,10 +41,16 @@ struct JournalOpenResult {
   std::unique_ptr<Journal> journal;
   Status status = Status::ok();
   bool created = false;
+  // The journal's files are damaged (not just a torn last write, which is dropped as never
+  // acknowledged): status names the file and the place.
+  bool damaged = false;
 };
 
 class Journal {
  public:
+  // Strict: a torn last write (a crash while writing it) is dropped; any other damage to the
+  // log files, the MANIFEST or the tables refuses the open (or a later read) with the file
+  // named, rather than giving the records before it as if they were all.
   static JournalOpenResult open(const std::string& directory, const JournalOptions& options);
   ~Journal();
 

@@ -5,6 +5,19 @@
 #include "engine/assert.hpp"
 
 namespace loket {
+namespace {
+
+// What an operator should do with a damaged journal: the damage is to acknowledged records,
+// which only a copy has, and the folder itself is evidence for the auditor.
+std::string damaged_journal_advice(const std::string& directory) {
+  return fmt::format(
+      "loket will not run on a damaged journal: keep {} as it is, restore the journal from its "
+      "backup into a new folder, check it with `loket audit --data NEW_FOLDER`, and serve from "
+      "that folder",
+      directory);
+}
+
+}  // namespace
 
 Recovered recover_journal(const std::string& directory, const std::string& scheme_text,
                           const JournalOptions& options, std::size_t applications_expected) {
@@ -14,7 +27,9 @@ Recovered recover_journal(const std::string& directory, const std::string& schem
   open_options.scheme_text = scheme_text;
   JournalOpenResult opened = Journal::open(directory, open_options);
   if (!opened.status.is_ok()) {
-    result.status = opened.status;
+    result.status = opened.damaged ? Status::error(fmt::format("{}. {}", opened.status.message(),
+                                                               damaged_journal_advice(directory)))
+                                   : opened.status;
     return result;
   }
   if (opened.journal->scheme_text() != scheme_text) {
@@ -36,8 +51,9 @@ Recovered recover_journal(const std::string& directory, const std::string& schem
   result.summary = replay_journal(*opened.journal, *allocator);
   if (result.summary.problem) {
     result.status =
-        Status::error(fmt::format("{}: record {}: {}; refusing to continue from it", directory,
-                                  result.summary.problem->sequence, result.summary.problem->what));
+        Status::error(fmt::format("{}: record {}: {}; refusing to continue from it. {}", directory,
+                                  result.summary.problem->sequence, result.summary.problem->what,
+                                  damaged_journal_advice(directory)));
     return result;
   }
   LOKET_ASSERT(allocator->last_sequence() == result.summary.last_sequence);

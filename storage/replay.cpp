@@ -18,18 +18,29 @@ namespace {
 using Check = std::function<std::optional<JournalProblem>(const RecordSeal& seal,
                                                           std::span<const std::uint8_t> bytes)>;
 
+// Whether the scheme has the compartments a decision names. A journal audited under another
+// scheme (`loket audit --scheme`) may name compartments that scheme does not have.
+bool scheme_has_compartments_of(const Scheme& scheme, const Decision& decision) {
+  const bool known_tranche = decision.tranche_index < scheme.tranches.size();
+  const auto compartments =
+      known_tranche ? scheme.tranches[decision.tranche_index].compartments.size() : 0;
+  if (decision.kind == Decision::Kind::transfer) {
+    return decision.from_compartment < compartments && decision.to_compartment < compartments;
+  }
+  return decision.compartment_index == no_compartment || decision.compartment_index < compartments;
+}
+
 std::string decision_lines(const Scheme& scheme, std::uint64_t sequence,
                            std::span<const Decision> decisions) {
   std::string text;
   for (const Decision& decision : decisions) {
-    const bool known_tranche = decision.tranche_index < scheme.tranches.size();
-    const auto compartments =
-        known_tranche ? scheme.tranches[decision.tranche_index].compartments.size() : 0;
-    if (decision.kind == Decision::Kind::application ||
-        (decision.from_compartment < compartments && decision.to_compartment < compartments)) {
+    if (scheme_has_compartments_of(scheme, decision)) {
       append_decision_json(text, scheme, sequence, decision);
     } else {
-      text += "(a transfer naming compartments the scheme does not have)\n";
+      fmt::format_to(std::back_inserter(text),
+                     "(a{} naming compartments that tranche {} of the scheme does not have)\n",
+                     decision.kind == Decision::Kind::transfer ? " transfer" : "n application",
+                     decision.tranche_index + 1);
     }
   }
   return text.empty() ? "(no decisions)\n" : text;
@@ -92,6 +103,17 @@ std::optional<JournalProblem> replay_one(const JournalRecord& record, Allocator&
 struct SealedRecord {
   std::vector<std::uint8_t> bytes;
   RecordSeal seal;
+};
+
+// Should replaying throw (out of memory), the reader thread is stopped and joined on the way
+// out: a thread left joinable would end the process instead.
+struct StopOnExit {
+  std::atomic<bool>& stopped;
+  std::thread& thread;
+  ~StopOnExit() {
+    stopped.store(true, std::memory_order_release);
+    if (thread.joinable()) thread.join();
+  }
 };
 
 constexpr std::size_t pipeline_records_max = 4096;
@@ -215,6 +237,7 @@ JournalSummary replay_journal(const Journal& journal, Allocator& allocator,
                    });
     reader_done.store(true, std::memory_order_release);
   });
+  const StopOnExit stop_reader{replay_stopped, reader};
 
   JournalSummary summary;
   summary.head_hash = genesis_hash(journal.scheme_text());

@@ -12,6 +12,7 @@ namespace loket::testing {
 namespace {
 
 constexpr std::string_view listening_marker = "listening on http://127.0.0.1:";
+constexpr std::chrono::seconds log_drain_timeout{10};
 
 }  // namespace
 
@@ -99,6 +100,10 @@ int ChildProcess::wait() {
   while (::waitpid(pid_, &status, 0) < 0 && errno == EINTR) {
   }
   status_ = status;
+  // And its output read to the end, so that log() holds its last lines. Bounded: a process it
+  // started may still hold the pipe open.
+  std::unique_lock lock(log_mutex_);
+  log_grew_.wait_for(lock, log_drain_timeout, [&] { return log_closed_; });
   return status;
 }
 

@@ -37,8 +37,8 @@ class ChildProcess {
   bool wait_for_log(std::string_view text, std::chrono::milliseconds timeout) const;
 
   void signal(int signal_number) const;
-  // Waits for the process to end and returns its waitpid status (once; later calls return it
-  // again).
+  // Waits for the process to end and for its output to be read, and returns its waitpid
+  // status (once; later calls return it again).
   int wait();
   bool running() const;
 

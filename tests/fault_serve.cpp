@@ -3,7 +3,8 @@
 // and reads commands on standard input, one a line:
 //   fail-sync | fail-write | disk-full | stall-sync   that fault, from now on
 //   clear                                             no fault
-// and says "faults: COMMAND" on standard error once the command is in force.
+// and says "faults: COMMAND (command N)" on standard error once the command is in force, N
+// counting the commands from 1, so that a test can wait for this one and not an earlier one.
 //
 //   loket_fault_serve --scheme S --data D --listen 127.0.0.1:0 --tokens T
 #include <fmt/format.h>
@@ -51,9 +52,10 @@ int main(int argc, char** argv) {
   // Detached: it blocks reading stdin and ends with the process.
   std::thread([faults = fault.faults] {
     std::string command;
-    while (std::getline(std::cin, command)) {
+    for (int number = 1; std::getline(std::cin, command); ++number) {
       const bool known = apply_command(*faults, command);
-      fmt::print(stderr, "faults: {}{}\n", command, known ? "" : " (unknown, ignored)");
+      fmt::print(stderr, "faults: {} (command {}){}\n", command, number,
+                 known ? "" : " (unknown, ignored)");
       std::fflush(stderr);
     }
   }).detach();

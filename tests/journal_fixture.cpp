@@ -1,6 +1,7 @@
 #include "tests/journal_fixture.hpp"
 
 #include <fmt/format.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <atomic>
@@ -9,6 +10,7 @@
 #include <sstream>
 
 #include "app/allocate_command.hpp"
+#include "tests/child_process.hpp"
 
 namespace loket::testing {
 
@@ -57,6 +59,12 @@ std::string allocate_into(const std::string& scheme_path, const std::string& eve
   INFO(std::string(buffer, read));
   REQUIRE(exit_code == 0);
   return read_text(out_path);
+}
+
+LoketRun run_loket(const std::vector<std::string>& arguments) {
+  ChildProcess child(build_path("loket"), arguments);
+  const int status = child.wait();
+  return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, child.log()};
 }
 
 std::string source_path(std::string_view relative) {

@@ -4,6 +4,7 @@
 
 #include <filesystem>
 #include <string>
+#include <vector>
 
 namespace loket::testing {
 
@@ -28,5 +29,13 @@ std::string source_path(std::string_view relative);
 // A file of this build: build_path("loket"), build_path("tests/loket_fault_serve").
 std::string build_path(std::string_view relative);
 std::string read_text(const std::string& path);
+
+// Runs the real `loket` with these arguments to its end. exit_code is -1 when it did not exit
+// by itself (an abort, a signal); output is its standard output and error together.
+struct LoketRun {
+  int exit_code = -1;
+  std::string output;
+};
+LoketRun run_loket(const std::vector<std::string>& arguments);
 
 }  // namespace loket::testing

@@ -1,5 +1,6 @@
 // Export round-trips through allocate, over random scenarios; the report shows the totals.
 #include <fmt/format.h>
+#include <rocksdb/write_batch.h>
 
 #include <catch2/catch.hpp>
 #include <map>
@@ -7,6 +8,7 @@
 #include "app/export_command.hpp"
 #include "app/report_html.hpp"
 #include "net/export_stream.hpp"
+#include "storage/csv.hpp"
 #include "tests/harness.hpp"
 #include "tests/journal_fixture.hpp"
 #include "tests/scenario.hpp"
@@ -172,4 +174,106 @@ TEST_CASE("The server's export stream gives the offline export's bytes, and stop
   REQUIRE(problem);
   CHECK(problem->sequence == 20);
   CHECK(std::count(before_damage.begin(), before_damage.end(), '\n') == 19);
+}
+
+TEST_CASE("Euros are written exactly for every int64, the extremes included") {
+  CHECK(format_euros(INT64_MIN) == "-92233720368547758.08");
+  CHECK(format_euros(INT64_MIN + 1) == "-92233720368547758.07");
+  CHECK(format_euros(-1) == "-0.01");
+  CHECK(format_euros(0) == "0.00");
+  CHECK(format_euros(1) == "0.01");
+  CHECK(format_euros(INT64_MAX) == "92233720368547758.07");
+  CHECK(euros_text(INT64_MIN) == "EUR -92,233,720,368,547,758.08");
+  CHECK(euros_text(INT64_MIN + 1) == "EUR -92,233,720,368,547,758.07");
+  CHECK(euros_text(-1) == "EUR -0.01");
+  CHECK(euros_text(0) == "EUR 0.00");
+  CHECK(euros_text(-99999) == "EUR -999.99");
+  CHECK(euros_text(-100000) == "EUR -1,000.00");
+  CHECK(euros_text(INT64_MAX) == "EUR 92,233,720,368,547,758.07");
+  std::string row;
+  append_csv_euros(row, INT64_MIN);
+  append_csv_number(row, INT64_MIN);
+  end_csv_row(row);
+  CHECK(row == "-92233720368547758.08,-9223372036854775808\r\n");
+}
+
+namespace {
+
+constexpr std::string_view money_scheme = R"(
+[scheme]
+id = "extremes"
+name = "Extremes"
+unique_participant = "scheme"
+[[tranche]]
+id = "t"
+opens_at = "2020-12-01T08:00:00Z"
+closes_at = "2021-12-01T08:00:00Z"
+budget_cents = 100000
+ranking = "arrival"
+fit = "partial"
+spillover = "none"
+)";
+
+// A journal of submissions with every extreme amount and declared value, decided by the
+// allocator and written as the server writes them.
+void write_extreme_journal(const std::string& path) {
+  JournalOpenResult opened =
+      Journal::open(path, JournalOptions{std::string(money_scheme), nullptr, false});
+  REQUIRE(opened.status.is_ok());
+  Allocator allocator(scheme_from_toml(money_scheme));
+  Sha256Digest head = genesis_hash(money_scheme);
+  rocksdb::WriteBatch batch;
+  std::vector<Decision> decisions;
+  const std::vector<std::int64_t> extremes = {INT64_MIN, INT64_MIN + 1, -1, 0, 1, 500, INT64_MAX};
+  for (std::size_t index = 0; index < 2 * extremes.size(); ++index) {
+    const std::uint64_t sequence = index + 1;
+    SubmitCommand submit;
+    submit.tranche_id = "t";
+    submit.application_id = fmt::format("X-{}", sequence);
+    ParticipantKey participant{};
+    participant[0] = static_cast<std::uint8_t>(sequence);
+    submit.participant = participant;
+    const std::int64_t extreme = extremes[index % extremes.size()];
+    (index < extremes.size() ? submit.amount_cents : submit.declared_value_cents) = extreme;
+    const TimestampNs at = 1'606'809'600'000'000'000 + static_cast<TimestampNs>(sequence);
+    REQUIRE(allocator.apply(submit, sequence, at, decisions) == Refusal::none);
+    std::string bytes;
+    head = encode_record(bytes, sequence, at, submit, "", decisions, head);
+    Journal::add_record(batch, sequence, bytes);
+  }
+  REQUIRE(opened.journal->write_synced(batch).is_ok());
+}
+
+}  // namespace
+
+TEST_CASE("Extreme amounts in a journal export, report and audit like any other") {
+  TempFolder folder("extremes");
+  const std::string data = folder.path("journal");
+  write_extreme_journal(data);
+  for (const std::string what : {"events", "decisions"}) {
+    for (const std::string format : {"csv", "jsonl"}) {
+      const std::string out = folder.path(what + "." + format);
+      const auto [exit_code, log] =
+          run_loket({"export", "--data", data, "--what", what, "--format", format, "--out", out});
+      INFO(what << " " << format << ": " << log);
+      CHECK(exit_code == 0);
+      if (what == "events") {
+        CHECK(read_text(out).find(format == "csv" ? "-9223372036854775808,-92233720368547758.08,"
+                                                  : R"("amount_cents":-9223372036854775808)") !=
+              std::string::npos);
+        CHECK(read_text(out).find(format == "csv"
+                                      ? "9223372036854775807,92233720368547758.07,"
+                                      : R"("declared_value_cents":9223372036854775807)") !=
+              std::string::npos);
+      }
+    }
+  }
+  const LoketRun report =
+      run_loket({"report", "--data", data, "--out", folder.path("report.html")});
+  INFO(report.output);
+  CHECK(report.exit_code == 0);
+  CHECK(read_text(folder.path("report.html")).find("Verified: 14 records") != std::string::npos);
+  const LoketRun audit = run_loket({"audit", "--data", data});
+  INFO(audit.output);
+  CHECK(audit.exit_code == 0);
 }

@@ -29,8 +29,10 @@ namespace http = boost::beast::http;
 
 namespace {
 
-constexpr std::chrono::milliseconds start_timeout{20'000};
-constexpr std::chrono::milliseconds change_timeout{10'000};
+// Deadlines that only bound a hang: every wait below is for something that must happen, and
+// a busy machine under a sanitizer may take long to get there.
+constexpr std::chrono::milliseconds start_timeout{120'000};
+constexpr std::chrono::milliseconds change_timeout{120'000};
 
 std::vector<std::string> serve_arguments(const TempFolder& folder) {
   return {"--scheme", source_path("schemes/rehearsal.toml"),
@@ -63,8 +65,14 @@ class Traffic {
       if (thread.joinable()) thread.join();
     }
   }
-  // While set, the disk is known to fail: no request sent then may be acknowledged.
-  void set_failing(bool failing) { failing_ = failing; }
+  // Between set_failing(true) and set_failing(false) the disk is known to fail: a request
+  // sent and answered entirely within that time must not be acknowledged. (One sent then but
+  // answered after it may be: the test clears the fault right after set_failing(false), and
+  // the server, reopening its journal meanwhile, rightly takes what it had queued.)
+  void set_failing(bool failing) {
+    REQUIRE(failing == (failing_epoch_.load() % 2 == 0));
+    failing_epoch_.fetch_add(1);  // odd while failing
+  }
 
   std::size_t receipts() const {
     const std::lock_guard lock(mutex_);
@@ -114,6 +122,20 @@ class Traffic {
   }
   std::size_t acknowledged_while_failing() const { return acknowledged_while_failing_.load(); }
 
+  // What the clients saw, for a failure message.
+  std::string seen() const {
+    const std::lock_guard lock(mutex_);
+    std::string text = fmt::format(
+        "clients saw {} receipts, {} refusals journal-unavailable, {} acknowledged while the "
+        "disk failed, {} unexpected answers, {} reconnections",
+        receipts_.size(), refused_journal_.load(), acknowledged_while_failing_.load(),
+        failures_.size(), reconnections_.load());
+    for (std::size_t index = 0; index < failures_.size() && index < 5; ++index) {
+      text += "\n  " + failures_[index];
+    }
+    return text;
+  }
+
  private:
   static Answer send(Client& client, const Request& request) {
     return client.send(http::verb::post, "/v1/tranches/t2/submissions", "dev-portal-token",
@@ -121,23 +143,32 @@ class Traffic {
   }
 
   void run(unsigned short port, int client) {
-    Client connection(port);
+    std::unique_ptr<Client> connection;
     for (int index = 0; !stopping_.load(); ++index) {
       const std::string id = fmt::format("F{}-{}", client, index);
       const Request request{id, fmt::format(R"({{"id":"{}","participant":"p-{}"}})", id, id)};
-      const bool failing = failing_.load();
       try {
-        file(send(connection, request), request, failing);
+        if (!connection) connection = std::make_unique<Client>(port);
       } catch (const std::exception&) {
+        return;  // nothing listens: the server was killed
+      }
+      const std::uint64_t epoch_sent = failing_epoch_.load();
+      try {
+        const Answer answer = send(*connection, request);
+        file(answer, request, epoch_sent % 2 == 1 && failing_epoch_.load() == epoch_sent);
+      } catch (const std::exception&) {
+        // No answer: the server was killed, or dropped the connection. The request may or
+        // may not be on record; it is sent again, with its key, after the end.
         const std::lock_guard lock(mutex_);
-        unsettled_.push_back(request);  // no answer: the server was killed
-        return;
+        unsettled_.push_back(request);
+        connection.reset();
+        reconnections_.fetch_add(1);
       }
       std::this_thread::sleep_for(std::chrono::milliseconds(2));
     }
   }
 
-  void file(const Answer& answer, const Request& request, bool sent_while_failing) {
+  void file(const Answer& answer, const Request& request, bool while_failing) {
     const std::lock_guard lock(mutex_);
     if (answer.status == 503 && answer.problem_type() == "journal-unavailable") {
       refused_journal_.fetch_add(1);
@@ -149,12 +180,13 @@ class Traffic {
       failures_.push_back(fmt::format("{}: {} {}", request.id, answer.status, answer.body));
       return;
     }
-    if (sent_while_failing) acknowledged_while_failing_.fetch_add(1);
+    if (while_failing) acknowledged_while_failing_.fetch_add(1);
     receipts_.push_back(*receipt);
   }
 
   std::atomic<bool> stopping_{false};
-  std::atomic<bool> failing_{false};
+  std::atomic<std::uint64_t> failing_epoch_{0};
+  std::atomic<std::size_t> reconnections_{0};
   std::atomic<std::size_t> refused_journal_{0};
   std::atomic<std::size_t> acknowledged_while_failing_{0};
   mutable std::mutex mutex_;  // test bookkeeping
@@ -176,25 +208,45 @@ TEST_CASE(
   INFO(server.log());
   REQUIRE(port);
   Traffic traffic(*port);
+  // On failure: what the clients saw and how the server's log ends.
+  const auto seen = [&](std::string_view waiting_for) {
+    const std::string log = server.log();
+    return fmt::format("waited in vain for {}; {}\nthe server's log ends:\n{}", waiting_for,
+                       traffic.seen(),
+                       log.substr(log.size() - std::min<std::size_t>(log.size(), 3000)));
+  };
+  int commands_sent = 0;
+  // Sends a fault command and waits until the server says this very command is in force.
+  const auto command = [&](const std::string& text) {
+    server.send_line(text);
+    const std::string confirmed = fmt::format("faults: {} (command {})", text, ++commands_sent);
+    if (!server.wait_for_log(confirmed, change_timeout)) FAIL(seen(confirmed));
+  };
+  const auto wait_for = [&](std::size_t receipts, std::size_t refusals, std::string_view what) {
+    if (!traffic.wait_for(receipts, refusals)) FAIL(seen(what));
+  };
+  const auto readyz = [&](unsigned status) {
+    if (!readyz_becomes(*port, status, change_timeout)) {
+      FAIL(seen(fmt::format("/readyz {}", status)));
+    }
+  };
   std::size_t faults_survived = 0;
   for (const std::string fault : {"fail-sync", "fail-write", "disk-full"}) {
     INFO(fault);
-    REQUIRE(traffic.wait_for(traffic.receipts() + 200, 0));
-    server.send_line(fault);
-    REQUIRE(server.wait_for_log("faults: " + fault, change_timeout));
-    REQUIRE(readyz_becomes(*port, 503, change_timeout));
+    wait_for(traffic.receipts() + 200, 0, "200 more receipts before the fault");
+    command(fault);
+    readyz(503);
     traffic.set_failing(true);
     // Every request is refused while the disk fails; none is acknowledged.
-    REQUIRE(traffic.wait_for(0, traffic.refused_journal_unavailable() + 50));
+    wait_for(0, traffic.refused_journal_unavailable() + 50, "50 more refusals");
     traffic.set_failing(false);
-    server.send_line("clear");
-    REQUIRE(server.wait_for_log("faults: clear", change_timeout));
-    CHECK(readyz_becomes(*port, 200, change_timeout));
+    command("clear");
+    readyz(200);
     CHECK(server.running());  // the same process goes on
     ++faults_survived;
   }
   CHECK(faults_survived == 3);
-  REQUIRE(traffic.wait_for(traffic.receipts() + 200, 0));
+  wait_for(traffic.receipts() + 200, 0, "200 more receipts after the faults");
   const std::string log = server.log();
   CHECK(log.find("loket serve: the journal cannot write (journal write failed: IO error: "
                  "injected: sync failed)") != std::string::npos);
@@ -208,11 +260,12 @@ TEST_CASE(
   CHECK(reopened == 3);
 
   // Killed while the disk fails; restarted as the plain server on a healthy disk.
-  server.send_line("fail-sync");
-  REQUIRE(readyz_becomes(*port, 503, change_timeout));
+  command("fail-sync");
+  readyz(503);
   server.signal(SIGKILL);
   CHECK(WIFSIGNALED(server.wait()));
   traffic.stop();
+  INFO(traffic.seen());
   CHECK(traffic.acknowledged_while_failing() == 0);
   CHECK(traffic.failures().empty());
   ChildProcess restarted(build_path("loket"), [&] {
