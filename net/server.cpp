@@ -37,6 +37,11 @@ constexpr int queue_full_retry_after_seconds = 1;
 constexpr int export_busy_retry_after_seconds = 10;
 constexpr std::string_view continue_response = "HTTP/1.1 100 Continue\r\n\r\n";
 constexpr std::string_view header_block_end = "\r\n\r\n";
+
+Problem headers_too_large() {
+  return make_problem(431, "headers-too-large", "The headers are too large",
+                      fmt::format("at most {} bytes", net_limits::header_bytes_max));
+}
 constexpr std::string_view bearer_challenge = "Bearer realm=\"loket\"";
 std::atomic<std::uint64_t> generated_id_counter{0};
 
@@ -210,13 +215,18 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
   }
 
   // The header block is read whole before Beast parses it, so that what Beast would quietly
-  // repair (a folded line) is refused on the raw bytes. Over the header limit, Beast's own
-  // parse answers 431.
+  // repair (a folded line) is refused on the raw bytes, and the header limit holds to the
+  // byte: the block, through its blank line, is counted here whatever the reads were.
   void read_header() {
     const std::string_view received(static_cast<const char*>(buffer_.data().data()),
                                     buffer_.size());
     const std::size_t end = received.find(header_block_end);
-    if (end == std::string_view::npos && received.size() <= net_limits::header_bytes_max) {
+    const std::size_t block_bytes =
+        end == std::string_view::npos ? received.size() : end + header_block_end.size();
+    if (block_bytes > net_limits::header_bytes_max) {
+      return answer_and_close(headers_too_large());
+    }
+    if (end == std::string_view::npos) {
       return read_more([self = this->shared_from_this()] { self->read_header(); });
     }
     if (end != std::string_view::npos && has_obsolete_line_folding(received.substr(0, end + 2))) {
@@ -291,9 +301,7 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
                        fmt::format("at most {} bytes", net_limits::body_bytes_max)));
     }
     if (error == http::error::header_limit) {
-      return answer_and_close(
-          make_problem(431, "headers-too-large", "The headers are too large",
-                       fmt::format("at most {} bytes", net_limits::header_bytes_max)));
+      return answer_and_close(headers_too_large());
     }
     answer_and_close(
         make_problem(400, "bad-request", "The request is not valid HTTP/1.1", error.message()));

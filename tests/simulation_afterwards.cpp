@@ -102,7 +102,9 @@ std::vector<std::vector<std::string>> csv_rows(std::string_view text) {
 }
 
 std::string euros(std::int64_t cents) {
-  const std::int64_t magnitude = cents < 0 ? -cents : cents;
+  // Unsigned, so that INT64_MIN's magnitude is not an overflow.
+  const std::uint64_t magnitude = cents < 0 ? std::uint64_t{0} - static_cast<std::uint64_t>(cents)
+                                            : static_cast<std::uint64_t>(cents);
   return fmt::format("{}{}.{:02}", cents < 0 ? "-" : "", magnitude / 100, magnitude % 100);
 }
 

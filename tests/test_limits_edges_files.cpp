@@ -50,11 +50,16 @@ TEST_CASE("Edges: a submission body's fields") {
   const auto malformed = [&](std::string_view body) {
     return accepted(parse(body)).fields.malformed_fields;
   };
-  // The parser keeps ids as given; the allocator judges them (tests/test_limits_edges.cpp).
-  for (const std::size_t length : {std::size_t{0}, std::size_t{63}, std::size_t{64},
-                                   std::size_t{65}, net_limits::body_bytes_max / 2}) {
+  // The parser keeps ids up to the limit as given, and the allocator judges them
+  // (tests/test_limits_edges.cpp); a longer id is malformed and its text is not kept.
+  for (const std::size_t length : {std::size_t{0}, std::size_t{63}, std::size_t{64}}) {
     const std::string id(length, 'i');
     CHECK(accepted(parse(fmt::format(R"({{"id":"{}"}})", id))).command().application_id == id);
+  }
+  for (const std::size_t length : {std::size_t{65}, net_limits::body_bytes_max / 2}) {
+    const std::string body = fmt::format(R"({{"id":"{}"}})", std::string(length, 'i'));
+    CHECK(accepted(parse(body)).command().application_id.empty());
+    CHECK(malformed(body) == field_bit(Field::id));
   }
   CHECK(accepted(parse("{}")).command().application_id == "GEN-1");
   CHECK(malformed(R"({"id":false})") == field_bit(Field::id));
@@ -67,11 +72,22 @@ TEST_CASE("Edges: a submission body's fields") {
   CHECK(malformed(fmt::format(R"({{"participant":"a{}"}})", repeated(four_bytes, most / 4))) ==
         field_bit(Field::participant));
 
-  for (const std::string& amount : {std::string("0"), std::string("-1"), int64_min, int64_max}) {
+  // Within +-amount_cents_max the rules decide (R3); beyond it the API refuses, unjournaled.
+  const std::string cents_most = std::to_string(limits::amount_cents_max);
+  for (const std::string& amount :
+       {std::string("0"), std::string("-1"), cents_most, "-" + cents_most}) {
     INFO("amount_cents " << amount);
     const SubmissionRequest& request = accepted(parse(R"({"amount_cents":)" + amount + "}"));
     CHECK(request.fields.malformed_fields == 0);
     CHECK(request.fields.amount_cents == std::stoll(amount));
+  }
+  for (const std::string& amount :
+       {int64_min, int64_max, std::to_string(limits::amount_cents_max + 1)}) {
+    INFO("amount_cents " << amount);
+    const auto parsed = parse(R"({"amount_cents":)" + amount + "}");
+    REQUIRE(std::holds_alternative<Problem>(parsed));
+    CHECK(std::get<Problem>(parsed).field == "amount_cents");
+    CHECK(std::get<Problem>(parsed).status == 400);
   }
   CHECK(malformed(fmt::format(R"({{"amount_cents":{}}})", beyond_int64)) ==
         field_bit(Field::amount_cents));
@@ -300,9 +316,13 @@ TEST_CASE("Edges: token files and presented tokens") {
   CHECK(error(fmt::format("[[token]]\nname = \"\"\nrole = \"portal\"\nsha256 = \"{}\"\n", hash)) ==
         "t.toml:1: token[1].name: must be a non-empty string");
 
+  // Names and hashes must differ between tokens.
   const auto tokens = [&](std::size_t count) {
     std::string text;
-    for (std::size_t index = 0; index < count; ++index) text += token("");
+    for (std::size_t index = 0; index < count; ++index) {
+      text += fmt::format("[[token]]\nname = \"t{}\"\nrole = \"portal\"\nsha256 = \"{:064x}\"\n",
+                          index, index + 1);
+    }
     return text;
   };
   CHECK(error(tokens(net_limits::tokens_max)).empty());

@@ -321,14 +321,14 @@ TEST_CASE("loket serve refuses the development lottery key off loopback and a jo
   options.tokens_path = folder.write("tokens.toml", R"([[token]]
 name = "operator"
 role = "operator"
-sha256 = "277e6a75a6980887d1bc5c738e59a2504e3e2696d8f9fbf675b7fc49dabd2cf8"
+sha256 = "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
 )");
   options.participant_key_path = folder.write("participant.key", "participant secret");
   options.listen = "0.0.0.0:0";
   std::FILE* log = std::tmpfile();
   CHECK(run_serve(options, log) == 2);
   CHECK(text_of(log) ==
-        "loket serve: refusing to listen on 0.0.0.0:0 with development lottery key: give "
+        "loket serve: refusing to listen on 0.0.0.0:0 with the development lottery key: give "
         "--tokens a file of your own, and --participant-key-file and --lottery-key-file "
         "secrets\n");
   // A journal committed under one key is not served with another (its draws would fail).

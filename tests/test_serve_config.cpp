@@ -191,8 +191,10 @@ TEST_CASE("Off loopback, serve refuses the development tokens and key even witho
     CHECK_FALSE(std::filesystem::exists(folder.path("journal")));
   }
   // Its own credentials are served off loopback.
+  const std::string own_lottery_key = folder.write("lottery.key", "a-lottery-secret");
   ChildProcess serve(build_path("loket"), serve_arguments(folder, "0.0.0.0:0", own,
-                                                          {"--participant-key-file", own_key}));
+                                                          {"--participant-key-file", own_key,
+                                                           "--lottery-key-file", own_lottery_key}));
   CHECK(serve.wait_for_log("listening on http://0.0.0.0:", hang_bound));
   INFO(serve.log());
   serve.signal(SIGTERM);
