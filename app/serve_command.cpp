@@ -54,6 +54,14 @@ std::optional<ListenAddress> parse_listen(std::string_view text) {
 constexpr std::array<std::string_view, 3> development_token_texts = {
     "dev-portal-token", "dev-operator-token", "dev-auditor-token"};
 
+// A key file that holds a published development key, with or without the trailing newline
+// an editor adds: no less public for it.
+bool is_public_key(std::span<const std::uint8_t> key_bytes, std::string_view development_key) {
+  std::string_view key(reinterpret_cast<const char*>(key_bytes.data()), key_bytes.size());
+  while (!key.empty() && std::isspace(static_cast<unsigned char>(key.back()))) key.remove_suffix(1);
+  return key == development_key;
+}
+
 std::span<const std::uint8_t> bytes_of(std::string_view text) {
   return {reinterpret_cast<const std::uint8_t*>(text.data()), text.size()};
 }
@@ -106,9 +114,7 @@ std::variant<ServeInputs, std::string> read_inputs(const ServeOptions& options) 
                      std::get<std::vector<std::uint8_t>>(std::move(participant_key)),
                      std::get<std::vector<std::uint8_t>>(std::move(lottery_key))};
   std::string development = development_credentials(inputs.tokens, inputs.participant_key);
-  const std::string_view lottery(reinterpret_cast<const char*>(inputs.lottery_key.data()),
-                                 inputs.lottery_key.size());
-  if (development.empty() && lottery == development_lottery_key) {
+  if (development.empty() && is_public_key(inputs.lottery_key, development_lottery_key)) {
     development = "the development lottery key";
   }
   if (!development.empty() && !boost::asio::ip::make_address(listen->host).is_loopback()) {
@@ -161,11 +167,9 @@ std::string development_credentials(const TokenFile& tokens,
       }
     }
   }
-  // A trailing newline from an editor makes it no less public.
-  std::string_view key(reinterpret_cast<const char*>(participant_key.data()),
-                       participant_key.size());
-  while (!key.empty() && std::isspace(static_cast<unsigned char>(key.back()))) key.remove_suffix(1);
-  if (key == development_participant_key) return "the development participant key";
+  if (is_public_key(participant_key, development_participant_key)) {
+    return "the development participant key";
+  }
   return {};
 }
 

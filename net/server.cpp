@@ -318,6 +318,14 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
         match_route(std::string_view(request.method_string()), std::string_view(request.target()));
     if (auto* problem = std::get_if<Problem>(&matched)) return std::move(*problem);
     Admitted admitted{std::get<RouteMatch>(std::move(matched)), nullptr};
+    // Which of two would count is anybody's guess between a proxy and this server.
+    for (const std::string_view name : {"Authorization", "Content-Type", "Idempotency-Key"}) {
+      if (request.count(name) > 1) {
+        return make_problem(400, "bad-request", "The request is not valid HTTP/1.1",
+                            fmt::format("the {} header appears more than once", name),
+                            std::string(name));
+      }
+    }
     if (needs_token(admitted.route.endpoint)) {
       const auto presented = bearer_token(request[http::field::authorization]);
       admitted.token = presented ? find_token(server_.options.tokens, *presented) : nullptr;

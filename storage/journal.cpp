@@ -88,6 +88,9 @@ JournalOpenResult Journal::open(const std::string& directory, const JournalOptio
         Status::error(fmt::format("{}: cannot create the folder: {}", directory, error.message())),
         false};
   }
+  // A folder that RocksDB has used is a journal whatever happened to it since: it is never
+  // made into a new one.
+  const bool existed = std::filesystem::exists(std::filesystem::path(directory) / "CURRENT", error);
   const rocksdb::Options database = database_options(options);
   if (const std::optional<std::string> damage = find_log_damage(*database.env, directory)) {
     return {nullptr,
@@ -113,6 +116,14 @@ JournalOpenResult Journal::open(const std::string& directory, const JournalOptio
   const rocksdb::Status read =
       raw->Get(rocksdb::ReadOptions(), std::string(journal_format::header_key), &header);
   bool created = false;
+  if (read.IsNotFound() && existed) {
+    return {nullptr,
+            Status::error(fmt::format(
+                "{}: the journal is damaged: its header is missing (a log or table file was "
+                "removed or emptied)",
+                directory)),
+            false, true};
+  }
   if (read.IsNotFound()) {
     if (options.scheme_text.empty() || options.read_only) {
       return {nullptr, Status::error(fmt::format("{}: holds no journal", directory)), false};

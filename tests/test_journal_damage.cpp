@@ -340,3 +340,31 @@ TEST_CASE(
   CHECK(serve.output.find("restore the journal from its backup") != std::string::npos);
   CHECK(serve.output.find("listening") == std::string::npos);
 }
+
+TEST_CASE("A journal whose log was removed or emptied is damaged, never a new journal",
+          "[journal-damage]") {
+  // A backup that skipped *.log, say: the folder still says it held a journal.
+  const std::string scheme = source_path("schemes/sectoraal-maatwerk-2021.toml");
+  const std::string scheme_text = read_text(scheme);
+  for (const bool removed : {true, false}) {
+    INFO((removed ? "removed" : "emptied"));
+    TempFolder folder("log-gone");
+    const std::string journal = folder.path("journal");
+    allocate_into(scheme, source_path("docs/examples/sectoraal-maatwerk-2021.jsonl"), journal);
+    const std::string log = wal_path(journal);
+    if (removed) {
+      std::filesystem::remove(log);
+    } else {
+      std::filesystem::resize_file(log, 0);
+    }
+    for (const bool read_only : {true, false}) {
+      // As audit opens it, and as serve does (with a scheme, which would create a journal).
+      const JournalOpenResult opened = Journal::open(
+          journal, JournalOptions{read_only ? std::string() : scheme_text, nullptr, read_only});
+      INFO(opened.status.message());
+      CHECK_FALSE(opened.journal);
+      CHECK(opened.damaged);
+      CHECK_FALSE(opened.created);
+    }
+  }
+}

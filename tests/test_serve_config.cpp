@@ -16,6 +16,7 @@
 #include "app/development_key.hpp"
 #include "app/serve_config.hpp"
 #include "engine/crypto.hpp"
+#include "engine/lottery.hpp"
 #include "tests/child_process.hpp"
 #include "tests/http_client.hpp"
 #include "tests/journal_fixture.hpp"
@@ -190,6 +191,15 @@ TEST_CASE("Off loopback, serve refuses the development tokens and key even witho
     CHECK(log.find("refusing to listen on 0.0.0.0:0 with") != std::string::npos);
     CHECK_FALSE(std::filesystem::exists(folder.path("journal")));
   }
+  // The development lottery key, with an editor's newline, is as public as without.
+  const std::string development_lottery =
+      folder.write("development-lottery.key", std::string(development_lottery_key) + "\n");
+  const auto [code, log] = refused_serve(serve_arguments(
+      folder, "0.0.0.0:0", own,
+      {"--participant-key-file", own_key, "--lottery-key-file", development_lottery}));
+  INFO(log);
+  CHECK(code == 2);
+  CHECK(log.find("with the development lottery key") != std::string::npos);
   // Its own credentials are served off loopback.
   const std::string own_lottery_key = folder.write("lottery.key", "a-lottery-secret");
   ChildProcess serve(build_path("loket"), serve_arguments(folder, "0.0.0.0:0", own,

@@ -765,18 +765,9 @@ TEST_CASE(
 TEST_CASE("Operator commands with an Idempotency-Key are decided once, also after a restart") {
   TempFolder folder("operator-idempotent");
   ServerSetup setup;
-  setup.scheme = R"(
-[scheme]
-id = "serve"
-name = "Serve"
-unique_participant = "scheme"
-[[tranche]]
-id = "t2"
-opens_at = "2020-12-01T08:00:00Z"
-closes_at = "2100-01-01T00:00:00Z"
-places = 1
-ranking = "arrival"
-)";
+  // The test server's scheme with one place: a second registration is refused tranche_full.
+  setup.scheme = std::string(places_scheme);
+  setup.scheme.replace(setup.scheme.find("places = 1000"), 13, "places = 1");
   const std::string appeals = "/v1/tranches/t2/appeals";
   const std::string appeal = R"({"id":"B-1","reference":"ECLI:NL:RVS:2021:1"})";
   std::string appeal_answer;
@@ -827,4 +818,24 @@ ranking = "arrival"
   CHECK(close_retry.status == 200);
   CHECK(close_retry.body == close_answer);
   CHECK(restarted.pipeline().durable_sequence() == 4);
+}
+
+TEST_CASE("A header that decides who asks or what is retried may appear only once") {
+  TempFolder folder("twice");
+  RunningServer server(folder);
+  const std::string body = R"({"participant":"anna"})";
+  for (const std::string_view twice :
+       {"Authorization: Bearer portal\r\nAuthorization: Bearer auditor\r\n",
+        "Authorization: Bearer portal\r\nIdempotency-Key: a\r\nIdempotency-Key: b\r\n",
+        "Authorization: Bearer portal\r\nContent-Type: text/plain\r\n"}) {
+    Client client(server.port());
+    const std::optional<Answer> answer = client.send_raw(fmt::format(
+        "POST /v1/tranches/t2/submissions HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+        "{}Content-Length: {}\r\n\r\n{}",
+        twice, body.size(), body));
+    REQUIRE(answer);
+    CHECK(answer->status == 400);
+    CHECK(answer->problem_type() == "bad-request");
+  }
+  CHECK(server.pipeline().durable_sequence() == 0);
 }
