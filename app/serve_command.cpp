@@ -238,8 +238,9 @@ int run_serve(const ServeOptions& options, std::FILE* log) {
              inputs.listen.host, server->port(), options.io_threads);
   std::fflush(log);
   server->run();
-  server.reset();
+  // The pipeline first: its jobs hold their sessions, which must not outlive the server.
   pipeline.stop();
+  server.reset();
   fmt::print(log, "loket serve: stopped; journal durable through sequence {}\n",
              pipeline.durable_sequence());
   return pipeline.healthy() ? 0 : 1;

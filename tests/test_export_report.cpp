@@ -227,9 +227,10 @@ void write_extreme_journal(const std::string& path) {
   const std::vector<std::int64_t> extremes = {INT64_MIN, INT64_MIN + 1, -1, 0, 1, 500, INT64_MAX};
   for (std::size_t index = 0; index < 2 * extremes.size(); ++index) {
     const std::uint64_t sequence = index + 1;
+    const std::string id = fmt::format("X-{}", sequence);  // outlives the command's view
     SubmitCommand submit;
     submit.tranche_id = "t";
-    submit.application_id = fmt::format("X-{}", sequence);
+    submit.application_id = id;
     ParticipantKey participant{};
     participant[0] = static_cast<std::uint8_t>(sequence);
     submit.participant = participant;

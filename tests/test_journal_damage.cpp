@@ -60,9 +60,10 @@ class BatchWriter {
     std::string bytes;
     for (std::size_t index = 0; index < records; ++index) {
       const std::uint64_t sequence = allocator_.last_sequence() + 1;
+      const std::string id = fmt::format("A-{}", sequence);  // outlives the command's view
       SubmitCommand submit;
       submit.tranche_id = "t";
-      submit.application_id = fmt::format("A-{}", sequence);
+      submit.application_id = id;
       ParticipantKey participant{};
       participant[0] = static_cast<std::uint8_t>(sequence);
       submit.participant = participant;

@@ -77,7 +77,8 @@ TEST_CASE("Edges: a submission body's fields") {
   for (const std::string& amount :
        {std::string("0"), std::string("-1"), cents_most, "-" + cents_most}) {
     INFO("amount_cents " << amount);
-    const SubmissionRequest& request = accepted(parse(R"({"amount_cents":)" + amount + "}"));
+    const auto parsed = parse(R"({"amount_cents":)" + amount + "}");  // the request lives here
+    const SubmissionRequest& request = accepted(parsed);
     CHECK(request.fields.malformed_fields == 0);
     CHECK(request.fields.amount_cents == std::stoll(amount));
   }

@@ -281,7 +281,9 @@ TEST_CASE(
 
   CHECK(submit("after") == 201);  // the first is unaffected
   first.signal(SIGHUP);
-  CHECK(first.wait() == 0);
+  const int first_status = first.wait();
+  INFO("the first server's log after SIGHUP:\n" << first.log());
+  CHECK(first_status == 0);
   CHECK(first.log().find("stopped; journal durable through sequence 2") != std::string::npos);
   ChildProcess audit(build_path("loket"), {"audit", "--data", folder.path("journal")});
   const int audited = audit.wait();
