@@ -5,8 +5,8 @@
 #include <array>
 #include <cstdint>
 #include <cstring>
-#include <set>
 #include <optional>
+#include <set>
 #include <span>
 #include <string>
 #include <vector>

@@ -14,10 +14,10 @@ namespace loket {
 namespace {
 
 Problem out_of_range(std::string_view field, std::int64_t magnitude_max) {
-  return make_problem(400, "out-of-range", "A number is outside the range the API accepts",
-                      fmt::format("\"{}\" must be between -{} and {}", field, magnitude_max,
-                                  magnitude_max),
-                      std::string(field));
+  return make_problem(
+      400, "out-of-range", "A number is outside the range the API accepts",
+      fmt::format("\"{}\" must be between -{} and {}", field, magnitude_max, magnitude_max),
+      std::string(field));
 }
 
 bool beyond(const std::optional<std::int64_t>& value, std::int64_t magnitude_max) {
@@ -30,10 +30,9 @@ bool beyond(const std::optional<std::int64_t>& value, std::int64_t magnitude_max
 // journaled as numbers. A client id in the generated ids' namespace is refused too.
 std::optional<Problem> check_ranges(const SubmitCommand& command) {
   if (command.application_id.starts_with(net_limits::generated_id_prefix)) {
-    return make_problem(400, "reserved-id", "This id is reserved for ids the server generates",
-                        fmt::format("an id may not start with \"{}\"",
-                                    net_limits::generated_id_prefix),
-                        "id");
+    return make_problem(
+        400, "reserved-id", "This id is reserved for ids the server generates",
+        fmt::format("an id may not start with \"{}\"", net_limits::generated_id_prefix), "id");
   }
   if (beyond(command.amount_cents, limits::amount_cents_max)) {
     return out_of_range("amount_cents", limits::amount_cents_max);

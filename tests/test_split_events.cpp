@@ -299,9 +299,9 @@ TEST_CASE(
   CHECK(audit.log().find(fmt::format("{} records", pending + 1)) != std::string::npos);
   // Every decision exports: one per submission when it arrived, one per application at the
   // close, and the header.
-  ChildProcess exported(build_path("loket"), {"export", "--data", folder.path("journal"), "--what",
-                                              "decisions", "--format", "csv", "--out",
-                                              folder.path("decisions.csv")});
+  ChildProcess exported(build_path("loket"),
+                        {"export", "--data", folder.path("journal"), "--what", "decisions",
+                         "--format", "csv", "--out", folder.path("decisions.csv")});
   REQUIRE(exported.wait() == 0);
   std::ifstream csv(folder.path("decisions.csv"));
   std::size_t lines = 0;
