@@ -31,6 +31,11 @@ Sha256Digest seal_event(SealedEvent& out, Sequence sequence, TimestampNs receive
   return head;
 }
 
+std::string incomplete_event(Sequence sequence, std::uint32_t missing_part, std::uint32_t parts) {
+  return fmt::format("event {} is incomplete: part {} of {} is missing", sequence, missing_part,
+                     parts);
+}
+
 const JournalRecord* EventAssembler::add(const JournalRecord& record,
                                          std::span<const std::uint8_t> bytes,
                                          std::string& problem) {
@@ -49,8 +54,7 @@ const JournalRecord* EventAssembler::add(const JournalRecord& record,
     return nullptr;
   }
   if (record.place.part != next_part_ || record.sequence != event_.sequence) {
-    problem = fmt::format("event {} is incomplete: part {} of {} is missing", event_.sequence,
-                          next_part_, event_.place.parts);
+    problem = incomplete_event(event_.sequence, next_part_, event_.place.parts);
     next_part_ = 0;
     return nullptr;
   }

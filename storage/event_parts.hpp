@@ -28,6 +28,9 @@ Sha256Digest seal_event(SealedEvent& out, Sequence sequence, TimestampNs receive
                         std::span<const Decision> decisions, const Sha256Digest& previous_hash,
                         const std::optional<IdempotencyTag>& idempotency = std::nullopt);
 
+// The problem of a split event whose part `missing_part` of `parts` is not where it must be.
+std::string incomplete_event(Sequence sequence, std::uint32_t missing_part, std::uint32_t parts);
+
 // Joins decoded records, given in journal order after their seals and places were checked
 // (ChainVerifier), into whole events.
 class EventAssembler {

@@ -132,8 +132,7 @@ std::optional<JournalProblem> ChainVerifier::check(const Journal::RecordKey& key
   const std::uint64_t expected = summary_.last_sequence + 1;  // also for a split event's parts
   if (!key.well_formed) return problem_at(expected, "a record key of an unknown layout");
   if (joining && (key.sequence != expected || key.part != next_part_)) {
-    return problem_at(expected, fmt::format("event {} is incomplete: part {} of {} is missing",
-                                            expected, next_part_, parts_));
+    return problem_at(expected, incomplete_event(expected, next_part_, parts_));
   }
   if (key.sequence != expected) {
     return problem_at(expected, fmt::format("sequence gap: record {} is missing (next is {})",
@@ -180,8 +179,7 @@ void ChainVerifier::accept(const RecordSeal& seal) {
 std::optional<JournalProblem> ChainVerifier::check_end() const {
   if (next_part_ == 0) return std::nullopt;
   const std::uint64_t sequence = summary_.last_sequence + 1;
-  return problem_at(sequence, fmt::format("event {} is incomplete: part {} of {} is missing",
-                                          sequence, next_part_, parts_));
+  return problem_at(sequence, incomplete_event(sequence, next_part_, parts_));
 }
 
 JournalSummary verify_records(const Journal& journal, const RecordVisitor& visit) {

@@ -4,9 +4,24 @@
 
 #include <filesystem>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace loket::testing {
+
+// A scheme of one arrival tranche of 1,000 places, open through 2021: for journal tests.
+inline constexpr std::string_view tiny_scheme = R"(
+[scheme]
+id = "tiny"
+name = "Tiny"
+unique_participant = "scheme"
+[[tranche]]
+id = "t"
+opens_at = "2020-12-01T08:00:00Z"
+closes_at = "2021-12-01T08:00:00Z"
+places = 1000
+ranking = "arrival"
+)";
 
 class TempFolder {
  public:

@@ -25,19 +25,6 @@ std::span<const std::uint8_t> as_bytes(std::string_view text) {
   return {reinterpret_cast<const std::uint8_t*>(text.data()), text.size()};
 }
 
-constexpr std::string_view tiny_scheme = R"(
-[scheme]
-id = "tiny"
-name = "Tiny"
-unique_participant = "scheme"
-[[tranche]]
-id = "t"
-opens_at = "2020-12-01T08:00:00Z"
-closes_at = "2021-12-01T08:00:00Z"
-places = 1000
-ranking = "arrival"
-)";
-
 // Writes records 1..count (places submissions) through a committer; returns after each was
 // handed over, without waiting.
 void append_submissions(GroupCommitter& committer, Allocator& allocator, Sha256Digest& head,

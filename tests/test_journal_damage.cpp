@@ -36,19 +36,6 @@ constexpr std::size_t options_byte_stride = 61 * byte_stride;
 constexpr std::size_t table_footer_bytes = 53;
 constexpr std::size_t log_block_bytes = 32768;  // RocksDB's log format
 
-constexpr std::string_view tiny_scheme = R"(
-[scheme]
-id = "tiny"
-name = "Tiny"
-unique_participant = "scheme"
-[[tranche]]
-id = "t"
-opens_at = "2020-12-01T08:00:00Z"
-closes_at = "2021-12-01T08:00:00Z"
-places = 1000
-ranking = "arrival"
-)";
-
 // Writes submissions to a journal of tiny_scheme in synced batches, as the group committer
 // does, one batch per write_synced (so one write-ahead log write each). It keeps the
 // allocator and the chain, so that it can go on in the same journal opened again.
