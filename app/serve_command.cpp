@@ -217,8 +217,7 @@ int run_serve(const ServeOptions& options, std::FILE* log) {
                holder ? journal_in_use(options.data_path, *holder) : recovered.status.message());
     return 1;
   }
-  const LotterySeeds lottery_seeds(inputs.lottery_key, recovered.allocator->scheme(),
-                                   recovered.journal->scheme_text());
+  const LotterySeeds lottery_seeds(inputs.lottery_key, recovered.journal->scheme_text());
   if (const std::string problem = lottery_seeds.key_problem(*recovered.allocator);
       !problem.empty()) {
     fmt::print(log,

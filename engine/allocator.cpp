@@ -311,6 +311,7 @@ TrancheStatus Allocator::tranche_status(std::size_t tranche_index) const {
   if (state.seed_commitment) {
     status.seed_commitment = state.seed_commitment->commitment;
     status.seed_draws = state.seed_commitment->draws;
+    status.seed_nonce = state.seed_commitment->nonce;
   }
   for (std::size_t index = 0; index < state.pools.size(); ++index) {
     const Pool& pool = state.pools[index];

@@ -57,6 +57,7 @@ struct TrancheStatus {
   // R8: the journaled commitment to the tranche's lottery seeds, if it has one.
   std::optional<std::array<std::uint8_t, 32>> seed_commitment;
   std::uint32_t seed_draws = 0;
+  std::optional<std::array<std::uint8_t, 32>> seed_nonce;  // absent: a journal before nonces
 };
 
 struct ApplicationStatus {

@@ -73,6 +73,7 @@ struct PendingEntry {
 struct SeedCommitment {
   std::array<std::uint8_t, 32> commitment{};
   std::uint32_t draws = 0;
+  std::optional<std::array<std::uint8_t, 32>> nonce;
 };
 
 struct TrancheState {

@@ -25,7 +25,7 @@ Refusal AllocatorCore::commit_seed(const CommitSeedCommand& command) {
   if (std::accumulate(counts.begin(), counts.end(), std::uint64_t{0}) != 0) {
     return Refusal::seed_commitment_late;
   }
-  state.seed_commitment = SeedCommitment{command.commitment, command.draws};
+  state.seed_commitment = SeedCommitment{command.commitment, command.draws, command.nonce};
   LOKET_ASSERT(state.pending.empty());
   return Refusal::none;
 }

@@ -61,10 +61,14 @@ struct AppealCommand {
 // R8: the commitment to a lottery tranche's seeds, journaled before its first submission. It
 // decides nothing; from then on every draw of the tranche must reveal the committed secret
 // (engine/lottery.hpp). draws must be lottery_draws() of the tranche.
+//
+// nonce: drawn fresh for each journal, so that two journals under the same lottery key and
+// scheme commit to unrelated secrets. Absent only in journals from before nonces.
 struct CommitSeedCommand {
   std::string_view tranche_id;
   std::array<std::uint8_t, 32> commitment{};
   std::uint32_t draws = 0;
+  std::optional<std::array<std::uint8_t, 32>> nonce;
 };
 
 using Command =

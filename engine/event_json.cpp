@@ -45,6 +45,14 @@ std::string_view required_string(const json::object& object, std::string_view ke
   return value->get_string();
 }
 
+Sha256Digest required_digest(const json::object& object, std::string_view key) {
+  const auto bytes = from_hex(required_string(object, key));
+  Sha256Digest digest{};
+  if (!bytes || bytes->size() != digest.size()) fail(key, "must be 32 bytes of hex");
+  std::copy(bytes->begin(), bytes->end(), digest.begin());
+  return digest;
+}
+
 std::optional<std::string_view> optional_string(const json::object& object, std::string_view key,
                                                 std::size_t bytes_max) {
   const json::value* value = object.if_contains(key);
@@ -256,14 +264,12 @@ EventParseResult EventParser::parse(std::string_view line) {
           optional_string(*object, "reference", limits::appeal_reference_bytes_max).value_or(""));
       event.command = command;
     } else if (type == "commit_seed") {
-      check_keys(*object, {"type", "seq", "received_at", "tranche", "commitment", "draws"});
+      check_keys(*object,
+                 {"type", "seq", "received_at", "tranche", "commitment", "draws", "nonce"});
       CommitSeedCommand command;
       command.tranche_id = copy(tranche_id_, required_string(*object, "tranche"));
-      const auto commitment = from_hex(required_string(*object, "commitment"));
-      if (!commitment || commitment->size() != command.commitment.size()) {
-        fail("commitment", "must be 32 bytes of hex");
-      }
-      std::copy(commitment->begin(), commitment->end(), command.commitment.begin());
+      command.commitment = required_digest(*object, "commitment");
+      if (object->contains("nonce")) command.nonce = required_digest(*object, "nonce");
       const json::value* draws = object->if_contains("draws");
       const auto draws_value = draws ? as_int64(*draws) : std::nullopt;
       if (!draws_value || *draws_value < 1 || *draws_value > limits::lottery_draws_max) {
@@ -406,6 +412,7 @@ void append_event_json(std::string& out, Sequence sequence, TimestampNs received
                    R"("commitment":"{}","draws":{})",
                    sequence, format_rfc3339(received_at), tranche(commit->tranche_id),
                    to_hex(commit->commitment), commit->draws);
+    if (commit->nonce) fmt::format_to(back, R"(,"nonce":"{}")", to_hex(*commit->nonce));
   } else {
     const auto& appeal = std::get<AppealCommand>(command);
     fmt::format_to(back, R"({{"type":"appeal","seq":{},"received_at":"{}","tranche":{},"id":{})",

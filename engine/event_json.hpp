@@ -9,7 +9,7 @@
 //   {"type":"appeal","seq":N,"received_at":"...","tranche":"t2","id":"APP-1","amount_cents":N?,
 //    "reference":"..."}
 //   {"type":"commit_seed","seq":N,"received_at":"...","tranche":"t2","commitment":"<64 hex>",
-//    "draws":N}
+//    "draws":N, "nonce":"<64 hex>"?}
 // A submit whose own fields are missing or bad is still an event: the allocator rejects it
 // `invalid`. Anything else that is off (not JSON, no type/seq/received_at, an unknown key, an
 // operator event without its tranche) is an EventError.

@@ -71,13 +71,19 @@ std::optional<std::uint32_t> lottery_draw_index(const Scheme& scheme, const Tran
 }
 
 Sha256Digest lottery_root_secret(std::span<const std::uint8_t> lottery_key,
-                                 const Sha256Digest& genesis, std::string_view tranche_id) {
+                                 const Sha256Digest& genesis,
+                                 const std::optional<Sha256Digest>& nonce,
+                                 std::string_view tranche_id) {
   LOKET_ASSERT(!lottery_key.empty());
   LOKET_ASSERT(tranche_id.size() <= limits::identifier_bytes_max);
-  // A domain of its own: the same key used elsewhere gives unrelated values.
-  constexpr std::string_view domain{"loket-lottery-v1\0", 17};
+  // A domain of its own: the same key used elsewhere gives unrelated values. The version
+  // names the message's layout, so a v1 and a v2 message never share a value.
+  constexpr std::string_view domain_v1{"loket-lottery-v1\0", 17};
+  constexpr std::string_view domain_v2{"loket-lottery-v2\0", 17};
+  const std::string_view domain = nonce ? domain_v2 : domain_v1;
   std::vector<std::uint8_t> message(domain.begin(), domain.end());
   message.insert(message.end(), genesis.begin(), genesis.end());
+  if (nonce) message.insert(message.end(), nonce->begin(), nonce->end());
   message.insert(message.end(), tranche_id.begin(), tranche_id.end());
   return hmac_sha256(lottery_key, message);
 }

@@ -4,10 +4,14 @@
 // by sequence. Anyone holding the journaled seed can recompute the order.
 //
 // The seed is committed before the first submission and revealed at each draw
-// (docs/rules.md, R8). Per lottery tranche the server derives a root secret
-//   root = HMAC-SHA-256(lottery key, "loket-lottery-v1\0" || genesis hash || tranche id)
+// (docs/rules.md, R8). Per lottery tranche the server draws a fresh 32-byte nonce, derives a
+// root secret
+//   root = HMAC-SHA-256(lottery key, "loket-lottery-v2\0" || genesis hash || nonce || tranche id)
 // and a hash chain s_0 = root, s_(k+1) = SHA-256(s_k). It journals the commitment s_draws
-// with the number of draws. Draw i (0-based: the i-th local day of the window under
+// with the number of draws and the nonce. The nonce makes every journal's secrets its own: two
+// journals started under the same key and scheme (a rehearsal and the opening) would
+// otherwise draw alike. Journals from before nonces used "loket-lottery-v1\0" and no nonce.
+// Draw i (0-based: the i-th local day of the window under
 // same_day_lottery, then the close as the last draw) reveals s_(draws-1-i); the seed of that
 // draw is the revealed secret followed by an optional public beacon. A reveal verifies when
 // i+1 applications of SHA-256 give the commitment: earlier draws' secrets follow from a later
@@ -35,9 +39,13 @@ std::uint32_t lottery_draws(const Scheme& scheme, const Tranche& tranche);
 std::optional<std::uint32_t> lottery_draw_index(const Scheme& scheme, const Tranche& tranche,
                                                 std::optional<LocalDate> day);
 
-// The root secret of a tranche of the journal with this genesis hash. lottery_key: not empty.
+// The root secret of a tranche of the journal with this genesis hash, under the nonce its
+// commitment journals (none: the v1 derivation of journals from before nonces).
+// lottery_key: not empty.
 Sha256Digest lottery_root_secret(std::span<const std::uint8_t> lottery_key,
-                                 const Sha256Digest& genesis, std::string_view tranche_id);
+                                 const Sha256Digest& genesis,
+                                 const std::optional<Sha256Digest>& nonce,
+                                 std::string_view tranche_id);
 
 // s_draws, journaled when the tranche's journal is created. draws: 1 to lottery_draws_max.
 Sha256Digest lottery_commitment(const Sha256Digest& root, std::uint32_t draws);

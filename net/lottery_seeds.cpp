@@ -1,6 +1,7 @@
 #include "net/lottery_seeds.hpp"
 
 #include <fmt/format.h>
+#include <openssl/rand.h>
 
 #include "engine/assert.hpp"
 #include "engine/limits.hpp"
@@ -8,37 +9,53 @@
 #include "storage/record.hpp"
 
 namespace loket {
+namespace {
 
-LotterySeeds::LotterySeeds(std::span<const std::uint8_t> lottery_key, const Scheme& scheme,
-                           std::string_view scheme_text) {
-  LOKET_ASSERT(!lottery_key.empty());
-  const Sha256Digest genesis = genesis_hash(scheme_text);
-  for (const Tranche& tranche : scheme.tranches) {
-    roots_.push_back(lottery_root_secret(lottery_key, genesis, tranche.id));
-  }
-  LOKET_ASSERT(roots_.size() == scheme.tranches.size());
+// A nonce from the operating system's generator. Failing to get one is a broken machine, not
+// bad input, and a predictable nonce would reopen the hole the nonce closes.
+Sha256Digest random_digest() {
+  Sha256Digest digest{};
+  const int drawn = RAND_bytes(digest.data(), static_cast<int>(digest.size()));
+  LOKET_ASSERT(drawn == 1);
+  return digest;
+}
+
+}  // namespace
+
+LotterySeeds::LotterySeeds(std::span<const std::uint8_t> lottery_key, std::string_view scheme_text)
+    : lottery_key_(lottery_key.begin(), lottery_key.end()), genesis_(genesis_hash(scheme_text)) {
+  LOKET_ASSERT(!lottery_key_.empty());
+}
+
+Sha256Digest LotterySeeds::committed_root(const Allocator& allocator,
+                                          std::size_t tranche_index) const {
+  const TrancheStatus status = allocator.tranche_status(tranche_index);
+  LOKET_ASSERT(status.seed_commitment.has_value());
+  return lottery_root_secret(lottery_key_, genesis_, status.seed_nonce,
+                             allocator.scheme().tranches[tranche_index].id);
 }
 
 std::vector<CommitSeedCommand> LotterySeeds::commitments(const Allocator& allocator) const {
   const Scheme& scheme = allocator.scheme();
-  LOKET_ASSERT(roots_.size() == scheme.tranches.size());
   std::vector<CommitSeedCommand> commands;
-  for (std::size_t index = 0; index < scheme.tranches.size(); ++index) {
-    const Tranche& tranche = scheme.tranches[index];
+  for (const Tranche& tranche : scheme.tranches) {
     const std::uint32_t draws = lottery_draws(scheme, tranche);
+    const std::size_t index = static_cast<std::size_t>(&tranche - scheme.tranches.data());
     if (draws == 0 || allocator.tranche_status(index).seed_commitment) continue;
-    commands.push_back({tranche.id, lottery_commitment(roots_[index], draws), draws});
+    const Sha256Digest nonce = random_digest();
+    const Sha256Digest root = lottery_root_secret(lottery_key_, genesis_, nonce, tranche.id);
+    commands.push_back({tranche.id, lottery_commitment(root, draws), draws, nonce});
   }
   return commands;
 }
 
 std::string LotterySeeds::key_problem(const Allocator& allocator) const {
   const Scheme& scheme = allocator.scheme();
-  LOKET_ASSERT(roots_.size() == scheme.tranches.size());
   for (std::size_t index = 0; index < scheme.tranches.size(); ++index) {
     const TrancheStatus status = allocator.tranche_status(index);
     if (!status.seed_commitment) continue;
-    if (lottery_commitment(roots_[index], status.seed_draws) != *status.seed_commitment) {
+    if (lottery_commitment(committed_root(allocator, index), status.seed_draws) !=
+        *status.seed_commitment) {
       return fmt::format("tranche {}: its lottery seed was committed with another lottery key",
                          scheme.tranches[index].id);
     }
@@ -72,7 +89,8 @@ std::optional<Problem> LotterySeeds::choose(const Allocator& allocator,
     }
     const std::optional<std::uint32_t> draw = lottery_draw_index(scheme, tranche, day);
     if (!draw) return std::nullopt;
-    const Sha256Digest secret = lottery_secret(roots_[*index], status.seed_draws, *draw);
+    const Sha256Digest secret =
+        lottery_secret(committed_root(allocator, *index), status.seed_draws, *draw);
     seed.assign(secret.begin(), secret.end());
   } else if (seed.empty()) {
     // Weaker, and kept only for journals from before commitments: every portal has just

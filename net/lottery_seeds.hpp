@@ -1,6 +1,6 @@
-// R8 on the server: the lottery secrets of one journal, derived from the lottery key
-// (engine/lottery.hpp), and the seed each draw gets. Nothing secret is stored: after a
-// restart the same key and journal give the same secrets.
+// R8 on the server: the lottery secrets of one journal, derived from the lottery key and the
+// nonce each commitment journals (engine/lottery.hpp), and the seed each draw gets. Nothing
+// secret is stored: after a restart the same key and journal give the same secrets.
 #pragma once
 
 #include <optional>
@@ -18,11 +18,10 @@ namespace loket {
 class LotterySeeds {
  public:
   // lottery_key: not empty. scheme_text: the journal's, whose genesis hash the secrets bind.
-  LotterySeeds(std::span<const std::uint8_t> lottery_key, const Scheme& scheme,
-               std::string_view scheme_text);
+  LotterySeeds(std::span<const std::uint8_t> lottery_key, std::string_view scheme_text);
 
-  // The commitment for every lottery tranche that has none yet; the allocator refuses those
-  // that already have submissions or are closed.
+  // The commitment for every lottery tranche that has none yet, each under a fresh random
+  // nonce; the allocator refuses those that already have submissions or are closed.
   std::vector<CommitSeedCommand> commitments(const Allocator& allocator) const;
 
   // Empty when every commitment the allocator holds was made with this key; otherwise which
@@ -41,7 +40,11 @@ class LotterySeeds {
                                 std::vector<std::uint8_t>& seed) const;
 
  private:
-  std::vector<Sha256Digest> roots_;  // per tranche
+  // The root secret of a tranche under the commitment the allocator holds for it.
+  Sha256Digest committed_root(const Allocator& allocator, std::size_t tranche_index) const;
+
+  std::vector<std::uint8_t> lottery_key_;
+  Sha256Digest genesis_{};
 };
 
 }  // namespace loket

@@ -103,7 +103,7 @@ struct Pipeline::Impl {
       : owner(pipeline),
         limits(pipeline_limits),
         clock(std::move(wall_clock)),
-        lottery_seeds(key, recovered.allocator->scheme(), recovered.journal->scheme_text()),
+        lottery_seeds(key, recovered.journal->scheme_text()),
         journal_directory(recovered.journal->directory()),
         scheme_text(recovered.journal->scheme_text()),
         journal_env(recovered.journal->env()),

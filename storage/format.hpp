@@ -35,6 +35,8 @@ inline constexpr std::uint8_t event_part = 11;
 // Added within version 1: older journals simply have none, and every older record reads as
 // before.
 inline constexpr std::uint8_t event_commit_seed = 5;
+// commit_seed with the journal's own nonce (engine/lottery.hpp); every new commitment has one.
+inline constexpr std::uint8_t event_commit_seed_nonce = 6;
 
 // Presence bits of a submit's optional fields.
 inline constexpr std::uint8_t has_participant = 1 << 0;

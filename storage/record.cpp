@@ -11,6 +11,7 @@
 //     split     := parts:u32 event           the head of an event journaled in `parts` records
 //     part      := part:u32                  part 1..parts-1: monitoring empty, no idempotency
 //     commit_seed := tranche:str16 commitment:[32] draws:u32
+//     commit_seed_nonce := tranche:str16 commitment:[32] draws:u32 nonce:[32]
 //   monitoring  := str16 (JSON object text, or empty)
 //   idempotency := present:u8 [key_hash:[32] request_hash:[32]]
 //   decision    := kind:u8 tranche:u8 body
@@ -157,10 +158,11 @@ void encode_event(Writer& writer, const Command& command) {
     return;
   }
   if (const auto* commit = std::get_if<CommitSeedCommand>(&command)) {
-    writer.integer(format::event_commit_seed);
+    writer.integer(commit->nonce ? format::event_commit_seed_nonce : format::event_commit_seed);
     writer.str16(commit->tranche_id);
     writer.bytes(commit->commitment);
     writer.integer(commit->draws);
+    if (commit->nonce) writer.bytes(*commit->nonce);
     return;
   }
   const auto& appeal = std::get<AppealCommand>(command);
@@ -259,12 +261,18 @@ Command decode_event(Reader& reader) {
       appeal.reference = reader.str16();
       return appeal;
     }
-    case format::event_commit_seed: {
+    case format::event_commit_seed:
+    case format::event_commit_seed_nonce: {
       CommitSeedCommand commit;
       commit.tranche_id = reader.str16();
       const auto commitment = reader.bytes(commit.commitment.size());
       std::memcpy(commit.commitment.data(), commitment.data(), commit.commitment.size());
       commit.draws = reader.integer<std::uint32_t>();
+      if (type == format::event_commit_seed_nonce) {
+        const auto nonce = reader.bytes(commit.commitment.size());
+        commit.nonce.emplace();
+        std::memcpy(commit.nonce->data(), nonce.data(), commit.nonce->size());
+      }
       return commit;
     }
     default:

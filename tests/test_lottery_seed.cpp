@@ -18,17 +18,24 @@ using namespace loket::testing;
 namespace {
 
 const std::vector<std::uint8_t> key_bytes = {'k', 'e', 'y'};
+Sha256Digest filled(std::uint8_t byte) {
+  Sha256Digest digest{};
+  digest.fill(byte);
+  return digest;
+}
+
+const Sha256Digest journal_nonce = filled(0x4e);
 
 Sha256Digest root_of(std::string_view tranche) {
-  return lottery_root_secret(key_bytes, genesis_hash(seed_scheme), tranche);
+  return lottery_root_secret(key_bytes, genesis_hash(seed_scheme), journal_nonce, tranche);
 }
 
 std::string commit_event(std::string_view tranche, std::uint32_t draws,
                          std::string_view at = "2020-12-01T07:00:00Z") {
   const Sha256Digest commitment = lottery_commitment(root_of(tranche), draws);
   return fmt::format(R"({{"type":"commit_seed","received_at":"{}","tranche":"{}",)"
-                     R"("commitment":"{}","draws":{}}})",
-                     at, tranche, to_hex(commitment), draws);
+                     R"("commitment":"{}","draws":{},"nonce":"{}"}})",
+                     at, tranche, to_hex(commitment), draws, to_hex(journal_nonce));
 }
 
 std::string seed_hex(std::string_view tranche, std::uint32_t draws, std::uint32_t draw,
@@ -81,11 +88,15 @@ TEST_CASE("Each draw's secret is a preimage of the one before: later ones cannot
     if (draw > 0) CHECK(sha256(secret) == lottery_secret(root, 5, draw - 1));
   }
   CHECK(lottery_secret(root, 5, 4) == root);
-  // Another tranche, journal or key gives unrelated secrets.
+  // Another tranche, scheme, nonce or key gives unrelated secrets: above all another journal
+  // under the same key and scheme (a rehearsal, then the opening) draws a nonce of its own.
+  const Sha256Digest genesis = genesis_hash(seed_scheme);
   CHECK(root_of("w") != root);
-  CHECK(lottery_root_secret(key_bytes, genesis_hash("other scheme"), "d") != root);
-  CHECK(lottery_root_secret(std::vector<std::uint8_t>{'k'}, genesis_hash(seed_scheme), "d") !=
-        root);
+  CHECK(lottery_root_secret(key_bytes, genesis_hash("other scheme"), journal_nonce, "d") != root);
+  CHECK(lottery_root_secret(std::vector<std::uint8_t>{'k'}, genesis, journal_nonce, "d") != root);
+  CHECK(lottery_root_secret(key_bytes, genesis, filled(0x4f), "d") != root);
+  // Journals from before nonces keep their own derivation, and it is not the nonce one.
+  CHECK(lottery_root_secret(key_bytes, genesis, std::nullopt, "d") != root);
   // The seed is the secret and up to 32 bytes of beacon: 32 to 64 bytes.
   std::vector<std::uint8_t> seed(limits::seed_bytes_max + 1, 0xab);
   const Sha256Digest secret = lottery_secret(root, 5, 2);
@@ -166,7 +177,12 @@ TEST_CASE("A seed longer than 64 bytes from a journal is refused, not an asserti
 
 TEST_CASE("commit_seed survives the journal record and the JSON lines unchanged",
           "[lottery-seed]") {
-  CommitSeedCommand commit{"d", lottery_commitment(root_of("d"), 5), 5};
+  // With a nonce, as every new journal writes it, and without, as journals from before nonces
+  // hold it: both must read back forever.
+  const bool with_nonce = GENERATE(true, false);
+  CAPTURE(with_nonce);
+  CommitSeedCommand commit{"d", lottery_commitment(root_of("d"), 5), 5, std::nullopt};
+  if (with_nonce) commit.nonce = journal_nonce;
   std::string bytes;
   const Sha256Digest head = genesis_hash(seed_scheme);
   encode_record(bytes, 1, 1'606'806'000'000'000'000, commit, "", {}, head);
@@ -178,14 +194,18 @@ TEST_CASE("commit_seed survives the journal record and the JSON lines unchanged"
   CHECK(decoded->tranche_id == "d");
   CHECK(decoded->commitment == commit.commitment);
   CHECK(decoded->draws == 5);
+  CHECK(decoded->nonce == commit.nonce);
   CHECK(record.decisions.empty());
 
   std::string line;
   append_event_json(line, 1, record.received_at, commit, "");
+  const std::string nonce_member =
+      with_nonce ? fmt::format(R"(,"nonce":"{}")", to_hex(journal_nonce)) : "";
   CHECK(line == fmt::format(R"({{"type":"commit_seed","seq":1,"received_at":"{}","tranche":"d",)"
-                            R"("commitment":"{}","draws":5}})"
+                            R"("commitment":"{}","draws":5{}}})"
                             "\n",
-                            format_rfc3339(record.received_at), to_hex(commit.commitment)));
+                            format_rfc3339(record.received_at), to_hex(commit.commitment),
+                            nonce_member));
   EventParser parser(key_bytes);
   const EventParseResult parsed = parser.parse(line);
   REQUIRE(parsed.event);
@@ -193,15 +213,22 @@ TEST_CASE("commit_seed survives the journal record and the JSON lines unchanged"
   REQUIRE(read_back);
   CHECK(read_back->commitment == commit.commitment);
   CHECK(read_back->draws == 5);
+  CHECK(read_back->nonce == commit.nonce);
+}
 
-  const auto error_of = [&](std::string_view commitment, std::string_view draws) {
+TEST_CASE("A commit_seed line with a bad commitment, draws or nonce is refused by field",
+          "[lottery-seed]") {
+  const std::string at = "2020-12-01T07:00:00Z";
+  EventParser parser(key_bytes);
+  const auto error_of = [&](std::string_view commitment, std::string_view draws,
+                            std::string_view nonce_member = "") {
     return parser
         .parse(fmt::format(R"({{"type":"commit_seed","seq":1,"received_at":"{}","tranche":"d",)"
-                           R"("commitment":"{}","draws":{}}})",
-                           format_rfc3339(record.received_at), commitment, draws))
+                           R"("commitment":"{}","draws":{}{}}})",
+                           at, commitment, draws, nonce_member))
         .error;
   };
-  const std::string good = to_hex(commit.commitment);
+  const std::string good = to_hex(lottery_commitment(root_of("d"), 5));
   const std::string draws_error =
       fmt::format("field 'draws': must be an integer from 1 to {}", limits::lottery_draws_max);
   CHECK(error_of(good, "1").empty());
@@ -213,4 +240,10 @@ TEST_CASE("commit_seed survives the journal record and the JSON lines unchanged"
   CHECK(error_of(good.substr(2), "5") == "field 'commitment': must be 32 bytes of hex");
   CHECK(error_of(good + "00", "5") == "field 'commitment': must be 32 bytes of hex");
   CHECK(error_of("zz", "5") == "field 'commitment': must be 32 bytes of hex");
+  const std::string nonce_error = "field 'nonce': must be 32 bytes of hex";
+  CHECK(error_of(good, "5", fmt::format(R"(,"nonce":"{}")", good)).empty());
+  CHECK(error_of(good, "5", fmt::format(R"(,"nonce":"{}")", good.substr(2))) == nonce_error);
+  CHECK(error_of(good, "5", fmt::format(R"(,"nonce":"{}00")", good)) == nonce_error);
+  CHECK(error_of(good, "5", R"(,"nonce":"")") == nonce_error);
+  CHECK(error_of(good, "5", R"(,"nonce":null)") == "field 'nonce': must be a string");
 }

@@ -28,6 +28,7 @@ TEST_CASE("The lottery seed is committed before the first submission and no port
           "[lottery-seed]") {
   struct Run {
     std::string seed;
+    std::string commitment;
     std::vector<std::string> receipt_hashes;
   };
   const auto run = [](std::string_view name, std::string_view key, int throwaway_submissions) {
@@ -49,9 +50,16 @@ TEST_CASE("The lottery seed is committed before the first submission and no port
     // The commitments are the journal's first records, one per lottery tranche.
     const JournalCopy journal = read_journal(folder);
     REQUIRE(journal.records.size() >= 3);
-    CHECK(std::get<CommitSeedCommand>(journal.records[0].command).tranche_id == "w");
+    const auto& commit = std::get<CommitSeedCommand>(journal.records[0].command);
+    CHECK(commit.tranche_id == "w");
+    CHECK(commit.nonce.has_value());
     CHECK(std::get<CommitSeedCommand>(journal.records[1].command).tranche_id == "d");
     CHECK(std::holds_alternative<SubmitCommand>(journal.records[2].command));
+    // What the close revealed was fixed by the commitment, before any client was heard.
+    const auto seed = from_hex(result.seed);
+    REQUIRE(seed);
+    CHECK(lottery_seed_reveals(commit.commitment, 0, *seed));
+    result.commitment = to_hex(commit.commitment);
     return result;
   };
   const Run plain = run("seed-plain", "key-one", 0);
@@ -59,9 +67,12 @@ TEST_CASE("The lottery seed is committed before the first submission and no port
   const Run other_key = run("seed-other-key", "key-two", 0);
   INFO("plain " << plain.seed << ", ground " << ground.seed << ", other key " << other_key.seed);
   CHECK(plain.seed.size() == 64);  // the revealed secret, no beacon
-  CHECK(ground.seed == plain.seed);
-  CHECK(other_key.seed != plain.seed);
   for (const std::string& hash : plain.receipt_hashes) CHECK(hash != plain.seed);
+  // Each journal commits under a nonce of its own: a rehearsal's revealed seed, under the same
+  // key and scheme, says nothing about the next journal's draw.
+  CHECK(ground.commitment != plain.commitment);
+  CHECK(ground.seed != plain.seed);
+  CHECK(other_key.seed != plain.seed);
 }
 
 TEST_CASE("loket audit verifies every reveal against its commitment and names a forged one",
@@ -199,8 +210,7 @@ TEST_CASE("A restarted server derives the same secrets, and another lottery key 
     Recovered recovered = recover_journal(folder.path("journal"), std::string(seed_scheme));
     REQUIRE(recovered.status.is_ok());
     const auto key_problem = [&](std::string_view key) {
-      return LotterySeeds(bytes_of(key), recovered.allocator->scheme(),
-                          recovered.journal->scheme_text())
+      return LotterySeeds(bytes_of(key), recovered.journal->scheme_text())
           .key_problem(*recovered.allocator);
     };
     CHECK(key_problem("key").empty());
@@ -255,6 +265,43 @@ TEST_CASE("A journal without commitments still replays, audits and serves", "[lo
   CHECK(served.code == 0);
   CHECK(served.out.find("lottery seed of tranche d: not committed (a seed chosen at the draw): "
                         "seq 6 (close)") != std::string::npos);
+}
+
+TEST_CASE("A journal committed before nonces keeps its secrets, its draws and its audit",
+          "[lottery-seed]") {
+  // Such a journal's commit_seed has no nonce: its root is the v1 derivation of the key,
+  // scheme and tranche, and a server with the same key must still reveal from it.
+  TempFolder folder("seed-before-nonces");
+  const std::string scheme_path = folder.write("scheme.toml", seed_scheme);
+  const Sha256Digest root =
+      lottery_root_secret(bytes_of("key"), genesis_hash(seed_scheme), std::nullopt, "w");
+  const std::string events = folder.write(
+      "events.jsonl",
+      fmt::format(R"({{"type":"commit_seed","seq":1,"received_at":"2020-12-01T07:00:00Z",)"
+                  R"("tranche":"w","commitment":"{}","draws":1}})"
+                  "\n"
+                  R"({{"type":"submit","seq":2,"received_at":"2020-12-01T09:00:00Z",)"
+                  R"("tranche":"w","id":"W-1","participant":"p1"}})"
+                  "\n",
+                  to_hex(lottery_commitment(root, 1))));
+  allocate_into(scheme_path, events, folder.path("journal"));
+  {
+    Recovered recovered = recover_journal(folder.path("journal"), std::string(seed_scheme));
+    REQUIRE(recovered.status.is_ok());
+    CHECK(LotterySeeds(bytes_of("key"), recovered.journal->scheme_text())
+              .key_problem(*recovered.allocator)
+              .empty());
+  }
+  {
+    SeedServer server(folder, "key", at("2020-12-05T12:00:00Z"));
+    const Reply closed = server.operate(Endpoint::close, "w", "");
+    INFO(closed.body);
+    REQUIRE(closed.status == 200);
+    CHECK(json_of(closed).at("seed").as_string() == to_hex(lottery_secret(root, 1, 0)));
+  }
+  const AuditResult result = audit(folder.path("journal"));
+  INFO(result.out << result.errors);
+  CHECK(result.code == 0);
 }
 
 TEST_CASE("An export of a committed journal allocates to the same journal", "[lottery-seed]") {
