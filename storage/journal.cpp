@@ -10,6 +10,7 @@
 #include <filesystem>
 
 #include "engine/assert.hpp"
+#include "storage/durable_mark.hpp"
 #include "storage/format.hpp"
 #include "storage/log_files.hpp"
 #include "storage/record.hpp"
@@ -111,6 +112,10 @@ JournalOpenResult Journal::open(const std::string& directory, const JournalOptio
   journal->directory_ = directory;
   journal->env_ = options.env;
   journal->db_.reset(raw);
+  if (JournalOpenResult lost = journal->check_durable_mark(options.read_only);
+      !lost.status.is_ok()) {
+    return lost;
+  }
 
   std::string header;
   const rocksdb::Status read =
@@ -132,6 +137,9 @@ JournalOpenResult Journal::open(const std::string& directory, const JournalOptio
     rocksdb::WriteOptions write;
     write.sync = true;
     const rocksdb::Status wrote = raw->Put(write, std::string(journal_format::header_key), header);
+    const Status marked =
+        wrote.ok() ? journal->mark_->advance(raw->GetLatestSequenceNumber()) : Status::ok();
+    if (!marked.is_ok()) return {nullptr, marked, false};
     if (!wrote.ok()) {
       return {nullptr,
               Status::error(
@@ -157,13 +165,37 @@ JournalOpenResult Journal::open(const std::string& directory, const JournalOptio
 
 Journal::~Journal() = default;
 
+JournalOpenResult Journal::check_durable_mark(bool read_only) {
+  const std::uint64_t last = db_->GetLatestSequenceNumber();
+  DurableMark::Opened opened = DurableMark::open(directory_, read_only, last);
+  if (!opened.status.is_ok()) {
+    return {nullptr,
+            Status::error(
+                fmt::format("{}: the journal is damaged: {}", directory_, opened.status.message())),
+            false, true};
+  }
+  if (opened.sequence && *opened.sequence > last) {
+    return {nullptr,
+            Status::error(fmt::format(
+                "{}: the journal is damaged: writes up to RocksDB sequence {} were acknowledged "
+                "({}), but the journal holds them only up to {}: a write-ahead log (*.log) was "
+                "removed or cut after it was written",
+                directory_, *opened.sequence, DurableMark::file_name, last)),
+            false, true};
+  }
+  if (!read_only) mark_ = std::move(opened.mark);
+  return {};
+}
+
 Status Journal::write_synced(rocksdb::WriteBatch& batch) {
   rocksdb::WriteOptions write;
   write.sync = true;
   const rocksdb::Status status = db_->Write(write, &batch);
   if (!status.ok())
     return Status::error(fmt::format("journal write failed: {}", status.ToString()));
-  return Status::ok();
+  // Before anything is acknowledged: the mark never names a write that is not synced.
+  LOKET_ASSERT(mark_);
+  return mark_->advance(db_->GetLatestSequenceNumber());
 }
 
 Status Journal::check_writable() {

@@ -26,6 +26,8 @@ class WriteBatch;
 
 namespace loket {
 
+class DurableMark;
+
 struct JournalOptions {
   // Creates the journal with this scheme when the directory holds none. Empty: the journal
   // must exist.
@@ -104,10 +106,15 @@ class Journal {
 
  private:
   Journal() = default;
+  // Damage when the durable mark is ahead of what RocksDB recovered (storage/durable_mark.hpp);
+  // keeps the mark for writing unless read_only.
+  JournalOpenResult check_durable_mark(bool read_only);
+
   std::string directory_;
   std::string scheme_text_;
   rocksdb::Env* env_ = nullptr;
   std::unique_ptr<rocksdb::DB> db_;
+  std::unique_ptr<DurableMark> mark_;  // null when read-only
 };
 
 std::string record_key(std::uint64_t sequence, std::uint32_t part = 0);

@@ -13,10 +13,12 @@
 #include <fstream>
 #include <map>
 
+#include "storage/durable_mark.hpp"
 #include "storage/recovery.hpp"
 #include "storage/replay.hpp"
 #include "tests/harness.hpp"
 #include "tests/journal_fixture.hpp"
+#include "tests/journal_writer.hpp"
 
 using namespace loket;
 using namespace loket::testing;
@@ -35,50 +37,6 @@ constexpr std::size_t options_byte_stride = 61 * byte_stride;
 // the format version and the magic number.
 constexpr std::size_t table_footer_bytes = 53;
 constexpr std::size_t log_block_bytes = 32768;  // RocksDB's log format
-
-// Writes submissions to a journal of tiny_scheme in synced batches, as the group committer
-// does, one batch per write_synced (so one write-ahead log write each). It keeps the
-// allocator and the chain, so that it can go on in the same journal opened again.
-class BatchWriter {
- public:
-  void write(Journal& journal, std::size_t records, std::size_t monitoring_bytes = 0) {
-    rocksdb::WriteBatch batch;
-    std::vector<Decision> decisions;
-    std::string bytes;
-    for (std::size_t index = 0; index < records; ++index) {
-      const std::uint64_t sequence = allocator_.last_sequence() + 1;
-      const std::string id = fmt::format("A-{}", sequence);  // outlives the command's view
-      SubmitCommand submit;
-      submit.tranche_id = "t";
-      submit.application_id = id;
-      ParticipantKey participant{};
-      participant[0] = static_cast<std::uint8_t>(sequence);
-      submit.participant = participant;
-      const TimestampNs at = 1'606'809'600'000'000'000 + static_cast<TimestampNs>(sequence);
-      REQUIRE(allocator_.apply(submit, sequence, at, decisions) == Refusal::none);
-      const std::string monitoring =
-          monitoring_bytes == 0
-              ? std::string()
-              : fmt::format(R"({{"note":"{}"}})", std::string(monitoring_bytes - 11, 'm'));
-      bytes.clear();
-      head_ = encode_record(bytes, sequence, at, submit, monitoring, decisions, head_);
-      Journal::add_record(batch, sequence, bytes);
-    }
-    REQUIRE(journal.write_synced(batch).is_ok());
-  }
-
- private:
-  Allocator allocator_{scheme_from_toml(tiny_scheme)};
-  Sha256Digest head_ = genesis_hash(tiny_scheme);
-};
-
-std::unique_ptr<Journal> open_for_writing(const std::string& folder) {
-  JournalOpenResult opened =
-      Journal::open(folder, JournalOptions{std::string(tiny_scheme), nullptr, false});
-  INFO(opened.status.message());
-  REQUIRE(opened.status.is_ok());
-  return std::move(opened.journal);
-}
 
 // What a reader (audit, export, report) gets from a folder: its records, or the problem.
 struct ReadBack {
@@ -102,14 +60,6 @@ ReadBack read_back(const std::string& folder) {
   }
   result.scheme_text = opened.journal->scheme_text();
   return result;
-}
-
-std::string wal_path(const std::string& folder) {
-  for (const auto& entry : std::filesystem::directory_iterator(folder)) {
-    if (entry.path().extension() == ".log") return entry.path().string();
-  }
-  FAIL("no write-ahead log in " << folder);
-  return {};
 }
 
 void flip_byte(const std::string& path, std::size_t position) {
@@ -242,6 +192,7 @@ TEST_CASE("A torn last write is dropped, and the journal opens on every write be
   BatchWriter writer;
   std::size_t records_before_last = 0;
   std::uint64_t log_bytes_before_last = 0;
+  std::string mark_before_last;
   {
     const std::unique_ptr<Journal> writing = open_for_writing(journal);
     // Writes of one record of about 1.2 KiB until the log is within 1.5 KiB of the end of its
@@ -252,8 +203,12 @@ TEST_CASE("A torn last write is dropped, and the journal opens on every write be
       records_before_last += 1;
     }
     log_bytes_before_last = std::filesystem::file_size(wal_path(journal));
+    mark_before_last = read_text(mark_path(journal));
     writer.write(*writing, 2, monitoring_bytes);
   }
+  // A crash while writing: the last write was never acknowledged, so the durable mark never
+  // named it.
+  std::ofstream(mark_path(journal), std::ios::binary | std::ios::trunc) << mark_before_last;
   const std::string log = wal_path(journal);
   const std::string log_bytes = read_text(log);
   REQUIRE(log_bytes_before_last < log_block_bytes);

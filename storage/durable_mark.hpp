@@ -1,0 +1,58 @@
+// The journal's high-water mark, kept apart from RocksDB's files: how far its writes had been
+// synced when they were acknowledged. RocksDB's write-ahead log carries no such mark, so a
+// live log that is removed, or cut exactly between two writes, while earlier records sit in
+// tables, reads back as a shorter journal that RocksDB opens without a word. With the mark,
+// Journal::open sees RocksDB's last sequence number fall short of it and reports damage.
+//
+// The mark is RocksDB's sequence number after each synced write (it counts every key ever
+// written, so it only grows). It is updated after the write is synced and before it is
+// acknowledged, in place and without a sync of its own: a process crash keeps it (the page
+// cache survives), and after a power loss it can only lag, never lead, since it never names
+// a write that was not synced first. So `mark <= RocksDB's last sequence` holds for every
+// journal that lost nothing acknowledged, torn last write included.
+//
+// File "LOKET-MARK": two 16-byte slots, each sequence:u64 crc:u32 magic:u32 (little-endian;
+// crc = CRC-32C of the sequence's bytes). Writes alternate between the slots, so a write torn
+// by a power loss spoils one slot and the other still holds the mark before it.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "storage/status.hpp"
+
+namespace loket {
+
+class DurableMark {
+ public:
+  // The mark in `directory`. read_only: opened only to read; a missing file is no mark (a
+  // journal from before marks). Otherwise a missing file is created, synced, holding
+  // `current_sequence`. Fails on a file that cannot be read or written, or whose slots are
+  // both damaged.
+  struct Opened {
+    std::unique_ptr<DurableMark> mark;      // null only with status not ok
+    std::optional<std::uint64_t> sequence;  // the mark read, if there was one
+    Status status = Status::ok();
+  };
+  static Opened open(const std::string& directory, bool read_only, std::uint64_t current_sequence);
+  ~DurableMark();
+  DurableMark(const DurableMark&) = delete;
+  DurableMark& operator=(const DurableMark&) = delete;
+
+  // Records that every write up to `sequence` is synced. Not synced itself (see above).
+  Status advance(std::uint64_t sequence);
+
+  static constexpr const char* file_name = "LOKET-MARK";
+
+ private:
+  DurableMark(int fd, std::string path, std::size_t next_slot)
+      : fd_(fd), path_(std::move(path)), next_slot_(next_slot) {}
+
+  int fd_ = -1;  // -1 when opened read-only
+  std::string path_;
+  std::size_t next_slot_ = 0;
+};
+
+}  // namespace loket
