@@ -15,7 +15,7 @@
 #include "engine/crypto.hpp"
 #include "engine/limits.hpp"
 #include "net/server.hpp"
-#include "storage/recovery.hpp"
+#include "core/recovery.hpp"
 
 namespace loket {
 namespace {

@@ -12,12 +12,12 @@
 
 #include "app/development_key.hpp"
 #include "app/file_text.hpp"
+#include "core/recovery.hpp"
 #include "engine/crypto.hpp"
 #include "engine/limits.hpp"
 #include "engine/lottery.hpp"
 #include "net/lottery_seeds.hpp"
 #include "net/server.hpp"
-#include "storage/recovery.hpp"
 
 namespace loket {
 namespace {
@@ -70,6 +70,7 @@ std::span<const std::uint8_t> bytes_of(std::string_view text) {
 struct ServeInputs {
   ListenAddress listen;
   std::string scheme_text;
+  Scheme scheme;  // parsed from scheme_text
   TokenFile tokens;
   std::vector<std::uint8_t> participant_key;
   std::vector<std::uint8_t> lottery_key;  // R8: the secret the lottery seeds derive from
@@ -100,9 +101,8 @@ std::variant<ServeInputs, std::string> read_inputs(const ServeOptions& options) 
   for (const FileText* file : {&scheme, &tokens_text}) {
     if (!file->text) return file->error;
   }
-  if (SchemeParseResult parsed = parse_scheme(*scheme.text, options.scheme_path); !parsed.scheme) {
-    return parsed.error;
-  }
+  SchemeParseResult parsed = parse_scheme(*scheme.text, options.scheme_path);
+  if (!parsed.scheme) return parsed.error;
   TokenFileResult tokens = parse_token_file(*tokens_text.text, options.tokens_path);
   if (!tokens.tokens) return tokens.error;
   auto participant_key = read_secret(options.participant_key_path, development_participant_key);
@@ -110,7 +110,10 @@ std::variant<ServeInputs, std::string> read_inputs(const ServeOptions& options) 
   for (const auto* key : {&participant_key, &lottery_key}) {
     if (const auto* error = std::get_if<std::string>(key)) return *error;
   }
-  ServeInputs inputs{*listen, std::move(*scheme.text), std::move(*tokens.tokens),
+  ServeInputs inputs{*listen,
+                     std::move(*scheme.text),
+                     std::move(*parsed.scheme),
+                     std::move(*tokens.tokens),
                      std::get<std::vector<std::uint8_t>>(std::move(participant_key)),
                      std::get<std::vector<std::uint8_t>>(std::move(lottery_key))};
   std::string development = development_credentials(inputs.tokens, inputs.participant_key);
@@ -208,8 +211,10 @@ int run_serve(const ServeOptions& options, std::FILE* log) {
     fmt::print(log, "loket serve: {}\n", journal_in_use(options.data_path, *holder));
     return 1;
   }
-  Recovered recovered = recover_journal(options.data_path, inputs.scheme_text,
-                                        JournalOptions{inputs.scheme_text, options.journal_env});
+  RecoveryOptions recovery;
+  recovery.journal.env = options.journal_env;
+  recovery.scheme = &inputs.scheme;  // parsed once, by read_inputs
+  Recovered recovered = recover_journal(options.data_path, inputs.scheme_text, recovery);
   if (!recovered.status.is_ok()) {
     // Another process may have taken the lock since the look above.
     const auto holder = journal_lock_holder(options.data_path);

@@ -10,10 +10,13 @@
 // verify and replay it, and make one synced write. Once that works the pipeline runs again
 // on what the journal holds, without a restart.
 //
+// The loop itself (decide, seal, append) is core/'s Sequencer; the pipeline feeds it, keeps
+// the Idempotency-Keys, holds each outcome until it is durable and closes on the clock.
+//
 // Threads: any number of I/O threads call try_enqueue(); one allocator thread (owned here)
-// touches the allocator; the group committer's thread syncs. Job::complete runs on the
-// allocator thread and must only hand the reply over (the server posts it to the
-// connection's executor).
+// touches the Sequencer; the durable log's thread syncs. Job::complete runs on the allocator
+// thread with a typed outcome and must only hand it over: the server renders it
+// (net/replies.hpp) on the connection's executor.
 #pragma once
 
 #include <atomic>
@@ -25,24 +28,14 @@
 #include <thread>
 #include <vector>
 
+#include "core/recovery.hpp"
 #include "engine/lottery.hpp"
+#include "net/replies.hpp"
 #include "net/routes.hpp"
 #include "net/submission_request.hpp"
 #include "storage/group_commit.hpp"
-#include "storage/record.hpp"
-#include "storage/recovery.hpp"
 
 namespace loket {
-
-struct Reply {
-  int status = 200;
-  std::string body;      // JSON
-  bool problem = false;  // application/problem+json
-  int retry_after_seconds = 0;
-};
-
-// A problem as a reply (application/problem+json, with Retry-After when it says so).
-Reply problem_reply(const Problem& problem, std::string_view extra_members = {});
 
 struct Job {
   Endpoint endpoint = Endpoint::submit;
@@ -57,15 +50,12 @@ struct Job {
   LocalDate date = 0;
   std::optional<std::int64_t> amount_cents;
   std::optional<IdempotencyTag> idempotency;  // the request's Idempotency-Key, hashed
-  std::function<void(Reply)> complete;
+  std::function<void(JobOutcome)> complete;
 };
 
 struct PipelineLimits {
   std::size_t queue_jobs_max = 65536;  // beyond this, 503 with Retry-After
   std::size_t jobs_per_turn_max = 256;
-  // Idempotency keys remembered (the most recent); a retry after this many later keyed
-  // submissions is taken as new.
-  std::size_t idempotency_keys_max = 100'000;
   // How often the allocator thread looks at the clock to close windows and lottery days,
   // and, while the journal cannot write, tries to reopen it.
   std::chrono::milliseconds clock_check_interval{1000};

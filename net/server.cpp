@@ -385,11 +385,11 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
       if (auto* problem = std::get_if<Problem>(&tag)) return send_problem(*problem);
       job->idempotency = std::get<IdempotencyTag>(tag);
     }
-    // The reply comes back on the allocator thread; it is handed to this connection's
-    // executor and written from there.
-    job->complete = [self = this->shared_from_this()](Reply reply) {
+    // The outcome comes back on the allocator thread; it is handed to this connection's
+    // executor, rendered and written from there.
+    job->complete = [self = this->shared_from_this()](JobOutcome outcome) {
       asio::post(self->stream_.get_executor(),
-                 [self, moved = std::move(reply)]() mutable { self->send(std::move(moved)); });
+                 [self, moved = std::move(outcome)]() { self->send(render_reply(moved)); });
     };
     if (!server_.pipeline->try_enqueue(std::move(job))) {
       Problem problem =

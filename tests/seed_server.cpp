@@ -6,9 +6,9 @@
 #include <future>
 
 #include "app/audit_command.hpp"
+#include "core/recovery.hpp"
 #include "engine/civil_time.hpp"
 #include "net/operator_request.hpp"
-#include "storage/recovery.hpp"
 
 namespace loket::testing {
 
@@ -26,8 +26,7 @@ boost::json::object json_of(const Reply& reply) {
 
 SeedServer::SeedServer(const TempFolder& folder, std::string_view lottery_key, TimestampNs now)
     : now_(now) {
-  Recovered recovered = recover_journal(folder.path("journal"), std::string(seed_scheme),
-                                        JournalOptions{std::string(seed_scheme), nullptr, false});
+  Recovered recovered = recover_journal(folder.path("journal"), std::string(seed_scheme));
   REQUIRE(recovered.status.is_ok());
   PipelineLimits limits;
   limits.clock_check_interval = std::chrono::hours(1);
@@ -61,7 +60,7 @@ Reply SeedServer::run(std::unique_ptr<Job> job) {
   job->received_at = now_.load();
   std::promise<Reply> answered;
   std::future<Reply> answer = answered.get_future();
-  job->complete = [&answered](Reply reply) { answered.set_value(std::move(reply)); };
+  job->complete = [&answered](JobOutcome outcome) { answered.set_value(render_reply(outcome)); };
   REQUIRE(pipeline_->try_enqueue(std::move(job)));
   // Bounds a hang only; the answer comes as soon as its record is durable.
   REQUIRE(answer.wait_for(std::chrono::seconds(60)) == std::future_status::ready);

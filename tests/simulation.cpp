@@ -20,10 +20,10 @@
 #include <optional>
 #include <random>
 
+#include "core/recovery.hpp"
 #include "engine/event_json.hpp"
 #include "engine/limits.hpp"
 #include "storage/group_commit.hpp"
-#include "storage/recovery.hpp"
 #include "tests/simulation_afterwards.hpp"
 #include "tests/simulation_checks.hpp"
 #include "tests/simulation_workload.hpp"
@@ -272,8 +272,8 @@ class Run {
 
   // Recovers the journal as the server does at start-up, and requires the live state.
   Recovered recover() {
-    Recovered recovered = recover_journal((folder_ / "journal").string(), scheme_text_, {},
-                                          allocator_->application_count() + 1);
+    Recovered recovered = recover_journal((folder_ / "journal").string(), scheme_text_,
+                                          RecoveryOptions{{}, allocator_->application_count() + 1});
     if (!recovered.status.is_ok())
       throw SimulationFailure("recovery: " + recovered.status.message());
     if (recovered.summary.head_hash != live_.head_hash) {

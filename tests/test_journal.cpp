@@ -8,7 +8,7 @@
 #include "storage/crc32c.hpp"
 #include "storage/fault_injection.hpp"
 #include "storage/group_commit.hpp"
-#include "storage/recovery.hpp"
+#include "core/recovery.hpp"
 #include "storage/replay.hpp"
 #include "tests/harness.hpp"
 #include "tests/journal_fixture.hpp"

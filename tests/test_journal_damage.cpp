@@ -14,7 +14,7 @@
 #include <map>
 
 #include "storage/durable_mark.hpp"
-#include "storage/recovery.hpp"
+#include "core/recovery.hpp"
 #include "storage/replay.hpp"
 #include "tests/harness.hpp"
 #include "tests/journal_fixture.hpp"

@@ -9,7 +9,7 @@
 #include <fstream>
 
 #include "storage/durable_mark.hpp"
-#include "storage/recovery.hpp"
+#include "core/recovery.hpp"
 #include "tests/harness.hpp"
 #include "tests/journal_fixture.hpp"
 #include "tests/journal_writer.hpp"

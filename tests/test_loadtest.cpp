@@ -20,7 +20,7 @@
 #include "bench/loadtest_command.hpp"
 #include "engine/crypto.hpp"
 #include "net/server.hpp"
-#include "storage/recovery.hpp"
+#include "core/recovery.hpp"
 #include "tests/journal_fixture.hpp"
 
 using namespace loket;

@@ -16,7 +16,7 @@
 #include "engine/lottery.hpp"
 #include "net/lottery_seeds.hpp"
 #include "net/operator_request.hpp"
-#include "storage/recovery.hpp"
+#include "core/recovery.hpp"
 #include "tests/harness.hpp"
 #include "tests/journal_fixture.hpp"
 #include "tests/seed_server.hpp"

@@ -18,11 +18,11 @@
 #include <thread>
 
 #include "app/export_command.hpp"
+#include "core/recovery.hpp"
 #include "engine/crypto.hpp"
 #include "net/limits.hpp"
 #include "net/server.hpp"
 #include "storage/fault_injection.hpp"
-#include "storage/recovery.hpp"
 #include "tests/http_client.hpp"
 #include "tests/journal_fixture.hpp"
 
@@ -72,8 +72,9 @@ struct ServerSetup {
 class RunningServer {
  public:
   explicit RunningServer(const TempFolder& folder, ServerSetup setup = {}) {
-    Recovered recovered = recover_journal(folder.path("journal"), setup.scheme,
-                                          JournalOptions{setup.scheme, setup.env, false});
+    RecoveryOptions recovery;
+    recovery.journal.env = setup.env;
+    Recovered recovered = recover_journal(folder.path("journal"), setup.scheme, recovery);
     REQUIRE(recovered.status.is_ok());
     pipeline_ =
         std::make_unique<Pipeline>(std::move(recovered), setup.limits, std::move(setup.clock));

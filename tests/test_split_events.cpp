@@ -11,12 +11,12 @@
 #include <fstream>
 #include <thread>
 
+#include "core/recovery.hpp"
 #include "engine/crypto.hpp"
 #include "engine/limits.hpp"
 #include "storage/event_parts.hpp"
 #include "storage/format.hpp"
 #include "storage/group_commit.hpp"
-#include "storage/recovery.hpp"
 #include "storage/replay.hpp"
 #include "tests/child_process.hpp"
 #include "tests/harness.hpp"
@@ -219,7 +219,7 @@ TEST_CASE(
         (pending_large + format::decisions_per_part_max - 1) / format::decisions_per_part_max);
   const std::string scheme_text = window_lottery_scheme(pending_large / 2);
   const Recovered recovered =
-      recover_journal(folder.path("journal"), scheme_text, {}, pending_large);
+      recover_journal(folder.path("journal"), scheme_text, RecoveryOptions{{}, pending_large});
   INFO(recovered.status.message());
   REQUIRE(recovered.status.is_ok());
   CHECK(recovered.summary.records == pending_large + 1);

@@ -1,22 +1,33 @@
 // Start-up: open the journal (creating it for a new scheme), verify it and rebuild the
-// allocator's state by replaying every record. This is how the server comes back after a
-// crash: what it acknowledged was synced, so it is in the journal, and replay puts the
-// allocator exactly where it was.
+// allocator's state and the Idempotency-Keys by replaying every record, in one pass. This is
+// how the server comes back after a crash: what it acknowledged was synced, so it is in the
+// journal, and replay puts the allocator exactly where it was.
 #pragma once
 
 #include <memory>
 #include <string>
 
+#include "core/idempotency_index.hpp"
 #include "engine/allocator.hpp"
 #include "storage/journal.hpp"
 #include "storage/replay.hpp"
 
 namespace loket {
 
+struct RecoveryOptions {
+  JournalOptions journal;  // its scheme_text is recover_journal's
+  std::size_t applications_expected = 1 << 20;
+  std::size_t idempotency_keys_max = 100'000;
+  // The scheme already parsed from scheme_text by the caller, so that it is parsed once;
+  // null: parsed here.
+  const Scheme* scheme = nullptr;
+};
+
 struct Recovered {
   std::unique_ptr<Journal> journal;
   std::unique_ptr<Allocator> allocator;  // at the journal's last sequence
   JournalSummary summary;                // records, head hash; no problem when status is ok
+  IdempotencyIndex keys{0};              // the journal's most recent Idempotency-Keys
   Status status = Status::ok();
 };
 
@@ -25,7 +36,6 @@ struct Recovered {
 // problem in the journal (a torn or corrupt record, a gap, a decision that replays
 // differently) status names the record and nothing is returned to run on.
 Recovered recover_journal(const std::string& directory, const std::string& scheme_text,
-                          const JournalOptions& options = {},
-                          std::size_t applications_expected = 1 << 20);
+                          const RecoveryOptions& options = {});
 
 }  // namespace loket

@@ -1,4 +1,4 @@
-#include "storage/recovery.hpp"
+#include "core/recovery.hpp"
 
 #include <fmt/format.h>
 
@@ -20,10 +20,10 @@ std::string damaged_journal_advice(const std::string& directory) {
 }  // namespace
 
 Recovered recover_journal(const std::string& directory, const std::string& scheme_text,
-                          const JournalOptions& options, std::size_t applications_expected) {
+                          const RecoveryOptions& options) {
   LOKET_ASSERT(!scheme_text.empty());
   Recovered result;
-  JournalOptions open_options = options;
+  JournalOptions open_options = options.journal;
   open_options.scheme_text = scheme_text;
   JournalOpenResult opened = Journal::open(directory, open_options);
   if (!opened.status.is_ok()) {
@@ -39,16 +39,32 @@ Recovered recover_journal(const std::string& directory, const std::string& schem
         directory));
     return result;
   }
-  SchemeParseResult parsed = parse_scheme(scheme_text, directory + " (header)");
-  if (!parsed.scheme) {
-    result.status = Status::error(parsed.error);
-    return result;
+  std::optional<Scheme> scheme;
+  if (options.scheme != nullptr) {
+    scheme = *options.scheme;
+  } else {
+    SchemeParseResult parsed = parse_scheme(scheme_text, directory + " (header)");
+    if (!parsed.scheme) {
+      result.status = Status::error(parsed.error);
+      return result;
+    }
+    scheme = std::move(parsed.scheme);
   }
   const std::size_t expected =
-      std::max<std::size_t>(applications_expected, opened.journal->last_sequence());
-  auto allocator =
-      std::make_unique<Allocator>(std::move(*parsed.scheme), AllocatorOptions{expected});
-  result.summary = replay_journal(*opened.journal, *allocator);
+      std::max<std::size_t>(options.applications_expected, opened.journal->last_sequence());
+  auto allocator = std::make_unique<Allocator>(std::move(*scheme), AllocatorOptions{expected});
+  result.keys = IdempotencyIndex(options.idempotency_keys_max);
+  ReplayOptions replay;
+  // A restarted server still recognises retries: the keys are in the journal.
+  replay.visit = [&result](const JournalRecord& record) {
+    if (record.idempotency) {
+      result.keys.remember(*record.idempotency,
+                           Accepted::make(record.sequence, record.received_at, record.record_hash,
+                                          record.command, record.decisions));
+    }
+    return true;
+  };
+  result.summary = replay_journal(*opened.journal, *allocator, replay);
   if (result.summary.problem) {
     result.status =
         Status::error(fmt::format("{}: record {}: {}; refusing to continue from it. {}", directory,

@@ -1,0 +1,83 @@
+// The pipeline's insides (net/pipeline.hpp), shared by pipeline.cpp (jobs and the loop) and
+// pipeline_journal.cpp (taking over, losing and reopening the journal; the clock's closes).
+// Everything but the queue, the counters and `stopping` is touched by the allocator thread
+// only.
+#pragma once
+
+#include <boost/lockfree/queue.hpp>
+#include <deque>
+#include <mutex>
+
+#include "core/sequencer.hpp"
+#include "net/lottery_seeds.hpp"
+#include "net/pipeline.hpp"
+
+namespace loket {
+
+struct Pipeline::Impl {
+  Impl(Pipeline& pipeline, Recovered recovered, PipelineLimits pipeline_limits, Clock wall_clock,
+       std::vector<std::uint8_t> key);
+
+  void wake_up() {
+    wake.fetch_add(1, std::memory_order_release);
+    wake.notify_one();
+  }
+
+  // The loop and the jobs (pipeline.cpp).
+  void run();
+  void tick();
+  void handle(std::unique_ptr<Job> job);
+  std::unique_ptr<Job> answer_retry(std::unique_ptr<Job> job);
+  void handle_command(std::unique_ptr<Job> job, const Command& command,
+                      std::string_view monitoring);
+  void handle_operator(std::unique_ptr<Job> job);
+  void handle_query(std::unique_ptr<Job> job);
+  void refuse(Job& job, Problem problem);
+  void await(std::uint64_t sequence, std::unique_ptr<Job> job, JobOutcome outcome);
+  void complete_durable();
+
+  // The journal and the clock (pipeline_journal.cpp).
+  void install(Recovered recovered);
+  void check_journal();
+  void fail_all_awaiting();
+  void try_reopen();
+  void close_on_clock();
+  void commit_lottery_seeds();
+  void apply_internal(const Command& command, TimestampNs timestamp);
+
+  Pipeline& owner;
+  const PipelineLimits limits;
+  const Clock clock;
+  const LotterySeeds lottery_seeds;  // R8
+  // Parsed once; outlives every outcome that names it, across reopens.
+  const std::shared_ptr<const Scheme> scheme;
+  // What it takes to reopen the journal.
+  const std::string journal_directory;
+  const std::string scheme_text;
+  rocksdb::Env* const journal_env;
+  const std::size_t idempotency_keys_max;
+  // From the journal, replaced together when it is reopened (the export reads the journal
+  // through journal_for_readers).
+  std::shared_ptr<Journal> journal;
+  std::unique_ptr<Sequencer> sequencer;
+  std::optional<IdempotencyIndex> keys;
+  mutable std::mutex readers_mutex;  // exports only, never the submission path
+  std::shared_ptr<const Journal> journal_for_readers;
+  std::string journal_problem;  // why it cannot write
+  std::string last_reopen_problem;
+  boost::lockfree::queue<Job*> queue;
+  std::atomic<std::uint64_t> wake{0};
+  std::atomic<bool> stopping{false};
+  struct Awaiting {
+    std::uint64_t sequence;
+    std::unique_ptr<Job> job;
+    JobOutcome outcome;
+  };
+  std::deque<Awaiting> awaiting;
+  std::vector<LocalDate> last_closed_day;  // per tranche, by the clock
+  std::atomic<bool> clock_check_due{false};
+  std::thread thread;
+  std::thread ticker;
+};
+
+}  // namespace loket

@@ -1,0 +1,154 @@
+#include "net/replies.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <boost/json.hpp>
+
+#include "engine/assert.hpp"
+#include "engine/event_json.hpp"
+
+namespace loket {
+namespace {
+
+namespace json = boost::json;
+
+std::string compartment_json(const Scheme& scheme, const Decision& decision) {
+  if (decision.compartment_index == no_compartment) return "null";
+  return fmt::format(
+      "\"{}\"",
+      scheme.tranches.at(decision.tranche_index).compartments.at(decision.compartment_index).id);
+}
+
+// The answer to a decided submission: 201 with the receipt, or for an `invalid` decision a
+// 422 problem that carries the receipt.
+Reply submission_reply(const Scheme& scheme, const Accepted& accepted) {
+  LOKET_ASSERT(accepted.decisions.size() == 1);
+  const Decision& decision = accepted.decisions.front();
+  const std::string receipt = fmt::format(
+      R"("seq":{},"received_at":"{}","id":{},"tranche":{},"outcome":"{}","reason":{},{}"compartment":{},"granted_cents":{},"journal_hash":"{}")",
+      accepted.sequence, format_rfc3339(accepted.timestamp),
+      decision.application_id.empty() ? "null" : fmt::format("\"{}\"", decision.application_id),
+      json::serialize(json::string(accepted.tranche_id)), to_string(decision.outcome),
+      decision.reason == Reason::none ? "null" : fmt::format("\"{}\"", to_string(decision.reason)),
+      decision.reason == Reason::invalid
+          ? fmt::format("\"field\":\"{}\",", to_string(decision.field))
+          : "",
+      compartment_json(scheme, decision), decision.granted_cents, to_hex(accepted.record_hash));
+  if (decision.reason != Reason::invalid) return Reply{201, "{" + receipt + "}", false, 0};
+  // The receipt names the field; the problem does not name it a second time.
+  return problem_reply(make_problem(422, "invalid-submission",
+                                    "The submission was rejected as invalid; it has a receipt",
+                                    fmt::format("field \"{}\"", to_string(decision.field))),
+                       receipt);
+}
+
+// The answer to an operator command: its sequence, time, seed and every decision it caused.
+Reply operator_reply(const Scheme& scheme, const Accepted& accepted) {
+  std::string decided;
+  for (const Decision& decision : accepted.decisions) {
+    append_decision_json(decided, scheme, accepted.sequence, decision);
+  }
+  json::array lines;
+  for (std::size_t start = 0; start < decided.size();) {
+    const std::size_t end = decided.find('\n', start);
+    lines.push_back(json::parse(std::string_view(decided).substr(start, end - start)));
+    start = end + 1;
+  }
+  json::object body;
+  body["seq"] = accepted.sequence;
+  body["received_at"] = format_rfc3339(accepted.timestamp);
+  if (!accepted.seed.empty()) body["seed"] = to_hex(accepted.seed);
+  body["decisions"] = std::move(lines);
+  body["journal_hash"] = to_hex(accepted.record_hash);
+  return Reply{200, json::serialize(body), false, 0};
+}
+
+json::object application_json(const Scheme& scheme, const ApplicationView& view) {
+  const ApplicationStatus& found = view.status;
+  const bool known_tranche = found.tranche_index < scheme.tranches.size();
+  const Tranche* tranche = known_tranche ? &scheme.tranches[found.tranche_index] : nullptr;
+  const bool money = tranche != nullptr && !tranche->counts_places;
+  json::object body;
+  body["id"] = view.application_id;
+  body["tranche"] = tranche != nullptr ? tranche->id : "";
+  body["outcome"] = to_string(found.outcome);
+  body["reason"] =
+      found.reason == Reason::none ? json::value(nullptr) : json::value(to_string(found.reason));
+  body["compartment"] = money && found.compartment_index != no_compartment &&
+                                !tranche->compartments.front().id.empty()
+                            ? json::value(tranche->compartments[found.compartment_index].id)
+                            : json::value(nullptr);
+  body["requested_cents"] = money ? found.requested_units : 0;
+  body["granted_cents"] = money ? found.granted_units : 0;
+  return body;
+}
+
+json::object tranche_json(const Scheme& scheme, const TrancheView& view) {
+  const Tranche& tranche = scheme.tranches.at(view.tranche_index);
+  const TrancheStatus& status = view.status;
+  json::object body;
+  body["id"] = tranche.id;
+  body["unit"] = tranche.counts_places ? "places" : "cents";
+  body["closed"] = status.closed;
+  json::object outcomes;
+  for (std::size_t outcome = 1; outcome <= 4; ++outcome) {
+    outcomes[to_string(static_cast<Outcome>(outcome))] = status.applications_by_outcome[outcome];
+  }
+  body["applications"] = std::move(outcomes);
+  json::array pools;
+  for (std::size_t index = 0; index < status.pools.size(); ++index) {
+    const PoolStatus& pool = status.pools[index];
+    const std::string_view compartment =
+        tranche.counts_places ? std::string_view{} : tranche.compartments.at(index).id;
+    pools.push_back(
+        {{"compartment", compartment.empty() ? json::value(nullptr) : json::value(compartment)},
+         {"capacity", pool.capacity_units},
+         {"remaining", pool.remaining_units},
+         {"granted", pool.granted_units},
+         {"granted_on_appeal", pool.appeal_granted_units},
+         {"transferred_in", pool.transferred_in_units},
+         {"transferred_out", pool.transferred_out_units},
+         {"unmet", pool.unmet_units}});
+  }
+  body["pools"] = std::move(pools);
+  return body;
+}
+
+Reply query_reply(json::object body, std::uint64_t as_of_sequence) {
+  body["as_of_seq"] = as_of_sequence;
+  return Reply{200, json::serialize(body), false, 0};
+}
+
+}  // namespace
+
+Reply problem_reply(const Problem& problem, std::string_view extra_members) {
+  return Reply{problem.status, problem_json(problem, extra_members), true,
+               problem.retry_after_seconds};
+}
+
+Problem refusal_problem(Refusal refusal) {
+  const bool not_found =
+      refusal == Refusal::unknown_tranche || refusal == Refusal::unknown_application;
+  const int status = refusal == Refusal::capacity_exhausted ? 503 : not_found ? 404 : 409;
+  std::string name(to_string(refusal));
+  std::replace(name.begin(), name.end(), '_', '-');
+  return make_problem(status, name, std::string(describe(refusal)));
+}
+
+Reply render_reply(const JobOutcome& outcome) {
+  if (const auto* problem = std::get_if<Problem>(&outcome.result)) return problem_reply(*problem);
+  LOKET_ASSERT(outcome.scheme);
+  const Scheme& scheme = *outcome.scheme;
+  if (const auto* accepted = std::get_if<std::shared_ptr<const Accepted>>(&outcome.result)) {
+    return (*accepted)->submission ? submission_reply(scheme, **accepted)
+                                   : operator_reply(scheme, **accepted);
+  }
+  if (const auto* application = std::get_if<ApplicationView>(&outcome.result)) {
+    return query_reply(application_json(scheme, *application), outcome.as_of_sequence);
+  }
+  return query_reply(tranche_json(scheme, std::get<TrancheView>(outcome.result)),
+                     outcome.as_of_sequence);
+}
+
+}  // namespace loket
