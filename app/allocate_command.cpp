@@ -8,11 +8,12 @@
 
 #include "app/development_key.hpp"
 #include "app/file_text.hpp"
+#include "core/local_log.hpp"
+#include "core/sequencer.hpp"
 #include "engine/allocator.hpp"
 #include "engine/event_json.hpp"
 #include "engine/limits.hpp"
 #include "storage/csv.hpp"
-#include "storage/group_commit.hpp"
 #include "storage/record.hpp"
 
 namespace loket {
@@ -64,6 +65,134 @@ std::optional<std::vector<std::uint8_t>> read_key(const AllocateOptions& options
   return std::vector<std::uint8_t>(key.text->begin(), key.text->end());
 }
 
+// The optional journal: a new one in options.data_path, written through a local log. Sets
+// `failed` (and reports) when it cannot be; null without --data.
+std::unique_ptr<Journal> open_new_journal(const AllocateOptions& options,
+                                          const std::string& scheme_text, std::FILE* errors,
+                                          bool& failed) {
+  failed = false;
+  if (options.data_path.empty()) return nullptr;
+  JournalOpenResult opened =
+      Journal::open(options.data_path, JournalOptions{scheme_text, nullptr, false});
+  failed = true;
+  if (!opened.status.is_ok()) {
+    fmt::print(errors, "loket allocate: {}\n", opened.status.message());
+    return nullptr;
+  }
+  if (!opened.created) {
+    fmt::print(errors, "loket allocate: {}: already holds a journal; give an empty or new folder\n",
+               options.data_path);
+    return nullptr;
+  }
+  failed = false;
+  return std::move(opened.journal);
+}
+
+// Decides every line of `events` in order, writing the decisions to `out`. Returns the
+// error line for the first event that is malformed, out of order or refused.
+class EventRun {
+ public:
+  EventRun(Sequencer& sequencer, std::vector<std::uint8_t> key, std::FILE* out)
+      : sequencer_(sequencer), parser_(std::move(key)), out_(out) {}
+
+  std::optional<std::string> decide(std::string_view line);
+  void flush_output() {
+    std::fwrite(output_.data(), 1, output_.size(), out_);
+    output_.clear();
+  }
+  Totals& totals() { return totals_; }
+  std::uint64_t unknown_tranche_rejections() const { return unknown_tranche_rejections_; }
+
+ private:
+  Sequencer& sequencer_;
+  EventParser parser_;
+  std::FILE* out_;
+  std::string output_;
+  Totals totals_;
+  std::uint64_t unknown_tranche_rejections_ = 0;
+};
+
+std::optional<std::string> EventRun::decide(std::string_view line) {
+  const EventParseResult result = parser_.parse(line);
+  if (!result.event) return result.error;
+  const ParsedEvent& event = *result.event;
+  if (event.sequence != sequencer_.last_sequence() + 1) {
+    return fmt::format("field 'seq': {} where {} was expected (dense, from 1)", event.sequence,
+                       sequencer_.last_sequence() + 1);
+  }
+  // Checked here, so that the Sequencer keeps every event's own time.
+  if (event.received_at < sequencer_.allocator().last_timestamp()) {
+    return "field 'received_at': earlier than the previous event's";
+  }
+  const Applied applied = sequencer_.apply(event.command, event.received_at, event.monitoring_json);
+  if (applied.refusal != Refusal::none) {
+    return fmt::format("refused ({}): {}", to_string(applied.refusal), describe(applied.refusal));
+  }
+  ++totals_.events;
+  for (const Decision& decision : applied.decisions) {
+    append_decision_json(output_, sequencer_.allocator().scheme(), event.sequence, decision);
+    totals_.transfers += decision.kind == Decision::Kind::transfer ? 1 : 0;
+    unknown_tranche_rejections_ += decision.reason == Reason::unknown_tranche ? 1 : 0;
+  }
+  if (output_.size() >= output_flush_bytes) flush_output();
+  return std::nullopt;
+}
+
+// Reads the events file line by line into the run; returns the exit code (0: all decided).
+int decide_all(const AllocateOptions& options, std::FILE* events, EventRun& run,
+               std::FILE* errors) {
+  std::uint64_t line_number = 0;
+  auto line_error = [&](std::string_view what) {
+    fmt::print(errors, "loket allocate: {}:{}: {}\n", options.events_path, line_number, what);
+    return 1;
+  };
+  LineReader lines(events, limits::event_line_bytes_max);
+  std::string_view text;
+  for (LineReader::Result read; (read = lines.next(text)) != LineReader::Result::end;) {
+    ++line_number;
+    if (read == LineReader::Result::read_error) break;
+    if (read == LineReader::Result::too_long) {
+      return line_error(fmt::format("line longer than {} bytes", limits::event_line_bytes_max));
+    }
+    if (std::optional<std::string> error = run.decide(text)) return line_error(*error);
+  }
+  if (std::ferror(events)) {
+    fmt::print(errors, "loket allocate: {}: read error: {}\n", options.events_path,
+               std::strerror(errno));
+    return 1;
+  }
+  return 0;
+}
+
+// Waits until the journal holds every event; the note for the summary line, or nothing
+// when the journal failed (reported).
+std::optional<std::string> finish_journal(const AllocateOptions& options, Sequencer& sequencer,
+                                          std::FILE* errors) {
+  DurableLog* log = sequencer.log();
+  if (log == nullptr) return std::string();
+  log->flush();
+  const Status durable = log->wait_durable(sequencer.last_sequence());
+  if (!durable.is_ok()) {
+    fmt::print(errors, "loket allocate: {}: {}\n", options.data_path, durable.message());
+    return std::nullopt;
+  }
+  return fmt::format("; journal {} ({} records in {} synced batches, head {})", options.data_path,
+                     log->records_committed(), log->batches_committed(),
+                     to_hex(sequencer.head_hash()).substr(0, 16));
+}
+
+FilePointer open_events(const AllocateOptions& options) {
+  const bool from_stdin = options.events_path == "-";
+  return FilePointer(from_stdin ? stdin : std::fopen(options.events_path.c_str(), "rb"),
+                     from_stdin ? &no_close : &std::fclose);
+}
+
+FilePointer open_out(const AllocateOptions& options) {
+  const bool to_stdout = options.out_path.empty();
+  return FilePointer(to_stdout ? stdout : std::fopen(options.out_path.c_str(), "wb"),
+                     to_stdout ? &no_close : &std::fclose);
+}
+
 }  // namespace
 
 int run_allocate(const AllocateOptions& options, std::FILE* errors) {
@@ -80,122 +209,34 @@ int run_allocate(const AllocateOptions& options, std::FILE* errors) {
   }
   auto key = read_key(options, errors);
   if (!key) return 1;
-
-  const bool from_stdin = options.events_path == "-";
-  FilePointer events(from_stdin ? stdin : std::fopen(options.events_path.c_str(), "rb"),
-                     from_stdin ? &no_close : &std::fclose);
-  if (!events) {
-    fmt::print(errors, "loket allocate: {}: cannot read: {}\n", options.events_path,
+  const FilePointer events = open_events(options);
+  const FilePointer out = events ? open_out(options) : FilePointer(nullptr, &no_close);
+  if (!events || !out) {
+    fmt::print(errors, "loket allocate: {}: cannot {}: {}\n",
+               events ? options.out_path : options.events_path, events ? "write" : "read",
                std::strerror(errno));
     return 1;
   }
-  const bool to_stdout = options.out_path.empty();
-  FilePointer out(to_stdout ? stdout : std::fopen(options.out_path.c_str(), "wb"),
-                  to_stdout ? &no_close : &std::fclose);
-  if (!out) {
-    fmt::print(errors, "loket allocate: {}: cannot write: {}\n", options.out_path,
-               std::strerror(errno));
-    return 1;
-  }
-
-  // The optional journal: every accepted event and its decisions, group-committed.
-  std::unique_ptr<Journal> journal;
-  std::unique_ptr<GroupCommitter> committer;
-  if (!options.data_path.empty()) {
-    JournalOpenResult opened =
-        Journal::open(options.data_path, JournalOptions{*scheme_text.text, nullptr, false});
-    if (!opened.status.is_ok()) {
-      fmt::print(errors, "loket allocate: {}\n", opened.status.message());
-      return 1;
-    }
-    if (!opened.created) {
-      fmt::print(errors,
-                 "loket allocate: {}: already holds a journal; give an empty or new folder\n",
-                 options.data_path);
-      return 1;
-    }
-    journal = std::move(opened.journal);
-    committer = std::make_unique<GroupCommitter>(*journal, GroupCommitLimits{});
-  }
-  Sha256Digest head_hash = genesis_hash(*scheme_text.text);
-  SealedEvent sealed;
-
-  Allocator allocator(std::move(*parsed.scheme));
-  EventParser parser(std::move(*key));
-  std::vector<Decision> decisions;
-  std::string output;
-  Totals totals;
-  std::uint64_t unknown_tranche_rejections = 0;
-  std::uint64_t line_number = 0;
-  auto line_error = [&](std::string_view what) {
-    fmt::print(errors, "loket allocate: {}:{}: {}\n", options.events_path, line_number, what);
-    return 1;
-  };
-
-  LineReader lines(events.get(), limits::event_line_bytes_max);
-  std::string_view text;
-  for (LineReader::Result read; (read = lines.next(text)) != LineReader::Result::end;) {
-    ++line_number;
-    if (read == LineReader::Result::read_error) break;
-    if (read == LineReader::Result::too_long) {
-      return line_error(fmt::format("line longer than {} bytes", limits::event_line_bytes_max));
-    }
-    const EventParseResult result = parser.parse(text);
-    if (!result.event) return line_error(result.error);
-    const ParsedEvent& event = *result.event;
-    if (event.sequence != allocator.last_sequence() + 1) {
-      return line_error(fmt::format("field 'seq': {} where {} was expected (dense, from 1)",
-                                    event.sequence, allocator.last_sequence() + 1));
-    }
-    if (event.received_at < allocator.last_timestamp()) {
-      return line_error("field 'received_at': earlier than the previous event's");
-    }
-    const Refusal refusal =
-        allocator.apply(event.command, event.sequence, event.received_at, decisions);
-    if (refusal != Refusal::none) {
-      return line_error(fmt::format("refused ({}): {}", to_string(refusal), describe(refusal)));
-    }
-    ++totals.events;
-    if (committer) {
-      head_hash = seal_event(sealed, event.sequence, event.received_at, event.command,
-                             event.monitoring_json, decisions, head_hash);
-      committer->append(event.sequence, sealed);
-    }
-    for (const Decision& decision : decisions) {
-      append_decision_json(output, allocator.scheme(), event.sequence, decision);
-      totals.transfers += decision.kind == Decision::Kind::transfer ? 1 : 0;
-      unknown_tranche_rejections += decision.reason == Reason::unknown_tranche ? 1 : 0;
-    }
-    if (output.size() >= output_flush_bytes) {
-      std::fwrite(output.data(), 1, output.size(), out.get());
-      output.clear();
-    }
-  }
-  if (std::ferror(events.get())) {
-    fmt::print(errors, "loket allocate: {}: read error: {}\n", options.events_path,
-               std::strerror(errno));
-    return 1;
-  }
-  std::fwrite(output.data(), 1, output.size(), out.get());
+  bool failed = false;
+  const std::unique_ptr<Journal> journal =
+      open_new_journal(options, *scheme_text.text, errors, failed);
+  if (failed) return 1;
+  std::unique_ptr<DurableLog> log;
+  if (journal) log = std::make_unique<LocalLog>(*journal, GroupCommitLimits{}, nullptr, 0);
+  Sequencer sequencer(std::make_unique<Allocator>(std::move(*parsed.scheme)), std::move(log),
+                      new_journal_summary(*scheme_text.text));
+  EventRun run(sequencer, std::move(*key), out.get());
+  if (decide_all(options, events.get(), run, errors) != 0) return 1;
+  run.flush_output();
   if (std::fflush(out.get()) != 0 || std::ferror(out.get())) {
     fmt::print(errors, "loket allocate: {}: write error: {}\n",
-               to_stdout ? "<stdout>" : options.out_path, std::strerror(errno));
+               options.out_path.empty() ? "<stdout>" : options.out_path, std::strerror(errno));
     return 1;
   }
-
-  std::string journal_note;
-  if (committer) {
-    committer->flush();
-    const Status durable = committer->wait_durable(allocator.last_sequence());
-    if (!durable.is_ok()) {
-      fmt::print(errors, "loket allocate: {}: {}\n", options.data_path, durable.message());
-      return 1;
-    }
-    journal_note = fmt::format("; journal {} ({} records in {} synced batches, head {})",
-                               options.data_path, committer->records_committed(),
-                               committer->batches_committed(), to_hex(head_hash).substr(0, 16));
-  }
-  add_totals(allocator, unknown_tranche_rejections, totals);
+  const std::optional<std::string> journal_note = finish_journal(options, sequencer, errors);
+  if (!journal_note) return 1;
+  Totals& totals = run.totals();
+  add_totals(sequencer.allocator(), run.unknown_tranche_rejections(), totals);
   const double seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
   fmt::print(errors,
@@ -203,7 +244,7 @@ int run_allocate(const AllocateOptions& options, std::FILE* errors) {
              "{} rejected; {} transfers; EUR {} granted; {:.3f} s{}\n",
              totals.events, totals.by_outcome[1], totals.by_outcome[2], totals.by_outcome[3],
              totals.by_outcome[4], totals.transfers, format_euros(totals.granted_cents), seconds,
-             journal_note);
+             *journal_note);
   return 0;
 }
 

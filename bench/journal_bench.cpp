@@ -7,8 +7,9 @@
 #include <chrono>
 #include <filesystem>
 
+#include "core/local_log.hpp"
+#include "core/sequencer.hpp"
 #include "engine/allocator.hpp"
-#include "storage/group_commit.hpp"
 #include "storage/replay.hpp"
 
 using namespace loket;
@@ -38,17 +39,15 @@ Scheme scheme() {
 }
 
 // Decides and journals `count` registrations; returns the elapsed seconds.
-double write_journal(const std::string& folder, std::uint64_t count, GroupCommitLimits limits,
-                     GroupCommitter** committer_out = nullptr) {
+double write_journal(const std::string& folder, std::uint64_t count, GroupCommitLimits limits) {
   std::filesystem::remove_all(folder);
   JournalOpenResult opened =
       Journal::open(folder, JournalOptions{std::string(scheme_text), nullptr, false});
   if (!opened.status.is_ok()) throw std::runtime_error(opened.status.message());
-  Allocator allocator(scheme(), AllocatorOptions{count});
-  GroupCommitter committer(*opened.journal, limits);
-  Sha256Digest head = genesis_hash(scheme_text);
-  std::vector<Decision> decisions;
-  SealedEvent sealed;
+  Sequencer sequencer(std::make_unique<Allocator>(scheme(), AllocatorOptions{count}),
+                      std::make_unique<LocalLog>(*opened.journal, limits, nullptr, 0),
+                      new_journal_summary(scheme_text));
+  DurableLog& log = *sequencer.log();
   std::string id;
   const auto start = Clock::now();
   for (std::uint64_t sequence = 1; sequence <= count; ++sequence) {
@@ -62,21 +61,18 @@ double write_journal(const std::string& folder, std::uint64_t count, GroupCommit
     key[9] = 0x5a;
     submit.participant = key;
     const TimestampNs at = 1'606'809'600'000'000'000 + static_cast<TimestampNs>(sequence) * 1000;
-    allocator.apply(submit, sequence, at, decisions);
-    head = seal_event(sealed, sequence, at, submit, "", decisions, head);
-    committer.append(sequence, sealed);
+    sequencer.apply(submit, at);
     if (limits.batch_records_max == 1) {
-      committer.flush();
-      if (!committer.wait_durable(sequence).is_ok()) throw std::runtime_error("write failed");
+      log.flush();
+      if (!log.wait_durable(sequence).is_ok()) throw std::runtime_error("write failed");
     }
   }
-  committer.flush();
-  if (!committer.wait_durable(count).is_ok()) throw std::runtime_error("write failed");
+  log.flush();
+  if (!log.wait_durable(count).is_ok()) throw std::runtime_error("write failed");
   const double seconds = seconds_since(start);
   fmt::print("  {} records in {} synced batches (mean {:.0f} records per fsync)\n", count,
-             committer.batches_committed(),
-             static_cast<double>(count) / static_cast<double>(committer.batches_committed()));
-  (void)committer_out;
+             log.batches_committed(),
+             static_cast<double>(count) / static_cast<double>(log.batches_committed()));
   return seconds;
 }
 

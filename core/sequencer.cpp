@@ -6,6 +6,12 @@
 
 namespace loket {
 
+JournalSummary new_journal_summary(std::string_view scheme_text) {
+  JournalSummary summary;
+  summary.head_hash = genesis_hash(scheme_text);
+  return summary;
+}
+
 Sequencer::Sequencer(std::unique_ptr<Allocator> allocator, std::unique_ptr<DurableLog> log,
                      const JournalSummary& journaled)
     : allocator_(std::move(allocator)),

@@ -34,6 +34,9 @@ struct Applied {
   std::span<const Decision> decisions;
 };
 
+// Where a new journal starts: no records, the genesis hash of its scheme.
+JournalSummary new_journal_summary(std::string_view scheme_text);
+
 class Sequencer {
  public:
   // Continues after `journaled` (a recovered journal's summary: its last sequence, timestamp

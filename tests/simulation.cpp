@@ -20,10 +20,12 @@
 #include <optional>
 #include <random>
 
+#include "core/local_log.hpp"
 #include "core/recovery.hpp"
+#include "core/sequencer.hpp"
 #include "engine/event_json.hpp"
 #include "engine/limits.hpp"
-#include "storage/group_commit.hpp"
+#include "storage/format.hpp"
 #include "tests/simulation_afterwards.hpp"
 #include "tests/simulation_checks.hpp"
 #include "tests/simulation_workload.hpp"
@@ -115,20 +117,6 @@ struct Figures {
   }
 };
 
-// The server's journal side: the open journal, its committer and the chain's head.
-struct LiveJournal {
-  std::unique_ptr<Journal> journal;
-  std::unique_ptr<GroupCommitter> committer;
-  Sha256Digest head_hash{};
-  SealedEvent sealed;  // reused, as the server does
-
-  void wait_durable(Sequence last) const {
-    committer->flush();
-    const Status status = committer->wait_durable(last);
-    if (!status.is_ok()) throw SimulationFailure("journal: " + status.message());
-  }
-};
-
 // Every other submission carries an Idempotency-Key, as a portal's would. Its tag is derived
 // from the sequence, so that the journal can be checked for it without keeping it.
 std::optional<IdempotencyTag> idempotency_of(const Command& command, Sequence sequence) {
@@ -138,19 +126,6 @@ std::optional<IdempotencyTag> idempotency_of(const Command& command, Sequence se
   };
   return IdempotencyTag{hash(fmt::format("key {}", sequence)),
                         hash(fmt::format("request {}", sequence))};
-}
-
-// Seals one decided command into the next record of the chain and hands it to the group
-// committer: what net/pipeline.cpp's journal_record does for the server. The one place where
-// a decided command becomes journal records.
-void seal_and_append(LiveJournal& live, Sequence sequence, TimestampNs received_at,
-                     const Command& command, std::string_view monitoring_json,
-                     std::span<const Decision> decisions, Figures& figures) {
-  live.head_hash = seal_event(live.sealed, sequence, received_at, command, monitoring_json,
-                              decisions, live.head_hash, idempotency_of(command, sequence));
-  live.committer->append(sequence, live.sealed);
-  figures.records += 1;
-  figures.split_events += live.sealed.count > 1 ? 1 : 0;
 }
 
 struct RunSettings {
@@ -185,12 +160,13 @@ class Run {
     }
     whereabouts.line = nullptr;
     whereabouts.stage = "waiting for the last sync";
-    live_.wait_durable(allocator_->last_sequence());
-    invariants_.finished(*allocator_);
-    const std::string live_state = state_text(*allocator_, invariants_.application_ids());
-    live_.committer.reset();
-    live_.journal.reset();
-    verify_journal(live_state);
+    wait_durable();
+    invariants_.finished(allocator());
+    const std::string live_state = state_text(allocator(), invariants_.application_ids());
+    const Sha256Digest head_hash = sequencer_->head_hash();
+    sequencer_.reset();
+    journal_.reset();
+    verify_journal(live_state, head_hash);
     whereabouts.stage = "auditing, exporting and allocating again (loket audit, export, allocate)";
     audit_export_and_allocate_again(FinishedRun{folder_, scheme_text_, decision_lines_});
     figures_.seconds =
@@ -205,17 +181,27 @@ class Run {
     if (!opened.status.is_ok() || !opened.created) {
       throw SimulationFailure("cannot create the journal: " + opened.status.message());
     }
-    live_.journal = std::move(opened.journal);
-    live_.committer = std::make_unique<GroupCommitter>(*live_.journal, GroupCommitLimits{});
-    live_.head_hash = genesis_hash(scheme_text_);
+    journal_ = std::move(opened.journal);
     SchemeParseResult parsed = parse_scheme(scheme_text_, "simulation.toml");
     if (!parsed.scheme) throw SimulationFailure("the generated scheme: " + parsed.error);
-    allocator_ = std::make_unique<Allocator>(std::move(*parsed.scheme));
+    sequencer_ = std::make_unique<Sequencer>(
+        std::make_unique<Allocator>(std::move(*parsed.scheme)),
+        std::make_unique<LocalLog>(*journal_, GroupCommitLimits{}, nullptr, 0),
+        new_journal_summary(scheme_text_));
+  }
+
+  const Allocator& allocator() const { return sequencer_->allocator(); }
+
+  void wait_durable() {
+    DurableLog& log = *sequencer_->log();
+    log.flush();
+    const Status status = log.wait_durable(sequencer_->last_sequence());
+    if (!status.is_ok()) throw SimulationFailure("journal: " + status.message());
   }
 
   void step(const WorkloadEvent& event) {
     figures_.events += 1;
-    const Sequence sequence = allocator_->last_sequence() + 1;
+    const Sequence sequence = sequencer_->last_sequence() + 1;
     const std::string line = event.json.starts_with('{')
                                  ? fmt::format("{{\"seq\":{},{}", sequence, event.json.substr(1))
                                  : event.json;
@@ -233,19 +219,25 @@ class Run {
       throw SimulationFailure(
           fmt::format("the generator wrote an unreadable line ({}): {}", parsed.error, line));
     }
-    const std::size_t applications_before = allocator_->application_count();
-    const Refusal refusal =
-        allocator_->apply(parsed.event->command, sequence, parsed.event->received_at, decisions_);
-    if (refusal != Refusal::none) {
-      if (!decisions_.empty()) throw SimulationFailure("a refused command has decisions");
-      invariants_.refused(parsed.event->command, refusal, *allocator_, applications_before);
+    const std::size_t applications_before = allocator().application_count();
+    // The server's path: the Sequencer decides, seals and hands the records to the log.
+    const Applied applied = sequencer_->apply(parsed.event->command, parsed.event->received_at,
+                                              parsed.event->monitoring_json,
+                                              idempotency_of(parsed.event->command, sequence));
+    if (applied.refusal != Refusal::none) {
+      if (!applied.decisions.empty()) throw SimulationFailure("a refused command has decisions");
+      invariants_.refused(parsed.event->command, applied.refusal, allocator(), applications_before);
       figures_.refused += 1;
       return;
     }
-    seal_and_append(live_, sequence, parsed.event->received_at, parsed.event->command,
-                    parsed.event->monitoring_json, decisions_, figures_);
-    for (const Decision& decision : decisions_) {
-      append_decision_json(decision_lines_, allocator_->scheme(), sequence, decision);
+    if (applied.sequence != sequence || applied.timestamp != parsed.event->received_at) {
+      throw SimulationFailure("the Sequencer moved an event's sequence or time");
+    }
+    figures_.records += 1;
+    figures_.split_events +=
+        applied.decisions.size() > journal_format::decisions_per_part_max ? 1u : 0u;
+    for (const Decision& decision : applied.decisions) {
+      append_decision_json(decision_lines_, allocator().scheme(), sequence, decision);
       figures_.decisions += 1;
       if (decision.kind == Decision::Kind::transfer) {
         figures_.transfers += 1;
@@ -253,43 +245,46 @@ class Run {
         figures_.by_outcome[static_cast<std::size_t>(decision.outcome)] += 1;
       }
     }
-    invariants_.accepted(parsed.event->command, decisions_, *allocator_);
+    invariants_.accepted(parsed.event->command, applied.decisions, allocator());
   }
 
   // A restart: what is durable is all there is; the recovered allocator carries on.
   void restart() {
     whereabouts.stage = "restarting: recovering from the journal";
     figures_.restarts += 1;
-    live_.wait_durable(allocator_->last_sequence());
-    live_.committer.reset();
-    live_.journal.reset();
-    Recovered recovered = recover();
-    live_.journal = std::move(recovered.journal);
-    live_.committer = std::make_unique<GroupCommitter>(*live_.journal, GroupCommitLimits{}, nullptr,
-                                                       recovered.summary.last_sequence);
-    allocator_ = std::move(recovered.allocator);
+    wait_durable();
+    const std::string live_state = state_text(allocator(), invariants_.application_ids());
+    const Sha256Digest head_hash = sequencer_->head_hash();
+    sequencer_.reset();
+    journal_.reset();
+    Recovered recovered = recover(live_state, head_hash);
+    journal_ = std::move(recovered.journal);
+    sequencer_ = std::make_unique<Sequencer>(
+        std::move(recovered.allocator),
+        std::make_unique<LocalLog>(*journal_, GroupCommitLimits{}, nullptr,
+                                   recovered.summary.last_sequence),
+        recovered.summary);
   }
 
   // Recovers the journal as the server does at start-up, and requires the live state.
-  Recovered recover() {
-    Recovered recovered = recover_journal((folder_ / "journal").string(), scheme_text_,
-                                          RecoveryOptions{{}, allocator_->application_count() + 1});
+  // live_state and head_hash: the live run's, which the recovered journal must give again.
+  Recovered recover(const std::string& live_state, const Sha256Digest& head_hash) {
+    Recovered recovered =
+        recover_journal((folder_ / "journal").string(), scheme_text_,
+                        RecoveryOptions{{}, invariants_.application_ids().size() + 1});
     if (!recovered.status.is_ok())
       throw SimulationFailure("recovery: " + recovered.status.message());
-    if (recovered.summary.head_hash != live_.head_hash) {
+    if (recovered.summary.head_hash != head_hash) {
       throw SimulationFailure("recovery: the journal's head hash is not the live chain's");
     }
-    require_same("the recovered state (expected: live)",
-                 state_text(*allocator_, invariants_.application_ids()),
+    require_same("the recovered state (expected: live)", live_state,
                  state_text(*recovered.allocator, invariants_.application_ids()));
     return recovered;
   }
 
-  void verify_journal(const std::string& live_state) {
+  void verify_journal(const std::string& live_state, const Sha256Digest& head_hash) {
     whereabouts.stage = "recovering after the last event";
-    Recovered recovered = recover();
-    require_same("the recovered state after the last event", live_state,
-                 state_text(*recovered.allocator, invariants_.application_ids()));
+    Recovered recovered = recover(live_state, head_hash);
     std::string journaled;
     Sequence wrong_key = 0;
     const JournalSummary summary =
@@ -324,10 +319,9 @@ class Run {
   const std::string scheme_text_;
   Invariants invariants_;
   EventParser parser_;
-  LiveJournal live_;
-  std::unique_ptr<Allocator> allocator_;
-  std::vector<Decision> decisions_;
-  std::string decision_lines_;  // every decision, as `loket allocate` prints them
+  std::unique_ptr<Journal> journal_;
+  std::unique_ptr<Sequencer> sequencer_;  // destroyed before journal_: its log stops first
+  std::string decision_lines_;            // every decision, as `loket allocate` prints them
   Figures figures_;
 };
 

@@ -5,10 +5,11 @@
 #include <catch2/catch.hpp>
 
 #include "app/audit_command.hpp"
+#include "core/local_log.hpp"
+#include "core/recovery.hpp"
+#include "core/sequencer.hpp"
 #include "storage/crc32c.hpp"
 #include "storage/fault_injection.hpp"
-#include "storage/group_commit.hpp"
-#include "core/recovery.hpp"
 #include "storage/replay.hpp"
 #include "tests/harness.hpp"
 #include "tests/journal_fixture.hpp"
@@ -25,15 +26,12 @@ std::span<const std::uint8_t> as_bytes(std::string_view text) {
   return {reinterpret_cast<const std::uint8_t*>(text.data()), text.size()};
 }
 
-// Writes records 1..count (places submissions) through a committer; returns after each was
-// handed over, without waiting.
-void append_submissions(GroupCommitter& committer, Allocator& allocator, Sha256Digest& head,
-                        std::uint64_t count) {
-  std::vector<Decision> decisions;
-  SealedEvent sealed;
+// Sequences `count` more places submissions; returns after each was handed to the log,
+// without waiting.
+void append_submissions(Sequencer& sequencer, std::uint64_t count) {
   const ParticipantKey key = participant_key(std::vector<std::uint8_t>{'k'}, "x");
   for (std::uint64_t index = 0; index < count; ++index) {
-    const std::uint64_t sequence = allocator.last_sequence() + 1;
+    const std::uint64_t sequence = sequencer.last_sequence() + 1;
     const std::string id = fmt::format("A-{}", sequence);
     SubmitCommand submit;
     submit.tranche_id = "t";
@@ -43,32 +41,33 @@ void append_submissions(GroupCommitter& committer, Allocator& allocator, Sha256D
     participant[1] = static_cast<std::uint8_t>(sequence >> 8);
     submit.participant = participant;
     const TimestampNs at = 1'606'809'600'000'000'000 + static_cast<TimestampNs>(sequence);
-    REQUIRE(allocator.apply(submit, sequence, at, decisions) == Refusal::none);
-    head = seal_event(sealed, sequence, at, submit, "", decisions, head);
-    committer.append(sequence, sealed);
+    REQUIRE(sequencer.apply(submit, at).refusal == Refusal::none);
   }
 }
 
-// A new journal of tiny_scheme on the fault-injecting file system, with the allocator and
-// chain head that records appended to it need.
+// A new journal of tiny_scheme on the fault-injecting file system, and a Sequencer writing
+// to it through the local log.
 struct FaultyJournal {
   explicit FaultyJournal(const std::string& path) {
     JournalOpenResult opened =
         Journal::open(path, JournalOptions{std::string(tiny_scheme), fault.env.get(), false});
     REQUIRE(opened.status.is_ok());
     journal = std::move(opened.journal);
+    sequencer.emplace(std::make_unique<Allocator>(scheme_from_toml(tiny_scheme)),
+                      std::make_unique<LocalLog>(*journal, GroupCommitLimits{}, nullptr, 0),
+                      new_journal_summary(tiny_scheme));
   }
-  // Appends `count` submissions, hands them to the committer and waits for their sync.
-  Status commit(GroupCommitter& committer, std::uint64_t count) {
-    append_submissions(committer, allocator, head, count);
-    committer.flush();
-    return committer.wait_durable(allocator.last_sequence());
+  // Sequences `count` submissions, hands them to the log and waits for their sync.
+  Status commit(std::uint64_t count) {
+    append_submissions(*sequencer, count);
+    log().flush();
+    return log().wait_durable(sequencer->last_sequence());
   }
+  DurableLog& log() { return *sequencer->log(); }
 
   FaultInjectionEnv fault = make_fault_injection_env();
   std::unique_ptr<Journal> journal;
-  Allocator allocator{scheme_from_toml(tiny_scheme)};
-  Sha256Digest head = genesis_hash(tiny_scheme);
+  std::optional<Sequencer> sequencer;  // before the journal is closed, its log stops
 };
 
 }  // namespace
@@ -155,13 +154,12 @@ TEST_CASE("A synced record survives a crash, one whose sync failed does not") {
   TempFolder folder("crash");
   {
     FaultyJournal faulty(folder.path("journal"));
-    GroupCommitter committer(*faulty.journal, GroupCommitLimits{});
-    REQUIRE(faulty.commit(committer, 10).is_ok());
+    REQUIRE(faulty.commit(10).is_ok());
     faulty.fault.faults->fail_sync = true;
-    const Status failed = faulty.commit(committer, 5);
+    const Status failed = faulty.commit(5);
     CHECK_FALSE(failed.is_ok());
     CHECK(failed.message().find("injected: sync failed") != std::string::npos);
-    CHECK(committer.durable_sequence() == 10);
+    CHECK(faulty.log().durable_sequence() == 10);
     CHECK(faulty.fault.faults->faults_injected >= 1);
     faulty.fault.faults->crashed = true;  // power cut: what was not synced is lost
   }
@@ -186,11 +184,10 @@ TEST_CASE("A full disk or a failed write stops acknowledgement and loses nothing
     TempFolder folder("full");
     {
       FaultyJournal faulty(folder.path("journal"));
-      GroupCommitter committer(*faulty.journal, GroupCommitLimits{});
-      REQUIRE(faulty.commit(committer, 3).is_ok());
+      REQUIRE(faulty.commit(3).is_ok());
       (disk_full ? faulty.fault.faults->disk_full : faulty.fault.faults->fail_write) = true;
-      CHECK_FALSE(faulty.commit(committer, 3).is_ok());
-      CHECK(committer.durable_sequence() == 3);
+      CHECK_FALSE(faulty.commit(3).is_ok());
+      CHECK(faulty.log().durable_sequence() == 3);
     }
     JournalOpenResult reopened =
         Journal::open(folder.path("journal"), JournalOptions{{}, nullptr, true});

@@ -11,12 +11,13 @@
 #include <fstream>
 #include <thread>
 
+#include "core/local_log.hpp"
 #include "core/recovery.hpp"
+#include "core/sequencer.hpp"
 #include "engine/crypto.hpp"
 #include "engine/limits.hpp"
 #include "storage/event_parts.hpp"
 #include "storage/format.hpp"
-#include "storage/group_commit.hpp"
 #include "storage/replay.hpp"
 #include "tests/child_process.hpp"
 #include "tests/harness.hpp"
@@ -63,47 +64,47 @@ std::string long_id(std::size_t number) {
 
 constexpr TimestampNs opened_at_ns = 1'606'813'200'000'000'000;  // 2020-12-01T09:00:00Z
 
-// Fills a new journal with `pending` submissions and the close, as the server would.
+// Fills a new journal with `pending` submissions and the close, through the Sequencer as the
+// server does. close_parts: the records the close was journaled in, counted in the journal,
+// each no larger than a record may be.
 JournalSummary journal_window_close(const std::string& directory, std::size_t pending,
                                     std::size_t& close_parts) {
   const std::string scheme_text = window_lottery_scheme(pending / 2);
   JournalOpenResult opened = Journal::open(directory, JournalOptions{scheme_text});
   REQUIRE(opened.status.is_ok());
-  Allocator allocator(scheme_from_toml(scheme_text), {.applications_expected = pending});
-  Sha256Digest head = genesis_hash(scheme_text);
-  std::vector<Decision> decisions;
-  SealedEvent sealed;
+  JournalSummary summary;
   {
-    GroupCommitter committer(*opened.journal, {});
+    Sequencer sequencer(
+        std::make_unique<Allocator>(scheme_from_toml(scheme_text),
+                                    AllocatorOptions{.applications_expected = pending}),
+        std::make_unique<LocalLog>(*opened.journal, GroupCommitLimits{}, nullptr, 0),
+        new_journal_summary(scheme_text));
     for (std::size_t number = 1; number <= pending; ++number) {
       const std::string id = long_id(number);
       SubmitCommand submit;
       submit.tranche_id = "w";
       submit.application_id = id;
       submit.participant = participant_key(std::vector<std::uint8_t>{'k'}, id);
-      const TimestampNs at = opened_at_ns + static_cast<TimestampNs>(number);
-      REQUIRE(allocator.apply(submit, number, at, decisions) == Refusal::none);
-      head = seal_event(sealed, number, at, submit, "", decisions, head);
-      committer.append(number, sealed);
+      REQUIRE(sequencer.apply(submit, opened_at_ns + static_cast<TimestampNs>(number)).refusal ==
+              Refusal::none);
     }
     const std::vector<std::uint8_t> seed{1, 2, 3};
-    const Sequence close = pending + 1;
-    REQUIRE(allocator.apply(CloseCommand{"w", seed}, close, opened_at_ns + 86'400'000'000'000,
-                            decisions) == Refusal::none);
-    REQUIRE(decisions.size() == pending);
-    head = seal_event(sealed, close, opened_at_ns + 86'400'000'000'000, CloseCommand{"w", seed}, "",
-                      decisions, head);
-    close_parts = sealed.count;
-    for (std::size_t part = 0; part < sealed.count; ++part) {
-      CHECK(sealed.record(part).size() <= format::record_bytes_max);
-    }
-    committer.append(close, sealed);
-    committer.flush();
-    REQUIRE(committer.wait_durable(close).is_ok());
+    const Applied close =
+        sequencer.apply(CloseCommand{"w", seed}, opened_at_ns + 86'400'000'000'000);
+    REQUIRE(close.refusal == Refusal::none);
+    REQUIRE(close.decisions.size() == pending);
+    sequencer.log()->flush();
+    REQUIRE(sequencer.log()->wait_durable(close.sequence).is_ok());
+    summary.head_hash = sequencer.head_hash();
+    summary.last_sequence = close.sequence;
   }
-  JournalSummary summary;
-  summary.head_hash = head;
-  summary.last_sequence = pending + 1;
+  close_parts = 0;
+  for (auto cursor = opened.journal->records(summary.last_sequence); cursor.valid();
+       cursor.next()) {
+    CHECK(cursor.sequence() == summary.last_sequence);
+    CHECK(cursor.bytes().size() <= format::record_bytes_max);
+    ++close_parts;
+  }
   return summary;
 }
 
