@@ -2,6 +2,7 @@
 
 #include <fcntl.h>
 #include <fmt/format.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <array>
@@ -87,43 +88,57 @@ Status create_mark(const std::string& directory, const std::string& path, std::u
 
 }  // namespace
 
-DurableMark::Opened DurableMark::open(const std::string& directory, bool read_only,
-                                      std::uint64_t current_sequence) {
+DurableMark::Read DurableMark::read(const std::string& directory) {
   const std::string path = directory + "/" + file_name;
-  int fd = ::open(path.c_str(), (read_only ? O_RDONLY : O_RDWR) | O_CLOEXEC);
-  if (fd < 0 && errno == ENOENT) {
-    if (read_only) return {std::unique_ptr<DurableMark>(new DurableMark(-1, path, 0)), {}};
-    if (Status created = create_mark(directory, path, current_sequence); !created.is_ok()) {
-      return {nullptr, {}, std::move(created)};
-    }
-    fd = ::open(path.c_str(), O_RDWR | O_CLOEXEC);
+  // Non-blocking, so that a FIFO in its place cannot hang a reader.
+  const int fd = ::open(path.c_str(), O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+  if (fd < 0 && errno == ENOENT) return {};
+  if (fd < 0) return {{}, Status::error(fmt::format("{}: cannot open: {}", path, errno_text()))};
+  struct stat file {};
+  if (::fstat(fd, &file) != 0 || !S_ISREG(file.st_mode)) {
+    const std::string error = errno_text();
+    ::close(fd);
+    return {{},
+            Status::error(fmt::format("{}: {}", path,
+                                      S_ISREG(file.st_mode) ? error : "is not a regular file"))};
   }
-  if (fd < 0)
-    return {nullptr, {}, Status::error(fmt::format("{}: cannot open: {}", path, errno_text()))};
   std::array<std::uint8_t, file_bytes + 1> bytes{};  // one more, to see a longer file
   const ::ssize_t read = ::pread(fd, bytes.data(), bytes.size(), 0);
-  std::optional<std::uint64_t> sequence;
-  std::size_t next_slot = 0;
+  const std::string error = read < 0 ? errno_text() : std::string();
+  ::close(fd);
+  if (read < 0) return {{}, Status::error(fmt::format("{}: cannot read: {}", path, error))};
+  Read result;
   for (std::size_t index = 0; read == ::ssize_t(file_bytes) && index < slot_count; ++index) {
     const auto value = decode_slot(std::span(bytes).subspan(index * slot_bytes, slot_bytes));
-    if (value && (!sequence || *value > *sequence)) {
-      sequence = value;
-      next_slot = (index + 1) % slot_count;  // keep the highest; overwrite the other
+    if (value && (!result.sequence || *value > *result.sequence)) {
+      result.sequence = value;
+      result.newest_slot = index;
     }
   }
-  if (!sequence) {
-    ::close(fd);
-    return {nullptr,
-            {},
-            Status::error(fmt::format("{}: both slots of the durable mark are damaged, or its "
-                                      "length is not {} bytes",
-                                      file_name, file_bytes))};
+  if (!result.sequence) {
+    result.damaged = true;
+    result.status = Status::error(
+        fmt::format("{}: both slots of the durable mark are damaged, or its length is not {} bytes",
+                    file_name, file_bytes));
   }
-  if (read_only) {
-    ::close(fd);
-    fd = -1;
+  return result;
+}
+
+DurableMark::Opened DurableMark::open_for_writing(const std::string& directory, const Read& read,
+                                                  std::uint64_t current_sequence) {
+  LOKET_ASSERT(read.status.is_ok());
+  const std::string path = directory + "/" + file_name;
+  if (!read.sequence) {
+    if (Status created = create_mark(directory, path, current_sequence); !created.is_ok()) {
+      return {nullptr, std::move(created)};
+    }
   }
-  return {std::unique_ptr<DurableMark>(new DurableMark(fd, path, next_slot)), sequence};
+  const int fd = ::open(path.c_str(), O_RDWR | O_CLOEXEC);
+  if (fd < 0)
+    return {nullptr, Status::error(fmt::format("{}: cannot open: {}", path, errno_text()))};
+  // Keep the newest slot; overwrite the other first.
+  const std::size_t next_slot = read.sequence ? (read.newest_slot + 1) % slot_count : 0;
+  return {std::unique_ptr<DurableMark>(new DurableMark(fd, path, next_slot)), Status::ok()};
 }
 
 DurableMark::~DurableMark() {

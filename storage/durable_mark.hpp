@@ -27,16 +27,27 @@ namespace loket {
 
 class DurableMark {
  public:
-  // The mark in `directory`. read_only: opened only to read; a missing file is no mark (a
-  // journal from before marks). Otherwise a missing file is created, synced, holding
-  // `current_sequence`. Fails on a file that cannot be read or written, or whose slots are
-  // both damaged.
+  // The mark as it stands, read before RocksDB opens the folder: a writer can then only have
+  // moved RocksDB past it, never the mark past what the open reads. No file: no sequence (a
+  // journal from before marks, or a new one). damaged: the file is there but holds no valid
+  // slot; otherwise a status that is not ok is an I/O problem (not a regular file, no
+  // permission), which says nothing about the journal.
+  struct Read {
+    std::optional<std::uint64_t> sequence;
+    Status status = Status::ok();
+    bool damaged = false;
+    std::size_t newest_slot = 0;
+  };
+  static Read read(const std::string& directory);
+
+  // The mark for a writer, once the journal opened at `current_sequence`: the file read
+  // (read.status ok), or else a new one holding current_sequence, created and synced.
   struct Opened {
-    std::unique_ptr<DurableMark> mark;      // null only with status not ok
-    std::optional<std::uint64_t> sequence;  // the mark read, if there was one
+    std::unique_ptr<DurableMark> mark;  // null only with status not ok
     Status status = Status::ok();
   };
-  static Opened open(const std::string& directory, bool read_only, std::uint64_t current_sequence);
+  static Opened open_for_writing(const std::string& directory, const Read& read,
+                                 std::uint64_t current_sequence);
   ~DurableMark();
   DurableMark(const DurableMark&) = delete;
   DurableMark& operator=(const DurableMark&) = delete;
@@ -50,7 +61,7 @@ class DurableMark {
   DurableMark(int fd, std::string path, std::size_t next_slot)
       : fd_(fd), path_(std::move(path)), next_slot_(next_slot) {}
 
-  int fd_ = -1;  // -1 when opened read-only
+  int fd_ = -1;
   std::string path_;
   std::size_t next_slot_ = 0;
 };

@@ -58,6 +58,51 @@ rocksdb::Options database_options(const JournalOptions& options) {
   return database;
 }
 
+struct DatabaseOpen {
+  std::unique_ptr<rocksdb::DB> db;
+  Status status = Status::ok();
+  bool damaged = false;
+};
+
+DatabaseOpen open_database(const std::string& directory, const rocksdb::Options& database,
+                           bool read_only) {
+  rocksdb::DB* raw = nullptr;
+  const rocksdb::Status opened = read_only ? rocksdb::DB::OpenForReadOnly(database, directory, &raw)
+                                           : rocksdb::DB::Open(database, directory, &raw);
+  if (!opened.ok()) {
+    return {
+        nullptr,
+        Status::error(fmt::format("{}: cannot open the journal: {}", directory, opened.ToString())),
+        opened.IsCorruption()};
+  }
+  return {std::unique_ptr<rocksdb::DB>(raw)};
+}
+
+// The durable mark (storage/durable_mark.hpp) is ahead of what RocksDB recovered.
+JournalOpenResult lost_writes(const std::string& directory, std::uint64_t mark,
+                              std::uint64_t last) {
+  return {nullptr,
+          Status::error(fmt::format(
+              "{}: the journal is damaged: writes up to RocksDB sequence {} were acknowledged "
+              "({}), but the journal holds them only up to {}: a write-ahead log (*.log) was "
+              "removed or cut after it was written",
+              directory, mark, DurableMark::file_name, last)),
+          false, true};
+}
+
+JournalOpenResult mark_unreadable(const std::string& directory, const DurableMark::Read& mark) {
+  if (mark.damaged) {
+    return {nullptr,
+            Status::error(
+                fmt::format("{}: the journal is damaged: {}", directory, mark.status.message())),
+            false, true};
+  }
+  return {nullptr,
+          Status::error(fmt::format("{}: cannot read the journal's durable mark: {}", directory,
+                                    mark.status.message())),
+          false};
+}
+
 }  // namespace
 
 std::string record_key(std::uint64_t sequence, std::uint32_t part) {
@@ -98,23 +143,29 @@ JournalOpenResult Journal::open(const std::string& directory, const JournalOptio
             Status::error(fmt::format("{}: the journal is damaged: {}", directory, *damage)), false,
             true};
   }
-  rocksdb::DB* raw = nullptr;
-  const rocksdb::Status opened = options.read_only
-                                     ? rocksdb::DB::OpenForReadOnly(database, directory, &raw)
-                                     : rocksdb::DB::Open(database, directory, &raw);
-  if (!opened.ok()) {
-    return {
-        nullptr,
-        Status::error(fmt::format("{}: cannot open the journal: {}", directory, opened.ToString())),
-        false, opened.IsCorruption()};
+  const DurableMark::Read mark = DurableMark::read(directory);
+  if (!mark.status.is_ok()) return mark_unreadable(directory, mark);
+  // A writable open moves the log into a table: a journal that lost writes is refused
+  // before that, so that its folder stays as it was found.
+  if (!options.read_only && mark.sequence) {
+    DatabaseOpen check = open_database(directory, database, true);
+    if (!check.status.is_ok()) return {nullptr, check.status, false, check.damaged};
+    const std::uint64_t last = check.db->GetLatestSequenceNumber();
+    if (*mark.sequence > last) return lost_writes(directory, *mark.sequence, last);
   }
+  DatabaseOpen opened = open_database(directory, database, options.read_only);
+  if (!opened.status.is_ok()) return {nullptr, opened.status, false, opened.damaged};
+  rocksdb::DB* raw = opened.db.get();
   std::unique_ptr<Journal> journal(new Journal());
   journal->directory_ = directory;
   journal->env_ = options.env;
-  journal->db_.reset(raw);
-  if (JournalOpenResult lost = journal->check_durable_mark(options.read_only);
-      !lost.status.is_ok()) {
-    return lost;
+  journal->db_ = std::move(opened.db);
+  const std::uint64_t last = raw->GetLatestSequenceNumber();
+  if (mark.sequence && *mark.sequence > last) return lost_writes(directory, *mark.sequence, last);
+  if (!options.read_only) {
+    DurableMark::Opened writable = DurableMark::open_for_writing(directory, mark, last);
+    if (!writable.status.is_ok()) return {nullptr, writable.status, false};
+    journal->mark_ = std::move(writable.mark);
   }
 
   std::string header;
@@ -164,28 +215,6 @@ JournalOpenResult Journal::open(const std::string& directory, const JournalOptio
 }
 
 Journal::~Journal() = default;
-
-JournalOpenResult Journal::check_durable_mark(bool read_only) {
-  const std::uint64_t last = db_->GetLatestSequenceNumber();
-  DurableMark::Opened opened = DurableMark::open(directory_, read_only, last);
-  if (!opened.status.is_ok()) {
-    return {nullptr,
-            Status::error(
-                fmt::format("{}: the journal is damaged: {}", directory_, opened.status.message())),
-            false, true};
-  }
-  if (opened.sequence && *opened.sequence > last) {
-    return {nullptr,
-            Status::error(fmt::format(
-                "{}: the journal is damaged: writes up to RocksDB sequence {} were acknowledged "
-                "({}), but the journal holds them only up to {}: a write-ahead log (*.log) was "
-                "removed or cut after it was written",
-                directory_, *opened.sequence, DurableMark::file_name, last)),
-            false, true};
-  }
-  if (!read_only) mark_ = std::move(opened.mark);
-  return {};
-}
 
 Status Journal::write_synced(rocksdb::WriteBatch& batch) {
   rocksdb::WriteOptions write;

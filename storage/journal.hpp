@@ -106,10 +106,6 @@ class Journal {
 
  private:
   Journal() = default;
-  // Damage when the durable mark is ahead of what RocksDB recovered (storage/durable_mark.hpp);
-  // keeps the mark for writing unless read_only.
-  JournalOpenResult check_durable_mark(bool read_only);
-
   std::string directory_;
   std::string scheme_text_;
   rocksdb::Env* env_ = nullptr;

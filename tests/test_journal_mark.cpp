@@ -3,13 +3,16 @@
 // table) is damage, never a shorter journal; a torn last write, a journal from before marks
 // and one damaged slot of the mark are not.
 #include <fmt/format.h>
+#include <sys/stat.h>
 
 #include <catch2/catch.hpp>
 #include <filesystem>
 #include <fstream>
+#include <map>
+#include <thread>
 
-#include "storage/durable_mark.hpp"
 #include "core/recovery.hpp"
+#include "storage/durable_mark.hpp"
 #include "tests/harness.hpp"
 #include "tests/journal_fixture.hpp"
 #include "tests/journal_writer.hpp"
@@ -54,6 +57,15 @@ std::uint64_t records_in(const std::string& journal) {
 
 }  // namespace
 
+// Every file of the folder with its size and bytes: what a refused open must leave alone.
+std::map<std::string, std::string> folder_contents(const std::string& journal) {
+  std::map<std::string, std::string> contents;
+  for (const auto& entry : std::filesystem::directory_iterator(journal)) {
+    contents[entry.path().filename().string()] = read_text(entry.path().string());
+  }
+  return contents;
+}
+
 TEST_CASE("A log removed or cut between two acknowledged writes is damage, never a shorter journal",
           "[journal-damage]") {
   for (const bool removed : {true, false}) {
@@ -68,8 +80,11 @@ TEST_CASE("A log removed or cut between two acknowledged writes is damage, never
     } else {
       std::filesystem::resize_file(log, runs.log_bytes_before_last);
     }
+    const auto as_found = folder_contents(journal);
     for (const bool read_only : {true, false}) {
       const JournalOpenResult opened = open_as(journal, read_only);
+      // Refused before RocksDB moved anything: the folder is the evidence, as it was found.
+      CHECK(folder_contents(journal) == as_found);
       INFO(opened.status.message());
       CHECK_FALSE(opened.journal);
       CHECK(opened.damaged);
@@ -89,13 +104,13 @@ TEST_CASE("The durable mark at the journal's last write opens, one past it is da
   const std::string journal = folder.path("journal");
   write_in_two_runs(journal);
   // The sequence RocksDB recovered: the mark as the last write left it.
-  const DurableMark::Opened as_left = DurableMark::open(journal, true, 0);
+  const DurableMark::Read as_left = DurableMark::read(journal);
   REQUIRE(as_left.sequence);
   const std::uint64_t last = *as_left.sequence;
   for (const std::uint64_t mark : {std::uint64_t{0}, last - 1, last, last + 1, UINT64_MAX}) {
     INFO("mark " << mark << ", last write " << last);
     std::filesystem::remove(mark_path(journal));
-    REQUIRE(DurableMark::open(journal, false, mark).status.is_ok());
+    REQUIRE(DurableMark::open_for_writing(journal, DurableMark::Read{}, mark).status.is_ok());
     const JournalOpenResult opened = open_as(journal, true);
     INFO(opened.status.message());
     CHECK(opened.damaged == (mark > last));
@@ -138,5 +153,54 @@ TEST_CASE("A journal from before marks gets one, and one damaged slot of the mar
     CHECK(opened.damaged);
     CHECK(opened.status.message().find("LOKET-MARK: both slots of the durable mark are damaged") !=
           std::string::npos);
+  }
+}
+
+TEST_CASE("A reader opening a journal while its server writes never takes new writes for lost ones",
+          "[journal-damage]") {
+  TempFolder folder("mark-reader");
+  const std::string journal = folder.path("journal");
+  BatchWriter writer;
+  std::unique_ptr<Journal> writing = open_for_writing(journal);
+  writer.write(*writing, 1);
+  std::atomic<bool> reading{true};
+  std::thread server([&] {
+    // Writes for as long as the reader opens, and at least a few hundred times.
+    for (std::size_t writes = 0; reading.load() || writes < 200; ++writes)
+      writer.write(*writing, 1);
+  });
+  std::vector<std::string> problems;
+  for (int open = 0; open < 100; ++open) {
+    const JournalOpenResult opened = open_as(journal, true);
+    if (!opened.journal) problems.push_back(opened.status.message());
+  }
+  reading.store(false);
+  server.join();
+  INFO((problems.empty() ? std::string() : problems.front()));
+  CHECK(problems.empty());
+}
+
+TEST_CASE("A durable mark that cannot be read is named as such and never waited on",
+          "[journal-damage]") {
+  TempFolder folder("mark-odd");
+  const std::string journal = folder.path("journal");
+  write_in_two_runs(journal);
+  std::filesystem::remove(mark_path(journal));
+  // A FIFO: opening it must not wait for a writer.
+  const bool fifo = GENERATE(true, false);
+  INFO((fifo ? "a FIFO" : "a folder"));
+  if (fifo) {
+    REQUIRE(::mkfifo(mark_path(journal).c_str(), 0600) == 0);
+  } else {
+    REQUIRE(std::filesystem::create_directory(mark_path(journal)));
+  }
+  for (const bool read_only : {true, false}) {
+    const JournalOpenResult opened = open_as(journal, read_only);
+    INFO(opened.status.message());
+    CHECK_FALSE(opened.journal);
+    CHECK_FALSE(opened.damaged);
+    CHECK(opened.status.message().find("cannot read the journal's durable mark") !=
+          std::string::npos);
+    CHECK(opened.status.message().find("is not a regular file") != std::string::npos);
   }
 }
