@@ -22,23 +22,17 @@ void print_indented(std::FILE* stream, std::string_view lines) {
   }
 }
 
-}  // namespace
-
-int run_audit(const AuditOptions& options, std::FILE* out, std::FILE* errors) {
-  const auto started = std::chrono::steady_clock::now();
-  JournalOpenResult opened = Journal::open(options.data_path, JournalOptions{{}, nullptr, true});
-  if (!opened.status.is_ok()) {
-    fmt::print(errors, "loket audit: {}\n", opened.status.message());
-    return 2;
-  }
-  const Journal& journal = *opened.journal;
+// The scheme the decisions are re-derived under: the journal's own, or --scheme with a note
+// when it differs. Nothing, with the reason printed to `errors`, when it cannot be read.
+std::optional<Scheme> audit_scheme(const Journal& journal, const AuditOptions& options,
+                                   std::FILE* errors) {
   std::string scheme_text(journal.scheme_text());
   std::string scheme_source = fmt::format("{} (header)", options.data_path);
   if (!options.scheme_path.empty()) {
     const FileText file = read_file_text(options.scheme_path, limits::scheme_file_bytes_max);
     if (!file.text) {
       fmt::print(errors, "loket audit: {}\n", file.error);
-      return 2;
+      return std::nullopt;
     }
     if (*file.text != scheme_text) {
       fmt::print(errors,
@@ -50,13 +44,38 @@ int run_audit(const AuditOptions& options, std::FILE* out, std::FILE* errors) {
     scheme_source = options.scheme_path;
   }
   SchemeParseResult parsed = parse_scheme(scheme_text, scheme_source);
-  if (!parsed.scheme) {
-    fmt::print(errors, "loket audit: {}\n", parsed.error);
+  if (!parsed.scheme) fmt::print(errors, "loket audit: {}\n", parsed.error);
+  return std::move(parsed.scheme);
+}
+
+// Where the replay stopped and why, with both versions of the decisions where they differ.
+void print_problem(std::FILE* errors, const std::string& data_path, const JournalSummary& summary) {
+  const JournalProblem& problem = *summary.problem;
+  fmt::print(errors, "loket audit: {}: record {}: {}\n", data_path, problem.sequence, problem.what);
+  if (!problem.journal_says.empty()) {
+    fmt::print(errors, "  journal says:\n");
+    print_indented(errors, problem.journal_says);
+    fmt::print(errors, "  replay says:\n");
+    print_indented(errors, problem.replay_says);
+  }
+  fmt::print(errors, "  records 1-{} verified before it.\n", summary.last_sequence);
+}
+
+}  // namespace
+
+int run_audit(const AuditOptions& options, std::FILE* out, std::FILE* errors) {
+  const auto started = std::chrono::steady_clock::now();
+  JournalOpenResult opened = Journal::open(options.data_path, JournalOptions{{}, nullptr, true});
+  if (!opened.status.is_ok()) {
+    fmt::print(errors, "loket audit: {}\n", opened.status.message());
     return 2;
   }
+  const Journal& journal = *opened.journal;
+  std::optional<Scheme> scheme = audit_scheme(journal, options, errors);
+  if (!scheme) return 2;
 
   const std::uint64_t expected_records = journal.last_sequence();
-  Allocator allocator(std::move(*parsed.scheme),
+  Allocator allocator(std::move(*scheme),
                       AllocatorOptions{std::max<std::size_t>(expected_records, 1 << 16)});
   ProgressBar progress(errors, "loket audit", expected_records);
   SeedAudit seed_audit(allocator.scheme());
@@ -72,16 +91,7 @@ int run_audit(const AuditOptions& options, std::FILE* out, std::FILE* errors) {
       std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
 
   if (summary.problem) {
-    const JournalProblem& problem = *summary.problem;
-    fmt::print(errors, "loket audit: {}: record {}: {}\n", options.data_path, problem.sequence,
-               problem.what);
-    if (!problem.journal_says.empty()) {
-      fmt::print(errors, "  journal says:\n");
-      print_indented(errors, problem.journal_says);
-      fmt::print(errors, "  replay says:\n");
-      print_indented(errors, problem.replay_says);
-    }
-    fmt::print(errors, "  records 1-{} verified before it.\n", summary.last_sequence);
+    print_problem(errors, options.data_path, summary);
     return 1;
   }
   if (seed_audit.failure()) {

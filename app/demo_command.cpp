@@ -44,6 +44,40 @@ std::string new_data_folder() {
   return fmt::format("data/demo-{:x}", stamp);
 }
 
+// The journal folder must be new; its parent is created. False, with the reason printed to
+// `errors`, when it cannot be.
+bool prepare_new_journal_folder(const std::string& data, std::FILE* errors) {
+  if (std::filesystem::exists(data)) {
+    fmt::print(errors, "loket demo: {} exists; the demo starts a new journal\n", data);
+    return false;
+  }
+  std::error_code folder_error;
+  const std::filesystem::path parent = std::filesystem::path(data).parent_path();
+  if (!parent.empty()) std::filesystem::create_directories(parent, folder_error);
+  if (folder_error) {
+    fmt::print(errors, "loket demo: {}: {}\n", parent.string(), folder_error.message());
+    return false;
+  }
+  return true;
+}
+
+// The opening day against the demo's own server, with the checks of its record.
+LoadtestOptions opening_rehearsal(const DemoOptions& options, unsigned short port,
+                                  const std::string& portal_token,
+                                  const std::string& auditor_token) {
+  LoadtestOptions rehearsal;
+  rehearsal.target = fmt::format("http://127.0.0.1:{}", port);
+  rehearsal.tranche = options.tranche;
+  rehearsal.registrations = options.registrations;
+  rehearsal.connections = options.connections;
+  rehearsal.profile = "opening-day";
+  rehearsal.duration_seconds = options.duration_seconds;
+  rehearsal.token = portal_token;
+  rehearsal.auditor_token = auditor_token;
+  rehearsal.run_id = "DEMO";
+  return rehearsal;
+}
+
 }  // namespace
 
 int run_demo(const DemoOptions& options, std::FILE* out, std::FILE* errors) {
@@ -54,17 +88,7 @@ int run_demo(const DemoOptions& options, std::FILE* out, std::FILE* errors) {
     return 2;
   }
   const std::string data = options.data_path.empty() ? new_data_folder() : options.data_path;
-  if (std::filesystem::exists(data)) {
-    fmt::print(errors, "loket demo: {} exists; the demo starts a new journal\n", data);
-    return 2;
-  }
-  std::error_code folder_error;
-  const std::filesystem::path parent = std::filesystem::path(data).parent_path();
-  if (!parent.empty()) std::filesystem::create_directories(parent, folder_error);
-  if (folder_error) {
-    fmt::print(errors, "loket demo: {}: {}\n", parent.string(), folder_error.message());
-    return 2;
-  }
+  if (!prepare_new_journal_folder(data, errors)) return 2;
   Recovered recovered = recover_journal(data, *scheme.text);
   if (!recovered.status.is_ok()) {
     fmt::print(errors, "loket demo: {}\n", recovered.status.message());
@@ -86,16 +110,7 @@ int run_demo(const DemoOptions& options, std::FILE* out, std::FILE* errors) {
   std::thread server_thread([&] { server.run(); });
   const HttpTarget target{"127.0.0.1", server.port()};
 
-  LoadtestOptions rehearsal;
-  rehearsal.target = fmt::format("http://127.0.0.1:{}", server.port());
-  rehearsal.tranche = options.tranche;
-  rehearsal.registrations = options.registrations;
-  rehearsal.connections = options.connections;
-  rehearsal.profile = "opening-day";
-  rehearsal.duration_seconds = options.duration_seconds;
-  rehearsal.token = portal;
-  rehearsal.auditor_token = auditor;
-  rehearsal.run_id = "DEMO";
+  const LoadtestOptions rehearsal = opening_rehearsal(options, server.port(), portal, auditor);
   fmt::print(out, "\n1. The opening: {} registrations over a day compressed into {} s\n",
              options.registrations, options.duration_seconds);
   const int rehearsed = run_loadtest(rehearsal, out, errors);

@@ -13,11 +13,8 @@
 
 namespace {
 
-int run_command(int argc, char** argv) {
-  CLI::App app{"loket: first-come-first-served allocation of scarce public budget"};
-  app.require_subcommand(1);
-
-  loket::AllocateOptions allocate;
+// Each subcommand's flags, bound to its options; CLI11 keeps the pointers until parsing.
+CLI::App* add_allocate_command(CLI::App& app, loket::AllocateOptions& allocate) {
   CLI::App* allocate_command =
       app.add_subcommand("allocate", "Decide a JSON-lines event file offline, as the server would");
   allocate_command->add_option("--scheme", allocate.scheme_path, "Scheme file (TOML)")->required();
@@ -30,15 +27,19 @@ int run_command(int argc, char** argv) {
                                "Also journal the run in this (new) folder, as the server does");
   allocate_command->add_option("--participant-key-file", allocate.participant_key_path,
                                "Secret for the participant HMAC (default: the development key)");
+  return allocate_command;
+}
 
-  loket::AuditOptions audit;
+CLI::App* add_audit_command(CLI::App& app, loket::AuditOptions& audit) {
   CLI::App* audit_command = app.add_subcommand(
       "audit", "Verify a journal's chain and sequence and re-derive every decision");
   audit_command->add_option("--data", audit.data_path, "The journal's folder")->required();
   audit_command->add_option("--scheme", audit.scheme_path,
                             "Audit against this scheme file instead of the journal's own");
+  return audit_command;
+}
 
-  loket::ExportOptions export_options;
+CLI::App* add_export_command(CLI::App& app, loket::ExportOptions& export_options) {
   CLI::App* export_command =
       app.add_subcommand("export", "Write a journal's events or decisions as JSON lines or CSV");
   export_command->add_option("--data", export_options.data_path, "The journal's folder")
@@ -48,15 +49,19 @@ int run_command(int argc, char** argv) {
   export_command->add_option("--format", export_options.format, "jsonl or csv")
       ->check(CLI::IsMember({"jsonl", "csv"}));
   export_command->add_option("--out", export_options.out_path, "Output file (default: stdout)");
+  return export_command;
+}
 
-  loket::ReportOptions report;
+CLI::App* add_report_command(CLI::App& app, loket::ReportOptions& report) {
   CLI::App* report_command =
       app.add_subcommand("report", "Write the auditor's self-contained HTML report of a journal");
   report_command->add_option("--data", report.data_path, "The journal's folder")->required();
   report_command->add_option("--out", report.out_path, "The HTML file to write")
       ->capture_default_str();
+  return report_command;
+}
 
-  loket::ServeOptions serve;
+CLI::App* add_serve_command(CLI::App& app, loket::ServeOptions& serve) {
   CLI::App* serve_command = app.add_subcommand("serve", "Run the opening-day HTTP server");
   serve_command->add_option("--scheme", serve.scheme_path, "Scheme file")->capture_default_str();
   serve_command->add_option("--data", serve.data_path, "Journal folder")->capture_default_str();
@@ -72,8 +77,10 @@ int run_command(int argc, char** argv) {
       ->check(CLI::Range(1, 64));
   serve_command->add_option("--config", serve.config_path,
                             "Settings file (TOML: paths, limits, TLS); flags given here win");
+  return serve_command;
+}
 
-  loket::LoadtestOptions loadtest;
+CLI::App* add_loadtest_command(CLI::App& app, loket::LoadtestOptions& loadtest) {
   CLI::App* loadtest_command = app.add_subcommand(
       "loadtest", "Rehearse a tranche opening against a server, then check its record");
   loadtest_command->add_option("--target", loadtest.target, "http://HOST:PORT")
@@ -108,8 +115,10 @@ int run_command(int argc, char** argv) {
       ->capture_default_str()
       ->check(CLI::Range(0.0, 1.0));
   loadtest_command->add_option("--report", loadtest.report_path, "Write the figures as JSON");
+  return loadtest_command;
+}
 
-  loket::DemoOptions demo;
+CLI::App* add_demo_command(CLI::App& app, loket::DemoOptions& demo) {
   CLI::App* demo_command = app.add_subcommand(
       "demo", "Everything at once: serve, rehearse the opening, close, audit, report");
   demo_command->add_option("--scheme", demo.scheme_path, "Scheme file")->capture_default_str();
@@ -123,17 +132,42 @@ int run_command(int argc, char** argv) {
                    "Seconds the opening day is compressed into")
       ->capture_default_str()
       ->check(CLI::Range(1, 3600));
+  return demo_command;
+}
+
+constexpr std::size_t serve_config_bytes_max = 1 << 20;
+
+// The settings file's values under the flags: `serve` goes back to the defaults and takes the
+// file's; the caller then parses the command line again, which sets only the flags given.
+// Returns what is wrong with the file, or empty.
+std::string apply_serve_config_file(loket::ServeOptions& serve) {
+  const std::string config_path = serve.config_path;
+  serve = loket::ServeOptions{};
+  const loket::FileText config = loket::read_file_text(config_path, serve_config_bytes_max);
+  return config.text ? loket::apply_serve_config(*config.text, config_path, serve) : config.error;
+}
+
+int run_command(int argc, char** argv) {
+  CLI::App app{"loket: first-come-first-served allocation of scarce public budget"};
+  app.require_subcommand(1);
+  loket::AllocateOptions allocate;
+  CLI::App* allocate_command = add_allocate_command(app, allocate);
+  loket::AuditOptions audit;
+  CLI::App* audit_command = add_audit_command(app, audit);
+  loket::ExportOptions export_options;
+  CLI::App* export_command = add_export_command(app, export_options);
+  loket::ReportOptions report;
+  CLI::App* report_command = add_report_command(app, report);
+  loket::ServeOptions serve;
+  CLI::App* serve_command = add_serve_command(app, serve);
+  loket::LoadtestOptions loadtest;
+  CLI::App* loadtest_command = add_loadtest_command(app, loadtest);
+  loket::DemoOptions demo;
+  CLI::App* demo_command = add_demo_command(app, demo);
 
   CLI11_PARSE(app, argc, argv);
   if (serve_command->parsed() && !serve.config_path.empty()) {
-    // The file's settings go under the flags: start from the defaults, apply the file, then
-    // parse the command line again, which sets only the flags that were given.
-    const std::string config_path = serve.config_path;
-    serve = loket::ServeOptions{};
-    const loket::FileText config = loket::read_file_text(config_path, 1 << 20);
-    std::string error =
-        config.text ? loket::apply_serve_config(*config.text, config_path, serve) : config.error;
-    if (!error.empty()) {
+    if (const std::string error = apply_serve_config_file(serve); !error.empty()) {
       std::fprintf(stderr, "loket serve: %s\n", error.c_str());
       return 2;
     }

@@ -69,7 +69,7 @@ class Server {
   std::size_t connections() const;
   const LatencyHistogram& latency() const;
 
-  struct Impl;  // opaque; public only so that the sessions in server.cpp can name it
+  struct Impl;  // opaque; public only so that the sessions in session.cpp can name it
 
  private:
   std::unique_ptr<Impl> impl_;

@@ -1,5 +1,6 @@
 // The journal's on-disk format, version 1. Written down three times: here (the constants),
-// beside the encoder (storage/record.cpp, the grammar), and in docs/journal.md (the prose).
+// beside the encoder (storage/record_encoder.cpp, the grammar), and in docs/journal.md (the
+// prose).
 // Changing any of it is a new version; readers refuse versions they do not know.
 #pragma once
 

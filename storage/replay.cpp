@@ -119,6 +119,61 @@ struct StopOnExit {
 constexpr std::size_t pipeline_records_max = 4096;
 constexpr std::size_t replay_batch_records = 16;
 
+// The replaying side of replay_journal. Records are taken in small batches and all decoded
+// first, so that the allocator can be told (prefetch) which table slots the batch will touch
+// before it is applied in order. The summary counts a record once it was replayed.
+class BatchReplayer {
+ public:
+  BatchReplayer(std::string_view scheme_text, Allocator& allocator, const ReplayOptions& options)
+      : allocator_(allocator), options_(options) {
+    summary_.head_hash = genesis_hash(scheme_text);
+  }
+
+  // Replays the records in the slots `batch` names, in order, up to the first problem.
+  void replay(std::span<const std::uint32_t> batch, const std::vector<SealedRecord>& slots) {
+    LOKET_ASSERT(batch.size() <= replay_batch_records);
+    for (std::size_t index = 0; index < batch.size(); ++index) {
+      damage_[index] = decode_record_fields(slots[batch[index]].bytes, records_[index]);
+      if (damage_[index].empty() && records_[index].place.part == 0) {
+        allocator_.prefetch(records_[index].command);
+      }
+    }
+    for (std::size_t index = 0; index < batch.size(); ++index) {
+      const SealedRecord& sealed = slots[batch[index]];
+      const JournalRecord* event =
+          damage_[index].empty() ? assembler_.add(records_[index], sealed.bytes, damage_[index])
+                                 : nullptr;
+      if (!damage_[index].empty()) {
+        summary_.problem = problem_at(sealed.seal.sequence, damage_[index]);
+        return;
+      }
+      if (event == nullptr) continue;  // a split event, parts still to come
+      summary_.problem = replay_one(*event, allocator_, replayed_);
+      if (summary_.problem) return;
+      summary_.records += 1;
+      summary_.last_sequence = sealed.seal.sequence;
+      summary_.last_timestamp = sealed.seal.received_at;
+      summary_.head_hash = sealed.seal.record_hash;
+      if (visiting_ && options_.visit && !options_.visit(*event)) visiting_ = false;
+      if (options_.progress && summary_.records % options_.progress_every_records == 0) {
+        options_.progress(summary_.records);
+      }
+    }
+  }
+
+  JournalSummary& summary() { return summary_; }
+
+ private:
+  Allocator& allocator_;
+  const ReplayOptions& options_;
+  JournalSummary summary_;
+  std::vector<Decision> replayed_;
+  EventAssembler assembler_;
+  std::array<JournalRecord, replay_batch_records> records_;
+  std::array<std::string, replay_batch_records> damage_;
+  bool visiting_ = true;  // until the visitor asks to stop
+};
+
 }  // namespace
 
 ChainVerifier::ChainVerifier(std::string_view scheme_text) {
@@ -237,57 +292,24 @@ JournalSummary replay_journal(const Journal& journal, Allocator& allocator,
   });
   const StopOnExit stop_reader{replay_stopped, reader};
 
-  JournalSummary summary;
-  summary.head_hash = genesis_hash(journal.scheme_text());
-  std::vector<Decision> replayed;
-  EventAssembler assembler;
-  // Records are taken in small batches and all decoded first, so that the allocator can be
-  // told (prefetch) which table slots the batch will touch before it is applied in order.
+  BatchReplayer replayer(journal.scheme_text(), allocator, options);
   std::array<std::uint32_t, replay_batch_records> batch{};
-  std::array<JournalRecord, replay_batch_records> records;
-  std::array<std::string, replay_batch_records> damage;
-  bool visiting = true;
-  while (!summary.problem) {
+  while (!replayer.summary().problem) {
     const std::size_t count = full.pop(batch.data(), batch.size());
     if (count == 0) {
       if (reader_done.load(std::memory_order_acquire) && full.read_available() == 0) break;
       std::this_thread::yield();
       continue;
     }
-    for (std::size_t index = 0; index < count; ++index) {
-      damage[index] = decode_record_fields(slots[batch[index]].bytes, records[index]);
-      if (damage[index].empty() && records[index].place.part == 0) {
-        allocator.prefetch(records[index].command);
-      }
-    }
-    for (std::size_t index = 0; index < count; ++index) {
-      const SealedRecord& sealed = slots[batch[index]];
-      const JournalRecord* event = damage[index].empty()
-                                       ? assembler.add(records[index], sealed.bytes, damage[index])
-                                       : nullptr;
-      if (!damage[index].empty()) {
-        summary.problem = problem_at(sealed.seal.sequence, damage[index]);
-        break;
-      }
-      if (event == nullptr) continue;  // a split event, parts still to come
-      summary.problem = replay_one(*event, allocator, replayed);
-      if (summary.problem) break;
-      summary.records += 1;
-      summary.last_sequence = sealed.seal.sequence;
-      summary.last_timestamp = sealed.seal.received_at;
-      summary.head_hash = sealed.seal.record_hash;
-      if (visiting && options.visit && !options.visit(*event)) visiting = false;
-      if (options.progress && summary.records % options.progress_every_records == 0) {
-        options.progress(summary.records);
-      }
-    }
-    if (summary.problem) {
+    replayer.replay(std::span(batch).first(count), slots);
+    if (replayer.summary().problem) {
       replay_stopped.store(true, std::memory_order_release);
       break;
     }
     empty.push(batch.data(), count);
   }
   reader.join();
+  JournalSummary summary = std::move(replayer.summary());
   // The reader's problem counts only if the replay got as far as it.
   if (!summary.problem && reader_summary.problem) summary.problem = reader_summary.problem;
   return summary;
