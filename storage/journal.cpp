@@ -118,24 +118,32 @@ std::string record_key(std::uint64_t sequence, std::uint32_t part) {
   return key;
 }
 
-JournalOpenResult Journal::open(const std::string& directory, const JournalOptions& options) {
-  // Settled here rather than by RocksDB, which logs an error for a folder it cannot list
-  // before it creates one.
+namespace {
+
+// Settled here rather than by RocksDB, which logs an error for a folder it cannot list before
+// it creates one. A reader needs the folder; a writer with a scheme creates it.
+Status prepare_folder(const std::string& directory, const JournalOptions& options) {
   std::error_code error;
   if (options.scheme_text.empty() || options.read_only) {
     if (!std::filesystem::is_directory(directory, error)) {
-      return {nullptr,
-              Status::error(fmt::format("{}: holds no journal (no such folder)", directory)),
-              false};
+      return Status::error(fmt::format("{}: holds no journal (no such folder)", directory));
     }
   } else if (!std::filesystem::create_directories(directory, error) && error) {
-    return {
-        nullptr,
-        Status::error(fmt::format("{}: cannot create the folder: {}", directory, error.message())),
-        false};
+    return Status::error(
+        fmt::format("{}: cannot create the folder: {}", directory, error.message()));
+  }
+  return Status::ok();
+}
+
+}  // namespace
+
+JournalOpenResult Journal::open(const std::string& directory, const JournalOptions& options) {
+  if (Status prepared = prepare_folder(directory, options); !prepared.is_ok()) {
+    return {nullptr, std::move(prepared), false};
   }
   // A folder that RocksDB has used is a journal whatever happened to it since: it is never
   // made into a new one.
+  std::error_code error;
   const bool existed = std::filesystem::exists(std::filesystem::path(directory) / "CURRENT", error);
   const rocksdb::Options database = database_options(options);
   if (const std::optional<std::string> damage = find_log_damage(*database.env, directory)) {
@@ -155,63 +163,66 @@ JournalOpenResult Journal::open(const std::string& directory, const JournalOptio
   }
   DatabaseOpen opened = open_database(directory, database, options.read_only);
   if (!opened.status.is_ok()) return {nullptr, opened.status, false, opened.damaged};
-  rocksdb::DB* raw = opened.db.get();
   std::unique_ptr<Journal> journal(new Journal());
   journal->directory_ = directory;
   journal->env_ = options.env;
   journal->db_ = std::move(opened.db);
-  const std::uint64_t last = raw->GetLatestSequenceNumber();
+  const std::uint64_t last = journal->db_->GetLatestSequenceNumber();
   if (mark.sequence && *mark.sequence > last) return lost_writes(directory, *mark.sequence, last);
   if (!options.read_only) {
     DurableMark::Opened writable = DurableMark::open_for_writing(directory, mark, last);
     if (!writable.status.is_ok()) return {nullptr, writable.status, false};
     journal->mark_ = std::move(writable.mark);
   }
+  JournalOpenResult result = journal->take_header(options, existed);
+  if (result.status.is_ok()) result.journal = std::move(journal);
+  return result;
+}
 
+// Reads the header, or writes it (synced) into a new journal; the scheme text is the one it
+// holds. The result has no journal: open() adds it.
+JournalOpenResult Journal::take_header(const JournalOptions& options, bool existed) {
   std::string header;
   const rocksdb::Status read =
-      raw->Get(rocksdb::ReadOptions(), std::string(journal_format::header_key), &header);
+      db_->Get(rocksdb::ReadOptions(), std::string(journal_format::header_key), &header);
   bool created = false;
   if (read.IsNotFound() && existed) {
     return {nullptr,
             Status::error(fmt::format(
                 "{}: the journal is damaged: its header is missing (a log or table file was "
                 "removed or emptied)",
-                directory)),
+                directory_)),
             false, true};
   }
   if (read.IsNotFound()) {
     if (options.scheme_text.empty() || options.read_only) {
-      return {nullptr, Status::error(fmt::format("{}: holds no journal", directory)), false};
+      return {nullptr, Status::error(fmt::format("{}: holds no journal", directory_)), false};
     }
     header = encode_header(options.scheme_text);
-    rocksdb::WriteOptions write;
-    write.sync = true;
-    const rocksdb::Status wrote = raw->Put(write, std::string(journal_format::header_key), header);
-    const Status marked =
-        wrote.ok() ? journal->mark_->advance(raw->GetLatestSequenceNumber()) : Status::ok();
-    if (!marked.is_ok()) return {nullptr, marked, false};
-    if (!wrote.ok()) {
+    rocksdb::WriteBatch batch;
+    const rocksdb::Status put = batch.Put(std::string(journal_format::header_key), header);
+    LOKET_ASSERT(put.ok());
+    if (Status wrote = write_synced(batch); !wrote.is_ok()) {
       return {nullptr,
               Status::error(
-                  fmt::format("{}: cannot write the header: {}", directory, wrote.ToString())),
+                  fmt::format("{}: cannot write the header: {}", directory_, wrote.message())),
               false};
     }
     created = true;
   } else if (!read.ok()) {
     return {
         nullptr,
-        Status::error(fmt::format("{}: cannot read the header: {}", directory, read.ToString())),
+        Status::error(fmt::format("{}: cannot read the header: {}", directory_, read.ToString())),
         false, read.IsCorruption()};
   }
   std::string_view scheme_text;
   const std::string problem = decode_header(as_bytes(header), scheme_text);
   if (!problem.empty()) {
-    return {nullptr, Status::error(fmt::format("{}: bad journal header: {}", directory, problem)),
+    return {nullptr, Status::error(fmt::format("{}: bad journal header: {}", directory_, problem)),
             false};
   }
-  journal->scheme_text_ = std::string(scheme_text);
-  return {std::move(journal), Status::ok(), created};
+  scheme_text_ = std::string(scheme_text);
+  return {nullptr, Status::ok(), created};
 }
 
 Journal::~Journal() = default;

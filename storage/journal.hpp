@@ -106,6 +106,7 @@ class Journal {
 
  private:
   Journal() = default;
+  JournalOpenResult take_header(const JournalOptions& options, bool existed);
   std::string directory_;
   std::string scheme_text_;
   rocksdb::Env* env_ = nullptr;
