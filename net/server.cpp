@@ -33,8 +33,6 @@ using tcp = asio::ip::tcp;
 constexpr std::chrono::milliseconds drain_poll_interval{20};
 constexpr std::chrono::milliseconds tls_shutdown_timeout{1000};
 constexpr std::size_t first_read_bytes = 4096;
-constexpr int queue_full_retry_after_seconds = 1;
-constexpr int export_busy_retry_after_seconds = 10;
 constexpr std::string_view continue_response = "HTTP/1.1 100 Continue\r\n\r\n";
 constexpr std::string_view header_block_end = "\r\n\r\n";
 
@@ -42,10 +40,7 @@ Problem headers_too_large() {
   return make_problem(431, "headers-too-large", "The headers are too large",
                       fmt::format("at most {} bytes", net_limits::header_bytes_max));
 }
-constexpr std::string_view bearer_challenge = "Bearer realm=\"loket\"";
 std::atomic<std::uint64_t> generated_id_counter{0};
-
-constexpr std::string_view idempotency_header = "Idempotency-Key";
 
 // The journaled form of an Idempotency-Key: hashed with the caller's token name (two portals
 // may pick the same key), and the request it came with (a reuse for another request is an
@@ -60,7 +55,7 @@ std::variant<IdempotencyTag, Problem> idempotency_tag(std::string_view key,
     return make_problem(
         400, "invalid-idempotency-key", "The Idempotency-Key is not acceptable",
         fmt::format("1 to {} visible ASCII characters", net_limits::idempotency_key_bytes_max),
-        std::string(idempotency_header));
+        std::string(net_limits::idempotency_key_header));
   }
   const auto hash_of = [](std::string_view first, std::string_view second) {
     std::string message(first);
@@ -319,7 +314,9 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
     if (auto* problem = std::get_if<Problem>(&matched)) return std::move(*problem);
     Admitted admitted{std::get<RouteMatch>(std::move(matched)), nullptr};
     // Which of two would count is anybody's guess between a proxy and this server.
-    for (const std::string_view name : {"Authorization", "Content-Type", "Idempotency-Key"}) {
+    for (const std::string_view name :
+         {net_limits::authorization_header, net_limits::content_type_header,
+          net_limits::idempotency_key_header}) {
       if (request.count(name) > 1) {
         return make_problem(400, "bad-request", "The request is not valid HTTP/1.1",
                             fmt::format("the {} header appears more than once", name),
@@ -331,7 +328,7 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
       admitted.token = presented ? find_token(server_.options.tokens, *presented) : nullptr;
       if (admitted.token == nullptr) {
         return make_problem(401, "unauthorized", "A valid bearer token is needed", {},
-                            "Authorization");
+                            std::string(net_limits::authorization_header));
       }
       if (!role_may(admitted.token->role, admitted.route.endpoint)) {
         return make_problem(
@@ -343,7 +340,7 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
     if (has_body && request.method() == http::verb::post &&
         !is_json_media_type(request[http::field::content_type])) {
       return make_problem(415, "unsupported-media-type", "The body must be application/json", {},
-                          "Content-Type");
+                          std::string(net_limits::content_type_header));
     }
     return admitted;
   }
@@ -376,12 +373,14 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
                route.endpoint == Endpoint::appeal) {
       if (auto problem = read_operator_body(request.body(), *job)) return send_problem(*problem);
     }
-    if (is_journaled(route.endpoint) && request.find(idempotency_header) != request.end()) {
+    if (is_journaled(route.endpoint) &&
+        request.find(net_limits::idempotency_key_header) != request.end()) {
       // A submission's request is its tranche and body (as journaled since keys began); an
       // operator command's also names the endpoint, so that one key cannot mean two commands.
       const std::string scope =
           route.endpoint == Endpoint::submit ? route.tranche_id : std::string(request.target());
-      auto tag = idempotency_tag(request[idempotency_header], token->name, scope, request.body());
+      auto tag = idempotency_tag(request[net_limits::idempotency_key_header], token->name, scope,
+                                 request.body());
       if (auto* problem = std::get_if<Problem>(&tag)) return send_problem(*problem);
       job->idempotency = std::get<IdempotencyTag>(tag);
     }
@@ -394,7 +393,7 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
     if (!server_.pipeline->try_enqueue(std::move(job))) {
       Problem problem =
           make_problem(503, "busy", "Too many requests are waiting; try again shortly");
-      problem.retry_after_seconds = queue_full_retry_after_seconds;
+      problem.retry_after_seconds = net_limits::queue_full_retry_after_seconds;
       send_problem(problem);
     }
   }
@@ -413,13 +412,14 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
   void send(Reply reply, ExtraHeaders extra = {}) {
     auto response = std::make_shared<http::response<http::string_body>>(
         static_cast<http::status>(reply.status), 11);
-    response->set(http::field::server, "loket");
+    response->set(http::field::server, net_limits::server_header_value);
     response->set(http::field::content_type,
-                  reply.problem ? "application/problem+json" : "application/json");
+                  reply.problem ? net_limits::problem_content_type : net_limits::json_content_type);
     if (reply.retry_after_seconds > 0) {
       response->set(http::field::retry_after, std::to_string(reply.retry_after_seconds));
     }
-    if (reply.status == 401) response->set(http::field::www_authenticate, bearer_challenge);
+    if (reply.status == 401)
+      response->set(http::field::www_authenticate, net_limits::bearer_challenge);
     for (auto& [field, value] : extra) response->set(field, std::move(value));
     const bool keep = keep_alive_ && !server_.draining.load();
     response->keep_alive(keep);
@@ -438,7 +438,7 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
       server_.exports_running.fetch_sub(1);
       Problem problem = make_problem(503, "busy", "Too many exports are running; try again later",
                                      fmt::format("at most {} at once", net_limits::exports_max));
-      problem.retry_after_seconds = export_busy_retry_after_seconds;
+      problem.retry_after_seconds = net_limits::export_busy_retry_after_seconds;
       return send(problem_reply(problem));
     }
     const std::uint64_t through_sequence = server_.pipeline->durable_sequence();
@@ -447,16 +447,16 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
       server_.exports_running.fetch_sub(1);
       Problem problem = make_problem(503, "journal-unavailable",
                                      "The journal cannot write; it is being reopened");
-      problem.retry_after_seconds = export_busy_retry_after_seconds;
+      problem.retry_after_seconds = net_limits::export_busy_retry_after_seconds;
       return send(problem_reply(problem));
     }
     export_ = std::make_unique<ExportState>(std::move(journal), kind, through_sequence);
     auto& response = export_->response;
     response.result(http::status::ok);
     response.version(11);
-    response.set(http::field::server, "loket");
+    response.set(http::field::server, net_limits::server_header_value);
     response.set(http::field::content_type,
-                 is_csv(kind) ? "text/csv; charset=utf-8" : "application/x-ndjson");
+                 is_csv(kind) ? net_limits::csv_content_type : net_limits::jsonl_content_type);
     response.set("Loket-Through-Sequence", std::to_string(through_sequence));
     response.keep_alive(keep_alive_ && !server_.draining.load());
     response.chunked(true);
@@ -585,7 +585,7 @@ Reply Server::Impl::immediate(const RouteMatch& route) const {
       return Reply{200, R"({"status":"ready"})", false, 0};
     Problem problem = make_problem(503, "not-ready", "Not accepting submissions",
                                    draining.load() ? "shutting down" : "the journal cannot write");
-    problem.retry_after_seconds = 5;
+    problem.retry_after_seconds = net_limits::journal_unavailable_retry_after_seconds;
     return problem_reply(problem);
   }
   Reply reply{200, metrics_text(*pipeline, latency, connections.load()), false, 0};
@@ -602,7 +602,7 @@ std::optional<Problem> Server::Impl::rate_limited(const TokenEntry& token) {
   Problem problem = make_problem(429, "rate-limited", "Too many requests for this token",
                                  fmt::format("at most {} requests per second, {} at once",
                                              token.requests_per_second, token.burst),
-                                 "Authorization");
+                                 std::string(net_limits::authorization_header));
   constexpr std::int64_t second_ns = 1'000'000'000;
   problem.retry_after_seconds = static_cast<int>((wait_ns + second_ns - 1) / second_ns);
   return problem;
