@@ -30,8 +30,9 @@ int no_close(std::FILE*) {
 struct Totals {
   std::uint64_t events = 0;
   std::uint64_t transfers = 0;
-  std::array<std::uint64_t, 5> by_outcome{};
+  std::array<std::uint64_t, outcome_count> by_outcome{};  // by Outcome's number
   std::int64_t granted_cents = 0;
+  std::uint64_t of(Outcome outcome) const { return by_outcome[static_cast<std::size_t>(outcome)]; }
 };
 
 void add_totals(const Allocator& allocator, std::uint64_t unknown_tranche_rejections,
@@ -242,9 +243,9 @@ int run_allocate(const AllocateOptions& options, std::FILE* errors) {
   fmt::print(errors,
              "loket allocate: {} events; applications: {} granted, {} pending, {} waitlisted, "
              "{} rejected; {} transfers; EUR {} granted; {:.3f} s{}\n",
-             totals.events, totals.by_outcome[1], totals.by_outcome[2], totals.by_outcome[3],
-             totals.by_outcome[4], totals.transfers, format_euros(totals.granted_cents), seconds,
-             *journal_note);
+             totals.events, totals.of(Outcome::granted), totals.of(Outcome::pending),
+             totals.of(Outcome::waitlisted), totals.of(Outcome::rejected), totals.transfers,
+             format_euros(totals.granted_cents), seconds, *journal_note);
   return 0;
 }
 

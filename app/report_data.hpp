@@ -47,15 +47,16 @@ struct ReportData {
   Scheme scheme;
   JournalSummary summary;
   std::vector<TrancheStatus> tranches;
-  std::vector<std::vector<FillPoint>> filling;                             // per tranche
-  std::map<std::string, std::array<std::uint64_t, 5>> outcomes_by_reason;  // final states
-  std::array<std::uint64_t, 5> outcomes{};
+  std::vector<std::vector<FillPoint>> filling;  // per tranche
+  std::map<std::string, std::array<std::uint64_t, outcome_count>>
+      outcomes_by_reason;  // final states
+  std::array<std::uint64_t, outcome_count> outcomes{};
   std::vector<TimestampNs> decision_times;  // one per application decision, in order
   std::vector<LotteryDraw> draws;
   std::vector<AppealEntry> appeals;
   std::vector<TransferEntry> transfers;
   // monitoring "key=value" -> final outcome counts
-  std::map<std::string, std::array<std::uint64_t, 5>> monitoring;
+  std::map<std::string, std::array<std::uint64_t, outcome_count>> monitoring;
 };
 
 // Replays the journal; data.summary.problem is set if it does not verify.

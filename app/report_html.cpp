@@ -209,32 +209,41 @@ void decisions_chart(std::string& html, const ReportData& data) {
                  grouped(static_cast<std::int64_t>(peak)), minutes_per_bar, minutes_per_bar);
 }
 
-void outcome_tables(std::string& html, const ReportData& data) {
-  auto out = std::back_inserter(html);
-  html +=
-      "<h2>Outcomes</h2><table><tr><th>reason</th><th>granted</th><th>pending</th>"
-      "<th>waitlisted</th><th>rejected</th></tr>";
-  for (const auto& [reason, counts] : data.outcomes_by_reason) {
-    fmt::format_to(out,
-                   "<tr><td>{}</td><td class=n>{}</td><td class=n>{}</td><td class=n>{}</td><td "
-                   "class=n>{}</td></tr>",
-                   escape(reason), counts[1], counts[2], counts[3], counts[4]);
+// One table row per label: the label, then its count for each outcome in Outcome's order.
+void outcome_row(std::string& html, std::string_view label,
+                 const std::array<std::uint64_t, outcome_count>& counts, bool total = false) {
+  html += total ? "<tr class=total><td>" : "<tr><td>";
+  html += label;
+  html += "</td>";
+  for (auto outcome = static_cast<std::size_t>(outcome_first); outcome < outcome_count; ++outcome) {
+    fmt::format_to(std::back_inserter(html), "<td class=n>{}</td>", counts[outcome]);
   }
-  fmt::format_to(out,
-                 "<tr class=total><td>all applications</td><td class=n>{}</td><td "
-                 "class=n>{}</td><td class=n>{}</td><td class=n>{}</td></tr></table>",
-                 data.outcomes[1], data.outcomes[2], data.outcomes[3], data.outcomes[4]);
+  html += "</tr>";
+}
+
+void outcome_header(std::string& html, std::string_view first_column) {
+  fmt::format_to(std::back_inserter(html), "<table><tr><th>{}</th>", first_column);
+  for (auto outcome = static_cast<std::size_t>(outcome_first); outcome < outcome_count; ++outcome) {
+    fmt::format_to(std::back_inserter(html), "<th>{}</th>",
+                   to_string(static_cast<Outcome>(outcome)));
+  }
+  html += "</tr>";
+}
+
+void outcome_tables(std::string& html, const ReportData& data) {
+  html += "<h2>Outcomes</h2>";
+  outcome_header(html, "reason");
+  for (const auto& [reason, counts] : data.outcomes_by_reason)
+    outcome_row(html, escape(reason), counts);
+  outcome_row(html, "all applications", data.outcomes, true);
+  html += "</table>";
   if (data.monitoring.empty()) return;
   html +=
       "<h2>Monitoring attributes by final outcome</h2><p>Carried with submissions, never "
-      "used for allocation.</p><table><tr><th>attribute</th><th>granted</th><th>pending</th>"
-      "<th>waitlisted</th><th>rejected</th></tr>";
-  for (const auto& [attribute, counts] : data.monitoring) {
-    fmt::format_to(out,
-                   "<tr><td>{}</td><td class=n>{}</td><td class=n>{}</td><td class=n>{}</td><td "
-                   "class=n>{}</td></tr>",
-                   escape(attribute), counts[1], counts[2], counts[3], counts[4]);
-  }
+      "used for allocation.</p>";
+  outcome_header(html, "attribute");
+  for (const auto& [attribute, counts] : data.monitoring)
+    outcome_row(html, escape(attribute), counts);
   html += "</table>";
 }
 

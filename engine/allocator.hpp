@@ -52,7 +52,8 @@ struct PoolStatus {
 struct TrancheStatus {
   bool closed = false;
   bool counts_places = false;
-  std::array<std::uint64_t, 5> applications_by_outcome{};  // indexed by Outcome's number
+  std::array<std::uint64_t, outcome_count>
+      applications_by_outcome{};  // indexed by Outcome's number
   std::vector<PoolStatus> pools;
   // R8: the journaled commitment to the tranche's lottery seeds, if it has one.
   std::optional<std::array<std::uint8_t, 32>> seed_commitment;

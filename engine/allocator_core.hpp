@@ -83,7 +83,7 @@ struct TrancheState {
   std::vector<PendingEntry> pending;  // in sequence order; [pending_head, end) still pending
   std::size_t pending_head = 0;
   std::vector<Pool> pools;
-  std::array<std::uint64_t, 5> applications_by_outcome{};
+  std::array<std::uint64_t, outcome_count> applications_by_outcome{};
 };
 
 // R6's fit rules: how much of `need_units` an application gets from `remaining_units`.

@@ -22,6 +22,7 @@ struct Partnership {
 };
 
 // Bit for a Field in SubmitCommand::malformed_fields.
+static_assert(field_count <= 8, "malformed_fields holds one bit per Field in a byte");
 constexpr std::uint8_t field_bit(Field field) {
   return static_cast<std::uint8_t>(1u << static_cast<unsigned>(field));
 }

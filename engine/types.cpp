@@ -9,41 +9,41 @@ namespace {
 
 // One table per enum, indexed by the enum's number, so that to_string and from_string cannot
 // drift apart.
-constexpr std::array<std::string_view, 5> outcome_names = {"", "granted", "pending", "waitlisted",
-                                                           "rejected"};
-constexpr std::array<std::string_view, 11> reason_names = {"",
-                                                           "unknown_tranche",
-                                                           "window_not_open",
-                                                           "window_closed",
-                                                           "invalid",
-                                                           "ineligible",
-                                                           "amount_out_of_bounds",
-                                                           "duplicate_participant",
-                                                           "tranche_full",
-                                                           "budget_exhausted",
-                                                           "appeal"};
-constexpr std::array<std::string_view, 7> field_names = {
+constexpr std::array<std::string_view, outcome_count> outcome_names = {"", "granted", "pending",
+                                                                       "waitlisted", "rejected"};
+constexpr std::array<std::string_view, reason_count> reason_names = {"",
+                                                                     "unknown_tranche",
+                                                                     "window_not_open",
+                                                                     "window_closed",
+                                                                     "invalid",
+                                                                     "ineligible",
+                                                                     "amount_out_of_bounds",
+                                                                     "duplicate_participant",
+                                                                     "tranche_full",
+                                                                     "budget_exhausted",
+                                                                     "appeal"};
+constexpr std::array<std::string_view, field_count> field_names = {
     "", "id", "participant", "amount_cents", "activities", "declared_value_cents", "partnership"};
-constexpr std::array<std::string_view, 19> refusal_names = {"",
-                                                            "unknown_tranche",
-                                                            "tranche_closed",
-                                                            "seed_missing",
-                                                            "day_not_over",
-                                                            "day_already_closed",
-                                                            "ranking_has_no_days",
-                                                            "unknown_application",
-                                                            "application_pending",
-                                                            "appeal_amount_invalid",
-                                                            "appeal_exceeds_request",
-                                                            "appeal_reference_missing",
-                                                            "duplicate_application_id",
-                                                            "capacity_exhausted",
-                                                            "duplicate_appeal",
-                                                            "seed_invalid",
-                                                            "day_outside_window",
-                                                            "seed_commitment_invalid",
-                                                            "seed_commitment_late"};
-constexpr std::array<std::string_view, 19> refusal_descriptions = {
+constexpr std::array<std::string_view, refusal_count> refusal_names = {"",
+                                                                       "unknown_tranche",
+                                                                       "tranche_closed",
+                                                                       "seed_missing",
+                                                                       "day_not_over",
+                                                                       "day_already_closed",
+                                                                       "ranking_has_no_days",
+                                                                       "unknown_application",
+                                                                       "application_pending",
+                                                                       "appeal_amount_invalid",
+                                                                       "appeal_exceeds_request",
+                                                                       "appeal_reference_missing",
+                                                                       "duplicate_application_id",
+                                                                       "capacity_exhausted",
+                                                                       "duplicate_appeal",
+                                                                       "seed_invalid",
+                                                                       "day_outside_window",
+                                                                       "seed_commitment_invalid",
+                                                                       "seed_commitment_late"};
+constexpr std::array<std::string_view, refusal_count> refusal_descriptions = {
     "",
     "the tranche does not exist in this scheme",
     "the tranche is already closed",
@@ -63,6 +63,19 @@ constexpr std::array<std::string_view, 19> refusal_descriptions = {
     "the tranche's seed is committed for the days of its window only; close the tranche instead",
     "a seed commitment needs a lottery tranche without one, and its number of draws",
     "a seed commitment must come before the tranche's first submission"};
+
+// An array sized by a count but given too few names would fill the rest with "": every
+// number after 0 must have its name.
+template <std::size_t N>
+constexpr bool named_from_one(const std::array<std::string_view, N>& names) {
+  for (std::size_t index = 1; index < N; ++index) {
+    if (names[index].empty()) return false;
+  }
+  return true;
+}
+static_assert(named_from_one(outcome_names) && named_from_one(reason_names) &&
+              named_from_one(field_names) && named_from_one(refusal_names) &&
+              named_from_one(refusal_descriptions));
 
 template <typename Enum, std::size_t N>
 std::string_view name_of(const std::array<std::string_view, N>& names, Enum value) {

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <array>
+#include <cstddef>
 #include <cstdint>
 #include <optional>
 #include <string_view>
@@ -23,6 +24,12 @@ enum class Outcome : std::uint8_t {
   waitlisted = 3,
   rejected = 4,
 };
+// Every array indexed by an enum's number and every loop over its values is sized by its count:
+// the last enumerator's number plus one (number 0 is `none`, or unused for Outcome). A new
+// enumerator is appended, so it becomes the last and moves the count with it.
+inline constexpr Outcome outcome_first = Outcome::granted;
+inline constexpr Outcome outcome_last = Outcome::rejected;
+inline constexpr std::size_t outcome_count = static_cast<std::size_t>(outcome_last) + 1;
 
 // Ordered by the precedence in which R3 checks them; the allocator returns the first that
 // applies. tranche_full and budget_exhausted come from allocation itself, appeal from R9.
@@ -39,6 +46,8 @@ enum class Reason : std::uint8_t {
   budget_exhausted = 9,
   appeal = 10,
 };
+inline constexpr Reason reason_last = Reason::appeal;
+inline constexpr std::size_t reason_count = static_cast<std::size_t>(reason_last) + 1;
 
 // The submission field that made a submission `invalid`, in the fixed order they are checked.
 enum class Field : std::uint8_t {
@@ -50,6 +59,8 @@ enum class Field : std::uint8_t {
   declared_value_cents = 5,
   partnership = 6,
 };
+inline constexpr Field field_last = Field::partnership;
+inline constexpr std::size_t field_count = static_cast<std::size_t>(field_last) + 1;
 
 // Why the engine refused an operator command (close, close-day, appeal, commit_seed) or a
 // submission whose id is already taken. A refused command changes nothing and yields no decision.
@@ -74,6 +85,8 @@ enum class Refusal : std::uint8_t {
   seed_commitment_invalid = 17,
   seed_commitment_late = 18,
 };
+inline constexpr Refusal refusal_last = Refusal::seed_commitment_late;
+inline constexpr std::size_t refusal_count = static_cast<std::size_t>(refusal_last) + 1;
 
 std::string_view to_string(Outcome outcome);
 std::string_view to_string(Reason reason);  // "" for Reason::none

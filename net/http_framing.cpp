@@ -3,6 +3,8 @@
 #include <boost/beast/core/string.hpp>
 #include <boost/beast/http/field.hpp>
 
+#include "net/limits.hpp"
+
 namespace loket {
 namespace {
 
@@ -69,7 +71,8 @@ bool has_obsolete_line_folding(std::string_view header_block) {
 
 bool is_json_media_type(std::string_view content_type) {
   const std::size_t semicolon = content_type.find(';');
-  if (!same_text(trimmed(content_type.substr(0, semicolon)), "application/json")) return false;
+  if (!same_text(trimmed(content_type.substr(0, semicolon)), net_limits::json_content_type))
+    return false;
   std::string_view parameters =
       semicolon == std::string_view::npos ? std::string_view{} : content_type.substr(semicolon);
   while (!parameters.empty()) {

@@ -19,5 +19,25 @@ inline constexpr std::uint32_t token_requests_per_second_max = 1'000'000;
 // Ids the server generates for submissions without one start with this; a client may not
 // use it, so no client can take the id the server is about to give (docs/api.md).
 inline constexpr std::string_view generated_id_prefix = "loket.";
+// An unknown field's name is echoed in the problem only this far: a client cannot make the
+// reply as large as its request.
+inline constexpr std::size_t echoed_field_name_bytes_max = 64;
+
+// Retry-After, in seconds, by why a request was turned away (a 429 gives the rate limiter's
+// own wait instead).
+inline constexpr int queue_full_retry_after_seconds = 1;
+inline constexpr int export_busy_retry_after_seconds = 10;
+inline constexpr int journal_unavailable_retry_after_seconds = 5;  // also /readyz while not ready
+
+// What the server says and the headers it reads by name (docs/api.md).
+inline constexpr std::string_view server_header_value = "loket";
+inline constexpr std::string_view bearer_challenge = "Bearer realm=\"loket\"";
+inline constexpr std::string_view json_content_type = "application/json";
+inline constexpr std::string_view problem_content_type = "application/problem+json";
+inline constexpr std::string_view csv_content_type = "text/csv; charset=utf-8";
+inline constexpr std::string_view jsonl_content_type = "application/x-ndjson";
+inline constexpr std::string_view authorization_header = "Authorization";
+inline constexpr std::string_view content_type_header = "Content-Type";
+inline constexpr std::string_view idempotency_key_header = "Idempotency-Key";
 
 }  // namespace loket::net_limits

@@ -28,7 +28,7 @@ std::string metrics_text(const Pipeline& pipeline, const LatencyHistogram& laten
   auto out = std::back_inserter(text);
   append_family_header(text, "loket_submissions_total", "counter",
                        "Submissions decided, by outcome at submission.");
-  for (std::size_t outcome = 1; outcome <= 4; ++outcome) {
+  for (auto outcome = static_cast<std::size_t>(outcome_first); outcome < outcome_count; ++outcome) {
     fmt::format_to(out, "loket_submissions_total{{outcome=\"{}\"}} {}\n",
                    to_string(static_cast<Outcome>(outcome)),
                    counters.submissions_by_outcome[outcome].load());

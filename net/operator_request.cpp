@@ -8,6 +8,7 @@
 #include "engine/crypto.hpp"
 #include "engine/limits.hpp"
 #include "engine/strict_json.hpp"
+#include "net/limits.hpp"
 
 namespace loket {
 namespace {
@@ -36,8 +37,10 @@ std::optional<Problem> read_operator_body(std::string_view body, Job& job) {
     if (std::find(known.begin(), known.end(), member.key()) == known.end()) {
       return make_problem(
           400, "unknown-field", "The body has a field the API does not know",
-          fmt::format("unknown field \"{}\"", std::string_view(member.key()).substr(0, 64)),
-          std::string(member.key().substr(0, 64)));
+          fmt::format(
+              "unknown field \"{}\"",
+              std::string_view(member.key()).substr(0, net_limits::echoed_field_name_bytes_max)),
+          std::string(member.key().substr(0, net_limits::echoed_field_name_bytes_max)));
     }
   }
   if (const auto* seed = object.if_contains("seed")) {

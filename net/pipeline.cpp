@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include "engine/assert.hpp"
+#include "net/limits.hpp"
 #include "net/pipeline_impl.hpp"
 
 namespace loket {
@@ -70,7 +71,7 @@ void Pipeline::Impl::handle(std::unique_ptr<Job> job) {
     Problem problem =
         make_problem(503, "journal-unavailable",
                      "The journal cannot write; nothing is being accepted", journal_problem);
-    problem.retry_after_seconds = 5;
+    problem.retry_after_seconds = net_limits::journal_unavailable_retry_after_seconds;
     job->complete(JobOutcome{std::move(problem), scheme});
     return;
   }
@@ -104,11 +105,11 @@ std::unique_ptr<Job> Pipeline::Impl::answer_retry(std::unique_ptr<Job> job) {
   const IdempotencyIndex::Entry* found = keys->find(*job->idempotency);
   if (found == nullptr) return job;
   if (found->request_hash != job->idempotency->request_hash) {
-    job->complete(JobOutcome{
-        make_problem(422, "idempotency-key-reused",
-                     "This Idempotency-Key was used for another request",
-                     "a retry must repeat the original request exactly", "Idempotency-Key"),
-        scheme});
+    job->complete(JobOutcome{make_problem(422, "idempotency-key-reused",
+                                          "This Idempotency-Key was used for another request",
+                                          "a retry must repeat the original request exactly",
+                                          std::string(net_limits::idempotency_key_header)),
+                             scheme});
     return nullptr;
   }
   const std::uint64_t sequence = found->accepted->sequence;

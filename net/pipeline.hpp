@@ -66,7 +66,7 @@ struct PipelineCounters {
   std::atomic<std::uint64_t> accepted{0};
   std::atomic<std::uint64_t> rejected_full{0};  // 503 because the queue was full
   std::atomic<std::uint64_t> refused{0};        // 409/422 operator refusals
-  std::array<std::atomic<std::uint64_t>, 5> submissions_by_outcome{};
+  std::array<std::atomic<std::uint64_t>, outcome_count> submissions_by_outcome{};
   std::atomic<std::uint64_t> queue_depth{0};
   std::atomic<std::uint64_t> awaiting_durability{0};
   std::atomic<std::uint64_t> durable_sequence{0};

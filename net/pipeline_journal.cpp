@@ -4,6 +4,7 @@
 
 #include "core/local_log.hpp"
 #include "engine/assert.hpp"
+#include "net/limits.hpp"
 #include "net/pipeline_impl.hpp"
 
 namespace loket {
@@ -62,7 +63,7 @@ void Pipeline::Impl::fail_all_awaiting() {
                    fmt::format("{}; once the server is ready again, a retry with the same "
                                "Idempotency-Key gets the recorded receipt or records it once",
                                journal_problem));
-  problem.retry_after_seconds = 5;
+  problem.retry_after_seconds = net_limits::journal_unavailable_retry_after_seconds;
   while (!awaiting.empty()) {
     awaiting.front().job->complete(JobOutcome{problem, scheme});
     awaiting.pop_front();

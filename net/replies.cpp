@@ -92,7 +92,7 @@ json::object tranche_json(const Scheme& scheme, const TrancheView& view) {
   body["unit"] = tranche.counts_places ? "places" : "cents";
   body["closed"] = status.closed;
   json::object outcomes;
-  for (std::size_t outcome = 1; outcome <= 4; ++outcome) {
+  for (auto outcome = static_cast<std::size_t>(outcome_first); outcome < outcome_count; ++outcome) {
     outcomes[to_string(static_cast<Outcome>(outcome))] = status.applications_by_outcome[outcome];
   }
   body["applications"] = std::move(outcomes);

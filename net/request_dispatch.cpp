@@ -14,8 +14,6 @@ namespace {
 
 namespace http = boost::beast::http;
 
-constexpr std::string_view idempotency_header = "Idempotency-Key";
-
 // The journaled form of an Idempotency-Key: hashed with the caller's token name (two portals
 // may pick the same key), and the request it came with (a reuse for another request is an
 // error, not a retry).
@@ -29,7 +27,7 @@ std::variant<IdempotencyTag, Problem> idempotency_tag(std::string_view key,
     return make_problem(
         400, "invalid-idempotency-key", "The Idempotency-Key is not acceptable",
         fmt::format("1 to {} visible ASCII characters", net_limits::idempotency_key_bytes_max),
-        std::string(idempotency_header));
+        std::string(net_limits::idempotency_key_header));
   }
   const auto hash_of = [](std::string_view first, std::string_view second) {
     std::string message(first);
@@ -49,7 +47,9 @@ std::variant<AdmittedRequest, Problem> admit_request(const RequestHeader& header
   if (auto* problem = std::get_if<Problem>(&matched)) return std::move(*problem);
   AdmittedRequest admitted{std::get<RouteMatch>(std::move(matched)), nullptr};
   // Which of two would count is anybody's guess between a proxy and this server.
-  for (const std::string_view name : {"Authorization", "Content-Type", "Idempotency-Key"}) {
+  for (const std::string_view name :
+       {net_limits::authorization_header, net_limits::content_type_header,
+        net_limits::idempotency_key_header}) {
     if (header.count(name) > 1) {
       return make_problem(400, "bad-request", "The request is not valid HTTP/1.1",
                           fmt::format("the {} header appears more than once", name),
@@ -61,7 +61,7 @@ std::variant<AdmittedRequest, Problem> admit_request(const RequestHeader& header
     admitted.token = presented ? find_token(server.options.tokens, *presented) : nullptr;
     if (admitted.token == nullptr) {
       return make_problem(401, "unauthorized", "A valid bearer token is needed", {},
-                          "Authorization");
+                          std::string(net_limits::authorization_header));
     }
     if (!role_may(admitted.token->role, admitted.route.endpoint)) {
       return make_problem(
@@ -73,7 +73,7 @@ std::variant<AdmittedRequest, Problem> admit_request(const RequestHeader& header
   if (has_body && header.method() == http::verb::post &&
       !is_json_media_type(header[http::field::content_type])) {
     return make_problem(415, "unsupported-media-type", "The body must be application/json", {},
-                        "Content-Type");
+                        std::string(net_limits::content_type_header));
   }
   return admitted;
 }
@@ -97,13 +97,14 @@ std::variant<std::unique_ptr<Job>, Problem> job_for_request(const AdmittedReques
              route.endpoint == Endpoint::appeal) {
     if (auto problem = read_operator_body(request.body(), *job)) return std::move(*problem);
   }
-  if (is_journaled(route.endpoint) && request.find(idempotency_header) != request.end()) {
+  if (is_journaled(route.endpoint) &&
+      request.find(net_limits::idempotency_key_header) != request.end()) {
     // A submission's request is its tranche and body (as journaled since keys began); an
     // operator command's also names the endpoint, so that one key cannot mean two commands.
     const std::string scope =
         route.endpoint == Endpoint::submit ? route.tranche_id : std::string(request.target());
-    auto tag =
-        idempotency_tag(request[idempotency_header], admitted.token->name, scope, request.body());
+    auto tag = idempotency_tag(request[net_limits::idempotency_key_header], admitted.token->name,
+                               scope, request.body());
     if (auto* problem = std::get_if<Problem>(&tag)) return std::move(*problem);
     job->idempotency = std::get<IdempotencyTag>(tag);
   }

@@ -78,7 +78,7 @@ Reply Server::Impl::immediate(const RouteMatch& route) const {
       return Reply{200, R"({"status":"ready"})", false, 0};
     Problem problem = make_problem(503, "not-ready", "Not accepting submissions",
                                    draining.load() ? "shutting down" : "the journal cannot write");
-    problem.retry_after_seconds = 5;
+    problem.retry_after_seconds = net_limits::journal_unavailable_retry_after_seconds;
     return problem_reply(problem);
   }
   Reply reply{200, metrics_text(*pipeline, latency, connections.load()), false, 0};
@@ -95,7 +95,7 @@ std::optional<Problem> Server::Impl::rate_limited(const TokenEntry& token) {
   Problem problem = make_problem(429, "rate-limited", "Too many requests for this token",
                                  fmt::format("at most {} requests per second, {} at once",
                                              token.requests_per_second, token.burst),
-                                 "Authorization");
+                                 std::string(net_limits::authorization_header));
   constexpr std::int64_t second_ns = 1'000'000'000;
   problem.retry_after_seconds = static_cast<int>((wait_ns + second_ns - 1) / second_ns);
   return problem;

@@ -26,11 +26,8 @@ using tcp = asio::ip::tcp;
 
 constexpr std::chrono::milliseconds tls_shutdown_timeout{1000};
 constexpr std::size_t first_read_bytes = 4096;
-constexpr int queue_full_retry_after_seconds = 1;
-constexpr int export_busy_retry_after_seconds = 10;
 constexpr std::string_view continue_response = "HTTP/1.1 100 Continue\r\n\r\n";
 constexpr std::string_view header_block_end = "\r\n\r\n";
-constexpr std::string_view bearer_challenge = "Bearer realm=\"loket\"";
 
 Problem headers_too_large() {
   return make_problem(431, "headers-too-large", "The headers are too large",
@@ -205,14 +202,13 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
     // The outcome comes back on the allocator thread; it is handed to this connection's
     // executor, rendered and written from there.
     job->complete = [self = this->shared_from_this()](JobOutcome outcome) {
-      asio::post(self->stream_.get_executor(), [self, moved = std::move(outcome)]() {
-        self->send(render_reply(moved));
-      });
+      asio::post(self->stream_.get_executor(),
+                 [self, moved = std::move(outcome)]() { self->send(render_reply(moved)); });
     };
     if (!server_.pipeline->try_enqueue(std::move(job))) {
       Problem problem =
           make_problem(503, "busy", "Too many requests are waiting; try again shortly");
-      problem.retry_after_seconds = queue_full_retry_after_seconds;
+      problem.retry_after_seconds = net_limits::queue_full_retry_after_seconds;
       send_problem(problem);
     }
   }
@@ -231,13 +227,14 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
   void send(Reply reply, ExtraHeaders extra = {}) {
     auto response = std::make_shared<http::response<http::string_body>>(
         static_cast<http::status>(reply.status), 11);
-    response->set(http::field::server, "loket");
+    response->set(http::field::server, net_limits::server_header_value);
     response->set(http::field::content_type,
-                  reply.problem ? "application/problem+json" : "application/json");
+                  reply.problem ? net_limits::problem_content_type : net_limits::json_content_type);
     if (reply.retry_after_seconds > 0) {
       response->set(http::field::retry_after, std::to_string(reply.retry_after_seconds));
     }
-    if (reply.status == 401) response->set(http::field::www_authenticate, bearer_challenge);
+    if (reply.status == 401)
+      response->set(http::field::www_authenticate, net_limits::bearer_challenge);
     for (auto& [field, value] : extra) response->set(field, std::move(value));
     const bool keep = keep_alive_ && !server_.draining.load();
     response->keep_alive(keep);
@@ -256,7 +253,7 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
       server_.exports_running.fetch_sub(1);
       Problem problem = make_problem(503, "busy", "Too many exports are running; try again later",
                                      fmt::format("at most {} at once", net_limits::exports_max));
-      problem.retry_after_seconds = export_busy_retry_after_seconds;
+      problem.retry_after_seconds = net_limits::export_busy_retry_after_seconds;
       return send(problem_reply(problem));
     }
     const std::uint64_t through_sequence = server_.pipeline->durable_sequence();
@@ -265,16 +262,16 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
       server_.exports_running.fetch_sub(1);
       Problem problem = make_problem(503, "journal-unavailable",
                                      "The journal cannot write; it is being reopened");
-      problem.retry_after_seconds = export_busy_retry_after_seconds;
+      problem.retry_after_seconds = net_limits::export_busy_retry_after_seconds;
       return send(problem_reply(problem));
     }
     export_ = std::make_unique<ExportState>(std::move(journal), kind, through_sequence);
     auto& response = export_->response;
     response.result(http::status::ok);
     response.version(11);
-    response.set(http::field::server, "loket");
+    response.set(http::field::server, net_limits::server_header_value);
     response.set(http::field::content_type,
-                 is_csv(kind) ? "text/csv; charset=utf-8" : "application/x-ndjson");
+                 is_csv(kind) ? net_limits::csv_content_type : net_limits::jsonl_content_type);
     response.set("Loket-Through-Sequence", std::to_string(through_sequence));
     response.keep_alive(keep_alive_ && !server_.draining.load());
     response.chunked(true);

@@ -64,8 +64,10 @@ std::variant<SubmissionRequest, Problem> parse_submission_body(
     if (std::find(known.begin(), known.end(), member.key()) == known.end()) {
       return make_problem(
           400, "unknown-field", "The body has a field the API does not know",
-          fmt::format("unknown field \"{}\"", std::string_view(member.key()).substr(0, 64)),
-          std::string(member.key().substr(0, 64)));
+          fmt::format(
+              "unknown field \"{}\"",
+              std::string_view(member.key()).substr(0, net_limits::echoed_field_name_bytes_max)),
+          std::string(member.key().substr(0, net_limits::echoed_field_name_bytes_max)));
     }
   }
   SubmissionRequest request;

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Builds and runs the whole test suite: the README's test command, and what CI runs.
-# First the development build (warnings as errors), then the same suite under
+# First the development build (warnings as errors), then the unit tier in the optimised
+# release build (what users run: `scripts/loket.sh` builds it), then the same suite under
 # ThreadSanitizer (the concurrent parts: group commit, replay pipeline, server) and under
 # AddressSanitizer with UndefinedBehaviorSanitizer, then a short pass of each fuzzer.
 # --quick runs only the development build's suite, for iterating locally.
@@ -15,6 +16,11 @@ cmake --preset dev >/dev/null
 cmake --build --preset dev
 ctest --preset dev
 if [ "${1:-}" != "--quick" ]; then
+  # Only the unit tier's programs: the process tier and the benchmarks add build time and
+  # little the development build does not already show.
+  cmake --preset release >/dev/null
+  cmake --build --preset release --target loket_tests
+  ctest --preset release
   for sanitizer in tsan asan; do
     cmake --preset "$sanitizer" >/dev/null
     cmake --build --preset "$sanitizer"

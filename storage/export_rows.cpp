@@ -61,7 +61,7 @@ void append_event_csv(std::string& out, const JournalRecord& record) {
     }
     append_csv_text(out, partnership);
     std::string malformed;
-    for (std::uint8_t field = 1; field <= 6; ++field) {
+    for (std::size_t field = 1; field < field_count; ++field) {
       if (submit->malformed_fields & field_bit(static_cast<Field>(field))) {
         malformed +=
             fmt::format("{}{}", malformed.empty() ? "" : " ", to_string(static_cast<Field>(field)));

@@ -61,8 +61,10 @@ class Reader {
 };
 
 template <typename Enum>
-Enum enum_in_range(std::uint8_t value, std::uint8_t min, std::uint8_t max, const char* what) {
-  if (value < min || value > max) throw DecodeError{fmt::format("{} {} out of range", what, value)};
+Enum enum_in_range(std::uint8_t value, Enum first, Enum last, const char* what) {
+  if (value < static_cast<std::uint8_t>(first) || value > static_cast<std::uint8_t>(last)) {
+    throw DecodeError{fmt::format("{} {} out of range", what, value)};
+  }
   return static_cast<Enum>(value);
 }
 
@@ -90,7 +92,8 @@ SubmitCommand decode_submit(Reader& reader) {
   }
   if (flags & format::has_partnership) {
     const auto bits = reader.integer<std::uint8_t>();
-    if (bits > 7) throw DecodeError{"unknown partnership bits"};
+    if ((bits & ~format::partnership_bits_known) != 0)
+      throw DecodeError{"unknown partnership bits"};
     submit.partnership = Partnership{(bits & format::partnership_employer) != 0,
                                      (bits & format::partnership_employee) != 0,
                                      (bits & format::partnership_stvda) != 0};
@@ -177,9 +180,11 @@ Decision decode_decision(Reader& reader) {
   if (kind != format::decision_application)
     throw DecodeError{fmt::format("unknown decision kind {}", kind)};
   decision.application_id = reader.str8();
-  decision.outcome = enum_in_range<Outcome>(reader.integer<std::uint8_t>(), 1, 4, "outcome");
-  decision.reason = enum_in_range<Reason>(reader.integer<std::uint8_t>(), 0, 10, "reason");
-  decision.field = enum_in_range<Field>(reader.integer<std::uint8_t>(), 0, 6, "field");
+  decision.outcome =
+      enum_in_range(reader.integer<std::uint8_t>(), outcome_first, outcome_last, "outcome");
+  decision.reason =
+      enum_in_range(reader.integer<std::uint8_t>(), Reason::none, reason_last, "reason");
+  decision.field = enum_in_range(reader.integer<std::uint8_t>(), Field::none, field_last, "field");
   decision.compartment_index = reader.integer<std::uint8_t>();
   decision.granted_cents = reader.integer<std::int64_t>();
   return decision;

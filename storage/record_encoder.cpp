@@ -37,8 +37,9 @@ namespace loket {
 namespace {
 
 namespace format = journal_format;
-static_assert(format::decision_bytes_max >= 1 + 1 + 1 + limits::application_id_bytes_max + 4 + 8);
-static_assert(format::monitoring_bytes_max == limits::monitoring_bytes_max);
+static_assert(sizeof(ParticipantKey) == format::hash_bytes);
+static_assert(activity_count == format::activities_per_submit);
+static_assert(sizeof(CommitSeedCommand::commitment) == format::hash_bytes);
 
 class Writer {
  public:
@@ -154,7 +155,7 @@ Sha256Digest encode_record(std::string& out, Sequence sequence, TimestampNs rece
                            std::span<const Decision> decisions, const Sha256Digest& previous_hash,
                            const std::optional<IdempotencyTag>& idempotency, RecordPlace place) {
   LOKET_ASSERT(sequence > 0);
-  LOKET_ASSERT(monitoring_json.size() <= format::monitoring_bytes_max);
+  LOKET_ASSERT(monitoring_json.size() <= limits::monitoring_bytes_max);
   const std::size_t start = out.size();
   Writer writer(out);
   LOKET_ASSERT(place.part < place.parts && place.parts <= format::parts_per_event_max);

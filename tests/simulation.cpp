@@ -85,7 +85,7 @@ struct Figures {
   std::uint64_t bad_lines = 0;
   std::uint64_t records = 0;
   std::uint64_t decisions = 0;
-  std::array<std::uint64_t, 5> by_outcome{};  // indexed by Outcome's number
+  std::array<std::uint64_t, outcome_count> by_outcome{};  // indexed by Outcome's number
   std::uint64_t transfers = 0;
   std::uint64_t crowd = 0;
   std::uint64_t restarts = 0;

@@ -147,7 +147,7 @@ TEST_CASE("allocate reports unreadable and invalid scheme files by name") {
   CHECK(invalid.errors.find("bad.toml:1: scheme.name: missing") != std::string::npos);
 }
 
-TEST_CASE("audit under another scheme names the first difference and never aborts") {
+TEST_CASE("audit under another scheme names the first difference and never aborts", "[process]") {
   loket::testing::TempFolder folder("audit-other");
   const std::string data = folder.path("journal");
   loket::testing::allocate_into(source_path("schemes/sectoraal-maatwerk-2021.toml"),
@@ -162,7 +162,7 @@ TEST_CASE("audit under another scheme names the first difference and never abort
   }
 }
 
-TEST_CASE("No command ends in an uncaught exception: a message and a non-zero exit") {
+TEST_CASE("No command ends in an uncaught exception: a message and a non-zero exit", "[process]") {
   loket::testing::TempFolder folder("cli-errors");
   const std::string data = folder.path("journal");
   loket::testing::allocate_into(source_path("schemes/sectoraal-maatwerk-2021.toml"),
@@ -273,7 +273,7 @@ TEST_CASE("allocate takes lines up to the limit and refuses a longer one by file
   CHECK(result.errors.find(events + ":2: line longer than 65536 bytes") != std::string::npos);
 }
 
-TEST_CASE("allocate refuses a huge line without ever holding it") {
+TEST_CASE("allocate refuses a huge line without ever holding it", "[process]") {
   TempDir dir;
   // Both runs decide one event first, so that they differ only in the huge second line.
   const std::string small = dir.file("small.jsonl", fmt::format("{}\n", line1));

@@ -56,7 +56,7 @@ std::string numbered_events(const Scenario& scenario) {
 
 }  // namespace
 
-TEST_CASE("Allocating an export reproduces the journal's decisions, byte for byte") {
+TEST_CASE("Allocating an export reproduces the journal's decisions, byte for byte", "[process]") {
   for (int index = 0; index < scenario_count; ++index) {
     const std::uint64_t seed =
         std::uint64_t{Catch::rngSeed()} * 7919 + static_cast<std::uint64_t>(index);
@@ -80,7 +80,7 @@ TEST_CASE("Allocating an export reproduces the journal's decisions, byte for byt
   }
 }
 
-TEST_CASE("CSV exports have a header, quote what needs quoting and give euros") {
+TEST_CASE("CSV exports have a header, quote what needs quoting and give euros", "[process]") {
   TempFolder folder("csv");
   allocate_into(source_path("schemes/sectoraal-maatwerk-2021.toml"),
                 source_path("docs/examples/sectoraal-maatwerk-2021.jsonl"), folder.path("journal"));
@@ -99,7 +99,7 @@ TEST_CASE("CSV exports have a header, quote what needs quoting and give euros") 
   CHECK(rows == 38);  // header and 37 events
 }
 
-TEST_CASE("The report shows the scheme's totals and the verification") {
+TEST_CASE("The report shows the scheme's totals and the verification", "[process]") {
   TempFolder folder("report");
   allocate_into(source_path("schemes/sectoraal-maatwerk-2021.toml"),
                 source_path("docs/examples/sectoraal-maatwerk-2021.jsonl"), folder.path("journal"));
@@ -124,7 +124,8 @@ TEST_CASE("The report shows the scheme's totals and the verification") {
   CHECK(euros_text(100000000) == "EUR 1,000,000.00");
 }
 
-TEST_CASE("The server's export stream gives the offline export's bytes, and stops at damage") {
+TEST_CASE("The server's export stream gives the offline export's bytes, and stops at damage",
+          "[process]") {
   TempFolder folder("export-stream");
   const std::string data = folder.path("journal");
   allocate_into(source_path("schemes/sectoraal-maatwerk-2021.toml"),
@@ -247,7 +248,7 @@ void write_extreme_journal(const std::string& path) {
 
 }  // namespace
 
-TEST_CASE("Extreme amounts in a journal export, report and audit like any other") {
+TEST_CASE("Extreme amounts in a journal export, report and audit like any other", "[process]") {
   TempFolder folder("extremes");
   const std::string data = folder.path("journal");
   write_extreme_journal(data);

@@ -297,7 +297,8 @@ void hostile_round(unsigned short port, int round, Round& record) {
 
 TEST_CASE(
     "Hostile clients get specific problems or a closed connection, others are served, and the "
-    "server's memory stays bounded") {
+    "server's memory stays bounded",
+    "[process]") {
   TempFolder folder("hostile");
   ChildProcess server = start_server(folder);
   const std::optional<unsigned short> port = server.wait_listening(std::chrono::seconds(20));
@@ -423,7 +424,8 @@ std::vector<Smuggling> smuggling_requests() {
 
 TEST_CASE(
     "Request smuggling: framing that two parties could read differently gets 400 and a closed "
-    "connection, and the request hidden in the body is never executed") {
+    "connection, and the request hidden in the body is never executed",
+    "[process]") {
   TempFolder folder("smuggling");
   ChildProcess server = start_server(folder);
   const std::optional<unsigned short> port = server.wait_listening(std::chrono::seconds(20));

@@ -164,7 +164,7 @@ bool has_file_with_extension(const std::string& folder, std::string_view extensi
 }  // namespace
 
 TEST_CASE("A journal with any one byte changed refuses to open or reads back identically",
-          "[journal-damage]") {
+          "[journal-damage][process]") {
   TempFolder folder("damage");
   const std::string journal = folder.path("journal");
   SECTION("everything in the write-ahead log") {
@@ -186,7 +186,7 @@ TEST_CASE("A journal with any one byte changed refuses to open or reads back ide
 }
 
 TEST_CASE("A torn last write is dropped, and the journal opens on every write before it",
-          "[journal-damage]") {
+          "[journal-damage][process]") {
   TempFolder folder("torn-write");
   const std::string journal = folder.path("journal");
   BatchWriter writer;
@@ -253,7 +253,7 @@ TEST_CASE("A torn last write is dropped, and the journal opens on every write be
 TEST_CASE(
     "A journal changed in the middle of its log: audit, export and report fail naming the "
     "file, serve refuses to start and says what to do",
-    "[journal-damage]") {
+    "[journal-damage][process]") {
   TempFolder folder("damaged-cli");
   const std::string journal = folder.path("journal");
   const std::string scheme = source_path("schemes/sectoraal-maatwerk-2021.toml");
@@ -285,7 +285,7 @@ TEST_CASE(
 }
 
 TEST_CASE("A journal whose log was removed or emptied is damaged, never a new journal",
-          "[journal-damage]") {
+          "[journal-damage][process]") {
   // A backup that skipped *.log, say: the folder still says it held a journal.
   const std::string scheme = source_path("schemes/sectoraal-maatwerk-2021.toml");
   const std::string scheme_text = read_text(scheme);

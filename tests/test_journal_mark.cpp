@@ -67,7 +67,7 @@ std::map<std::string, std::string> folder_contents(const std::string& journal) {
 }
 
 TEST_CASE("A log removed or cut between two acknowledged writes is damage, never a shorter journal",
-          "[journal-damage]") {
+          "[journal-damage][process]") {
   for (const bool removed : {true, false}) {
     INFO((removed ? "the live log removed" : "the live log cut before its last write"));
     TempFolder folder("mark-lost");

@@ -154,7 +154,7 @@ TEST_CASE("Edges: a submission's id") {
 
 // An id of exactly 64 bytes (the limit) once aborted the allocator: engine/id_arena.hpp
 // asserted on the 65 bytes its one-byte length prefix makes of it.
-TEST_CASE("Edges: an id of exactly 64 bytes is accepted") {
+TEST_CASE("Edges: an id of exactly 64 bytes is accepted", "[process]") {
   const std::string id_64(limits::application_id_bytes_max, 'i');
   CHECK(outcome_in_child([&] {
           return decide(",\"id\":" + json_string(id_64) +
@@ -348,7 +348,8 @@ TEST_CASE("Edges: an event line of exactly the line limit, and one byte more") {
 // A journaled event of the longest line once exported as a longer line than `loket allocate`
 // reads (its over-long id was kept, and the participant became its 64-hex-digit HMAC). An id
 // over its limit is now malformed and not kept.
-TEST_CASE("Edges: an event line of the line limit exports as a line allocate reads again") {
+TEST_CASE("Edges: an event line of the line limit exports as a line allocate reads again",
+          "[process]") {
   TempFolder folder("limits-line-export");
   const std::string scheme = folder.write("scheme.toml", edge_scheme());
   const std::string head = fmt::format(
@@ -431,7 +432,7 @@ spillover = "none"
 
 // An amount of INT64_MIN (journaled with the `invalid` decision it gets) once aborted the CSV
 // export: storage/csv.cpp's format_euros asserted cents > INT64_MIN.
-TEST_CASE("Edges: an event with an amount of INT64_MIN exports as CSV") {
+TEST_CASE("Edges: an event with an amount of INT64_MIN exports as CSV", "[process]") {
   CHECK(outcome_in_child([] {
           const Scheme scheme = scheme_from_toml(edge_scheme());
           SubmitCommand submit;

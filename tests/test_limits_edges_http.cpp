@@ -105,7 +105,7 @@ const std::string created = "201 ";
 
 }  // namespace
 
-TEST_CASE("Edges: the HTTP envelope's limits on the real server") {
+TEST_CASE("Edges: the HTTP envelope's limits on the real server", "[process]") {
   EdgeServer server;
   const std::size_t body_max = net_limits::body_bytes_max;
   CHECK(server.submit("", "tttttttt", body_max - 1) == created);
@@ -137,7 +137,7 @@ TEST_CASE("Edges: the HTTP envelope's limits on the real server") {
 
 // The header limit once was not enforced at its byte: header lines that arrived complete in
 // the server's first read were not counted, so blocks of up to about 12 KiB were accepted.
-TEST_CASE("Edges: a header block one byte over the limit is refused") {
+TEST_CASE("Edges: a header block one byte over the limit is refused", "[process]") {
   EdgeServer server;
   const std::size_t header_max = net_limits::header_bytes_max;
   CHECK(server.submit("", "tttttttt", 0, header_max) == created);

@@ -92,7 +92,8 @@ TEST_CASE("Arrival profiles: the opening-day rush decays, a CSV gives rates per 
         "p.csv:1: second: the first row must start at 0");
 }
 
-TEST_CASE("The run checks catch over-allocation, double grants and receipts not on record") {
+TEST_CASE("The run checks catch over-allocation, double grants and receipts not on record",
+          "[process]") {
   const std::string tranche = R"({"unit":"places","pools":[{"capacity":2}]})";
   const std::string events =
       R"({"type":"submit","seq":1,"tranche":"t","id":"A","participant_hmac":"p1"}
@@ -232,7 +233,8 @@ TokenEntry token_for(std::string text, Role role) {
 
 }  // namespace
 
-TEST_CASE("loadtest passes against the real server and fails against an over-allocating one") {
+TEST_CASE("loadtest passes against the real server and fails against an over-allocating one",
+          "[process]") {
   TempFolder folder("loadtest");
   LoadtestOptions options;
   options.tranche = "t2";
@@ -283,7 +285,7 @@ TEST_CASE("loadtest passes against the real server and fails against an over-all
   CHECK(printed.find("FAILED: participant") != std::string::npos);  // the duplicates, granted
 }
 
-TEST_CASE("loket demo rehearses, closes, audits and reports on a new journal") {
+TEST_CASE("loket demo rehearses, closes, audits and reports on a new journal", "[process]") {
   TempFolder folder("demo");
   DemoOptions options;
   options.scheme_path = source_path("schemes/rehearsal.toml");

@@ -25,7 +25,7 @@ using namespace loket;
 using namespace loket::testing;
 
 TEST_CASE("The lottery seed is committed before the first submission and no portal can move it",
-          "[lottery-seed]") {
+          "[lottery-seed][process]") {
   struct Run {
     std::string seed;
     std::string commitment;
@@ -76,7 +76,7 @@ TEST_CASE("The lottery seed is committed before the first submission and no port
 }
 
 TEST_CASE("loket audit verifies every reveal against its commitment and names a forged one",
-          "[lottery-seed]") {
+          "[lottery-seed][process]") {
   TempFolder folder("seed-audit");
   std::vector<std::string> receipt_hashes;
   std::string beacon(64, 'b');
@@ -138,7 +138,7 @@ TEST_CASE("loket audit verifies every reveal against its commitment and names a 
 
 TEST_CASE(
     "Each day of a same_day_lottery reveals its own secret, and a later day's is its preimage",
-    "[lottery-seed]") {
+    "[lottery-seed][process]") {
   TempFolder folder("seed-days");
   std::vector<std::string> seeds;
   const auto draw = [&](SeedServer& server, Endpoint endpoint, std::string_view body) {
@@ -196,7 +196,7 @@ TEST_CASE(
 }
 
 TEST_CASE("A restarted server derives the same secrets, and another lottery key is refused",
-          "[lottery-seed]") {
+          "[lottery-seed][process]") {
   TempFolder folder("seed-restart");
   std::uint64_t records_before = 0;
   {
@@ -234,7 +234,8 @@ TEST_CASE("A restarted server derives the same secrets, and another lottery key 
                         "verified") != std::string::npos);
 }
 
-TEST_CASE("A journal without commitments still replays, audits and serves", "[lottery-seed]") {
+TEST_CASE("A journal without commitments still replays, audits and serves",
+          "[lottery-seed][process]") {
   TempFolder folder("seed-old");
   const std::string scheme_path = folder.write("scheme.toml", seed_scheme);
   const std::string events = folder.write(
@@ -268,7 +269,7 @@ TEST_CASE("A journal without commitments still replays, audits and serves", "[lo
 }
 
 TEST_CASE("A journal committed before nonces keeps its secrets, its draws and its audit",
-          "[lottery-seed]") {
+          "[lottery-seed][process]") {
   // Such a journal's commit_seed has no nonce: its root is the v1 derivation of the key,
   // scheme and tranche, and a server with the same key must still reveal from it.
   TempFolder folder("seed-before-nonces");
@@ -304,7 +305,8 @@ TEST_CASE("A journal committed before nonces keeps its secrets, its draws and it
   CHECK(result.code == 0);
 }
 
-TEST_CASE("An export of a committed journal allocates to the same journal", "[lottery-seed]") {
+TEST_CASE("An export of a committed journal allocates to the same journal",
+          "[lottery-seed][process]") {
   TempFolder folder("seed-export");
   {
     std::vector<std::string> receipt_hashes;
@@ -355,7 +357,7 @@ TEST_CASE("An operator's beacon is 1 to 32 bytes of hex, and never with a seed",
 }
 
 TEST_CASE("loket serve refuses the development lottery key off loopback and a journal's other key",
-          "[lottery-seed]") {
+          "[lottery-seed][process]") {
   TempFolder folder("seed-serve");
   ServeOptions options;
   REQUIRE(

@@ -94,7 +94,7 @@ max_cents = 1000000
   decisions.reserve(8);
 
   const std::size_t before = allocation_count.load();
-  std::array<std::size_t, 5> outcomes{};
+  std::array<std::size_t, outcome_count> outcomes{};
   std::size_t refusals = 0;
   std::size_t single_decisions = 0;
   for (std::size_t index = 0; index < submissions; ++index) {

@@ -59,7 +59,7 @@ private_key_file = "tls/server.key"
   CHECK(options.participant_key_path.empty());
 }
 
-TEST_CASE("A bad serve config names file, line and key, and changes nothing") {
+TEST_CASE("A bad serve config names file, line and key, and changes nothing", "[process]") {
   const auto error_of = [](std::string_view text) {
     ServeOptions options;
     options.listen = "untouched";
@@ -174,7 +174,8 @@ TEST_CASE("The development credentials are known by their hashes and key, flag o
   CHECK_FALSE(development_credentials(flagged, own_key).empty());
 }
 
-TEST_CASE("Off loopback, serve refuses the development tokens and key even without the flag") {
+TEST_CASE("Off loopback, serve refuses the development tokens and key even without the flag",
+          "[process]") {
   TempFolder folder("serve-guard");
   const std::string unflagged = folder.write("unflagged.toml", development_tokens_unflagged());
   const std::string own = folder.write("own.toml", own_tokens());
@@ -211,7 +212,8 @@ TEST_CASE("Off loopback, serve refuses the development tokens and key even witho
   CHECK(serve.wait() == 0);
 }
 
-TEST_CASE("A port in use or TLS files that do not match stop serve before it makes its journal") {
+TEST_CASE("A port in use or TLS files that do not match stop serve before it makes its journal",
+          "[process]") {
   TempFolder folder("serve-order");
   const std::string tokens = source_path("app/development-tokens.toml");
   boost::asio::io_context io;
@@ -257,7 +259,8 @@ TEST_CASE("A port in use or TLS files that do not match stop serve before it mak
 
 TEST_CASE(
     "A second serve on the same journal says it is in use and leaves the first serving, and SIGHUP "
-    "drains like SIGTERM") {
+    "drains like SIGTERM",
+    "[process]") {
   TempFolder folder("serve-twice");
   const std::string tokens = source_path("app/development-tokens.toml");
   ChildProcess first(build_path("loket"), serve_arguments(folder, "127.0.0.1:0", tokens));

@@ -107,7 +107,8 @@ class RunningServer {
 
 TEST_CASE(
     "Concurrent registrations: arrival order, none over the cap, the server is the offline "
-    "engine") {
+    "engine",
+    "[process]") {
   TempFolder folder("serve");
   constexpr int clients = 16;
   constexpr int per_client = 150;
@@ -217,7 +218,8 @@ TEST_CASE(
   CHECK(lines == receipts.size());
 }
 
-TEST_CASE("Every kind of bad request gets its specific problem, and nothing is journaled for it") {
+TEST_CASE("Every kind of bad request gets its specific problem, and nothing is journaled for it",
+          "[process]") {
   TempFolder folder("serve-bad");
   RunningServer server(folder);
   Client client(server.port());
@@ -284,7 +286,7 @@ std::string raw_submission(std::string_view headers, std::string_view body) {
       headers, body.size(), body);
 }
 
-TEST_CASE("The Bearer scheme and the JSON media type are matched in any letter case") {
+TEST_CASE("The Bearer scheme and the JSON media type are matched in any letter case", "[process]") {
   TempFolder folder("letter-case");
   RunningServer server(folder);
   Client client(server.port());
@@ -306,7 +308,8 @@ TEST_CASE("The Bearer scheme and the JSON media type are matched in any letter c
   CHECK(server.pipeline().durable_sequence() == 5);
 }
 
-TEST_CASE("Expect: 100-continue gets 100 Continue, or a final answer without reading the body") {
+TEST_CASE("Expect: 100-continue gets 100 Continue, or a final answer without reading the body",
+          "[process]") {
   TempFolder folder("expect");
   RunningServer server(folder);
   const std::string body = R"({"participant":"expecting"})";
@@ -386,7 +389,8 @@ std::vector<std::string> metrics_structure_problems(std::string_view text) {
   return problems;
 }
 
-TEST_CASE("/metrics is Prometheus text 0.0.4: its content type, and HELP and TYPE per family") {
+TEST_CASE("/metrics is Prometheus text 0.0.4: its content type, and HELP and TYPE per family",
+          "[process]") {
   TempFolder folder("metrics");
   RunningServer server(folder);
   Client client(server.port());
@@ -415,7 +419,8 @@ TEST_CASE("/metrics is Prometheus text 0.0.4: its content type, and HELP and TYP
 }
 
 TEST_CASE(
-    "An Idempotency-Key retry gets the same receipt, also after a restart, and no second record") {
+    "An Idempotency-Key retry gets the same receipt, also after a restart, and no second record",
+    "[process]") {
   TempFolder folder("idempotent");
   const std::string submissions = "/v1/tranches/t2/submissions";
   const std::string body = R"({"participant":"anna"})";
@@ -454,7 +459,7 @@ TEST_CASE(
   CHECK(without.json().as_object().at("reason") == "duplicate_participant");
 }
 
-TEST_CASE("The server closes windows and lottery days on its own clock") {
+TEST_CASE("The server closes windows and lottery days on its own clock", "[process]") {
   TempFolder folder("clock");
   const TimestampNs start = Pipeline::system_clock_now();
   const std::string scheme = fmt::format(R"(
@@ -517,7 +522,8 @@ ranking = "same_day_lottery"
   CHECK(day.at("applications").as_object().at("granted") == 1);  // its day was closed
 }
 
-TEST_CASE("A slow-loris client is cut off after the read timeout, idle and other clients are not") {
+TEST_CASE("A slow-loris client is cut off after the read timeout, idle and other clients are not",
+          "[process]") {
   TempFolder folder("loris");
   ServerSetup setup;
   setup.adjust = [](ServerOptions& options) {
@@ -552,7 +558,8 @@ TEST_CASE("A slow-loris client is cut off after the read timeout, idle and other
           .status == 201);
 }
 
-TEST_CASE("A token over its request rate gets 429 with Retry-After, other tokens are served") {
+TEST_CASE("A token over its request rate gets 429 with Retry-After, other tokens are served",
+          "[process]") {
   TempFolder folder("rate");
   ServerSetup setup;
   setup.adjust = [](ServerOptions& options) {
@@ -581,7 +588,8 @@ TEST_CASE("A token over its request rate gets 429 with Retry-After, other tokens
         201);
 }
 
-TEST_CASE("When the queues are full the server answers 503 with Retry-After, then recovers") {
+TEST_CASE("When the queues are full the server answers 503 with Retry-After, then recovers",
+          "[process]") {
   TempFolder folder("backpressure");
   FaultInjectionEnv fault = make_fault_injection_env();
   PipelineLimits limits;
@@ -646,7 +654,8 @@ TEST_CASE("When the queues are full the server answers 503 with Retry-After, the
             .status == 201);
 }
 
-TEST_CASE("With TLS configured, HTTPS clients are served and plain HTTP is turned away") {
+TEST_CASE("With TLS configured, HTTPS clients are served and plain HTTP is turned away",
+          "[process]") {
   TempFolder folder("tls");
   const std::string certificate = source_path("tests/data/tls/test-certificate.pem");
   ServerSetup setup;
@@ -699,7 +708,8 @@ TEST_CASE("With TLS configured, HTTPS clients are served and plain HTTP is turne
 
 TEST_CASE(
     "A journal that cannot sync stops acknowledgements and readiness until it writes again, "
-    "then the server goes on without a restart") {
+    "then the server goes on without a restart",
+    "[process]") {
   TempFolder folder("sync-fault");
   FaultInjectionEnv fault = make_fault_injection_env();
   ServerSetup setup;
@@ -763,7 +773,8 @@ TEST_CASE(
   CHECK(client.send(http::verb::get, "/v1/submissions/OK-2", "auditor").status == 200);
 }
 
-TEST_CASE("Operator commands with an Idempotency-Key are decided once, also after a restart") {
+TEST_CASE("Operator commands with an Idempotency-Key are decided once, also after a restart",
+          "[process]") {
   TempFolder folder("operator-idempotent");
   ServerSetup setup;
   // The test server's scheme with one place: a second registration is refused tranche_full.
@@ -821,7 +832,7 @@ TEST_CASE("Operator commands with an Idempotency-Key are decided once, also afte
   CHECK(restarted.pipeline().durable_sequence() == 4);
 }
 
-TEST_CASE("A header that decides who asks or what is retried may appear only once") {
+TEST_CASE("A header that decides who asks or what is retried may appear only once", "[process]") {
   TempFolder folder("twice");
   RunningServer server(folder);
   const std::string body = R"({"participant":"anna"})";

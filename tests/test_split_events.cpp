@@ -211,7 +211,8 @@ TEST_CASE("An event with more decisions than one record holds is sealed in parts
 
 TEST_CASE(
     "A window lottery's close deciding a million pending applications is journaled and "
-    "recovered and replayed whole") {
+    "recovered and replayed whole",
+    "[process]") {
   TempFolder folder("split-close");
   std::size_t close_parts = 0;
   const JournalSummary written =
@@ -242,7 +243,8 @@ TEST_CASE(
 
 TEST_CASE(
     "A server whose clock closes a window lottery with hundreds of thousands pending "
-    "starts and serves and starts again") {
+    "starts and serves and starts again",
+    "[process]") {
   // The close is made by the server's own clock at start-up: the window ended long ago. When
   // such a close could not be journaled, the server aborted on every start.
   constexpr std::size_t pending = 230'000;

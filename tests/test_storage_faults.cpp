@@ -201,7 +201,8 @@ class Traffic {
 
 TEST_CASE(
     "A real server whose disk fails acknowledges nothing it has not synced, goes on once the "
-    "disk writes again, and loses nothing when killed meanwhile") {
+    "disk writes again, and loses nothing when killed meanwhile",
+    "[process]") {
   TempFolder folder("disk-faults");
   ChildProcess server(build_path("tests/loket_fault_serve"), serve_arguments(folder));
   const std::optional<unsigned short> port = server.wait_listening(start_timeout);
@@ -298,8 +299,8 @@ TEST_CASE(
   CHECK(audit.wait() == 0);
 }
 
-TEST_CASE(
-    "On a real full disk the real server stops acknowledging, and goes on once there is room") {
+TEST_CASE("On a real full disk the real server stops acknowledging, and goes on once there is room",
+          "[process]") {
   TempFolder folder("disk-full");
   const std::string disk = folder.path("disk");
   std::filesystem::create_directories(disk);
