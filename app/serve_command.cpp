@@ -17,6 +17,7 @@
 #include "engine/lottery.hpp"
 #include "net/lottery_seeds.hpp"
 #include "net/server.hpp"
+#include "parse/scheme_toml.hpp"
 #include "storage/recovery.hpp"
 
 namespace loket {

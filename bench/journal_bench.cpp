@@ -8,6 +8,7 @@
 #include <filesystem>
 
 #include "engine/allocator.hpp"
+#include "parse/scheme_toml.hpp"
 #include "storage/group_commit.hpp"
 #include "storage/replay.hpp"
 

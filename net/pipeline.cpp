@@ -9,9 +9,9 @@
 #include <unordered_map>
 
 #include "engine/assert.hpp"
-#include "engine/event_json.hpp"
 #include "net/lottery_seeds.hpp"
 #include "net/problem.hpp"
+#include "parse/event_json.hpp"
 #include "storage/record.hpp"
 
 namespace loket {

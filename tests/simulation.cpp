@@ -20,8 +20,9 @@
 #include <optional>
 #include <random>
 
-#include "engine/event_json.hpp"
 #include "engine/limits.hpp"
+#include "parse/event_json.hpp"
+#include "parse/scheme_toml.hpp"
 #include "storage/group_commit.hpp"
 #include "storage/recovery.hpp"
 #include "tests/simulation_afterwards.hpp"

@@ -1,4 +1,4 @@
-#include "engine/event_json.hpp"
+#include "parse/event_json.hpp"
 
 #include <fmt/format.h>
 
@@ -8,7 +8,7 @@
 #include "engine/civil_time.hpp"
 #include "engine/crypto.hpp"
 #include "engine/limits.hpp"
-#include "engine/strict_json.hpp"
+#include "parse/strict_json.hpp"
 
 namespace loket {
 namespace {
