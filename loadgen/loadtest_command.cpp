@@ -1,4 +1,4 @@
-#include "bench/loadtest_command.hpp"
+#include "loadgen/loadtest_command.hpp"
 
 #include <fmt/format.h>
 #include <unistd.h>
@@ -7,9 +7,9 @@
 #include <fstream>
 #include <sstream>
 
-#include "bench/http_fetch.hpp"
-#include "bench/load_checks.hpp"
-#include "bench/load_client.hpp"
+#include "loadgen/http_fetch.hpp"
+#include "loadgen/load_checks.hpp"
+#include "loadgen/load_client.hpp"
 
 namespace loket {
 namespace {

@@ -1,4 +1,4 @@
-#include "bench/load_client.hpp"
+#include "loadgen/load_client.hpp"
 
 #include <fmt/format.h>
 
