@@ -209,8 +209,9 @@ int run_serve(const ServeOptions& options, std::FILE* log) {
     fmt::print(log, "loket serve: {}\n", journal_in_use(options.data_path, *holder));
     return 1;
   }
-  Recovered recovered = recover_journal(options.data_path, inputs.scheme_text,
-                                        JournalOptions{inputs.scheme_text, options.journal_env});
+  JournalOptions journal_options = options.journal_options;
+  journal_options.scheme_text = inputs.scheme_text;
+  Recovered recovered = recover_journal(options.data_path, inputs.scheme_text, journal_options);
   if (!recovered.status.is_ok()) {
     // Another process may have taken the lock since the look above.
     const auto holder = journal_lock_holder(options.data_path);

@@ -48,7 +48,7 @@ int main(int argc, char** argv) {
   CLI11_PARSE(app, argc, argv);
 
   loket::FaultInjectionEnv fault = loket::make_fault_injection_env();
-  options.journal_env = fault.env.get();
+  options.journal_options.env = fault.env.get();
   // Detached: it blocks reading stdin and ends with the process.
   std::thread([faults = fault.faults] {
     std::string command;
