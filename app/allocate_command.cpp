@@ -11,8 +11,9 @@
 #include "core/local_log.hpp"
 #include "core/sequencer.hpp"
 #include "engine/allocator.hpp"
-#include "engine/event_json.hpp"
 #include "engine/limits.hpp"
+#include "parse/event_json.hpp"
+#include "parse/scheme_toml.hpp"
 #include "storage/csv.hpp"
 #include "storage/record.hpp"
 

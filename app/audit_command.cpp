@@ -8,6 +8,7 @@
 #include "app/progress.hpp"
 #include "app/seed_audit.hpp"
 #include "engine/limits.hpp"
+#include "parse/scheme_toml.hpp"
 #include "storage/replay.hpp"
 
 namespace loket {

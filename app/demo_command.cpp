@@ -10,10 +10,10 @@
 #include "app/development_key.hpp"
 #include "app/file_text.hpp"
 #include "app/report_command.hpp"
-#include "bench/http_fetch.hpp"
-#include "bench/loadtest_command.hpp"
 #include "engine/crypto.hpp"
 #include "engine/limits.hpp"
+#include "loadgen/http_fetch.hpp"
+#include "loadgen/loadtest_command.hpp"
 #include "net/server.hpp"
 #include "core/recovery.hpp"
 

@@ -6,6 +6,7 @@
 #include <cstring>
 #include <memory>
 
+#include "parse/scheme_toml.hpp"
 #include "storage/export_rows.hpp"
 #include "storage/replay.hpp"
 

@@ -9,7 +9,7 @@
 #include "app/report_command.hpp"
 #include "app/serve_command.hpp"
 #include "app/serve_config.hpp"
-#include "bench/loadtest_command.hpp"
+#include "loadgen/loadtest_command.hpp"
 
 namespace {
 

@@ -5,6 +5,8 @@
 #include <boost/json.hpp>
 #include <unordered_map>
 
+#include "parse/scheme_toml.hpp"
+
 namespace loket {
 namespace {
 

@@ -18,6 +18,7 @@
 #include "engine/lottery.hpp"
 #include "net/lottery_seeds.hpp"
 #include "net/server.hpp"
+#include "parse/scheme_toml.hpp"
 
 namespace loket {
 namespace {
@@ -212,7 +213,7 @@ int run_serve(const ServeOptions& options, std::FILE* log) {
     return 1;
   }
   RecoveryOptions recovery;
-  recovery.journal.env = options.journal_env;
+  recovery.journal = options.journal_options;
   recovery.scheme = &inputs.scheme;  // parsed once, by read_inputs
   Recovered recovered = recover_journal(options.data_path, inputs.scheme_text, recovery);
   if (!recovered.status.is_ok()) {

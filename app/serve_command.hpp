@@ -9,10 +9,7 @@
 #include <string>
 
 #include "net/server.hpp"
-
-namespace rocksdb {
-class Env;
-}
+#include "storage/journal.hpp"
 
 namespace loket {
 
@@ -35,9 +32,9 @@ struct ServeOptions {
   std::chrono::milliseconds drain_timeout = ServerOptions{}.drain_timeout;
   std::string tls_certificate_chain_path;  // both empty: plain HTTP
   std::string tls_private_key_path;
-  // The journal's RocksDB environment; nullptr: the default. The storage-fault tests run the
-  // real server on a fault-injecting one (tests/fault_serve.cpp).
-  rocksdb::Env* journal_env = nullptr;
+  // How the journal is opened; its scheme_text is set from scheme_path. The storage-fault
+  // tests run the real server on a fault-injecting file system (tests/fault_serve.cpp).
+  JournalOptions journal_options;
 };
 
 // Checks everything that can refuse the start (the arguments, the scheme, tokens and key

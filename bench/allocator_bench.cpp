@@ -12,6 +12,7 @@
 
 #include "engine/allocator.hpp"
 #include "engine/crypto.hpp"
+#include "parse/scheme_toml.hpp"
 
 namespace {
 

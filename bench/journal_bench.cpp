@@ -10,6 +10,7 @@
 #include "core/local_log.hpp"
 #include "core/sequencer.hpp"
 #include "engine/allocator.hpp"
+#include "parse/scheme_toml.hpp"
 #include "storage/replay.hpp"
 
 using namespace loket;

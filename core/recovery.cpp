@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include "engine/assert.hpp"
+#include "parse/scheme_toml.hpp"
 
 namespace loket {
 namespace {

@@ -1,6 +1,6 @@
 // A scheme: its tranches, their caps and compartments, and the rules that apply (R2-R8).
-// Plain data, validated once on load (parse_scheme) and immutable afterwards; the allocator
-// keeps a copy and trusts every invariant listed here.
+// Plain data, validated once on load (parse_scheme, parse/scheme_toml.hpp) and immutable
+// afterwards; the allocator keeps a copy and trusts every invariant listed here.
 #pragma once
 
 #include <array>
@@ -65,14 +65,6 @@ struct Scheme {
 // R6: each compartment gets floor(budget * share / 100); the last takes the remainder.
 std::vector<std::int64_t> split_budget(std::int64_t budget_cents,
                                        const std::vector<std::int32_t>& share_percents);
-
-struct SchemeParseResult {
-  std::optional<Scheme> scheme;
-  std::string error;  // "FILE:LINE: KEY: what is wrong" when scheme is empty
-};
-
-// Parses and validates a scheme file's text. source_name is used in error messages only.
-SchemeParseResult parse_scheme(std::string_view toml_text, std::string_view source_name);
 
 std::string_view to_string(Ranking ranking);
 std::string_view to_string(Fit fit);

@@ -1,5 +1,7 @@
 #include "net/export_stream.hpp"
 
+#include "parse/scheme_toml.hpp"
+
 namespace loket {
 
 ExportStream::ExportStream(const Journal& journal, ExportKind kind, std::uint64_t through_sequence)

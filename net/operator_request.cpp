@@ -7,8 +7,8 @@
 #include "engine/civil_time.hpp"
 #include "engine/crypto.hpp"
 #include "engine/limits.hpp"
-#include "engine/strict_json.hpp"
 #include "net/limits.hpp"
+#include "parse/strict_json.hpp"
 
 namespace loket {
 namespace {

@@ -6,7 +6,7 @@
 #include <boost/json.hpp>
 
 #include "engine/assert.hpp"
-#include "engine/event_json.hpp"
+#include "parse/event_json.hpp"
 
 namespace loket {
 namespace {

@@ -5,10 +5,10 @@
 #include <algorithm>
 #include <boost/json.hpp>
 
-#include "engine/event_json.hpp"
 #include "engine/limits.hpp"
-#include "engine/strict_json.hpp"
 #include "net/limits.hpp"
+#include "parse/event_json.hpp"
+#include "parse/strict_json.hpp"
 
 namespace loket {
 namespace {

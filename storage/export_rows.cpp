@@ -2,7 +2,7 @@
 
 #include <fmt/format.h>
 
-#include "engine/event_json.hpp"
+#include "parse/event_json.hpp"
 #include "storage/csv.hpp"
 
 namespace loket {

@@ -255,13 +255,6 @@ void Journal::add_record(rocksdb::WriteBatch& batch, std::uint64_t sequence,
   LOKET_ASSERT(status.ok());
 }
 
-Status Journal::overwrite_for_test(std::uint64_t sequence, std::string_view record_bytes) {
-  // Not synced: the tamper tests overwrite thousands of times and never crash in between.
-  const rocksdb::Status status =
-      db_->Put(rocksdb::WriteOptions{}, record_key(sequence), record_bytes);
-  return status.ok() ? Status::ok() : Status::error(status.ToString());
-}
-
 Journal::Cursor Journal::records(std::uint64_t first_sequence) const {
   rocksdb::ReadOptions read;
   // Every record carries its own CRC-32C and SHA-256, but the keys do not: a damaged key in a

@@ -101,9 +101,6 @@ class Journal {
   // The sequence under the last record key (0 for none); not verified.
   std::uint64_t last_sequence() const;
 
-  // Stores a record's bytes under a sequence without checks: for tamper tests and tools only.
-  Status overwrite_for_test(std::uint64_t sequence, std::string_view record_bytes);
-
  private:
   Journal() = default;
   JournalOpenResult take_header(const JournalOptions& options, bool existed);

@@ -9,7 +9,7 @@
 #include <thread>
 
 #include "engine/assert.hpp"
-#include "engine/event_json.hpp"
+#include "parse/event_json.hpp"
 #include "storage/event_parts.hpp"
 
 namespace loket {

@@ -3,7 +3,7 @@
 //   - `loket audit` re-derives every decision and passes;
 //   - every receipt any client ever got is in the record with the same sequence, id,
 //     outcome and reason, the sequences are dense from 1, no tranche is over its cap and no
-//     participant is granted twice (bench/load_checks.hpp, over the auditor's export);
+//     participant is granted twice (loadgen/load_checks.hpp, over the auditor's export);
 //   - every request that was in flight when the server died, retried after the restart with
 //     its Idempotency-Key, gets a receipt: the one recorded before the kill, or a new one,
 //     never a second record.
@@ -28,7 +28,7 @@
 #include <random>
 #include <thread>
 
-#include "bench/http_fetch.hpp"
+#include "loadgen/http_fetch.hpp"
 #include "tests/child_process.hpp"
 #include "tests/http_client.hpp"
 #include "tests/record_check.hpp"

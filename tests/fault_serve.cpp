@@ -1,4 +1,4 @@
-// `loket serve` on a fault-injecting file system (storage/fault_injection.hpp), for the tests
+// `loket serve` on a fault-injecting file system (testing/fault_injection.hpp), for the tests
 // that break a real server's disk while it serves. It takes the serve options the tests need
 // and reads commands on standard input, one a line:
 //   fail-sync | fail-write | disk-full | stall-sync   that fault, from now on
@@ -14,7 +14,7 @@
 #include <thread>
 
 #include "app/serve_command.hpp"
-#include "storage/fault_injection.hpp"
+#include "testing/fault_injection.hpp"
 
 namespace {
 
@@ -48,7 +48,7 @@ int main(int argc, char** argv) {
   CLI11_PARSE(app, argc, argv);
 
   loket::FaultInjectionEnv fault = loket::make_fault_injection_env();
-  options.journal_env = fault.env.get();
+  options.journal_options.env = fault.env.get();
   // Detached: it blocks reading stdin and ends with the process.
   std::thread([faults = fault.faults] {
     std::string command;

@@ -4,6 +4,8 @@
 
 #include <catch2/catch.hpp>
 
+#include "parse/scheme_toml.hpp"
+
 namespace loket::testing {
 
 Scheme scheme_from_toml(std::string_view toml_text) {

@@ -8,7 +8,7 @@
 #include <vector>
 
 #include "engine/allocator.hpp"
-#include "engine/event_json.hpp"
+#include "parse/event_json.hpp"
 
 namespace loket::testing {
 

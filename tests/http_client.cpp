@@ -10,7 +10,7 @@
 #include <stdexcept>
 #include <thread>
 
-#include "engine/strict_json.hpp"
+#include "parse/strict_json.hpp"
 
 namespace loket::testing {
 

@@ -4,8 +4,8 @@
 
 #include <boost/json.hpp>
 
-#include "bench/http_fetch.hpp"
-#include "bench/load_checks.hpp"
+#include "loadgen/http_fetch.hpp"
+#include "loadgen/load_checks.hpp"
 
 namespace loket::testing {
 

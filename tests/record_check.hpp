@@ -1,14 +1,14 @@
 // Is a running server's record exactly what its clients were promised? Reads the auditor's
 // export and each tranche's state over HTTP and checks: sequences dense from 1; every
 // receipt in the record with the same sequence, id, outcome and reason; no tranche over its
-// cap; no participant granted twice (bench/load_checks.hpp). Uses the development auditor
+// cap; no participant granted twice (loadgen/load_checks.hpp). Uses the development auditor
 // token.
 #pragma once
 
 #include <string>
 #include <vector>
 
-#include "bench/load_client.hpp"
+#include "loadgen/load_client.hpp"
 
 namespace loket::testing {
 

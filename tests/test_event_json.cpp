@@ -2,7 +2,7 @@
 // fields are not (they become `invalid` decisions, tested with the rules).
 #include <catch2/catch.hpp>
 
-#include "engine/event_json.hpp"
+#include "parse/event_json.hpp"
 
 using namespace loket;
 

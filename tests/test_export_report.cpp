@@ -9,6 +9,7 @@
 #include "app/report_html.hpp"
 #include "net/export_stream.hpp"
 #include "storage/csv.hpp"
+#include "testing/journal_tamper.hpp"
 #include "tests/harness.hpp"
 #include "tests/journal_fixture.hpp"
 #include "tests/scenario.hpp"
@@ -170,7 +171,7 @@ TEST_CASE("The server's export stream gives the offline export's bytes, and stop
     break;
   }
   damaged[damaged.size() / 2] = static_cast<char>(damaged[damaged.size() / 2] ^ 1);
-  REQUIRE(opened.journal->overwrite_for_test(20, damaged).is_ok());
+  REQUIRE(overwrite_record(*opened.journal, 20, damaged).is_ok());
   const auto [before_damage, ignored] = stream_all(ExportKind::events_jsonl, 37, 1, problem);
   REQUIRE(problem);
   CHECK(problem->sequence == 20);

@@ -25,7 +25,8 @@
 #include <fstream>
 
 #include "engine/allocator.hpp"
-#include "engine/event_json.hpp"
+#include "parse/event_json.hpp"
+#include "parse/scheme_toml.hpp"
 #include "storage/event_parts.hpp"
 #include "storage/record.hpp"
 #include "tests/journal_fixture.hpp"

@@ -11,6 +11,7 @@
 #include "net/operator_request.hpp"
 #include "net/submission_request.hpp"
 #include "net/tokens.hpp"
+#include "parse/scheme_toml.hpp"
 
 using namespace loket;
 

@@ -14,11 +14,11 @@
 #include <thread>
 
 #include "app/demo_command.hpp"
-#include "bench/arrival_profile.hpp"
-#include "bench/latency_histogram.hpp"
-#include "bench/load_checks.hpp"
-#include "bench/loadtest_command.hpp"
 #include "engine/crypto.hpp"
+#include "loadgen/arrival_profile.hpp"
+#include "loadgen/latency_histogram.hpp"
+#include "loadgen/load_checks.hpp"
+#include "loadgen/loadtest_command.hpp"
 #include "net/server.hpp"
 #include "core/recovery.hpp"
 #include "tests/journal_fixture.hpp"

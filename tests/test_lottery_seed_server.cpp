@@ -12,11 +12,12 @@
 #include "app/seed_audit.hpp"
 #include "app/serve_command.hpp"
 #include "app/serve_config.hpp"
+#include "core/recovery.hpp"
 #include "engine/civil_time.hpp"
 #include "engine/lottery.hpp"
 #include "net/lottery_seeds.hpp"
 #include "net/operator_request.hpp"
-#include "core/recovery.hpp"
+#include "testing/journal_tamper.hpp"
 #include "tests/harness.hpp"
 #include "tests/journal_fixture.hpp"
 #include "tests/seed_server.hpp"
@@ -126,7 +127,7 @@ TEST_CASE("loket audit verifies every reveal against its commitment and names a 
         Journal::open(folder.path("journal"), JournalOptions{{}, nullptr, false});
     REQUIRE(opened.status.is_ok());
     for (std::size_t index = 0; index < forged.size(); ++index) {
-      REQUIRE(opened.journal->overwrite_for_test(index + 1, forged[index]).is_ok());
+      REQUIRE(overwrite_record(*opened.journal, index + 1, forged[index]).is_ok());
     }
   }
   const AuditResult forgery = audit(folder.path("journal"));

@@ -9,12 +9,12 @@
 
 #include "engine/crypto.hpp"
 #include "engine/limits.hpp"
-#include "engine/strict_json.hpp"
 #include "net/http_framing.hpp"
 #include "net/rate_limit.hpp"
 #include "net/routes.hpp"
 #include "net/submission_request.hpp"
 #include "net/tokens.hpp"
+#include "parse/strict_json.hpp"
 
 using namespace loket;
 

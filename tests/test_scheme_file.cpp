@@ -4,7 +4,7 @@
 
 #include "app/file_text.hpp"
 #include "engine/limits.hpp"
-#include "engine/scheme.hpp"
+#include "parse/scheme_toml.hpp"
 #include "tests/journal_fixture.hpp"
 
 using namespace loket;

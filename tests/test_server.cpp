@@ -22,7 +22,7 @@
 #include "engine/crypto.hpp"
 #include "net/limits.hpp"
 #include "net/server.hpp"
-#include "storage/fault_injection.hpp"
+#include "testing/fault_injection.hpp"
 #include "tests/http_client.hpp"
 #include "tests/journal_fixture.hpp"
 

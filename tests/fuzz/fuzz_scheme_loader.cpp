@@ -3,7 +3,7 @@
 #include <string_view>
 
 #include "engine/assert.hpp"
-#include "engine/scheme.hpp"
+#include "parse/scheme_toml.hpp"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   const std::string_view text(reinterpret_cast<const char*>(data), size);

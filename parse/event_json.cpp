@@ -1,4 +1,4 @@
-#include "engine/event_json.hpp"
+#include "parse/event_json.hpp"
 
 #include <fmt/format.h>
 
@@ -8,7 +8,7 @@
 #include "engine/civil_time.hpp"
 #include "engine/crypto.hpp"
 #include "engine/limits.hpp"
-#include "engine/strict_json.hpp"
+#include "parse/strict_json.hpp"
 
 namespace loket {
 namespace {
@@ -185,98 +185,63 @@ EventParser::EventParser(std::vector<std::uint8_t> participant_secret_key)
   LOKET_ASSERT(!secret_key_.empty());
 }
 
+namespace {
+
+// Copies text into a buffer of the parser's, so that the command's views outlive the line.
+std::string_view keep(std::string& buffer, std::string_view text) {
+  buffer.assign(text);
+  return buffer;
+}
+
+Sequence read_sequence(const json::object& object) {
+  const json::value* sequence = object.if_contains("seq");
+  const auto sequence_value = sequence ? as_int64(*sequence) : std::nullopt;
+  if (!sequence_value || *sequence_value < 1) fail("seq", "must be a positive integer");
+  return static_cast<Sequence>(*sequence_value);
+}
+
+TimestampNs read_received_at(const json::object& object) {
+  const auto received_at = parse_rfc3339(required_string(object, "received_at"));
+  if (!received_at) fail("received_at", "must be an RFC 3339 date-time with offset");
+  return *received_at;
+}
+
+// A submit's "monitoring" object, re-serialized into buffer; empty when there is none.
+std::string_view read_monitoring(const json::object& object, std::string& buffer) {
+  buffer.clear();
+  if (const json::value* monitoring = object.if_contains("monitoring")) {
+    if (!monitoring->is_object()) fail("monitoring", "must be an object");
+    buffer = json::serialize(*monitoring);
+    if (buffer.size() > limits::monitoring_bytes_max) {
+      fail("monitoring", fmt::format("must be at most {} bytes", limits::monitoring_bytes_max));
+    }
+  }
+  return buffer;
+}
+
+}  // namespace
+
 EventParseResult EventParser::parse(std::string_view line) {
   // Strict: a key given twice would otherwise silently keep its last value.
   StrictJson parsed = parse_strict_json(line);
   if (!parsed.value) return {std::nullopt, parsed.error};
-  const json::value& root = *parsed.value;
-  const json::object* object = root.if_object();
+  const json::object* object = parsed.value->if_object();
   if (object == nullptr) return {std::nullopt, "not a JSON object"};
   try {
     ParsedEvent event;
     const std::string_view type = required_string(*object, "type");
-    const json::value* sequence = object->if_contains("seq");
-    const auto sequence_value = sequence ? as_int64(*sequence) : std::nullopt;
-    if (!sequence_value || *sequence_value < 1) fail("seq", "must be a positive integer");
-    event.sequence = static_cast<Sequence>(*sequence_value);
-    const auto received_at = parse_rfc3339(required_string(*object, "received_at"));
-    if (!received_at) fail("received_at", "must be an RFC 3339 date-time with offset");
-    event.received_at = *received_at;
-
-    auto copy = [](std::string& buffer, std::string_view text) -> std::string_view {
-      buffer.assign(text);
-      return buffer;
-    };
-    auto read_seed = [&]() -> std::span<const std::uint8_t> {
-      const auto text = optional_string(*object, "seed", 2 * limits::seed_bytes_max);
-      if (!text) return {};
-      auto bytes = from_hex(*text);
-      if (!bytes || bytes->empty()) fail("seed", "must be non-empty hex");
-      seed_ = std::move(*bytes);
-      return seed_;
-    };
-
+    event.sequence = read_sequence(*object);
+    event.received_at = read_received_at(*object);
     if (type == "submit") {
-      check_keys(*object, {"type", "seq", "received_at", "tranche", "id", "participant",
-                           "participant_hmac", "amount_cents", "activities", "declared_value_cents",
-                           "partnership", "monitoring"});
-      SubmitCommand command;
-      read_submit_fields(*object, secret_key_, command);
-      monitoring_.clear();
-      if (const json::value* monitoring = object->if_contains("monitoring")) {
-        if (!monitoring->is_object()) fail("monitoring", "must be an object");
-        monitoring_ = json::serialize(*monitoring);
-        if (monitoring_.size() > limits::monitoring_bytes_max) {
-          fail("monitoring", fmt::format("must be at most {} bytes", limits::monitoring_bytes_max));
-        }
-      }
-      event.monitoring_json = monitoring_;
-      if (command.tranche_id.size() > limits::identifier_bytes_max) {
-        fail("tranche", fmt::format("must be at most {} bytes", limits::identifier_bytes_max));
-      }
-      command.tranche_id = copy(tranche_id_, command.tranche_id);
-      command.application_id = copy(application_id_, command.application_id);
-      event.command = command;
+      event.command = read_submit(*object, event.monitoring_json);
     } else if (type == "close_day") {
-      check_keys(*object, {"type", "seq", "received_at", "tranche", "date", "seed"});
-      CloseDayCommand command;
-      command.tranche_id = copy(tranche_id_, required_string(*object, "tranche"));
-      const auto date = parse_date(required_string(*object, "date"));
-      if (!date) fail("date", "must be a date YYYY-MM-DD");
-      command.date = *date;
-      command.seed = read_seed();
-      event.command = command;
+      event.command = read_close_day(*object);
     } else if (type == "close") {
-      check_keys(*object, {"type", "seq", "received_at", "tranche", "seed"});
-      CloseCommand command;
-      command.tranche_id = copy(tranche_id_, required_string(*object, "tranche"));
-      command.seed = read_seed();
-      event.command = command;
+      event.command = read_close(*object);
     } else if (type == "appeal") {
-      check_keys(*object,
-                 {"type", "seq", "received_at", "tranche", "id", "amount_cents", "reference"});
-      AppealCommand command;
-      command.tranche_id = copy(tranche_id_, required_string(*object, "tranche"));
-      command.application_id = copy(application_id_, required_string(*object, "id"));
-      command.amount_cents = optional_amount(*object, "amount_cents");
-      command.reference = copy(
-          reference_,
-          optional_string(*object, "reference", limits::appeal_reference_bytes_max).value_or(""));
-      event.command = command;
+      event.command = read_appeal(*object);
     } else if (type == "commit_seed") {
-      check_keys(*object,
-                 {"type", "seq", "received_at", "tranche", "commitment", "draws", "nonce"});
-      CommitSeedCommand command;
-      command.tranche_id = copy(tranche_id_, required_string(*object, "tranche"));
-      command.commitment = required_digest(*object, "commitment");
-      if (object->contains("nonce")) command.nonce = required_digest(*object, "nonce");
-      const json::value* draws = object->if_contains("draws");
-      const auto draws_value = draws ? as_int64(*draws) : std::nullopt;
-      if (!draws_value || *draws_value < 1 || *draws_value > limits::lottery_draws_max) {
-        fail("draws", fmt::format("must be an integer from 1 to {}", limits::lottery_draws_max));
-      }
-      command.draws = static_cast<std::uint32_t>(*draws_value);
-      event.command = command;
+      event.command = read_commit_seed(*object);
     } else {
       fail("type",
            "must be one of \"submit\", \"close_day\", \"close\", \"appeal\", "
@@ -286,6 +251,76 @@ EventParseResult EventParser::parse(std::string_view line) {
   } catch (const LineError& line_error) {
     return {std::nullopt, line_error.message};
   }
+}
+
+Command EventParser::read_submit(const json::object& object, std::string_view& monitoring_json) {
+  check_keys(object,
+             {"type", "seq", "received_at", "tranche", "id", "participant", "participant_hmac",
+              "amount_cents", "activities", "declared_value_cents", "partnership", "monitoring"});
+  SubmitCommand command;
+  read_submit_fields(object, secret_key_, command);
+  monitoring_json = read_monitoring(object, monitoring_);
+  if (command.tranche_id.size() > limits::identifier_bytes_max) {
+    fail("tranche", fmt::format("must be at most {} bytes", limits::identifier_bytes_max));
+  }
+  command.tranche_id = keep(tranche_id_, command.tranche_id);
+  command.application_id = keep(application_id_, command.application_id);
+  return command;
+}
+
+Command EventParser::read_close_day(const json::object& object) {
+  check_keys(object, {"type", "seq", "received_at", "tranche", "date", "seed"});
+  CloseDayCommand command;
+  command.tranche_id = keep(tranche_id_, required_string(object, "tranche"));
+  const auto date = parse_date(required_string(object, "date"));
+  if (!date) fail("date", "must be a date YYYY-MM-DD");
+  command.date = *date;
+  command.seed = read_seed(object);
+  return command;
+}
+
+Command EventParser::read_close(const json::object& object) {
+  check_keys(object, {"type", "seq", "received_at", "tranche", "seed"});
+  CloseCommand command;
+  command.tranche_id = keep(tranche_id_, required_string(object, "tranche"));
+  command.seed = read_seed(object);
+  return command;
+}
+
+Command EventParser::read_appeal(const json::object& object) {
+  check_keys(object, {"type", "seq", "received_at", "tranche", "id", "amount_cents", "reference"});
+  AppealCommand command;
+  command.tranche_id = keep(tranche_id_, required_string(object, "tranche"));
+  command.application_id = keep(application_id_, required_string(object, "id"));
+  command.amount_cents = optional_amount(object, "amount_cents");
+  command.reference =
+      keep(reference_,
+           optional_string(object, "reference", limits::appeal_reference_bytes_max).value_or(""));
+  return command;
+}
+
+Command EventParser::read_commit_seed(const json::object& object) {
+  check_keys(object, {"type", "seq", "received_at", "tranche", "commitment", "draws", "nonce"});
+  CommitSeedCommand command;
+  command.tranche_id = keep(tranche_id_, required_string(object, "tranche"));
+  command.commitment = required_digest(object, "commitment");
+  if (object.contains("nonce")) command.nonce = required_digest(object, "nonce");
+  const json::value* draws = object.if_contains("draws");
+  const auto draws_value = draws ? as_int64(*draws) : std::nullopt;
+  if (!draws_value || *draws_value < 1 || *draws_value > limits::lottery_draws_max) {
+    fail("draws", fmt::format("must be an integer from 1 to {}", limits::lottery_draws_max));
+  }
+  command.draws = static_cast<std::uint32_t>(*draws_value);
+  return command;
+}
+
+std::span<const std::uint8_t> EventParser::read_seed(const json::object& object) {
+  const auto text = optional_string(object, "seed", 2 * limits::seed_bytes_max);
+  if (!text) return {};
+  auto bytes = from_hex(*text);
+  if (!bytes || bytes->empty()) fail("seed", "must be non-empty hex");
+  seed_ = std::move(*bytes);
+  return seed_;
 }
 
 void append_decision_json(std::string& out, const Scheme& scheme, Sequence sequence,

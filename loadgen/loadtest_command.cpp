@@ -1,4 +1,4 @@
-#include "bench/loadtest_command.hpp"
+#include "loadgen/loadtest_command.hpp"
 
 #include <fmt/format.h>
 #include <unistd.h>
@@ -7,9 +7,9 @@
 #include <fstream>
 #include <sstream>
 
-#include "bench/http_fetch.hpp"
-#include "bench/load_checks.hpp"
-#include "bench/load_client.hpp"
+#include "loadgen/http_fetch.hpp"
+#include "loadgen/load_checks.hpp"
+#include "loadgen/load_client.hpp"
 
 namespace loket {
 namespace {
@@ -101,14 +101,9 @@ void write_report(const std::string& path, const LoadtestOptions& options, const
   if (!(file << text)) fmt::print(errors, "loket loadtest: {}: cannot write the report\n", path);
 }
 
-}  // namespace
-
-int run_loadtest(const LoadtestOptions& options, std::FILE* out, std::FILE* errors) {
-  const std::optional<HttpTarget> target = parse_target(options.target);
-  if (!target) {
-    fmt::print(errors, "loket loadtest: --target {}: expected http://HOST:PORT\n", options.target);
-    return 2;
-  }
+// Checks the options and builds the load's; nothing (and a message) when one is off.
+std::optional<LoadOptions> load_options(const LoadtestOptions& options, const HttpTarget& target,
+                                        std::FILE* errors) {
   if (options.tranche.empty() || options.registrations == 0 ||
       options.registrations > registrations_max || options.connections == 0 ||
       options.connections > connections_max || options.duration_seconds == 0) {
@@ -116,13 +111,13 @@ int run_loadtest(const LoadtestOptions& options, std::FILE* out, std::FILE* erro
                "loket loadtest: needs --tranche, 1 to {} --registrations, 1 to {} --connections "
                "and a --duration of at least 1 s\n",
                registrations_max, connections_max);
-    return 2;
+    return std::nullopt;
   }
   std::optional<ArrivalProfile> profile = make_profile(options, errors);
-  if (!profile) return 2;
+  if (!profile) return std::nullopt;
   LoadOptions load;
-  load.host = target->host;
-  load.port = target->port;
+  load.host = target.host;
+  load.port = target.port;
   load.tranche = options.tranche;
   load.token = options.token;
   load.registrations = options.registrations;
@@ -136,10 +131,13 @@ int run_loadtest(const LoadtestOptions& options, std::FILE* out, std::FILE* erro
           ? fmt::format("LT{:x}",
                         std::chrono::system_clock::now().time_since_epoch().count() / 1000)
           : options.run_id;
-  fmt::print(out, "loket loadtest: {} registrations to {} tranche {}, {} connections, profile {}\n",
-             options.registrations, options.target, options.tranche, options.connections,
-             options.profile);
-  std::fflush(out);
+  return load;
+}
+
+// Runs the load, with a progress line when errors go to a terminal; nothing (and a message)
+// when the target cannot be reached.
+std::optional<LoadResult> run_with_progress(const LoadOptions& load, const LoadtestOptions& options,
+                                            std::FILE* errors) {
   const bool terminal = ::isatty(::fileno(errors)) == 1;
   LoadResult result;
   try {
@@ -155,35 +153,69 @@ int run_loadtest(const LoadtestOptions& options, std::FILE* out, std::FILE* erro
     });
   } catch (const boost::system::system_error& error) {
     fmt::print(errors, "loket loadtest: {}: {}\n", options.target, error.what());
-    return 2;
+    return std::nullopt;
   }
   if (terminal) fmt::print(errors, "\r{:80}\r", "");
+  return result;
+}
+
+// The server's record as its auditor reads it, for check_run.
+struct ServerRecord {
+  Fetched tranche;
+  Fetched events;
+  Fetched decisions;
+};
+
+// Nothing (and a message) when any part of the record cannot be read.
+std::optional<ServerRecord> read_server_record(const HttpTarget& target,
+                                               const LoadtestOptions& options, std::FILE* errors) {
+  ServerRecord record{fetch(target, "GET", "/v1/tranches/" + options.tranche, options.token),
+                      fetch(target, "GET", "/v1/export/events.jsonl", options.auditor_token),
+                      fetch(target, "GET", "/v1/export/decisions.jsonl", options.auditor_token)};
+  for (const Fetched* fetched : {&record.tranche, &record.events, &record.decisions}) {
+    if (fetched->status == 200) continue;
+    fmt::print(errors, "loket loadtest: cannot read the server's record: {}\n",
+               fetched->error.empty()
+                   ? fmt::format("status {}: {}", fetched->status, fetched->body.substr(0, 300))
+                   : fetched->error);
+    return std::nullopt;
+  }
+  return record;
+}
+
+}  // namespace
+
+int run_loadtest(const LoadtestOptions& options, std::FILE* out, std::FILE* errors) {
+  const std::optional<HttpTarget> target = parse_target(options.target);
+  if (!target) {
+    fmt::print(errors, "loket loadtest: --target {}: expected http://HOST:PORT\n", options.target);
+    return 2;
+  }
+  const std::optional<LoadOptions> load = load_options(options, *target, errors);
+  if (!load) return 2;
+  fmt::print(out, "loket loadtest: {} registrations to {} tranche {}, {} connections, profile {}\n",
+             options.registrations, options.target, options.tranche, options.connections,
+             options.profile);
+  std::fflush(out);
+  const std::optional<LoadResult> result = run_with_progress(*load, options, errors);
+  if (!result) return 2;
 
   std::optional<RunCheck> check;
   if (!options.auditor_token.empty()) {
-    const Fetched tranche = fetch(*target, "GET", "/v1/tranches/" + options.tranche, options.token);
-    const Fetched events = fetch(*target, "GET", "/v1/export/events.jsonl", options.auditor_token);
-    const Fetched decisions =
-        fetch(*target, "GET", "/v1/export/decisions.jsonl", options.auditor_token);
-    for (const Fetched* fetched : {&tranche, &events, &decisions}) {
-      if (fetched->status == 200) continue;
-      fmt::print(errors, "loket loadtest: cannot read the server's record: {}\n",
-                 fetched->error.empty()
-                     ? fmt::format("status {}: {}", fetched->status, fetched->body.substr(0, 300))
-                     : fetched->error);
-      return 2;
-    }
-    check = check_run(result.receipts, options.tranche, tranche.body, events.body, decisions.body);
-    if (result.unreadable_receipts > 0) {
+    const std::optional<ServerRecord> record = read_server_record(*target, options, errors);
+    if (!record) return 2;
+    check = check_run(result->receipts, options.tranche, record->tranche.body, record->events.body,
+                      record->decisions.body);
+    if (result->unreadable_receipts > 0) {
       check->failures.push_back(
-          fmt::format("{} answers of 201 or 422 were not receipts", result.unreadable_receipts));
+          fmt::format("{} answers of 201 or 422 were not receipts", result->unreadable_receipts));
     }
   }
-  print_result(out, options, result, check ? &*check : nullptr);
+  print_result(out, options, *result, check ? &*check : nullptr);
   if (!options.report_path.empty()) {
-    write_report(options.report_path, options, result, check ? &*check : nullptr, errors);
+    write_report(options.report_path, options, *result, check ? &*check : nullptr, errors);
   }
-  const bool unanswered = result.answers_by_status.contains(0);
+  const bool unanswered = result->answers_by_status.contains(0);
   const bool passed = (!check || check->failures.empty()) && !unanswered;
   fmt::print(out, "{}\n", passed ? "PASS" : "FAIL");
   return passed ? 0 : 1;

@@ -1,4 +1,4 @@
-#include "engine/strict_json.hpp"
+#include "parse/strict_json.hpp"
 
 #include <fmt/format.h>
 

@@ -1,4 +1,4 @@
-#include "storage/fault_injection.hpp"
+#include "testing/fault_injection.hpp"
 
 #include <rocksdb/env.h>
 #include <rocksdb/file_system.h>
@@ -110,7 +110,42 @@ class FaultInjectionFileSystem : public rocksdb::FileSystemWrapper {
   std::shared_ptr<StorageFaults> faults_;
 };
 
+class UnsyncedFile : public rocksdb::FSWritableFileOwnerWrapper {
+ public:
+  using FSWritableFileOwnerWrapper::FSWritableFileOwnerWrapper;
+  IOStatus Sync(const IOOptions& options, IODebugContext* debug) override {
+    return target()->Flush(options, debug);
+  }
+  IOStatus Fsync(const IOOptions& options, IODebugContext* debug) override {
+    return target()->Flush(options, debug);
+  }
+  IOStatus RangeSync(std::uint64_t, std::uint64_t, const IOOptions&, IODebugContext*) override {
+    return IOStatus::OK();
+  }
+};
+
+class UnsyncedFileSystem : public rocksdb::FileSystemWrapper {
+ public:
+  using FileSystemWrapper::FileSystemWrapper;
+  const char* Name() const override { return "LoketUnsynced"; }
+  IOStatus NewWritableFile(const std::string& name, const rocksdb::FileOptions& options,
+                           std::unique_ptr<rocksdb::FSWritableFile>* result,
+                           IODebugContext* debug) override {
+    std::unique_ptr<rocksdb::FSWritableFile> file;
+    const IOStatus status = target()->NewWritableFile(name, options, &file, debug);
+    if (status.ok()) *result = std::make_unique<UnsyncedFile>(std::move(file));
+    return status;
+  }
+};
+
 }  // namespace
+
+UnsyncedEnv make_unsynced_env() {
+  UnsyncedEnv result;
+  result.file_system = std::make_shared<UnsyncedFileSystem>(rocksdb::FileSystem::Default());
+  result.env = rocksdb::NewCompositeEnv(result.file_system);
+  return result;
+}
 
 FaultInjectionEnv make_fault_injection_env() {
   FaultInjectionEnv result;

@@ -1,5 +1,7 @@
 // Reads a scheme from TOML (toml++) and validates it. Every error names the file, the line,
 // the key and what is wrong, because a typo in a budget is a policy error, not a parse error.
+#include "parse/scheme_toml.hpp"
+
 #include <fmt/format.h>
 #include <toml++/toml.h>
 
@@ -10,7 +12,6 @@
 
 #include "engine/assert.hpp"
 #include "engine/limits.hpp"
-#include "engine/scheme.hpp"
 
 namespace loket {
 namespace {

@@ -31,4 +31,14 @@ struct FaultInjectionEnv {
 
 FaultInjectionEnv make_fault_injection_env();
 
+// A RocksDB environment whose syncs hand the data to the operating system and skip the disk:
+// for tests that write synced thousands of times and never crash (the tamper tests). Give
+// env.get() to JournalOptions::env.
+struct UnsyncedEnv {
+  std::shared_ptr<rocksdb::FileSystem> file_system;
+  std::unique_ptr<rocksdb::Env> env;
+};
+
+UnsyncedEnv make_unsynced_env();
+
 }  // namespace loket

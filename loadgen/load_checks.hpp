@@ -10,7 +10,7 @@
 #include <string_view>
 #include <vector>
 
-#include "bench/load_client.hpp"
+#include "loadgen/load_client.hpp"
 
 namespace loket {
 

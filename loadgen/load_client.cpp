@@ -1,4 +1,4 @@
-#include "bench/load_client.hpp"
+#include "loadgen/load_client.hpp"
 
 #include <fmt/format.h>
 
@@ -57,7 +57,34 @@ struct Run {
     }
   }
   void record_answer(const http::response<http::string_body>& response);
+  void record_registration_sent(RegistrationKind kind) {
+    result.sent += 1;
+    result.bad_sent += kind == RegistrationKind::bad;
+    result.duplicates_sent += kind == RegistrationKind::duplicate;
+  }
+  // The last connection to close ends the run and its progress reports.
+  void close_connection() {
+    connections_open -= 1;
+    if (connections_open == 0) {
+      result.elapsed_seconds = elapsed_seconds();
+      if (progress_timer != nullptr) progress_timer->cancel();
+    }
+  }
 };
+
+// One registration's POST, on a keep-alive connection.
+http::request<http::string_body> registration_request(const LoadOptions& options,
+                                                      std::string body) {
+  http::request<http::string_body> request{
+      http::verb::post, fmt::format("/v1/tranches/{}/submissions", options.tranche), 11};
+  request.set(http::field::host, options.host);
+  request.set(http::field::authorization, "Bearer " + options.token);
+  request.set(http::field::content_type, "application/json");
+  request.keep_alive(true);
+  request.body() = std::move(body);
+  request.prepare_payload();
+  return request;
+}
 
 void Run::record_answer(const http::response<http::string_body>& response) {
   const int status = static_cast<int>(response.result_int());
@@ -124,18 +151,10 @@ asio::awaitable<void> run_connection(Run& run) {
         continue;
       }
     }
-    const Registration registration = make_registration(options, index);
-    run.result.sent += 1;
-    run.result.bad_sent += registration.kind == RegistrationKind::bad;
-    run.result.duplicates_sent += registration.kind == RegistrationKind::duplicate;
-    http::request<http::string_body> request{
-        http::verb::post, fmt::format("/v1/tranches/{}/submissions", options.tranche), 11};
-    request.set(http::field::host, options.host);
-    request.set(http::field::authorization, "Bearer " + options.token);
-    request.set(http::field::content_type, "application/json");
-    request.keep_alive(true);
-    request.body() = registration.body;
-    request.prepare_payload();
+    Registration registration = make_registration(options, index);
+    run.record_registration_sent(registration.kind);
+    const http::request<http::string_body> request =
+        registration_request(options, std::move(registration.body));
     // Latency counts from when the request was due; in a flood everything is due at once,
     // so there it counts from the send.
     const auto counted_from = options.profile.is_flood() ? Clock::now() : due;
@@ -165,11 +184,7 @@ asio::awaitable<void> run_connection(Run& run) {
   if (stream) {
     stream->socket().shutdown(tcp::socket::shutdown_both, error);
   }
-  run.connections_open -= 1;
-  if (run.connections_open == 0) {
-    run.result.elapsed_seconds = run.elapsed_seconds();
-    if (run.progress_timer != nullptr) run.progress_timer->cancel();
-  }
+  run.close_connection();
 }
 
 asio::awaitable<void> report_progress(Run& run,

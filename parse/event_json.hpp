@@ -51,6 +51,15 @@ class EventParser {
   EventParseResult parse(std::string_view line);
 
  private:
+  // One event type's own fields, after type, seq and received_at. Each throws on the first
+  // bad field; parse() turns that into the result's error.
+  Command read_submit(const boost::json::object& object, std::string_view& monitoring_json);
+  Command read_close_day(const boost::json::object& object);
+  Command read_close(const boost::json::object& object);
+  Command read_appeal(const boost::json::object& object);
+  Command read_commit_seed(const boost::json::object& object);
+  std::span<const std::uint8_t> read_seed(const boost::json::object& object);
+
   std::vector<std::uint8_t> secret_key_;
   std::string tranche_id_;
   std::string application_id_;

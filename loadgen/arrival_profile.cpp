@@ -1,4 +1,4 @@
-#include "bench/arrival_profile.hpp"
+#include "loadgen/arrival_profile.hpp"
 
 #include <fmt/format.h>
 

@@ -1,4 +1,4 @@
-#include "bench/http_fetch.hpp"
+#include "loadgen/http_fetch.hpp"
 
 #include <fmt/format.h>
 

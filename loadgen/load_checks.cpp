@@ -1,4 +1,4 @@
-#include "bench/load_checks.hpp"
+#include "loadgen/load_checks.hpp"
 
 #include <fmt/format.h>
 

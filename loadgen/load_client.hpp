@@ -11,8 +11,8 @@
 #include <string>
 #include <vector>
 
-#include "bench/arrival_profile.hpp"
-#include "bench/latency_histogram.hpp"
+#include "loadgen/arrival_profile.hpp"
+#include "loadgen/latency_histogram.hpp"
 
 namespace loket {
 
