@@ -9,6 +9,7 @@
 # It installs what is missing (Debian packages), starts each server on loopback in a
 # temporary folder, stops what it started, and prints throughput and p99 with ratios.
 #   bench/compare.sh [SECONDS_PER_SYSTEM] [CONNECTIONS]
+#   LOKET_BASELINE=/path/to/older/loket bench/compare.sh   # adds that build, same run
 set -euo pipefail
 cd "$(dirname "$0")/.."
 seconds="${1:-15}"
@@ -134,15 +135,24 @@ redis_p99="$(awk -F'"' 'NR==2 {print $14}' "$work/redis.csv")"
 redis_left="$(redis-cli -p 16379 GET remaining)"
 kill "${started[-1]}"
 
-# loket, journal synced before every answer.
-build/release/loket serve --data "$work/loket" --listen 127.0.0.1:18080 2>"$work/loket.log" &
-started+=($!)
-wait_for_port 18080
-read -r loket_rps loket_p99 < <(wrk_figures http://127.0.0.1:18080)
-kill "${started[-1]}"
-wait "${started[-1]}" || true
-loket_granted="$(build/release/loket export --data "$work/loket" --what decisions |
-  grep -c '"outcome":"granted"' || true)"
+# loket, journal synced before every answer: this checkout's build, and with LOKET_BASELINE
+# set (the path of another build's `loket`), that one too, in the same run: a change's effect
+# on throughput, measured side by side on the same noisy machine.
+loket_figures() {  # binary port -> "rps p99 granted"
+  local data="$work/loket-$2"
+  "$1" serve --data "$data" --listen "127.0.0.1:$2" 2>"$data.log" &
+  started+=($!)
+  wait_for_port "$2"
+  local rps p99
+  read -r rps p99 < <(wrk_figures "http://127.0.0.1:$2")
+  kill "${started[-1]}"
+  wait "${started[-1]}" || true
+  echo "$rps $p99 $("$1" export --data "$data" --what decisions | grep -c '"outcome":"granted"' || true)"
+}
+if [ -n "${LOKET_BASELINE:-}" ]; then
+  read -r baseline_rps baseline_p99 baseline_granted < <(loket_figures "$LOKET_BASELINE" 18082)
+fi
+read -r loket_rps loket_p99 loket_granted < <(loket_figures build/release/loket 18080)
 
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.1f", a / b; else print "-" }'; }
 echo
@@ -155,5 +165,10 @@ row "nginx, fixed 201 (HTTP ceiling, ${connections} conns)" "$nginx_rps" "$nginx
 row "PostgreSQL 15, durable txn (${pg_connections} conns)" "$pg_tps" "$pg_p99"
 row "Redis 7 Lua, appendfsync always (${redis_connections} conns)" "$redis_rps" "$redis_p99"
 row "loket serve, journal synced (${connections} conns)" "$loket_rps" "$loket_p99"
+if [ -n "${LOKET_BASELINE:-}" ]; then
+  row "loket serve, baseline ${LOKET_BASELINE} (${connections} conns)" "$baseline_rps" "$baseline_p99"
+  echo
+  echo "Baseline granted: ${baseline_granted}."
+fi
 echo
 echo "Granted (cap 55,000): PostgreSQL ${pg_granted}, Redis $((55000 - redis_left)), loket ${loket_granted}."
