@@ -56,6 +56,61 @@ bool for_each_object(std::string_view lines, std::string_view what,
   return true;
 }
 
+// Over the cap, or one participant granted twice: each a failure, with a few examples.
+void check_grants(
+    const std::unordered_map<std::string, std::pair<DecidedApplication, std::uint64_t>>& latest,
+    std::unordered_map<std::string, bool>& granted_on_appeal,
+    std::unordered_map<std::string, std::string>& participant_of, RunCheck& check) {
+  std::unordered_map<std::string, std::vector<std::string>> granted_ids_of;
+  for (const auto& [id, state] : latest) {
+    if (state.first.outcome != "granted" || granted_on_appeal[id]) continue;
+    check.granted_units += check.unit == "cents" ? state.second : 1;
+    granted_ids_of[participant_of[id]].push_back(id);
+  }
+  if (check.granted_units > check.capacity_units) {
+    check.failures.push_back(fmt::format("over the cap: {} {} granted of {}", check.granted_units,
+                                         check.unit, check.capacity_units));
+  }
+  std::size_t twice = 0;
+  for (const auto& [participant, ids] : granted_ids_of) {
+    if (ids.size() < 2) continue;
+    if (++twice <= examples_max) {
+      check.failures.push_back(fmt::format("participant {}... granted {} times ({}, {})",
+                                           participant.substr(0, 12), ids.size(), ids[0], ids[1]));
+    }
+  }
+  if (twice > examples_max) {
+    check.failures.push_back(fmt::format("... {} participants granted more than once", twice));
+  }
+}
+
+// Every receipt the clients got must be the record's decision at submission.
+void check_receipts(
+    const std::vector<LoadReceipt>& receipts,
+    const std::map<std::pair<std::uint64_t, std::string>, DecidedApplication>& at_submission,
+    RunCheck& check) {
+  std::size_t missing = 0;
+  for (const LoadReceipt& receipt : receipts) {
+    check.receipts_checked += 1;
+    const auto found = at_submission.find({receipt.sequence, receipt.id});
+    const bool same = found != at_submission.end() && found->second.outcome == receipt.outcome &&
+                      found->second.reason == receipt.reason;
+    if (same) continue;
+    if (++missing <= examples_max) {
+      check.failures.push_back(
+          found == at_submission.end()
+              ? fmt::format("receipt seq {} id {} is not in the server's record", receipt.sequence,
+                            receipt.id)
+              : fmt::format("receipt seq {} id {} says {} {}, the record {} {}", receipt.sequence,
+                            receipt.id, receipt.outcome, receipt.reason, found->second.outcome,
+                            found->second.reason));
+    }
+  }
+  if (missing > examples_max) {
+    check.failures.push_back(fmt::format("... {} receipts differ from the record in all", missing));
+  }
+}
+
 }  // namespace
 
 RunCheck check_run(const std::vector<LoadReceipt>& receipts, std::string_view tranche_id,
@@ -102,47 +157,8 @@ RunCheck check_run(const std::vector<LoadReceipt>& receipts, std::string_view tr
   });
   if (!check.failures.empty()) return check;
 
-  std::unordered_map<std::string, std::vector<std::string>> granted_ids_of;
-  for (const auto& [id, state] : latest) {
-    if (state.first.outcome != "granted" || granted_on_appeal[id]) continue;
-    check.granted_units += check.unit == "cents" ? state.second : 1;
-    granted_ids_of[participant_of[id]].push_back(id);
-  }
-  if (check.granted_units > check.capacity_units) {
-    check.failures.push_back(fmt::format("over the cap: {} {} granted of {}", check.granted_units,
-                                         check.unit, check.capacity_units));
-  }
-  std::size_t twice = 0;
-  for (const auto& [participant, ids] : granted_ids_of) {
-    if (ids.size() < 2) continue;
-    if (++twice <= examples_max) {
-      check.failures.push_back(fmt::format("participant {}... granted {} times ({}, {})",
-                                           participant.substr(0, 12), ids.size(), ids[0], ids[1]));
-    }
-  }
-  if (twice > examples_max) {
-    check.failures.push_back(fmt::format("... {} participants granted more than once", twice));
-  }
-  std::size_t missing = 0;
-  for (const LoadReceipt& receipt : receipts) {
-    check.receipts_checked += 1;
-    const auto found = at_submission.find({receipt.sequence, receipt.id});
-    const bool same = found != at_submission.end() && found->second.outcome == receipt.outcome &&
-                      found->second.reason == receipt.reason;
-    if (same) continue;
-    if (++missing <= examples_max) {
-      check.failures.push_back(
-          found == at_submission.end()
-              ? fmt::format("receipt seq {} id {} is not in the server's record", receipt.sequence,
-                            receipt.id)
-              : fmt::format("receipt seq {} id {} says {} {}, the record {} {}", receipt.sequence,
-                            receipt.id, receipt.outcome, receipt.reason, found->second.outcome,
-                            found->second.reason));
-    }
-  }
-  if (missing > examples_max) {
-    check.failures.push_back(fmt::format("... {} receipts differ from the record in all", missing));
-  }
+  check_grants(latest, granted_on_appeal, participant_of, check);
+  check_receipts(receipts, at_submission, check);
   return check;
 }
 
