@@ -1,12 +1,13 @@
 // Export round-trips through allocate, over random scenarios; the report shows the totals.
 #include <fmt/format.h>
-#include <rocksdb/write_batch.h>
 
 #include <catch2/catch.hpp>
 #include <map>
 
 #include "app/export_command.hpp"
 #include "app/report_html.hpp"
+#include "core/local_log.hpp"
+#include "core/sequencer.hpp"
 #include "net/export_stream.hpp"
 #include "storage/csv.hpp"
 #include "testing/journal_tamper.hpp"
@@ -222,10 +223,9 @@ void write_extreme_journal(const std::string& path) {
   JournalOpenResult opened =
       Journal::open(path, JournalOptions{std::string(money_scheme), nullptr, false});
   REQUIRE(opened.status.is_ok());
-  Allocator allocator(scheme_from_toml(money_scheme));
-  Sha256Digest head = genesis_hash(money_scheme);
-  rocksdb::WriteBatch batch;
-  std::vector<Decision> decisions;
+  Sequencer sequencer(std::make_unique<Allocator>(scheme_from_toml(money_scheme)),
+                      std::make_unique<LocalLog>(*opened.journal, GroupCommitLimits{}, nullptr, 0),
+                      new_journal_summary(money_scheme));
   const std::vector<std::int64_t> extremes = {INT64_MIN, INT64_MIN + 1, -1, 0, 1, 500, INT64_MAX};
   for (std::size_t index = 0; index < 2 * extremes.size(); ++index) {
     const std::uint64_t sequence = index + 1;
@@ -239,12 +239,10 @@ void write_extreme_journal(const std::string& path) {
     const std::int64_t extreme = extremes[index % extremes.size()];
     (index < extremes.size() ? submit.amount_cents : submit.declared_value_cents) = extreme;
     const TimestampNs at = 1'606'809'600'000'000'000 + static_cast<TimestampNs>(sequence);
-    REQUIRE(allocator.apply(submit, sequence, at, decisions) == Refusal::none);
-    std::string bytes;
-    head = encode_record(bytes, sequence, at, submit, "", decisions, head);
-    Journal::add_record(batch, sequence, bytes);
+    REQUIRE(sequencer.apply(submit, at).refusal == Refusal::none);
   }
-  REQUIRE(opened.journal->write_synced(batch).is_ok());
+  sequencer.log()->flush();
+  REQUIRE(sequencer.log()->wait_durable(sequencer.last_sequence()).is_ok());
 }
 
 }  // namespace
