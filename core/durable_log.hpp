@@ -9,7 +9,7 @@
 #include <cstdint>
 
 #include "storage/event_parts.hpp"
-#include "storage/status.hpp"
+#include "base/status.hpp"
 
 namespace loket {
 

@@ -21,7 +21,7 @@
 #include <optional>
 #include <string>
 
-#include "storage/status.hpp"
+#include "base/status.hpp"
 
 namespace loket {
 

@@ -15,7 +15,7 @@
 #include <string>
 #include <string_view>
 
-#include "storage/status.hpp"
+#include "base/status.hpp"
 
 namespace rocksdb {
 class DB;
