@@ -8,7 +8,8 @@
 namespace loket {
 namespace {
 
-TEST_CASE("Status: ok has no message; every failure has a code and keeps its message", "[status]") {
+TEST_CASE("Status: ok has no message, and every failure has a code and keeps its message",
+          "[status]") {
   const Status ok = Status::ok();
   CHECK(ok.is_ok());
   CHECK(ok.code() == StatusCode::ok);
@@ -66,7 +67,7 @@ TEST_CASE("Result: a value, or the failure that says why there is none", "[statu
   CHECK_THROWS_AS(bad.value(), std::bad_variant_access);
 }
 
-TEST_CASE("Result: an ok status is not a value; it becomes a failure", "[status]") {
+TEST_CASE("Result: an ok status is not a value but a failure", "[status]") {
   const Result<int> result = Status::ok();
   CHECK_FALSE(result.ok());
   CHECK(result.status().code() == StatusCode::invalid_argument);
