@@ -76,17 +76,17 @@ std::unique_ptr<Journal> open_new_journal(const AllocateOptions& options,
   JournalOpenResult opened =
       Journal::open(options.data_path, JournalOptions{scheme_text, nullptr, false});
   failed = true;
-  if (!opened.status.is_ok()) {
-    fmt::print(errors, "loket allocate: {}\n", opened.status.message());
+  if (!opened.ok()) {
+    fmt::print(errors, "loket allocate: {}\n", opened.status().message());
     return nullptr;
   }
-  if (!opened.created) {
+  if (!opened->created) {
     fmt::print(errors, "loket allocate: {}: already holds a journal; give an empty or new folder\n",
                options.data_path);
     return nullptr;
   }
   failed = false;
-  return std::move(opened.journal);
+  return std::move(opened->journal);
 }
 
 // Decides every line of `events` in order, writing the decisions to `out`. Returns the

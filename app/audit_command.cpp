@@ -66,11 +66,11 @@ void print_problem(std::FILE* errors, const std::string& data_path, const Journa
 int run_audit(const AuditOptions& options, std::FILE* out, std::FILE* errors) {
   const auto started = std::chrono::steady_clock::now();
   JournalOpenResult opened = Journal::open(options.data_path, JournalOptions{{}, nullptr, true});
-  if (!opened.status.is_ok()) {
-    fmt::print(errors, "loket audit: {}\n", opened.status.message());
+  if (!opened.ok()) {
+    fmt::print(errors, "loket audit: {}\n", opened.status().message());
     return 2;
   }
-  const Journal& journal = *opened.journal;
+  const Journal& journal = *opened->journal;
   std::optional<Scheme> scheme = audit_scheme(journal, options, errors);
   if (!scheme) return 2;
 

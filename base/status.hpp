@@ -54,10 +54,6 @@ class Status {
   static Status unavailable(std::string message) {
     return Status(StatusCode::unavailable, std::move(message));
   }
-  // Transitional, until every caller names its code.
-  static Status error(std::string message) {
-    return Status(StatusCode::io_error, std::move(message));
-  }
   // The same message under another code, for a caller that knows better what the failure
   // means (a decoder's invalid argument is a journal's corruption).
   Status with_code(StatusCode code) const { return Status(code, message_); }

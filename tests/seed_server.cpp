@@ -70,9 +70,9 @@ Reply SeedServer::run(std::unique_ptr<Job> job) {
 JournalCopy read_journal(const TempFolder& folder) {
   JournalOpenResult opened =
       Journal::open(folder.path("journal"), JournalOptions{{}, nullptr, true});
-  REQUIRE(opened.status.is_ok());
+  REQUIRE(opened.ok());
   JournalCopy copy;
-  for (auto cursor = opened.journal->records(1); cursor.valid(); cursor.next()) {
+  for (auto cursor = opened->journal->records(1); cursor.valid(); cursor.next()) {
     copy.bytes.emplace_back(reinterpret_cast<const char*>(cursor.bytes().data()),
                             cursor.bytes().size());
   }

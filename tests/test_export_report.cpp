@@ -136,10 +136,10 @@ TEST_CASE("The server's export stream gives the offline export's bytes, and stop
       {ExportKind::decisions_jsonl, export_text(data, "decisions", "jsonl", folder)},
       {ExportKind::decisions_csv, export_text(data, "decisions", "csv", folder)}};
   JournalOpenResult opened = Journal::open(data, JournalOptions{{}, nullptr, false});
-  REQUIRE(opened.status.is_ok());
+  REQUIRE(opened.ok());
   const auto stream_all = [&](ExportKind kind, std::uint64_t through, std::size_t chunk_bytes,
                               std::optional<JournalProblem>& problem) {
-    ExportStream stream(*opened.journal, kind, through);
+    ExportStream stream(*opened->journal, kind, through);
     std::string out;
     std::size_t chunks = 0;
     while (stream.next_chunk(out, chunk_bytes)) ++chunks;
@@ -165,12 +165,12 @@ TEST_CASE("The server's export stream gives the offline export's bytes, and stop
   REQUIRE(problem);
   CHECK(problem->sequence == 38);
   std::string damaged;
-  for (auto cursor = opened.journal->records(20); cursor.valid(); cursor.next()) {
+  for (auto cursor = opened->journal->records(20); cursor.valid(); cursor.next()) {
     damaged.assign(reinterpret_cast<const char*>(cursor.bytes().data()), cursor.bytes().size());
     break;
   }
   damaged[damaged.size() / 2] = static_cast<char>(damaged[damaged.size() / 2] ^ 1);
-  REQUIRE(opened.journal->overwrite_for_test(20, damaged).is_ok());
+  REQUIRE(opened->journal->overwrite_for_test(20, damaged).is_ok());
   const auto [before_damage, ignored] = stream_all(ExportKind::events_jsonl, 37, 1, problem);
   REQUIRE(problem);
   CHECK(problem->sequence == 20);
@@ -220,7 +220,7 @@ spillover = "none"
 void write_extreme_journal(const std::string& path) {
   JournalOpenResult opened =
       Journal::open(path, JournalOptions{std::string(money_scheme), nullptr, false});
-  REQUIRE(opened.status.is_ok());
+  REQUIRE(opened.ok());
   Allocator allocator(scheme_from_toml(money_scheme));
   Sha256Digest head = genesis_hash(money_scheme);
   rocksdb::WriteBatch batch;
@@ -243,7 +243,7 @@ void write_extreme_journal(const std::string& path) {
     head = encode_record(bytes, sequence, at, submit, "", decisions, head);
     Journal::add_record(batch, sequence, bytes);
   }
-  REQUIRE(opened.journal->write_synced(batch).is_ok());
+  REQUIRE(opened->journal->write_synced(batch).is_ok());
 }
 
 }  // namespace

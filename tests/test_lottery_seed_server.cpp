@@ -12,11 +12,11 @@
 #include "app/seed_audit.hpp"
 #include "app/serve_command.hpp"
 #include "app/serve_config.hpp"
+#include "core/recovery.hpp"
 #include "engine/civil_time.hpp"
 #include "engine/lottery.hpp"
 #include "net/lottery_seeds.hpp"
 #include "net/operator_request.hpp"
-#include "core/recovery.hpp"
 #include "tests/harness.hpp"
 #include "tests/journal_fixture.hpp"
 #include "tests/seed_server.hpp"
@@ -124,9 +124,9 @@ TEST_CASE("loket audit verifies every reveal against its commitment and names a 
   {
     JournalOpenResult opened =
         Journal::open(folder.path("journal"), JournalOptions{{}, nullptr, false});
-    REQUIRE(opened.status.is_ok());
+    REQUIRE(opened.ok());
     for (std::size_t index = 0; index < forged.size(); ++index) {
-      REQUIRE(opened.journal->overwrite_for_test(index + 1, forged[index]).is_ok());
+      REQUIRE(opened->journal->overwrite_for_test(index + 1, forged[index]).is_ok());
     }
   }
   const AuditResult forgery = audit(folder.path("journal"));
@@ -323,10 +323,10 @@ TEST_CASE("An export of a committed journal allocates to the same journal",
   allocate_into(folder.write("scheme.toml", seed_scheme), events_path, folder.path("again"));
   JournalOpenResult served = Journal::open(folder.path("journal"), {{}, nullptr, true});
   JournalOpenResult again = Journal::open(folder.path("again"), {{}, nullptr, true});
-  REQUIRE(served.status.is_ok());
-  REQUIRE(again.status.is_ok());
-  const JournalSummary served_summary = verify_records(*served.journal);
-  const JournalSummary again_summary = verify_records(*again.journal);
+  REQUIRE(served.ok());
+  REQUIRE(again.ok());
+  const JournalSummary served_summary = verify_records(*served->journal);
+  const JournalSummary again_summary = verify_records(*again->journal);
   CHECK(again_summary.records == served_summary.records);
   CHECK(again_summary.head_hash == served_summary.head_hash);
 }

@@ -71,13 +71,13 @@ JournalSummary journal_window_close(const std::string& directory, std::size_t pe
                                     std::size_t& close_parts) {
   const std::string scheme_text = window_lottery_scheme(pending / 2);
   JournalOpenResult opened = Journal::open(directory, JournalOptions{scheme_text});
-  REQUIRE(opened.status.is_ok());
+  REQUIRE(opened.ok());
   JournalSummary summary;
   {
     Sequencer sequencer(
         std::make_unique<Allocator>(scheme_from_toml(scheme_text),
                                     AllocatorOptions{.applications_expected = pending}),
-        std::make_unique<LocalLog>(*opened.journal, GroupCommitLimits{}, nullptr, 0),
+        std::make_unique<LocalLog>(*opened->journal, GroupCommitLimits{}, nullptr, 0),
         new_journal_summary(scheme_text));
     for (std::size_t number = 1; number <= pending; ++number) {
       const std::string id = long_id(number);
@@ -99,7 +99,7 @@ JournalSummary journal_window_close(const std::string& directory, std::size_t pe
     summary.last_sequence = close.sequence;
   }
   close_parts = 0;
-  for (auto cursor = opened.journal->records(summary.last_sequence); cursor.valid();
+  for (auto cursor = opened->journal->records(summary.last_sequence); cursor.valid();
        cursor.next()) {
     CHECK(cursor.sequence() == summary.last_sequence);
     CHECK(cursor.bytes().size() <= format::record_bytes_max);
