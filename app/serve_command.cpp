@@ -223,11 +223,10 @@ int run_serve(const ServeOptions& options, std::FILE* log) {
     return 1;
   }
   const LotterySeeds lottery_seeds(inputs.lottery_key, recovered.journal->scheme_text());
-  if (const std::string problem = lottery_seeds.key_problem(*recovered.allocator);
-      !problem.empty()) {
+  if (const Status key = lottery_seeds.check_key(*recovered.allocator); !key.is_ok()) {
     fmt::print(log,
                "loket serve: journal {}: {}; give the --lottery-key-file it was started with\n",
-               options.data_path, problem);
+               options.data_path, key.message());
     return 2;
   }
   fmt::print(log, "loket serve: journal {}: {} records recovered and verified, head {}\n",

@@ -202,9 +202,10 @@ Result<bool> Journal::take_header(const JournalOptions& options, bool existed) {
                         fmt::format("{}: cannot read the header: {}", directory_, read.ToString()));
   }
   std::string_view scheme_text;
-  const std::string problem = decode_header(as_bytes(header), scheme_text);
-  if (!problem.empty()) {
-    return Status::invalid_argument(fmt::format("{}: bad journal header: {}", directory_, problem));
+  if (const Status decoded = decode_header(as_bytes(header), scheme_text); !decoded.is_ok()) {
+    // Not reported as damage: a header loket cannot read may be a newer format's.
+    return Status::invalid_argument(
+        fmt::format("{}: bad journal header: {}", directory_, decoded.message()));
   }
   scheme_text_ = std::string(scheme_text);
   return created;

@@ -81,7 +81,7 @@ JournalCopy read_journal(const TempFolder& folder) {
     const std::string& bytes = copy.bytes[index];
     REQUIRE(decode_record({reinterpret_cast<const std::uint8_t*>(bytes.data()), bytes.size()},
                           copy.records[index])
-                .empty());
+                .is_ok());
   }
   return copy;
 }

@@ -114,7 +114,7 @@ spillover = "none"
         encode_record(bytes, parsed.event->sequence, parsed.event->received_at,
                       parsed.event->command, parsed.event->monitoring_json, decisions, head, tag);
     JournalRecord record;
-    REQUIRE(decode_record(as_bytes(bytes), record).empty());
+    REQUIRE(decode_record(as_bytes(bytes), record).is_ok());
     CHECK(record.sequence == parsed.event->sequence);
     CHECK(record.received_at == parsed.event->received_at);
     CHECK(record.previous_hash == head);
@@ -138,13 +138,13 @@ spillover = "none"
       std::string damaged = bytes;
       damaged[position] = static_cast<char>(damaged[position] ^ 0x01);
       JournalRecord ignored;
-      REQUIRE_FALSE(decode_record(as_bytes(damaged), ignored).empty());
+      REQUIRE_FALSE(decode_record(as_bytes(damaged), ignored).is_ok());
     }
     // So is every truncation.
     for (std::size_t length = 0; length < bytes.size(); ++length) {
       JournalRecord ignored;
       REQUIRE_FALSE(
-          decode_record(as_bytes(std::string_view(bytes).substr(0, length)), ignored).empty());
+          decode_record(as_bytes(std::string_view(bytes).substr(0, length)), ignored).is_ok());
     }
     head = hash;
   }
@@ -246,7 +246,7 @@ TEST_CASE("A forged record with a consistent checksum and hash is caught by repl
   Sha256Digest head = genesis_hash(journal.scheme_text());
   for (auto cursor = journal.records(1); cursor.valid(); cursor.next()) {
     JournalRecord record;
-    REQUIRE(decode_record(cursor.bytes(), record).empty());
+    REQUIRE(decode_record(cursor.bytes(), record).is_ok());
     if (record.sequence == 5) record.decisions.at(0).granted_cents += 100;
     std::string bytes;
     head = encode_record(bytes, record.sequence, record.received_at, record.command,

@@ -156,7 +156,7 @@ std::optional<JournalProblem> read_in_order(const ThreeEvents& events,
     const auto bytes = as_bytes(events.records[index]);
     if (auto problem = verifier.check(events.keys[index], bytes, seal)) return problem;
     verifier.accept(seal);
-    REQUIRE(decode_record_fields(bytes, record).empty());
+    REQUIRE(decode_record_fields(bytes, record).is_ok());
     std::string problem;
     const JournalRecord* event = assembler.add(record, bytes, problem);
     REQUIRE(problem.empty());
@@ -200,11 +200,11 @@ TEST_CASE("An event with more decisions than one record holds is sealed in parts
   }
   SECTION("an event that fits one record is written exactly as before: no split marker") {
     RecordSeal seal;
-    REQUIRE(check_record_seal(as_bytes(events.records[0]), seal).empty());
+    REQUIRE(check_record_seal(as_bytes(events.records[0]), seal).is_ok());
     CHECK(seal.place == RecordPlace{});
-    REQUIRE(check_record_seal(as_bytes(events.records[1]), seal).empty());
+    REQUIRE(check_record_seal(as_bytes(events.records[1]), seal).is_ok());
     CHECK(seal.place == RecordPlace{3, 0});
-    REQUIRE(check_record_seal(as_bytes(events.records[2]), seal).empty());
+    REQUIRE(check_record_seal(as_bytes(events.records[2]), seal).is_ok());
     CHECK(seal.place == RecordPlace{0, 1});
   }
 }
