@@ -29,18 +29,19 @@ std::optional<Scheme> audit_scheme(const Journal& journal, const AuditOptions& o
   std::string scheme_text(journal.scheme_text());
   std::string scheme_source = fmt::format("{} (header)", options.data_path);
   if (!options.scheme_path.empty()) {
-    const FileText file = read_file_text(options.scheme_path, limits::scheme_file_bytes_max);
-    if (!file.text) {
-      fmt::print(errors, "loket audit: {}\n", file.error);
+    const Result<std::string> file =
+        read_file_text(options.scheme_path, limits::scheme_file_bytes_max);
+    if (!file.ok()) {
+      fmt::print(errors, "loket audit: {}\n", file.status().message());
       return std::nullopt;
     }
-    if (*file.text != scheme_text) {
+    if (*file != scheme_text) {
       fmt::print(errors,
                  "loket audit: note: {} differs from the scheme in the journal's header; "
                  "decisions are re-derived under {}\n",
                  options.scheme_path, options.scheme_path);
     }
-    scheme_text = *file.text;
+    scheme_text = *file;
     scheme_source = options.scheme_path;
   }
   SchemeParseResult parsed = parse_scheme(scheme_text, scheme_source);

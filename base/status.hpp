@@ -120,6 +120,8 @@ class Result {
   T* operator->() { return &value(); }
   const T* operator->() const { return &value(); }
 
+  T value_or(T fallback) const& { return ok() ? value() : std::move(fallback); }
+
   // Status::ok() when there is a value.
   Status status() const { return ok() ? Status::ok() : std::get<1>(state_); }
 

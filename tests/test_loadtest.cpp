@@ -18,9 +18,9 @@
 #include "bench/latency_histogram.hpp"
 #include "bench/load_checks.hpp"
 #include "bench/loadtest_command.hpp"
+#include "core/recovery.hpp"
 #include "engine/crypto.hpp"
 #include "net/server.hpp"
-#include "core/recovery.hpp"
 #include "tests/journal_fixture.hpp"
 
 using namespace loket;
@@ -262,7 +262,10 @@ TEST_CASE("loadtest passes against the real server and fails against an over-all
     server_options.tokens.tokens = {token_for("portal-secret", Role::portal),
                                     token_for("auditor-secret", Role::auditor)};
     server_options.participant_key = {'k'};
-    Server server(std::move(server_options), pipeline);
+    Result<std::unique_ptr<Server>> created = Server::create(std::move(server_options));
+    REQUIRE(created.ok());
+    Server& server = **created;
+    server.serve(pipeline);
     std::thread thread([&] { server.run(); });
     options.target = fmt::format("http://127.0.0.1:{}", server.port());
     const int passed = run_loadtest(options, out, out);

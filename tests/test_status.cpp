@@ -58,6 +58,7 @@ TEST_CASE("Result: a value, or the failure that says why there is none", "[statu
   CHECK(good->size() == 4);
   CHECK(good.value() == "text");
   CHECK(good.status().is_ok());
+  CHECK(good.value_or("other") == "text");
 
   const Result<std::string> bad = Status::not_found("x: no such file");
   CHECK_FALSE(bad.ok());
@@ -65,6 +66,7 @@ TEST_CASE("Result: a value, or the failure that says why there is none", "[statu
   CHECK(bad.status().code() == StatusCode::not_found);
   CHECK(bad.status().message() == "x: no such file");
   CHECK_THROWS_AS(bad.value(), std::bad_variant_access);
+  CHECK(bad.value_or("other") == "other");
 }
 
 TEST_CASE("Result: an ok status is not a value but a failure", "[status]") {
