@@ -98,8 +98,7 @@ std::variant<ServeInputs, std::string> read_inputs(const ServeOptions& options) 
                        options.listen);
   }
   Result<std::string> scheme = read_file_text(options.scheme_path, limits::scheme_file_bytes_max);
-  Result<std::string> tokens_text =
-      read_file_text(options.tokens_path, tokens_file_bytes_max);
+  Result<std::string> tokens_text = read_file_text(options.tokens_path, tokens_file_bytes_max);
   for (const Result<std::string>* file : {&scheme, &tokens_text}) {
     if (!file->ok()) return file->status().message();
   }

@@ -8,8 +8,8 @@
 
 #include <cstdint>
 
-#include "storage/event_parts.hpp"
 #include "base/status.hpp"
+#include "storage/event_parts.hpp"
 
 namespace loket {
 
