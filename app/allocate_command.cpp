@@ -54,17 +54,17 @@ void add_totals(const Allocator& allocator, std::uint64_t unknown_tranche_reject
 std::optional<std::vector<std::uint8_t>> read_key(const AllocateOptions& options,
                                                   std::FILE* errors) {
   if (options.participant_key_path.empty()) return development_key_bytes();
-  const FileText key = read_file_text(options.participant_key_path, 4096);
-  if (!key.text) {
-    fmt::print(errors, "loket allocate: {}\n", key.error);
+  const Result<std::string> key = read_file_text(options.participant_key_path, 4096);
+  if (!key.ok()) {
+    fmt::print(errors, "loket allocate: {}\n", key.status().message());
     return std::nullopt;
   }
-  if (key.text->empty()) {
+  if (key->empty()) {
     fmt::print(errors, "loket allocate: {}: the participant key file is empty\n",
                options.participant_key_path);
     return std::nullopt;
   }
-  return std::vector<std::uint8_t>(key.text->begin(), key.text->end());
+  return std::vector<std::uint8_t>(key->begin(), key->end());
 }
 
 // The optional journal: a new one in options.data_path, written through a local log. Sets
@@ -77,17 +77,17 @@ std::unique_ptr<Journal> open_new_journal(const AllocateOptions& options,
   JournalOpenResult opened =
       Journal::open(options.data_path, JournalOptions{scheme_text, nullptr, false});
   failed = true;
-  if (!opened.status.is_ok()) {
-    fmt::print(errors, "loket allocate: {}\n", opened.status.message());
+  if (!opened.ok()) {
+    fmt::print(errors, "loket allocate: {}\n", opened.status().message());
     return nullptr;
   }
-  if (!opened.created) {
+  if (!opened->created) {
     fmt::print(errors, "loket allocate: {}: already holds a journal; give an empty or new folder\n",
                options.data_path);
     return nullptr;
   }
   failed = false;
-  return std::move(opened.journal);
+  return std::move(opened->journal);
 }
 
 // Decides every line of `events` in order, writing the decisions to `out`. Returns the
@@ -199,12 +199,13 @@ FilePointer open_out(const AllocateOptions& options) {
 
 int run_allocate(const AllocateOptions& options, std::FILE* errors) {
   const auto started = std::chrono::steady_clock::now();
-  const FileText scheme_text = read_file_text(options.scheme_path, limits::scheme_file_bytes_max);
-  if (!scheme_text.text) {
-    fmt::print(errors, "loket allocate: {}\n", scheme_text.error);
+  const Result<std::string> scheme_text =
+      read_file_text(options.scheme_path, limits::scheme_file_bytes_max);
+  if (!scheme_text.ok()) {
+    fmt::print(errors, "loket allocate: {}\n", scheme_text.status().message());
     return 1;
   }
-  SchemeParseResult parsed = parse_scheme(*scheme_text.text, options.scheme_path);
+  SchemeParseResult parsed = parse_scheme(*scheme_text, options.scheme_path);
   if (!parsed.scheme) {
     fmt::print(errors, "loket allocate: {}\n", parsed.error);
     return 1;
@@ -220,13 +221,12 @@ int run_allocate(const AllocateOptions& options, std::FILE* errors) {
     return 1;
   }
   bool failed = false;
-  const std::unique_ptr<Journal> journal =
-      open_new_journal(options, *scheme_text.text, errors, failed);
+  const std::unique_ptr<Journal> journal = open_new_journal(options, *scheme_text, errors, failed);
   if (failed) return 1;
   std::unique_ptr<DurableLog> log;
   if (journal) log = std::make_unique<LocalLog>(*journal, GroupCommitLimits{}, nullptr, 0);
   Sequencer sequencer(std::make_unique<Allocator>(std::move(*parsed.scheme)), std::move(log),
-                      new_journal_summary(*scheme_text.text));
+                      new_journal_summary(*scheme_text));
   EventRun run(sequencer, std::move(*key), out.get());
   if (decide_all(options, events.get(), run, errors) != 0) return 1;
   run.flush_output();

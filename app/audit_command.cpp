@@ -30,18 +30,19 @@ std::optional<Scheme> audit_scheme(const Journal& journal, const AuditOptions& o
   std::string scheme_text(journal.scheme_text());
   std::string scheme_source = fmt::format("{} (header)", options.data_path);
   if (!options.scheme_path.empty()) {
-    const FileText file = read_file_text(options.scheme_path, limits::scheme_file_bytes_max);
-    if (!file.text) {
-      fmt::print(errors, "loket audit: {}\n", file.error);
+    const Result<std::string> file =
+        read_file_text(options.scheme_path, limits::scheme_file_bytes_max);
+    if (!file.ok()) {
+      fmt::print(errors, "loket audit: {}\n", file.status().message());
       return std::nullopt;
     }
-    if (*file.text != scheme_text) {
+    if (*file != scheme_text) {
       fmt::print(errors,
                  "loket audit: note: {} differs from the scheme in the journal's header; "
                  "decisions are re-derived under {}\n",
                  options.scheme_path, options.scheme_path);
     }
-    scheme_text = *file.text;
+    scheme_text = *file;
     scheme_source = options.scheme_path;
   }
   SchemeParseResult parsed = parse_scheme(scheme_text, scheme_source);
@@ -67,11 +68,11 @@ void print_problem(std::FILE* errors, const std::string& data_path, const Journa
 int run_audit(const AuditOptions& options, std::FILE* out, std::FILE* errors) {
   const auto started = std::chrono::steady_clock::now();
   JournalOpenResult opened = Journal::open(options.data_path, JournalOptions{{}, nullptr, true});
-  if (!opened.status.is_ok()) {
-    fmt::print(errors, "loket audit: {}\n", opened.status.message());
+  if (!opened.ok()) {
+    fmt::print(errors, "loket audit: {}\n", opened.status().message());
     return 2;
   }
-  const Journal& journal = *opened.journal;
+  const Journal& journal = *opened->journal;
   std::optional<Scheme> scheme = audit_scheme(journal, options, errors);
   if (!scheme) return 2;
 

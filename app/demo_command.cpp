@@ -10,12 +10,12 @@
 #include "app/development_key.hpp"
 #include "app/file_text.hpp"
 #include "app/report_command.hpp"
+#include "core/recovery.hpp"
 #include "engine/crypto.hpp"
 #include "engine/limits.hpp"
 #include "loadgen/http_fetch.hpp"
 #include "loadgen/loadtest_command.hpp"
 #include "net/server.hpp"
-#include "core/recovery.hpp"
 
 namespace loket {
 namespace {
@@ -81,15 +81,16 @@ LoadtestOptions opening_rehearsal(const DemoOptions& options, unsigned short por
 }  // namespace
 
 int run_demo(const DemoOptions& options, std::FILE* out, std::FILE* errors) {
-  const FileText scheme = read_file_text(options.scheme_path, limits::scheme_file_bytes_max);
-  if (!scheme.text) {
+  const Result<std::string> scheme =
+      read_file_text(options.scheme_path, limits::scheme_file_bytes_max);
+  if (!scheme.ok()) {
     fmt::print(errors, "loket demo: {} (run it from the loket folder, or give --scheme)\n",
-               scheme.error);
+               scheme.status().message());
     return 2;
   }
   const std::string data = options.data_path.empty() ? new_data_folder() : options.data_path;
   if (!prepare_new_journal_folder(data, errors)) return 2;
-  Recovered recovered = recover_journal(data, *scheme.text);
+  Recovered recovered = recover_journal(data, *scheme);
   if (!recovered.status.is_ok()) {
     fmt::print(errors, "loket demo: {}\n", recovered.status.message());
     return 2;
@@ -106,7 +107,14 @@ int run_demo(const DemoOptions& options, std::FILE* out, std::FILE* errors) {
                                   token_entry("demo operator", operator_token, Role::operator_role),
                                   token_entry("demo auditor", auditor, Role::auditor)};
   server_options.participant_key = development_key_bytes();
-  Server server(std::move(server_options), pipeline);
+  Result<std::unique_ptr<Server>> created = Server::create(std::move(server_options));
+  if (!created.ok()) {
+    fmt::print(errors, "loket demo: cannot start a server: {}\n", created.status().message());
+    pipeline.stop();
+    return 1;
+  }
+  Server& server = **created;
+  server.serve(pipeline);
   std::thread server_thread([&] { server.run(); });
   const HttpTarget target{"127.0.0.1", server.port()};
 

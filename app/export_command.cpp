@@ -26,12 +26,12 @@ int run_export(const ExportOptions& options, std::FILE* errors) {
     return 2;
   }
   JournalOpenResult opened = Journal::open(options.data_path, JournalOptions{{}, nullptr, true});
-  if (!opened.status.is_ok()) {
-    fmt::print(errors, "loket export: {}\n", opened.status.message());
+  if (!opened.ok()) {
+    fmt::print(errors, "loket export: {}\n", opened.status().message());
     return 2;
   }
   const SchemeParseResult parsed =
-      parse_scheme(opened.journal->scheme_text(), options.data_path + " (header)");
+      parse_scheme(opened->journal->scheme_text(), options.data_path + " (header)");
   if (!parsed.scheme) {
     fmt::print(errors, "loket export: {}\n", parsed.error);
     return 2;
@@ -54,7 +54,7 @@ int run_export(const ExportOptions& options, std::FILE* errors) {
         write_failed || std::fwrite(buffer.data(), 1, buffer.size(), out.get()) != buffer.size();
     buffer.clear();
   };
-  const JournalSummary summary = verify_records(*opened.journal, [&](const JournalRecord& record) {
+  const JournalSummary summary = verify_records(*opened->journal, [&](const JournalRecord& record) {
     append_export_rows(buffer, *kind, scheme, record);
     if (buffer.size() >= output_flush_bytes) flush();
     return true;

@@ -9,14 +9,13 @@
 #include <string_view>
 #include <vector>
 
+#include "base/status.hpp"
+
 namespace loket {
 
-struct FileText {
-  std::optional<std::string> text;
-  std::string error;  // "PATH: cannot read: <reason>" when text is empty
-};
-
-FileText read_file_text(const std::string& path, std::size_t bytes_max);
+// The file's text, or an I/O error "PATH: cannot read: <reason>" (or an invalid argument
+// "PATH: larger than N bytes").
+Result<std::string> read_file_text(const std::string& path, std::size_t bytes_max);
 
 // Reads a file line by line, holding at most `line_bytes_max` bytes of a line (and a fixed
 // 64 KiB buffer) whatever the file holds: a longer line is refused as soon as it is longer,

@@ -143,8 +143,10 @@ constexpr std::size_t serve_config_bytes_max = 1 << 20;
 std::string apply_serve_config_file(loket::ServeOptions& serve) {
   const std::string config_path = serve.config_path;
   serve = loket::ServeOptions{};
-  const loket::FileText config = loket::read_file_text(config_path, serve_config_bytes_max);
-  return config.text ? loket::apply_serve_config(*config.text, config_path, serve) : config.error;
+  const loket::Result<std::string> config =
+      loket::read_file_text(config_path, serve_config_bytes_max);
+  return config.ok() ? loket::apply_serve_config(*config, config_path, serve)
+                     : config.status().message();
 }
 
 int run_command(int argc, char** argv) {

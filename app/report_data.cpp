@@ -144,11 +144,11 @@ class Gatherer {
 
 std::optional<ReportData> gather_report(const std::string& data_path, std::string& error) {
   JournalOpenResult opened = Journal::open(data_path, JournalOptions{{}, nullptr, true});
-  if (!opened.status.is_ok()) {
-    error = opened.status.message();
+  if (!opened.ok()) {
+    error = opened.status().message();
     return std::nullopt;
   }
-  SchemeParseResult parsed = parse_scheme(opened.journal->scheme_text(), data_path + " (header)");
+  SchemeParseResult parsed = parse_scheme(opened->journal->scheme_text(), data_path + " (header)");
   if (!parsed.scheme) {
     error = parsed.error;
     return std::nullopt;
@@ -157,14 +157,14 @@ std::optional<ReportData> gather_report(const std::string& data_path, std::strin
   data.data_path = data_path;
   data.scheme = *parsed.scheme;
   Allocator allocator(std::move(*parsed.scheme), AllocatorOptions{std::max<std::size_t>(
-                                                     opened.journal->last_sequence(), 1024)});
+                                                     opened->journal->last_sequence(), 1024)});
   Gatherer gatherer(data);
   ReplayOptions options;
   options.visit = [&](const JournalRecord& record) {
     gatherer.visit(record);
     return true;
   };
-  data.summary = replay_journal(*opened.journal, allocator, options);
+  data.summary = replay_journal(*opened->journal, allocator, options);
   gatherer.finish();
   for (std::size_t index = 0; index < data.scheme.tranches.size(); ++index) {
     data.tranches.push_back(allocator.tranche_status(index));

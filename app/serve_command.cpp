@@ -84,9 +84,10 @@ std::variant<std::vector<std::uint8_t>, std::string> read_secret(
   if (path.empty()) {
     return std::vector<std::uint8_t>(development_default.begin(), development_default.end());
   }
-  const FileText key = read_file_text(path, secret_key_bytes_max);
-  if (!key.text || key.text->empty()) return key.text ? path + ": empty" : key.error;
-  return std::vector<std::uint8_t>(key.text->begin(), key.text->end());
+  const Result<std::string> key = read_file_text(path, secret_key_bytes_max);
+  if (!key.ok()) return key.status().message();
+  if (key->empty()) return path + ": empty";
+  return std::vector<std::uint8_t>(key->begin(), key->end());
 }
 
 // Reads and checks the scheme, the tokens and the participant key, and refuses development
@@ -97,14 +98,14 @@ std::variant<ServeInputs, std::string> read_inputs(const ServeOptions& options) 
     return fmt::format("--listen {}: expected ADDRESS:PORT, such as 127.0.0.1:8080",
                        options.listen);
   }
-  FileText scheme = read_file_text(options.scheme_path, limits::scheme_file_bytes_max);
-  FileText tokens_text = read_file_text(options.tokens_path, tokens_file_bytes_max);
-  for (const FileText* file : {&scheme, &tokens_text}) {
-    if (!file->text) return file->error;
+  Result<std::string> scheme = read_file_text(options.scheme_path, limits::scheme_file_bytes_max);
+  Result<std::string> tokens_text = read_file_text(options.tokens_path, tokens_file_bytes_max);
+  for (const Result<std::string>* file : {&scheme, &tokens_text}) {
+    if (!file->ok()) return file->status().message();
   }
-  SchemeParseResult parsed = parse_scheme(*scheme.text, options.scheme_path);
+  SchemeParseResult parsed = parse_scheme(*scheme, options.scheme_path);
   if (!parsed.scheme) return parsed.error;
-  TokenFileResult tokens = parse_token_file(*tokens_text.text, options.tokens_path);
+  TokenFileResult tokens = parse_token_file(*tokens_text, options.tokens_path);
   if (!tokens.tokens) return tokens.error;
   auto participant_key = read_secret(options.participant_key_path, development_participant_key);
   auto lottery_key = read_secret(options.lottery_key_path, development_lottery_key);
@@ -112,7 +113,7 @@ std::variant<ServeInputs, std::string> read_inputs(const ServeOptions& options) 
     if (const auto* error = std::get_if<std::string>(key)) return *error;
   }
   ServeInputs inputs{*listen,
-                     std::move(*scheme.text),
+                     std::move(*scheme),
                      std::move(*parsed.scheme),
                      std::move(*tokens.tokens),
                      std::get<std::vector<std::uint8_t>>(std::move(participant_key)),
@@ -142,17 +143,6 @@ std::optional<pid_t> journal_lock_holder(const std::string& directory) {
   ::close(fd);
   if (!asked || probe.l_type == F_UNLCK) return std::nullopt;
   return probe.l_pid;
-}
-
-// "WHAT: MESSAGE", without the code's category, number and source location that what()
-// appends for a developer.
-std::string one_line(const boost::system::system_error& error) {
-  std::string text = error.what();
-  const std::string code_text = error.code().what();
-  if (text.ends_with(code_text)) {
-    text.replace(text.size() - code_text.size(), code_text.size(), error.code().message());
-  }
-  return text;
 }
 
 std::string journal_in_use(const std::string& directory, pid_t holder) {
@@ -201,13 +191,13 @@ int run_serve(const ServeOptions& options, std::FILE* log) {
   server_options.tokens = std::move(inputs.tokens);
   server_options.participant_key = std::move(inputs.participant_key);
   const bool tls = server_options.tls.has_value();
-  std::optional<Server> server;
-  try {
-    server.emplace(std::move(server_options));
-  } catch (const boost::system::system_error& error) {
-    fmt::print(log, "loket serve: cannot start on {}: {}\n", options.listen, one_line(error));
+  Result<std::unique_ptr<Server>> created = Server::create(std::move(server_options));
+  if (!created.ok()) {
+    fmt::print(log, "loket serve: cannot start on {}: {}\n", options.listen,
+               created.status().message());
     return 1;
   }
+  std::unique_ptr<Server> server = std::move(created).value();
   if (const auto holder = journal_lock_holder(options.data_path)) {
     fmt::print(log, "loket serve: {}\n", journal_in_use(options.data_path, *holder));
     return 1;
@@ -224,11 +214,10 @@ int run_serve(const ServeOptions& options, std::FILE* log) {
     return 1;
   }
   const LotterySeeds lottery_seeds(inputs.lottery_key, recovered.journal->scheme_text());
-  if (const std::string problem = lottery_seeds.key_problem(*recovered.allocator);
-      !problem.empty()) {
+  if (const Status key = lottery_seeds.check_key(*recovered.allocator); !key.is_ok()) {
     fmt::print(log,
                "loket serve: journal {}: {}; give the --lottery-key-file it was started with\n",
-               options.data_path, problem);
+               options.data_path, key.message());
     return 2;
   }
   fmt::print(log, "loket serve: journal {}: {} records recovered and verified, head {}\n",

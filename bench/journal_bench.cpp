@@ -44,9 +44,9 @@ double write_journal(const std::string& folder, std::uint64_t count, GroupCommit
   std::filesystem::remove_all(folder);
   JournalOpenResult opened =
       Journal::open(folder, JournalOptions{std::string(scheme_text), nullptr, false});
-  if (!opened.status.is_ok()) throw std::runtime_error(opened.status.message());
+  if (!opened.ok()) throw std::runtime_error(opened.status().message());
   Sequencer sequencer(std::make_unique<Allocator>(scheme(), AllocatorOptions{count}),
-                      std::make_unique<LocalLog>(*opened.journal, limits, nullptr, 0),
+                      std::make_unique<LocalLog>(*opened->journal, limits, nullptr, 0),
                       new_journal_summary(scheme_text));
   DurableLog& log = *sequencer.log();
   std::string id;
@@ -99,7 +99,7 @@ int main(int argc, char** argv) {
   {
     const auto start = Clock::now();
     JournalOpenResult opened = Journal::open(folder, JournalOptions{{}, nullptr, true});
-    const JournalSummary summary = verify_records(*opened.journal);
+    const JournalSummary summary = verify_records(*opened->journal);
     const double seconds = seconds_since(start);
     fmt::print(
         "verify only (sequence, checksums, chain): {} records in {:.2f} s, {:.0f} records/s{}\n",
@@ -112,7 +112,7 @@ int main(int argc, char** argv) {
     const double open_seconds = seconds_since(start);
     Allocator allocator(scheme(), AllocatorOptions{count});
     const auto replay_start = Clock::now();
-    const JournalSummary summary = replay_journal(*opened.journal, allocator);
+    const JournalSummary summary = replay_journal(*opened->journal, allocator);
     const double replay_seconds = seconds_since(replay_start);
     const double seconds = seconds_since(start);
     fmt::print(

@@ -8,8 +8,8 @@
 
 #include <cstdint>
 
+#include "base/status.hpp"
 #include "storage/event_parts.hpp"
-#include "storage/status.hpp"
 
 namespace loket {
 

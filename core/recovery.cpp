@@ -27,14 +27,17 @@ Recovered recover_journal(const std::string& directory, const std::string& schem
   JournalOptions open_options = options.journal;
   open_options.scheme_text = scheme_text;
   JournalOpenResult opened = Journal::open(directory, open_options);
-  if (!opened.status.is_ok()) {
-    result.status = opened.damaged ? Status::error(fmt::format("{}. {}", opened.status.message(),
-                                                               damaged_journal_advice(directory)))
-                                   : opened.status;
+  if (!opened.ok()) {
+    const Status failure = opened.status();
+    result.status = failure.code() == StatusCode::corruption
+                        ? Status::corruption(fmt::format("{}. {}", failure.message(),
+                                                         damaged_journal_advice(directory)))
+                        : failure;
     return result;
   }
-  if (opened.journal->scheme_text() != scheme_text) {
-    result.status = Status::error(fmt::format(
+  std::unique_ptr<Journal>& journal = opened->journal;
+  if (journal->scheme_text() != scheme_text) {
+    result.status = Status::invalid_argument(fmt::format(
         "{}: the journal was written under a different scheme; audit it with its own scheme "
         "or start a new journal in another folder",
         directory));
@@ -46,13 +49,13 @@ Recovered recover_journal(const std::string& directory, const std::string& schem
   } else {
     SchemeParseResult parsed = parse_scheme(scheme_text, directory + " (header)");
     if (!parsed.scheme) {
-      result.status = Status::error(parsed.error);
+      result.status = Status::invalid_argument(parsed.error);
       return result;
     }
     scheme = std::move(parsed.scheme);
   }
   const std::size_t expected =
-      std::max<std::size_t>(options.applications_expected, opened.journal->last_sequence());
+      std::max<std::size_t>(options.applications_expected, journal->last_sequence());
   auto allocator = std::make_unique<Allocator>(std::move(*scheme), AllocatorOptions{expected});
   result.keys = IdempotencyIndex(options.idempotency_keys_max);
   ReplayOptions replay;
@@ -65,16 +68,16 @@ Recovered recover_journal(const std::string& directory, const std::string& schem
     }
     return true;
   };
-  result.summary = replay_journal(*opened.journal, *allocator, replay);
+  result.summary = replay_journal(*journal, *allocator, replay);
   if (result.summary.problem) {
-    result.status =
-        Status::error(fmt::format("{}: record {}: {}; refusing to continue from it. {}", directory,
-                                  result.summary.problem->sequence, result.summary.problem->what,
-                                  damaged_journal_advice(directory)));
+    result.status = Status::corruption(
+        fmt::format("{}: record {}: {}; refusing to continue from it. {}", directory,
+                    result.summary.problem->sequence, result.summary.problem->what,
+                    damaged_journal_advice(directory)));
     return result;
   }
   LOKET_ASSERT(allocator->last_sequence() == result.summary.last_sequence);
-  result.journal = std::move(opened.journal);
+  result.journal = std::move(journal);
   result.allocator = std::move(allocator);
   return result;
 }

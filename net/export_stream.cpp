@@ -30,7 +30,7 @@ bool ExportStream::next_chunk(std::string& out, std::size_t bytes_max) {
     problem_ = verifier_.check(cursor_.key(), cursor_.bytes(), seal_);
     const JournalRecord* event = nullptr;
     if (!problem_) {
-      std::string damage = decode_record_fields(cursor_.bytes(), record_);
+      std::string damage = decode_record_fields(cursor_.bytes(), record_).message();
       if (damage.empty()) event = assembler_.add(record_, cursor_.bytes(), damage);
       if (!damage.empty()) problem_ = JournalProblem{sequence, std::move(damage), {}, {}};
     }

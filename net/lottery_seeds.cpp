@@ -49,18 +49,19 @@ std::vector<CommitSeedCommand> LotterySeeds::commitments(const Allocator& alloca
   return commands;
 }
 
-std::string LotterySeeds::key_problem(const Allocator& allocator) const {
+Status LotterySeeds::check_key(const Allocator& allocator) const {
   const Scheme& scheme = allocator.scheme();
   for (std::size_t index = 0; index < scheme.tranches.size(); ++index) {
     const TrancheStatus status = allocator.tranche_status(index);
     if (!status.seed_commitment) continue;
     if (lottery_commitment(committed_root(allocator, index), status.seed_draws) !=
         *status.seed_commitment) {
-      return fmt::format("tranche {}: its lottery seed was committed with another lottery key",
-                         scheme.tranches[index].id);
+      return Status::invalid_argument(
+          fmt::format("tranche {}: its lottery seed was committed with another lottery key",
+                      scheme.tranches[index].id));
     }
   }
-  return {};
+  return Status::ok();
 }
 
 std::optional<Problem> LotterySeeds::choose(const Allocator& allocator,

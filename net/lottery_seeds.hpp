@@ -9,6 +9,7 @@
 #include <string_view>
 #include <vector>
 
+#include "base/status.hpp"
 #include "engine/allocator.hpp"
 #include "engine/crypto.hpp"
 #include "net/problem.hpp"
@@ -24,9 +25,9 @@ class LotterySeeds {
   // nonce; the allocator refuses those that already have submissions or are closed.
   std::vector<CommitSeedCommand> commitments(const Allocator& allocator) const;
 
-  // Empty when every commitment the allocator holds was made with this key; otherwise which
-  // tranche's was not.
-  std::string key_problem(const Allocator& allocator) const;
+  // Ok when every commitment the allocator holds was made with this key; otherwise an invalid
+  // argument that names the tranche whose was not.
+  Status check_key(const Allocator& allocator) const;
 
   // Sets `seed` for a close (day empty) or close_day of the tranche. A committed tranche gets
   // the secret of this draw, then the beacon; `seed` must come in empty, since an operator's

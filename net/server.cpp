@@ -122,8 +122,28 @@ Server::Server(ServerOptions options) : impl_(std::make_unique<Impl>(std::move(o
   LOKET_ASSERT(impl_->options.io_threads >= 1);
 }
 
-Server::Server(ServerOptions options, Pipeline& pipeline) : Server(std::move(options)) {
-  serve(pipeline);
+namespace {
+
+// "WHAT: MESSAGE", without the code's category, number and source location that what()
+// appends for a developer.
+std::string one_line(const boost::system::system_error& error) {
+  std::string text = error.what();
+  const std::string code_text = error.code().what();
+  if (text.ends_with(code_text)) {
+    text.replace(text.size() - code_text.size(), code_text.size(), error.code().message());
+  }
+  return text;
+}
+
+}  // namespace
+
+Result<std::unique_ptr<Server>> Server::create(ServerOptions options) {
+  try {
+    return std::unique_ptr<Server>(new Server(std::move(options)));
+  } catch (const boost::system::system_error& error) {
+    if (error.code() == boost::asio::error::address_in_use) return Status::busy(one_line(error));
+    return Status::io_error(one_line(error));
+  }
 }
 
 void Server::serve(Pipeline& pipeline) {

@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "base/status.hpp"
 #include "net/pipeline.hpp"
 #include "net/tokens.hpp"
 
@@ -48,11 +49,10 @@ struct LatencyHistogram {
 class Server {
  public:
   // Listens (binds the port) and loads the TLS files, checking that the key is the
-  // certificate's; throws boost::system::system_error when it cannot. Nothing is accepted
-  // before run(), so a server can claim its port before it recovers its journal.
-  explicit Server(ServerOptions options);
-  // The same, serving `pipeline`.
-  Server(ServerOptions options, Pipeline& pipeline);
+  // certificate's. When it cannot: busy for a port in use, otherwise an I/O error, with the
+  // operating system's words on one line. Nothing is accepted before run(), so a server can
+  // claim its port before it recovers its journal.
+  static Result<std::unique_ptr<Server>> create(ServerOptions options);
   ~Server();
   Server(const Server&) = delete;
   Server& operator=(const Server&) = delete;
@@ -72,6 +72,7 @@ class Server {
   struct Impl;  // opaque; public only so that the sessions in session.cpp can name it
 
  private:
+  explicit Server(ServerOptions options);  // throws boost::system::system_error
   std::unique_ptr<Impl> impl_;
 };
 

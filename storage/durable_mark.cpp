@@ -56,11 +56,11 @@ std::string errno_text() {
 
 Status sync_directory(const std::string& directory) {
   const int fd = ::open(directory.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (fd < 0) return Status::error(fmt::format("{}: cannot open: {}", directory, errno_text()));
+  if (fd < 0) return Status::io_error(fmt::format("{}: cannot open: {}", directory, errno_text()));
   const int synced = ::fsync(fd);
   ::close(fd);
   if (synced != 0)
-    return Status::error(fmt::format("{}: cannot sync: {}", directory, errno_text()));
+    return Status::io_error(fmt::format("{}: cannot sync: {}", directory, errno_text()));
   return Status::ok();
 }
 
@@ -69,7 +69,8 @@ Status sync_directory(const std::string& directory) {
 Status create_mark(const std::string& directory, const std::string& path, std::uint64_t sequence) {
   const std::string temporary = path + ".tmp";
   const int fd = ::open(temporary.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-  if (fd < 0) return Status::error(fmt::format("{}: cannot create: {}", temporary, errno_text()));
+  if (fd < 0)
+    return Status::io_error(fmt::format("{}: cannot create: {}", temporary, errno_text()));
   std::array<std::uint8_t, file_bytes> bytes{};
   const Slot slot = encode_slot(sequence);
   for (std::size_t index = 0; index < slot_count; ++index) {
@@ -79,9 +80,9 @@ Status create_mark(const std::string& directory, const std::string& path, std::u
   const bool synced = written && ::fsync(fd) == 0;
   const std::string error = synced ? std::string() : errno_text();
   ::close(fd);
-  if (!synced) return Status::error(fmt::format("{}: cannot write: {}", temporary, error));
+  if (!synced) return Status::io_error(fmt::format("{}: cannot write: {}", temporary, error));
   if (::rename(temporary.c_str(), path.c_str()) != 0) {
-    return Status::error(fmt::format("{}: cannot rename: {}", temporary, errno_text()));
+    return Status::io_error(fmt::format("{}: cannot rename: {}", temporary, errno_text()));
   }
   return sync_directory(directory);
 }
@@ -93,20 +94,20 @@ DurableMark::Read DurableMark::read(const std::string& directory) {
   // Non-blocking, so that a FIFO in its place cannot hang a reader.
   const int fd = ::open(path.c_str(), O_RDONLY | O_NONBLOCK | O_CLOEXEC);
   if (fd < 0 && errno == ENOENT) return {};
-  if (fd < 0) return {{}, Status::error(fmt::format("{}: cannot open: {}", path, errno_text()))};
+  if (fd < 0) return {{}, Status::io_error(fmt::format("{}: cannot open: {}", path, errno_text()))};
   struct stat file {};
   if (::fstat(fd, &file) != 0 || !S_ISREG(file.st_mode)) {
     const std::string error = errno_text();
     ::close(fd);
     return {{},
-            Status::error(fmt::format("{}: {}", path,
-                                      S_ISREG(file.st_mode) ? error : "is not a regular file"))};
+            Status::io_error(fmt::format("{}: {}", path,
+                                         S_ISREG(file.st_mode) ? error : "is not a regular file"))};
   }
   std::array<std::uint8_t, file_bytes + 1> bytes{};  // one more, to see a longer file
   const ::ssize_t read = ::pread(fd, bytes.data(), bytes.size(), 0);
   const std::string error = read < 0 ? errno_text() : std::string();
   ::close(fd);
-  if (read < 0) return {{}, Status::error(fmt::format("{}: cannot read: {}", path, error))};
+  if (read < 0) return {{}, Status::io_error(fmt::format("{}: cannot read: {}", path, error))};
   Read result;
   for (std::size_t index = 0; read == ::ssize_t(file_bytes) && index < slot_count; ++index) {
     const auto value = decode_slot(std::span(bytes).subspan(index * slot_bytes, slot_bytes));
@@ -116,8 +117,7 @@ DurableMark::Read DurableMark::read(const std::string& directory) {
     }
   }
   if (!result.sequence) {
-    result.damaged = true;
-    result.status = Status::error(
+    result.status = Status::corruption(
         fmt::format("{}: both slots of the durable mark are damaged, or its length is not {} bytes",
                     file_name, file_bytes));
   }
@@ -135,7 +135,7 @@ DurableMark::Opened DurableMark::open_for_writing(const std::string& directory, 
   }
   const int fd = ::open(path.c_str(), O_RDWR | O_CLOEXEC);
   if (fd < 0)
-    return {nullptr, Status::error(fmt::format("{}: cannot open: {}", path, errno_text()))};
+    return {nullptr, Status::io_error(fmt::format("{}: cannot open: {}", path, errno_text()))};
   // Keep the newest slot; overwrite the other first.
   const std::size_t next_slot = read.sequence ? (read.newest_slot + 1) % slot_count : 0;
   return {std::unique_ptr<DurableMark>(new DurableMark(fd, path, next_slot)), Status::ok()};
@@ -150,7 +150,7 @@ Status DurableMark::advance(std::uint64_t sequence) {
   const Slot slot = encode_slot(sequence);
   const auto offset = static_cast<off_t>(next_slot_ * slot_bytes);
   if (::pwrite(fd_, slot.data(), slot.size(), offset) != ::ssize_t(slot.size())) {
-    return Status::error(fmt::format("{}: cannot write: {}", path_, errno_text()));
+    return Status::io_error(fmt::format("{}: cannot write: {}", path_, errno_text()));
   }
   next_slot_ = (next_slot_ + 1) % slot_count;
   return Status::ok();

@@ -21,7 +21,7 @@
 #include <optional>
 #include <string>
 
-#include "storage/status.hpp"
+#include "base/status.hpp"
 
 namespace loket {
 
@@ -29,13 +29,12 @@ class DurableMark {
  public:
   // The mark as it stands, read before RocksDB opens the folder: a writer can then only have
   // moved RocksDB past it, never the mark past what the open reads. No file: no sequence (a
-  // journal from before marks, or a new one). damaged: the file is there but holds no valid
-  // slot; otherwise a status that is not ok is an I/O problem (not a regular file, no
-  // permission), which says nothing about the journal.
+  // journal from before marks, or a new one). A corruption status: the file is there but
+  // holds no valid slot; any other status that is not ok is an I/O problem (not a regular
+  // file, no permission), which says nothing about the journal.
   struct Read {
     std::optional<std::uint64_t> sequence;
     Status status = Status::ok();
-    bool damaged = false;
     std::size_t newest_slot = 0;
   };
   static Read read(const std::string& directory);

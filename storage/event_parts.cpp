@@ -48,7 +48,7 @@ const JournalRecord* EventAssembler::add(const JournalRecord& record,
     // A head: keep its bytes and decode it again from them, so that its views stay valid.
     owned_.clear();
     owned_.emplace_back(bytes.begin(), bytes.end());
-    problem = decode_record_fields(owned_.back(), event_);
+    problem = decode_record_fields(owned_.back(), event_).message();
     if (!problem.empty()) return nullptr;
     next_part_ = 1;
     return nullptr;
@@ -59,7 +59,7 @@ const JournalRecord* EventAssembler::add(const JournalRecord& record,
     return nullptr;
   }
   owned_.emplace_back(bytes.begin(), bytes.end());
-  problem = decode_record_fields(owned_.back(), part_);
+  problem = decode_record_fields(owned_.back(), part_).message();
   if (!problem.empty()) return nullptr;
   event_.decisions.insert(event_.decisions.end(), part_.decisions.begin(), part_.decisions.end());
   event_.record_hash = part_.record_hash;  // the chain goes on from the last part

@@ -108,7 +108,7 @@ void GroupCommitter::run() {
         records_committed_.fetch_add(batch->records, std::memory_order_relaxed);
         if (on_durable_) on_durable_(batch->last_sequence);
       } else {
-        failure_ = status.message();
+        failure_ = status;
         failed_.store(true, std::memory_order_release);
       }
     }
@@ -135,7 +135,7 @@ Status GroupCommitter::wait_durable(std::uint64_t sequence) {
 
 Status GroupCommitter::status() const {
   if (!failed_.load(std::memory_order_acquire)) return Status::ok();
-  return Status::error(failure_);
+  return failure_;
 }
 
 }  // namespace loket

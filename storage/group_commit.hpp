@@ -78,7 +78,7 @@ class GroupCommitter {
   std::atomic<std::uint64_t> records_committed_{0};
   std::atomic<bool> failed_{false};
   std::atomic<bool> stopping_{false};
-  std::string failure_;  // written once by the committer before failed_ is set
+  Status failure_ = Status::ok();  // written once by the committer before failed_ is set
   std::thread thread_;
 };
 

@@ -58,49 +58,42 @@ rocksdb::Options database_options(const JournalOptions& options) {
   return database;
 }
 
-struct DatabaseOpen {
-  std::unique_ptr<rocksdb::DB> db;
-  Status status = Status::ok();
-  bool damaged = false;
-};
+// A failed RocksDB call as a Status: corruption when RocksDB found damaged bytes, otherwise
+// an I/O error (RocksDB's other failures here are the disk's or the operating system's).
+Status from_rocksdb(const rocksdb::Status& status, std::string message) {
+  return status.IsCorruption() ? Status::corruption(std::move(message))
+                               : Status::io_error(std::move(message));
+}
 
-DatabaseOpen open_database(const std::string& directory, const rocksdb::Options& database,
-                           bool read_only) {
+Result<std::unique_ptr<rocksdb::DB>> open_database(const std::string& directory,
+                                                   const rocksdb::Options& database,
+                                                   bool read_only) {
   rocksdb::DB* raw = nullptr;
   const rocksdb::Status opened = read_only ? rocksdb::DB::OpenForReadOnly(database, directory, &raw)
                                            : rocksdb::DB::Open(database, directory, &raw);
   if (!opened.ok()) {
-    return {
-        nullptr,
-        Status::error(fmt::format("{}: cannot open the journal: {}", directory, opened.ToString())),
-        opened.IsCorruption()};
+    return from_rocksdb(
+        opened, fmt::format("{}: cannot open the journal: {}", directory, opened.ToString()));
   }
-  return {std::unique_ptr<rocksdb::DB>(raw)};
+  return std::unique_ptr<rocksdb::DB>(raw);
 }
 
 // The durable mark (storage/durable_mark.hpp) is ahead of what RocksDB recovered.
-JournalOpenResult lost_writes(const std::string& directory, std::uint64_t mark,
-                              std::uint64_t last) {
-  return {nullptr,
-          Status::error(fmt::format(
-              "{}: the journal is damaged: writes up to RocksDB sequence {} were acknowledged "
-              "({}), but the journal holds them only up to {}: a write-ahead log (*.log) was "
-              "removed or cut after it was written",
-              directory, mark, DurableMark::file_name, last)),
-          false, true};
+Status lost_writes(const std::string& directory, std::uint64_t mark, std::uint64_t last) {
+  return Status::corruption(
+      fmt::format("{}: the journal is damaged: writes up to RocksDB sequence {} were acknowledged "
+                  "({}), but the journal holds them only up to {}: a write-ahead log (*.log) was "
+                  "removed or cut after it was written",
+                  directory, mark, DurableMark::file_name, last));
 }
 
-JournalOpenResult mark_unreadable(const std::string& directory, const DurableMark::Read& mark) {
-  if (mark.damaged) {
-    return {nullptr,
-            Status::error(
-                fmt::format("{}: the journal is damaged: {}", directory, mark.status.message())),
-            false, true};
+Status mark_unreadable(const std::string& directory, const DurableMark::Read& mark) {
+  if (mark.status.code() == StatusCode::corruption) {
+    return Status::corruption(
+        fmt::format("{}: the journal is damaged: {}", directory, mark.status.message()));
   }
-  return {nullptr,
-          Status::error(fmt::format("{}: cannot read the journal's durable mark: {}", directory,
-                                    mark.status.message())),
-          false};
+  return Status::io_error(fmt::format("{}: cannot read the journal's durable mark: {}", directory,
+                                      mark.status.message()));
 }
 
 }  // namespace
@@ -126,10 +119,10 @@ Status prepare_folder(const std::string& directory, const JournalOptions& option
   std::error_code error;
   if (options.scheme_text.empty() || options.read_only) {
     if (!std::filesystem::is_directory(directory, error)) {
-      return Status::error(fmt::format("{}: holds no journal (no such folder)", directory));
+      return Status::not_found(fmt::format("{}: holds no journal (no such folder)", directory));
     }
   } else if (!std::filesystem::create_directories(directory, error) && error) {
-    return Status::error(
+    return Status::io_error(
         fmt::format("{}: cannot create the folder: {}", directory, error.message()));
   }
   return Status::ok();
@@ -139,7 +132,7 @@ Status prepare_folder(const std::string& directory, const JournalOptions& option
 
 JournalOpenResult Journal::open(const std::string& directory, const JournalOptions& options) {
   if (Status prepared = prepare_folder(directory, options); !prepared.is_ok()) {
-    return {nullptr, std::move(prepared), false};
+    return prepared;
   }
   // A folder that RocksDB has used is a journal whatever happened to it since: it is never
   // made into a new one.
@@ -147,82 +140,75 @@ JournalOpenResult Journal::open(const std::string& directory, const JournalOptio
   const bool existed = std::filesystem::exists(std::filesystem::path(directory) / "CURRENT", error);
   const rocksdb::Options database = database_options(options);
   if (const std::optional<std::string> damage = find_log_damage(*database.env, directory)) {
-    return {nullptr,
-            Status::error(fmt::format("{}: the journal is damaged: {}", directory, *damage)), false,
-            true};
+    return Status::corruption(fmt::format("{}: the journal is damaged: {}", directory, *damage));
   }
   const DurableMark::Read mark = DurableMark::read(directory);
   if (!mark.status.is_ok()) return mark_unreadable(directory, mark);
   // A writable open moves the log into a table: a journal that lost writes is refused
   // before that, so that its folder stays as it was found.
   if (!options.read_only && mark.sequence) {
-    DatabaseOpen check = open_database(directory, database, true);
-    if (!check.status.is_ok()) return {nullptr, check.status, false, check.damaged};
-    const std::uint64_t last = check.db->GetLatestSequenceNumber();
+    Result<std::unique_ptr<rocksdb::DB>> check = open_database(directory, database, true);
+    if (!check.ok()) return check.status();
+    const std::uint64_t last = (*check)->GetLatestSequenceNumber();
     if (*mark.sequence > last) return lost_writes(directory, *mark.sequence, last);
   }
-  DatabaseOpen opened = open_database(directory, database, options.read_only);
-  if (!opened.status.is_ok()) return {nullptr, opened.status, false, opened.damaged};
+  Result<std::unique_ptr<rocksdb::DB>> opened =
+      open_database(directory, database, options.read_only);
+  if (!opened.ok()) return opened.status();
   std::unique_ptr<Journal> journal(new Journal());
   journal->directory_ = directory;
   journal->env_ = options.env;
-  journal->db_ = std::move(opened.db);
+  journal->db_ = std::move(opened).value();
   const std::uint64_t last = journal->db_->GetLatestSequenceNumber();
   if (mark.sequence && *mark.sequence > last) return lost_writes(directory, *mark.sequence, last);
   if (!options.read_only) {
     DurableMark::Opened writable = DurableMark::open_for_writing(directory, mark, last);
-    if (!writable.status.is_ok()) return {nullptr, writable.status, false};
+    if (!writable.status.is_ok()) return writable.status;
     journal->mark_ = std::move(writable.mark);
   }
-  JournalOpenResult result = journal->take_header(options, existed);
-  if (result.status.is_ok()) result.journal = std::move(journal);
-  return result;
+  const Result<bool> created = journal->take_header(options, existed);
+  if (!created.ok()) return created.status();
+  return OpenedJournal{std::move(journal), *created};
 }
 
 // Reads the header, or writes it (synced) into a new journal; the scheme text is the one it
-// holds. The result has no journal: open() adds it.
-JournalOpenResult Journal::take_header(const JournalOptions& options, bool existed) {
+// holds. True when it wrote a new header.
+Result<bool> Journal::take_header(const JournalOptions& options, bool existed) {
   std::string header;
   const rocksdb::Status read =
       db_->Get(rocksdb::ReadOptions(), std::string(journal_format::header_key), &header);
   bool created = false;
   if (read.IsNotFound() && existed) {
-    return {nullptr,
-            Status::error(fmt::format(
-                "{}: the journal is damaged: its header is missing (a log or table file was "
-                "removed or emptied)",
-                directory_)),
-            false, true};
+    return Status::corruption(
+        fmt::format("{}: the journal is damaged: its header is missing (a log or table file was "
+                    "removed or emptied)",
+                    directory_));
   }
   if (read.IsNotFound()) {
     if (options.scheme_text.empty() || options.read_only) {
-      return {nullptr, Status::error(fmt::format("{}: holds no journal", directory_)), false};
+      return Status::not_found(fmt::format("{}: holds no journal", directory_));
     }
     header = encode_header(options.scheme_text);
     rocksdb::WriteBatch batch;
     const rocksdb::Status put = batch.Put(std::string(journal_format::header_key), header);
     LOKET_ASSERT(put.ok());
     if (Status wrote = write_synced(batch); !wrote.is_ok()) {
-      return {nullptr,
-              Status::error(
-                  fmt::format("{}: cannot write the header: {}", directory_, wrote.message())),
-              false};
+      return Status::io_error(
+          fmt::format("{}: cannot write the header: {}", directory_, wrote.message()));
     }
     created = true;
   } else if (!read.ok()) {
-    return {
-        nullptr,
-        Status::error(fmt::format("{}: cannot read the header: {}", directory_, read.ToString())),
-        false, read.IsCorruption()};
+    return from_rocksdb(read,
+                        fmt::format("{}: cannot read the header: {}", directory_, read.ToString()));
   }
   std::string_view scheme_text;
-  const std::string problem = decode_header(as_bytes(header), scheme_text);
-  if (!problem.empty()) {
-    return {nullptr, Status::error(fmt::format("{}: bad journal header: {}", directory_, problem)),
-            false};
+  if (const Status decoded = decode_header(as_bytes(header), scheme_text); !decoded.is_ok()) {
+    // Not reported as damage: a header loket cannot read may be a newer format's.
+    return Status::invalid_argument(
+        fmt::format("{}: bad journal header: {}", directory_, decoded.message()));
   }
   scheme_text_ = std::string(scheme_text);
-  return {nullptr, Status::ok(), created};
+  return created;
 }
 
 Journal::~Journal() = default;
@@ -232,7 +218,7 @@ Status Journal::write_synced(rocksdb::WriteBatch& batch) {
   write.sync = true;
   const rocksdb::Status status = db_->Write(write, &batch);
   if (!status.ok())
-    return Status::error(fmt::format("journal write failed: {}", status.ToString()));
+    return Status::io_error(fmt::format("journal write failed: {}", status.ToString()));
   // Before anything is acknowledged: the mark never names a write that is not synced.
   LOKET_ASSERT(mark_);
   return mark_->advance(db_->GetLatestSequenceNumber());
@@ -311,7 +297,7 @@ std::span<const std::uint8_t> Journal::Cursor::bytes() const {
 
 Status Journal::Cursor::status() const {
   const rocksdb::Status status = iterator_->status();
-  return status.ok() ? Status::ok() : Status::error(status.ToString());
+  return status.ok() ? Status::ok() : from_rocksdb(status, status.ToString());
 }
 
 }  // namespace loket

@@ -2,8 +2,8 @@
 // on), and read back in sequence order. A journal lives in one directory and starts with a
 // header that holds the scheme file's text, so that an auditor needs nothing else.
 //
-//   auto opened = Journal::open("data", JournalOptions{.scheme_text = text});
-//   opened.journal->write_synced(batch);   // durable when this returns ok
+//   Result<OpenedJournal> opened = Journal::open("data", JournalOptions{.scheme_text = text});
+//   opened->journal->write_synced(batch);   // durable when this returns ok
 //
 // Thread safety: write_synced is called by one thread at a time (the group committer);
 // reading (cursor) may happen from any thread.
@@ -15,7 +15,7 @@
 #include <string>
 #include <string_view>
 
-#include "storage/status.hpp"
+#include "base/status.hpp"
 
 namespace rocksdb {
 class DB;
@@ -39,14 +39,15 @@ struct JournalOptions {
 
 class Journal;
 
-struct JournalOpenResult {
-  std::unique_ptr<Journal> journal;
-  Status status = Status::ok();
-  bool created = false;
-  // The journal's files are damaged (not just a torn last write, which is dropped as never
-  // acknowledged): status names the file and the place.
-  bool damaged = false;
+struct OpenedJournal {
+  std::unique_ptr<Journal> journal;  // never null
+  bool created = false;              // the open made a new journal
 };
+// A failure with code corruption: the journal's files are damaged (not just a torn last
+// write, which is dropped as never acknowledged) and the message names the file and the
+// place. not_found: the folder holds no journal. Any other code says nothing about the
+// journal's bytes.
+using JournalOpenResult = Result<OpenedJournal>;
 
 class Journal {
  public:
@@ -103,7 +104,7 @@ class Journal {
 
  private:
   Journal() = default;
-  JournalOpenResult take_header(const JournalOptions& options, bool existed);
+  Result<bool> take_header(const JournalOptions& options, bool existed);  // true: created
   std::string directory_;
   std::string scheme_text_;
   rocksdb::Env* env_ = nullptr;

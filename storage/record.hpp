@@ -9,6 +9,7 @@
 #include <string_view>
 #include <vector>
 
+#include "base/status.hpp"
 #include "engine/command.hpp"
 #include "engine/crypto.hpp"
 #include "engine/decision.hpp"
@@ -59,11 +60,11 @@ Sha256Digest encode_record(std::string& out, Sequence sequence, TimestampNs rece
                            const std::optional<IdempotencyTag>& idempotency = std::nullopt,
                            RecordPlace place = {});
 
-// Decodes and checks one record: version, bounds, checksum and its own hash. Returns an empty
-// string on success, otherwise what is wrong ("checksum mismatch", "truncated at byte 17").
+// Decodes and checks one record: version, bounds, checksum and its own hash. Returns ok, or a
+// corruption status that says what is wrong ("checksum mismatch", "truncated at byte 17").
 // It does not check the chain (the previous record's hash) or the sequence; the reader does.
 // It is check_record_seal followed by decode_record_fields.
-std::string decode_record(std::span<const std::uint8_t> bytes, JournalRecord& out);
+Status decode_record(std::span<const std::uint8_t> bytes, JournalRecord& out);
 
 // The parts of a record at fixed offsets, which seal it: checked without decoding the event.
 struct RecordSeal {
@@ -73,14 +74,14 @@ struct RecordSeal {
   Sha256Digest previous_hash{};
   Sha256Digest record_hash{};
 };
-std::string check_record_seal(std::span<const std::uint8_t> bytes, RecordSeal& out);
+Status check_record_seal(std::span<const std::uint8_t> bytes, RecordSeal& out);
 // Decodes the event and decisions of a record whose seal was checked; does no hashing.
-std::string decode_record_fields(std::span<const std::uint8_t> bytes, JournalRecord& out);
+Status decode_record_fields(std::span<const std::uint8_t> bytes, JournalRecord& out);
 
 // The journal header: the format version and the scheme file's text, from which the first
 // record's previous_hash (the genesis hash) is derived.
 std::string encode_header(std::string_view scheme_text);
-std::string decode_header(std::span<const std::uint8_t> bytes, std::string_view& scheme_text);
+Status decode_header(std::span<const std::uint8_t> bytes, std::string_view& scheme_text);
 Sha256Digest genesis_hash(std::string_view scheme_text);
 
 // Two decisions are the same decision (ids compared by value).

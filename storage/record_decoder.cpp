@@ -192,21 +192,23 @@ Decision decode_decision(Reader& reader) {
 
 }  // namespace
 
-std::string check_record_seal(std::span<const std::uint8_t> bytes, RecordSeal& out) {
+Status check_record_seal(std::span<const std::uint8_t> bytes, RecordSeal& out) {
   constexpr std::size_t trailer_bytes = 2 * format::hash_bytes + format::checksum_bytes;
   constexpr std::size_t head_bytes = 1 + 8 + 8;
   if (bytes.size() < head_bytes + 1 + trailer_bytes) {
-    return fmt::format("too short ({} bytes)", bytes.size());
+    return Status::corruption(fmt::format("too short ({} bytes)", bytes.size()));
   }
-  if (bytes.size() > format::record_bytes_max) return "larger than a record may be";
+  if (bytes.size() > format::record_bytes_max)
+    return Status::corruption("larger than a record may be");
   const std::size_t checked_bytes = bytes.size() - format::checksum_bytes;
   Reader crc_reader(bytes.subspan(checked_bytes));
   if (crc32c(bytes.first(checked_bytes)) != crc_reader.integer<std::uint32_t>()) {
-    return "checksum mismatch";
+    return Status::corruption("checksum mismatch");
   }
   Reader reader(bytes);
   const auto version = reader.integer<std::uint8_t>();
-  if (version != format::version) return fmt::format("unknown format version {}", version);
+  if (version != format::version)
+    return Status::corruption(fmt::format("unknown format version {}", version));
   out.sequence = reader.integer<std::uint64_t>();
   out.received_at = reader.integer<std::int64_t>();
   const std::size_t body_bytes = bytes.size() - trailer_bytes;
@@ -214,21 +216,22 @@ std::string check_record_seal(std::span<const std::uint8_t> bytes, RecordSeal& o
     Reader place_reader(bytes.subspan(event_type_offset, body_bytes - event_type_offset));
     out.place = decode_place(place_reader);
   } catch (const DecodeError& error) {
-    return error.message;
+    return Status::corruption(error.message);
   }
   std::memcpy(out.previous_hash.data(), bytes.data() + body_bytes, format::hash_bytes);
   std::memcpy(out.record_hash.data(), bytes.data() + body_bytes + format::hash_bytes,
               format::hash_bytes);
   if (chain_hash(out.previous_hash, bytes.first(body_bytes)) != out.record_hash) {
-    return "record hash does not match its contents";
+    return Status::corruption("record hash does not match its contents");
   }
-  return {};
+  return Status::ok();
 }
 
-std::string decode_record_fields(std::span<const std::uint8_t> bytes, JournalRecord& out) {
+Status decode_record_fields(std::span<const std::uint8_t> bytes, JournalRecord& out) {
   constexpr std::size_t trailer_bytes = 2 * format::hash_bytes + format::checksum_bytes;
   // The seal check rejects these first; the decoder still answers for itself (fuzzed alone).
-  if (bytes.size() <= trailer_bytes) return fmt::format("truncated at byte {}", bytes.size());
+  if (bytes.size() <= trailer_bytes)
+    return Status::corruption(fmt::format("truncated at byte {}", bytes.size()));
   const std::size_t body_bytes = bytes.size() - trailer_bytes;
   try {
     Reader reader(bytes.first(body_bytes));
@@ -240,7 +243,7 @@ std::string decode_record_fields(std::span<const std::uint8_t> bytes, JournalRec
     out.monitoring_json = reader.str16();
     out.idempotency.reset();
     const auto has_idempotency = reader.integer<std::uint8_t>();
-    if (has_idempotency > 1) return "unknown idempotency flag";
+    if (has_idempotency > 1) return Status::corruption("unknown idempotency flag");
     if (has_idempotency == 1) {
       IdempotencyTag tag;
       const auto key = reader.bytes(format::hash_bytes);
@@ -250,40 +253,41 @@ std::string decode_record_fields(std::span<const std::uint8_t> bytes, JournalRec
       out.idempotency = tag;
     }
     const auto count = reader.integer<std::uint32_t>();
-    if (count > format::decisions_per_record_max) return "too many decisions";
+    if (count > format::decisions_per_record_max) return Status::corruption("too many decisions");
     out.decisions.clear();
     for (std::uint32_t index = 0; index < count; ++index) {
       out.decisions.push_back(decode_decision(reader));
     }
-    if (reader.position() != body_bytes) return "bytes after the decisions";
+    if (reader.position() != body_bytes) return Status::corruption("bytes after the decisions");
     std::memcpy(out.previous_hash.data(), bytes.data() + body_bytes, format::hash_bytes);
     std::memcpy(out.record_hash.data(), bytes.data() + body_bytes + format::hash_bytes,
                 format::hash_bytes);
   } catch (const DecodeError& error) {
-    return error.message;
+    return Status::corruption(error.message);
   }
-  return {};
+  return Status::ok();
 }
 
-std::string decode_record(std::span<const std::uint8_t> bytes, JournalRecord& out) {
+Status decode_record(std::span<const std::uint8_t> bytes, JournalRecord& out) {
   RecordSeal seal;
-  if (std::string problem = check_record_seal(bytes, seal); !problem.empty()) return problem;
+  if (Status sealed = check_record_seal(bytes, seal); !sealed.is_ok()) return sealed;
   return decode_record_fields(bytes, out);
 }
 
-std::string decode_header(std::span<const std::uint8_t> bytes, std::string_view& scheme_text) {
+Status decode_header(std::span<const std::uint8_t> bytes, std::string_view& scheme_text) {
   try {
     Reader reader(bytes);
     const auto version = reader.integer<std::uint8_t>();
-    if (version != format::version) return fmt::format("unknown format version {}", version);
+    if (version != format::version)
+      return Status::corruption(fmt::format("unknown format version {}", version));
     const auto length = reader.integer<std::uint32_t>();
     const auto text = reader.bytes(length);
-    if (reader.position() != bytes.size()) return "bytes after the header";
+    if (reader.position() != bytes.size()) return Status::corruption("bytes after the header");
     scheme_text = {reinterpret_cast<const char*>(text.data()), text.size()};
   } catch (const DecodeError& error) {
-    return error.message;
+    return Status::corruption(error.message);
   }
-  return {};
+  return Status::ok();
 }
 
 bool same_decision(const Decision& a, const Decision& b) {

@@ -133,7 +133,7 @@ class BatchReplayer {
   void replay(std::span<const std::uint32_t> batch, const std::vector<SealedRecord>& slots) {
     LOKET_ASSERT(batch.size() <= replay_batch_records);
     for (std::size_t index = 0; index < batch.size(); ++index) {
-      damage_[index] = decode_record_fields(slots[batch[index]].bytes, records_[index]);
+      damage_[index] = decode_record_fields(slots[batch[index]].bytes, records_[index]).message();
       if (damage_[index].empty() && records_[index].place.part == 0) {
         allocator_.prefetch(records_[index].command);
       }
@@ -197,8 +197,8 @@ std::optional<JournalProblem> ChainVerifier::check(const Journal::RecordKey& key
     return problem_at(expected,
                       fmt::format("part {} of event {} without its head", key.part, key.sequence));
   }
-  if (std::string damage = check_record_seal(bytes, seal); !damage.empty()) {
-    return problem_at(key.sequence, std::move(damage));
+  if (const Status sealed = check_record_seal(bytes, seal); !sealed.is_ok()) {
+    return problem_at(key.sequence, sealed.message());
   }
   if (seal.sequence != key.sequence || seal.place.part != key.part) {
     return problem_at(key.sequence,
@@ -245,7 +245,7 @@ JournalSummary verify_records(const Journal& journal, const RecordVisitor& visit
                     [&](const RecordSeal& seal,
                         std::span<const std::uint8_t> bytes) -> std::optional<JournalProblem> {
                       if (stopped) return std::nullopt;
-                      std::string problem = decode_record_fields(bytes, record);
+                      std::string problem = decode_record_fields(bytes, record).message();
                       const JournalRecord* event =
                           problem.empty() ? assembler.add(record, bytes, problem) : nullptr;
                       if (!problem.empty()) return problem_at(seal.sequence, std::move(problem));

@@ -45,9 +45,9 @@ void BatchWriter::write(Journal& journal, std::size_t records, std::size_t monit
 std::unique_ptr<Journal> open_for_writing(const std::string& folder) {
   JournalOpenResult opened =
       Journal::open(folder, JournalOptions{std::string(tiny_scheme), nullptr, false});
-  INFO(opened.status.message());
-  REQUIRE(opened.status.is_ok());
-  return std::move(opened.journal);
+  INFO(opened.status().message());
+  REQUIRE(opened.ok());
+  return std::move(opened->journal);
 }
 
 std::string wal_path(const std::string& folder) {

@@ -70,9 +70,9 @@ Reply SeedServer::run(std::unique_ptr<Job> job) {
 JournalCopy read_journal(const TempFolder& folder) {
   JournalOpenResult opened =
       Journal::open(folder.path("journal"), JournalOptions{{}, nullptr, true});
-  REQUIRE(opened.status.is_ok());
+  REQUIRE(opened.ok());
   JournalCopy copy;
-  for (auto cursor = opened.journal->records(1); cursor.valid(); cursor.next()) {
+  for (auto cursor = opened->journal->records(1); cursor.valid(); cursor.next()) {
     copy.bytes.emplace_back(reinterpret_cast<const char*>(cursor.bytes().data()),
                             cursor.bytes().size());
   }
@@ -81,7 +81,7 @@ JournalCopy read_journal(const TempFolder& folder) {
     const std::string& bytes = copy.bytes[index];
     REQUIRE(decode_record({reinterpret_cast<const std::uint8_t*>(bytes.data()), bytes.size()},
                           copy.records[index])
-                .empty());
+                .is_ok());
   }
   return copy;
 }

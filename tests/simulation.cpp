@@ -179,10 +179,10 @@ class Run {
   void open_journal() {
     JournalOpenResult opened =
         Journal::open((folder_ / "journal").string(), JournalOptions{scheme_text_, nullptr, false});
-    if (!opened.status.is_ok() || !opened.created) {
-      throw SimulationFailure("cannot create the journal: " + opened.status.message());
+    if (!opened.ok() || !opened->created) {
+      throw SimulationFailure("cannot create the journal: " + opened.status().message());
     }
-    journal_ = std::move(opened.journal);
+    journal_ = std::move(opened->journal);
     SchemeParseResult parsed = parse_scheme(scheme_text_, "simulation.toml");
     if (!parsed.scheme) throw SimulationFailure("the generated scheme: " + parsed.error);
     sequencer_ = std::make_unique<Sequencer>(

@@ -64,7 +64,7 @@ CliRun run(const std::string& scheme, const std::string& events, const TempDir& 
     result.errors.append(buffer, read);
   }
   std::fclose(errors);
-  result.out = read_file_text(dir.path("out.jsonl"), 1 << 26).text.value_or("");
+  result.out = read_file_text(dir.path("out.jsonl"), 1 << 26).value_or("");
   return result;
 }
 

@@ -138,10 +138,10 @@ TEST_CASE("The server's export stream gives the offline export's bytes, and stop
       {ExportKind::decisions_jsonl, export_text(data, "decisions", "jsonl", folder)},
       {ExportKind::decisions_csv, export_text(data, "decisions", "csv", folder)}};
   JournalOpenResult opened = Journal::open(data, JournalOptions{{}, nullptr, false});
-  REQUIRE(opened.status.is_ok());
+  REQUIRE(opened.ok());
   const auto stream_all = [&](ExportKind kind, std::uint64_t through, std::size_t chunk_bytes,
                               std::optional<JournalProblem>& problem) {
-    ExportStream stream(*opened.journal, kind, through);
+    ExportStream stream(*opened->journal, kind, through);
     std::string out;
     std::size_t chunks = 0;
     while (stream.next_chunk(out, chunk_bytes)) ++chunks;
@@ -167,12 +167,12 @@ TEST_CASE("The server's export stream gives the offline export's bytes, and stop
   REQUIRE(problem);
   CHECK(problem->sequence == 38);
   std::string damaged;
-  for (auto cursor = opened.journal->records(20); cursor.valid(); cursor.next()) {
+  for (auto cursor = opened->journal->records(20); cursor.valid(); cursor.next()) {
     damaged.assign(reinterpret_cast<const char*>(cursor.bytes().data()), cursor.bytes().size());
     break;
   }
   damaged[damaged.size() / 2] = static_cast<char>(damaged[damaged.size() / 2] ^ 1);
-  REQUIRE(overwrite_record(*opened.journal, 20, damaged).is_ok());
+  REQUIRE(overwrite_record(*opened->journal, 20, damaged).is_ok());
   const auto [before_damage, ignored] = stream_all(ExportKind::events_jsonl, 37, 1, problem);
   REQUIRE(problem);
   CHECK(problem->sequence == 20);
@@ -222,9 +222,9 @@ spillover = "none"
 void write_extreme_journal(const std::string& path) {
   JournalOpenResult opened =
       Journal::open(path, JournalOptions{std::string(money_scheme), nullptr, false});
-  REQUIRE(opened.status.is_ok());
+  REQUIRE(opened.ok());
   Sequencer sequencer(std::make_unique<Allocator>(scheme_from_toml(money_scheme)),
-                      std::make_unique<LocalLog>(*opened.journal, GroupCommitLimits{}, nullptr, 0),
+                      std::make_unique<LocalLog>(*opened->journal, GroupCommitLimits{}, nullptr, 0),
                       new_journal_summary(money_scheme));
   const std::vector<std::int64_t> extremes = {INT64_MIN, INT64_MIN + 1, -1, 0, 1, 500, INT64_MAX};
   for (std::size_t index = 0; index < 2 * extremes.size(); ++index) {

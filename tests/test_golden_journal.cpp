@@ -73,7 +73,7 @@ struct Decoded {
 
 Decoded decode_vector(const std::vector<std::string>& frames) {
   std::string_view scheme_text;
-  REQUIRE(decode_header(bytes_of(frames.at(0)), scheme_text).empty());
+  REQUIRE(decode_header(bytes_of(frames.at(0)), scheme_text).is_ok());
   const SchemeParseResult scheme = parse_scheme(scheme_text, "golden");
   REQUIRE(scheme.scheme);
   Decoded out;
@@ -82,7 +82,7 @@ Decoded decode_vector(const std::vector<std::string>& frames) {
   for (std::size_t index = 1; index < frames.size(); ++index) {
     JournalRecord record;
     INFO("record " << index);
-    REQUIRE(decode_record(bytes_of(frames[index]), record) == "");
+    REQUIRE(decode_record(bytes_of(frames[index]), record).is_ok());
     CHECK(record.previous_hash == head);
     head = record.record_hash;
     out.records += record_line(record);
@@ -251,7 +251,7 @@ TEST_CASE("A decision's outcome, reason and field decode from first to last, one
     std::string changed = bytes;
     changed[offset] = static_cast<char>(value);
     JournalRecord record;
-    return decode_record_fields(bytes_of(changed), record);
+    return decode_record_fields(bytes_of(changed), record).message();
   };
   const struct {
     std::size_t offset, first, last;

@@ -52,8 +52,8 @@ struct FaultyJournal {
   explicit FaultyJournal(const std::string& path) {
     JournalOpenResult opened =
         Journal::open(path, JournalOptions{std::string(tiny_scheme), fault.env.get(), false});
-    REQUIRE(opened.status.is_ok());
-    journal = std::move(opened.journal);
+    REQUIRE(opened.ok());
+    journal = std::move(opened->journal);
     sequencer.emplace(std::make_unique<Allocator>(scheme_from_toml(tiny_scheme)),
                       std::make_unique<LocalLog>(*journal, GroupCommitLimits{}, nullptr, 0),
                       new_journal_summary(tiny_scheme));
@@ -115,7 +115,7 @@ spillover = "none"
         encode_record(bytes, parsed.event->sequence, parsed.event->received_at,
                       parsed.event->command, parsed.event->monitoring_json, decisions, head, tag);
     JournalRecord record;
-    REQUIRE(decode_record(as_bytes(bytes), record).empty());
+    REQUIRE(decode_record(as_bytes(bytes), record).is_ok());
     CHECK(record.sequence == parsed.event->sequence);
     CHECK(record.received_at == parsed.event->received_at);
     CHECK(record.previous_hash == head);
@@ -139,13 +139,13 @@ spillover = "none"
       std::string damaged = bytes;
       damaged[position] = static_cast<char>(damaged[position] ^ 0x01);
       JournalRecord ignored;
-      REQUIRE_FALSE(decode_record(as_bytes(damaged), ignored).empty());
+      REQUIRE_FALSE(decode_record(as_bytes(damaged), ignored).is_ok());
     }
     // So is every truncation.
     for (std::size_t length = 0; length < bytes.size(); ++length) {
       JournalRecord ignored;
       REQUIRE_FALSE(
-          decode_record(as_bytes(std::string_view(bytes).substr(0, length)), ignored).empty());
+          decode_record(as_bytes(std::string_view(bytes).substr(0, length)), ignored).is_ok());
     }
     head = hash;
   }
@@ -192,8 +192,8 @@ TEST_CASE("A full disk or a failed write stops acknowledgement and loses nothing
     }
     JournalOpenResult reopened =
         Journal::open(folder.path("journal"), JournalOptions{{}, nullptr, true});
-    REQUIRE(reopened.status.is_ok());
-    const JournalSummary summary = verify_records(*reopened.journal);
+    REQUIRE(reopened.ok());
+    const JournalSummary summary = verify_records(*reopened->journal);
     CHECK_FALSE(summary.problem);
     CHECK(summary.records >= 3);
   }
@@ -206,8 +206,8 @@ TEST_CASE("Changing any single byte of any record makes the audit fail at that r
   const UnsyncedEnv unsynced = make_unsynced_env();
   JournalOpenResult opened =
       Journal::open(folder.path("journal"), JournalOptions{{}, unsynced.env.get(), false});
-  REQUIRE(opened.status.is_ok());
-  Journal& journal = *opened.journal;
+  REQUIRE(opened.ok());
+  Journal& journal = *opened->journal;
   std::vector<std::string> originals;
   for (auto cursor = journal.records(1); cursor.valid(); cursor.next()) {
     originals.emplace_back(reinterpret_cast<const char*>(cursor.bytes().data()),
@@ -242,14 +242,14 @@ TEST_CASE("A forged record with a consistent checksum and hash is caught by repl
   allocate_into(sector_scheme, sector_events, folder.path("journal"));
   JournalOpenResult opened =
       Journal::open(folder.path("journal"), JournalOptions{{}, nullptr, false});
-  REQUIRE(opened.status.is_ok());
-  Journal& journal = *opened.journal;
+  REQUIRE(opened.ok());
+  Journal& journal = *opened->journal;
   // Give record 5's applicant EUR 1 more and re-seal the record and every later one.
   std::vector<std::string> forged;
   Sha256Digest head = genesis_hash(journal.scheme_text());
   for (auto cursor = journal.records(1); cursor.valid(); cursor.next()) {
     JournalRecord record;
-    REQUIRE(decode_record(cursor.bytes(), record).empty());
+    REQUIRE(decode_record(cursor.bytes(), record).is_ok());
     if (record.sequence == 5) record.decisions.at(0).granted_cents += 100;
     std::string bytes;
     head = encode_record(bytes, record.sequence, record.received_at, record.command,
@@ -278,8 +278,8 @@ TEST_CASE("loket audit passes a good journal and names the record of a bad one")
   {
     JournalOpenResult opened =
         Journal::open(folder.path("journal"), JournalOptions{{}, nullptr, false});
-    REQUIRE(opened.status.is_ok());
-    REQUIRE(overwrite_record(*opened.journal, 12, "garbage").is_ok());
+    REQUIRE(opened.ok());
+    REQUIRE(overwrite_record(*opened->journal, 12, "garbage").is_ok());
   }
   CHECK(run_audit(AuditOptions{folder.path("journal"), ""}, out, errors) == 1);
   std::rewind(errors);
@@ -298,8 +298,8 @@ TEST_CASE("A torn tail record is reported, never used") {
   allocate_into(sector_scheme, sector_events, folder.path("journal"));
   JournalOpenResult opened =
       Journal::open(folder.path("journal"), JournalOptions{{}, nullptr, false});
-  REQUIRE(opened.status.is_ok());
-  Journal& journal = *opened.journal;
+  REQUIRE(opened.ok());
+  Journal& journal = *opened->journal;
   REQUIRE(journal.last_sequence() == 37);
   std::string last;
   {
@@ -314,7 +314,7 @@ TEST_CASE("A torn tail record is reported, never used") {
   CHECK(summary.problem->sequence == 37);
   CHECK(summary.last_sequence == 36);  // replay stops before the torn record
   CHECK(allocator.last_sequence() == 36);
-  opened.journal.reset();
+  opened->journal.reset();
   const Recovered recovered = recover_journal(folder.path("journal"), read_text(sector_scheme));
   CHECK_FALSE(recovered.status.is_ok());  // reported, and not run on
   CHECK(recovered.status.message().find("record 37: ") != std::string::npos);

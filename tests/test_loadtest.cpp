@@ -20,7 +20,6 @@
 #include "loadgen/load_checks.hpp"
 #include "loadgen/loadtest_command.hpp"
 #include "net/server.hpp"
-#include "core/recovery.hpp"
 #include "tests/journal_fixture.hpp"
 
 using namespace loket;
@@ -262,7 +261,10 @@ TEST_CASE("loadtest passes against the real server and fails against an over-all
     server_options.tokens.tokens = {token_for("portal-secret", Role::portal),
                                     token_for("auditor-secret", Role::auditor)};
     server_options.participant_key = {'k'};
-    Server server(std::move(server_options), pipeline);
+    Result<std::unique_ptr<Server>> created = Server::create(std::move(server_options));
+    REQUIRE(created.ok());
+    Server& server = **created;
+    server.serve(pipeline);
     std::thread thread([&] { server.run(); });
     options.target = fmt::format("http://127.0.0.1:{}", server.port());
     const int passed = run_loadtest(options, out, out);

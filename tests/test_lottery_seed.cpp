@@ -188,7 +188,7 @@ TEST_CASE("commit_seed survives the journal record and the JSON lines unchanged"
   encode_record(bytes, 1, 1'606'806'000'000'000'000, commit, "", {}, head);
   JournalRecord record;
   REQUIRE(decode_record({reinterpret_cast<const std::uint8_t*>(bytes.data()), bytes.size()}, record)
-              .empty());
+              .is_ok());
   const auto* decoded = std::get_if<CommitSeedCommand>(&record.command);
   REQUIRE(decoded);
   CHECK(decoded->tranche_id == "d");

@@ -125,9 +125,9 @@ TEST_CASE("loket audit verifies every reveal against its commitment and names a 
   {
     JournalOpenResult opened =
         Journal::open(folder.path("journal"), JournalOptions{{}, nullptr, false});
-    REQUIRE(opened.status.is_ok());
+    REQUIRE(opened.ok());
     for (std::size_t index = 0; index < forged.size(); ++index) {
-      REQUIRE(overwrite_record(*opened.journal, index + 1, forged[index]).is_ok());
+      REQUIRE(overwrite_record(*opened->journal, index + 1, forged[index]).is_ok());
     }
   }
   const AuditResult forgery = audit(folder.path("journal"));
@@ -212,7 +212,8 @@ TEST_CASE("A restarted server derives the same secrets, and another lottery key 
     REQUIRE(recovered.status.is_ok());
     const auto key_problem = [&](std::string_view key) {
       return LotterySeeds(bytes_of(key), recovered.journal->scheme_text())
-          .key_problem(*recovered.allocator);
+          .check_key(*recovered.allocator)
+          .message();
     };
     CHECK(key_problem("key").empty());
     CHECK(key_problem("another key") ==
@@ -291,8 +292,8 @@ TEST_CASE("A journal committed before nonces keeps its secrets, its draws and it
     Recovered recovered = recover_journal(folder.path("journal"), std::string(seed_scheme));
     REQUIRE(recovered.status.is_ok());
     CHECK(LotterySeeds(bytes_of("key"), recovered.journal->scheme_text())
-              .key_problem(*recovered.allocator)
-              .empty());
+              .check_key(*recovered.allocator)
+              .is_ok());
   }
   {
     SeedServer server(folder, "key", at("2020-12-05T12:00:00Z"));
@@ -324,10 +325,10 @@ TEST_CASE("An export of a committed journal allocates to the same journal",
   allocate_into(folder.write("scheme.toml", seed_scheme), events_path, folder.path("again"));
   JournalOpenResult served = Journal::open(folder.path("journal"), {{}, nullptr, true});
   JournalOpenResult again = Journal::open(folder.path("again"), {{}, nullptr, true});
-  REQUIRE(served.status.is_ok());
-  REQUIRE(again.status.is_ok());
-  const JournalSummary served_summary = verify_records(*served.journal);
-  const JournalSummary again_summary = verify_records(*again.journal);
+  REQUIRE(served.ok());
+  REQUIRE(again.ok());
+  const JournalSummary served_summary = verify_records(*served->journal);
+  const JournalSummary again_summary = verify_records(*again->journal);
   CHECK(again_summary.records == served_summary.records);
   CHECK(again_summary.head_hash == served_summary.head_hash);
 }

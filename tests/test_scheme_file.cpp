@@ -13,10 +13,10 @@ namespace {
 
 Scheme shipped(const std::string& name) {
   const std::string path = loket::testing::source_path("schemes/" + name);
-  const FileText text = read_file_text(path, limits::scheme_file_bytes_max);
-  INFO(text.error);
-  REQUIRE(text.text);
-  SchemeParseResult result = parse_scheme(*text.text, path);
+  const Result<std::string> text = read_file_text(path, limits::scheme_file_bytes_max);
+  INFO(text.status().message());
+  REQUIRE(text.ok());
+  SchemeParseResult result = parse_scheme(*text, path);
   INFO(result.error);
   REQUIRE(result.scheme);
   return std::move(*result.scheme);

@@ -84,7 +84,11 @@ class RunningServer {
     options.tokens = test_tokens();
     options.participant_key = {'t', 'e', 's', 't'};
     if (setup.adjust) setup.adjust(options);
-    server_ = std::make_unique<Server>(std::move(options), *pipeline_);
+    Result<std::unique_ptr<Server>> created = Server::create(std::move(options));
+    INFO(created.status().message());
+    REQUIRE(created.ok());
+    server_ = std::move(created).value();
+    server_->serve(*pipeline_);
     thread_ = std::thread([this] { server_->run(); });
   }
   ~RunningServer() { stop(); }
@@ -697,13 +701,9 @@ TEST_CASE("With TLS configured, HTTPS clients are served and plain HTTP is turne
   ServerOptions broken;
   broken.port = 0;
   broken.tls = TlsFiles{certificate, folder.path("missing-key.pem")};
-  Pipeline pipeline(recover_journal(folder.path("other"), std::string(places_scheme)), {});
-  try {
-    Server refused(broken, pipeline);
-    FAIL("the server started without its key");
-  } catch (const boost::system::system_error& error) {
-    CHECK(std::string(error.what()).find("missing-key.pem") != std::string::npos);
-  }
+  const Result<std::unique_ptr<Server>> refused = Server::create(broken);
+  REQUIRE_FALSE(refused.ok());  // the server started without its key
+  CHECK(refused.status().message().find("missing-key.pem") != std::string::npos);
 }
 
 TEST_CASE(

@@ -71,13 +71,13 @@ JournalSummary journal_window_close(const std::string& directory, std::size_t pe
                                     std::size_t& close_parts) {
   const std::string scheme_text = window_lottery_scheme(pending / 2);
   JournalOpenResult opened = Journal::open(directory, JournalOptions{scheme_text});
-  REQUIRE(opened.status.is_ok());
+  REQUIRE(opened.ok());
   JournalSummary summary;
   {
     Sequencer sequencer(
         std::make_unique<Allocator>(scheme_from_toml(scheme_text),
                                     AllocatorOptions{.applications_expected = pending}),
-        std::make_unique<LocalLog>(*opened.journal, GroupCommitLimits{}, nullptr, 0),
+        std::make_unique<LocalLog>(*opened->journal, GroupCommitLimits{}, nullptr, 0),
         new_journal_summary(scheme_text));
     for (std::size_t number = 1; number <= pending; ++number) {
       const std::string id = long_id(number);
@@ -99,7 +99,7 @@ JournalSummary journal_window_close(const std::string& directory, std::size_t pe
     summary.last_sequence = close.sequence;
   }
   close_parts = 0;
-  for (auto cursor = opened.journal->records(summary.last_sequence); cursor.valid();
+  for (auto cursor = opened->journal->records(summary.last_sequence); cursor.valid();
        cursor.next()) {
     CHECK(cursor.sequence() == summary.last_sequence);
     CHECK(cursor.bytes().size() <= format::record_bytes_max);
@@ -156,7 +156,7 @@ std::optional<JournalProblem> read_in_order(const ThreeEvents& events,
     const auto bytes = as_bytes(events.records[index]);
     if (auto problem = verifier.check(events.keys[index], bytes, seal)) return problem;
     verifier.accept(seal);
-    REQUIRE(decode_record_fields(bytes, record).empty());
+    REQUIRE(decode_record_fields(bytes, record).is_ok());
     std::string problem;
     const JournalRecord* event = assembler.add(record, bytes, problem);
     REQUIRE(problem.empty());
@@ -200,11 +200,11 @@ TEST_CASE("An event with more decisions than one record holds is sealed in parts
   }
   SECTION("an event that fits one record is written exactly as before: no split marker") {
     RecordSeal seal;
-    REQUIRE(check_record_seal(as_bytes(events.records[0]), seal).empty());
+    REQUIRE(check_record_seal(as_bytes(events.records[0]), seal).is_ok());
     CHECK(seal.place == RecordPlace{});
-    REQUIRE(check_record_seal(as_bytes(events.records[1]), seal).empty());
+    REQUIRE(check_record_seal(as_bytes(events.records[1]), seal).is_ok());
     CHECK(seal.place == RecordPlace{3, 0});
-    REQUIRE(check_record_seal(as_bytes(events.records[2]), seal).empty());
+    REQUIRE(check_record_seal(as_bytes(events.records[2]), seal).is_ok());
     CHECK(seal.place == RecordPlace{0, 1});
   }
 }
