@@ -38,9 +38,9 @@ Sha256Digest LotterySeeds::committed_root(const Allocator& allocator,
 std::vector<CommitSeedCommand> LotterySeeds::commitments(const Allocator& allocator) const {
   const Scheme& scheme = allocator.scheme();
   std::vector<CommitSeedCommand> commands;
-  for (const Tranche& tranche : scheme.tranches) {
+  for (std::size_t index = 0; index < scheme.tranches.size(); ++index) {
+    const Tranche& tranche = scheme.tranches[index];
     const std::uint32_t draws = lottery_draws(scheme, tranche);
-    const std::size_t index = static_cast<std::size_t>(&tranche - scheme.tranches.data());
     if (draws == 0 || allocator.tranche_status(index).seed_commitment) continue;
     const Sha256Digest nonce = random_digest();
     const Sha256Digest root = lottery_root_secret(lottery_key_, genesis_, nonce, tranche.id);
