@@ -16,7 +16,7 @@
 #include "engine/crypto.hpp"
 #include "engine/limits.hpp"
 #include "engine/lottery.hpp"
-#include "net/lottery_seeds.hpp"
+#include "core/lottery_seeds.hpp"
 #include "net/server.hpp"
 #include "parse/scheme_toml.hpp"
 

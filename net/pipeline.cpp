@@ -1,9 +1,6 @@
 #include "net/pipeline.hpp"
 
-#include <fmt/format.h>
-
 #include "engine/assert.hpp"
-#include "net/limits.hpp"
 #include "net/pipeline_impl.hpp"
 
 namespace loket {
@@ -68,48 +65,39 @@ void Pipeline::Impl::run() {
 
 void Pipeline::Impl::handle(std::unique_ptr<Job> job) {
   if (owner.journal_failed_.load(std::memory_order_acquire)) {
-    Problem problem =
-        make_problem(503, "journal-unavailable",
-                     "The journal cannot write; nothing is being accepted", journal_problem);
-    problem.retry_after_seconds = net_limits::journal_unavailable_retry_after_seconds;
-    job->complete(JobOutcome{std::move(problem), scheme});
-    return;
+    return decline(*job, Declined{JobRefusal::journal_unavailable, journal_problem});
   }
-  switch (job->endpoint) {
-    case Endpoint::submit: {
-      if (!(job = answer_retry(std::move(job)))) return;
-      // Views into the job, which stays where it is when its pointer moves.
-      const SubmitCommand command = job->submission.command();
-      const std::string_view monitoring = job->submission.monitoring_json;
-      return handle_command(std::move(job), command, monitoring);
-    }
-    case Endpoint::close:
-    case Endpoint::close_day:
-    case Endpoint::appeal:
-      if (!(job = answer_retry(std::move(job)))) return;
-      return handle_operator(std::move(job));
-    default:
-      return handle_query(std::move(job));
+  if (std::holds_alternative<ApplicationQuery>(job->request) ||
+      std::holds_alternative<TrancheQuery>(job->request)) {
+    return handle_query(std::move(job));
   }
+  if (!(job = answer_retry(std::move(job)))) return;
+  if (const auto* submission = std::get_if<SubmissionRequest>(&job->request)) {
+    // Views into the job, which stays where it is when its pointer moves.
+    const SubmitCommand command = submission->command();
+    const std::string_view monitoring = submission->monitoring_json;
+    return handle_command(std::move(job), command, monitoring);
+  }
+  if (const auto* appeal = std::get_if<AppealRequest>(&job->request)) {
+    const AppealCommand command{appeal->tranche_id, appeal->application_id, appeal->amount_cents,
+                                appeal->reference};
+    return handle_command(std::move(job), command, "");
+  }
+  handle_close(std::move(job));
 }
 
-void Pipeline::Impl::refuse(Job& job, Problem problem) {
-  owner.counters_.refused.fetch_add(1, std::memory_order_relaxed);
-  job.complete(JobOutcome{std::move(problem), scheme});
+void Pipeline::Impl::decline(Job& job, Declined declined) {
+  job.complete(JobOutcome{std::move(declined), scheme});
 }
 
 // A request with a known Idempotency-Key gets the recorded answer, once the original is
-// durable; the same key with another request is an error. Returns the job when it is new.
+// durable; the same key with another request is refused. Returns the job when it is new.
 std::unique_ptr<Job> Pipeline::Impl::answer_retry(std::unique_ptr<Job> job) {
   if (!job->idempotency) return job;
   const IdempotencyIndex::Entry* found = keys->find(*job->idempotency);
   if (found == nullptr) return job;
   if (found->request_hash != job->idempotency->request_hash) {
-    job->complete(JobOutcome{make_problem(422, "idempotency-key-reused",
-                                          "This Idempotency-Key was used for another request",
-                                          "a retry must repeat the original request exactly",
-                                          std::string(net_limits::idempotency_key_header)),
-                             scheme});
+    decline(*job, Declined{JobRefusal::idempotency_key_reused, {}});
     return nullptr;
   }
   const std::uint64_t sequence = found->accepted->sequence;
@@ -122,7 +110,10 @@ std::unique_ptr<Job> Pipeline::Impl::answer_retry(std::unique_ptr<Job> job) {
 void Pipeline::Impl::handle_command(std::unique_ptr<Job> job, const Command& command,
                                     std::string_view monitoring) {
   const Applied applied = sequencer->apply(command, job->received_at, monitoring, job->idempotency);
-  if (applied.refusal != Refusal::none) return refuse(*job, refusal_problem(applied.refusal));
+  if (applied.refusal != Refusal::none) {
+    owner.counters_.refused.fetch_add(1, std::memory_order_relaxed);
+    return decline(*job, Declined{applied.refusal, {}});
+  }
   owner.counters_.accepted.fetch_add(1, std::memory_order_relaxed);
   if (std::holds_alternative<SubmitCommand>(command)) {
     LOKET_ASSERT(applied.decisions.size() == 1);
@@ -135,42 +126,35 @@ void Pipeline::Impl::handle_command(std::unique_ptr<Job> job, const Command& com
   await(applied.sequence, std::move(job), JobOutcome{std::move(accepted), scheme});
 }
 
-void Pipeline::Impl::handle_operator(std::unique_ptr<Job> job) {
-  if (job->endpoint == Endpoint::appeal) {
-    const AppealCommand command{job->tranche_id, job->application_id, job->amount_cents,
-                                job->reference};
-    return handle_command(std::move(job), command, "");
+// A close or close_day: R8 chooses the seed (the committed secret, the operator's, or the
+// head hash) before the engine decides.
+void Pipeline::Impl::handle_close(std::unique_ptr<Job> job) {
+  CloseRequest& close = std::get<CloseRequest>(job->request);
+  if (const std::optional<SeedRefusal> refusal =
+          lottery_seeds.choose(sequencer->allocator(), sequencer->head_hash(), close.tranche_id,
+                               close.day, close.beacon, close.seed)) {
+    owner.counters_.refused.fetch_add(1, std::memory_order_relaxed);
+    return decline(*job, Declined{*refusal, {}});
   }
-  const bool close = job->endpoint == Endpoint::close;
-  const std::optional<LocalDate> day = close ? std::nullopt : std::optional(job->date);
-  if (std::optional<Problem> problem =
-          lottery_seeds.choose(sequencer->allocator(), sequencer->head_hash(), job->tranche_id, day,
-                               job->beacon, job->seed)) {
-    return refuse(*job, std::move(*problem));
-  }
-  const Command command = close ? Command(CloseCommand{job->tranche_id, job->seed})
-                                : Command(CloseDayCommand{job->tranche_id, job->date, job->seed});
+  const Command command = close.day
+                              ? Command(CloseDayCommand{close.tranche_id, *close.day, close.seed})
+                              : Command(CloseCommand{close.tranche_id, close.seed});
   handle_command(std::move(job), command, "");
 }
 
 // A query's answer is shown only once everything it reflects is durable.
 void Pipeline::Impl::handle_query(std::unique_ptr<Job> job) {
   const Allocator& allocator = sequencer->allocator();
-  JobOutcome outcome{Problem{}, scheme, allocator.last_sequence()};
-  if (job->endpoint == Endpoint::get_submission) {
-    const std::optional<ApplicationStatus> found = allocator.find_application(job->application_id);
-    if (!found) {
-      return job->complete(
-          JobOutcome{make_problem(404, "unknown-application", "No such submission"), scheme});
-    }
+  JobOutcome outcome{Declined{}, scheme, allocator.last_sequence()};
+  if (const auto* query = std::get_if<ApplicationQuery>(&job->request)) {
+    const std::optional<ApplicationStatus> found =
+        allocator.find_application(query->application_id);
+    if (!found) return decline(*job, Declined{JobRefusal::unknown_application, {}});
     outcome.result = ApplicationView{std::string(found->application_id), *found};
   } else {
-    LOKET_ASSERT(job->endpoint == Endpoint::get_tranche);
-    const std::optional<std::size_t> index = scheme->find_tranche(job->tranche_id);
-    if (!index) {
-      return job->complete(
-          JobOutcome{make_problem(404, "unknown-tranche", "No such tranche"), scheme});
-    }
+    const std::optional<std::size_t> index =
+        scheme->find_tranche(std::get<TrancheQuery>(job->request).tranche_id);
+    if (!index) return decline(*job, Declined{JobRefusal::unknown_tranche, {}});
     outcome.result = TrancheView{*index, allocator.tranche_status(*index)};
   }
   const std::uint64_t as_of = outcome.as_of_sequence;

@@ -5,8 +5,8 @@
 // Queries wait the same way, so nothing that is not durable is ever shown.
 //
 // When the journal cannot write (a failed sync or write, a full disk), nothing more is
-// acknowledged: every job is answered 503 and healthy() is false. On each clock tick the
-// allocator thread then tries to reopen the journal, as a restart would: close it, open,
+// acknowledged: every job is declined (journal_unavailable) and healthy() is false. On each clock
+// tick the allocator thread then tries to reopen the journal, as a restart would: close it, open,
 // verify and replay it, and make one synced write. Once that works the pipeline runs again
 // on what the journal holds, without a restart.
 //
@@ -14,9 +14,10 @@
 // the Idempotency-Keys, holds each outcome until it is durable and closes on the clock.
 //
 // Threads: any number of I/O threads call try_enqueue(); one allocator thread (owned here)
-// touches the Sequencer; the durable log's thread syncs. Job::complete runs on the allocator
-// thread with a typed outcome and must only hand it over: the server renders it
-// (net/replies.hpp) on the connection's executor.
+// touches the Sequencer; the durable log's thread syncs. A job is a typed request and its
+// outcome a typed answer (net/job.hpp): Job::complete runs on the allocator thread and must
+// only hand the outcome over; the server renders it (net/replies.hpp) on the connection's
+// executor. Nothing on the allocator thread formats JSON or knows an HTTP status.
 #pragma once
 
 #include <atomic>
@@ -30,31 +31,13 @@
 
 #include "core/recovery.hpp"
 #include "engine/lottery.hpp"
-#include "net/replies.hpp"
-#include "net/routes.hpp"
-#include "net/submission_request.hpp"
+#include "net/job.hpp"
 #include "storage/group_commit.hpp"
 
 namespace loket {
 
-struct Job {
-  Endpoint endpoint = Endpoint::submit;
-  TimestampNs received_at = 0;  // stamped by the I/O thread on arrival
-  SubmissionRequest submission;
-  // Operator commands and queries.
-  std::string tranche_id;
-  std::string application_id;
-  std::string reference;
-  std::vector<std::uint8_t> seed;
-  std::vector<std::uint8_t> beacon;  // R8: a public value mixed into a committed draw
-  LocalDate date = 0;
-  std::optional<std::int64_t> amount_cents;
-  std::optional<IdempotencyTag> idempotency;  // the request's Idempotency-Key, hashed
-  std::function<void(JobOutcome)> complete;
-};
-
 struct PipelineLimits {
-  std::size_t queue_jobs_max = 65536;  // beyond this, 503 with Retry-After
+  std::size_t queue_jobs_max = 65536;  // beyond this, try_enqueue refuses
   std::size_t jobs_per_turn_max = 256;
   // How often the allocator thread looks at the clock to close windows and lottery days,
   // and, while the journal cannot write, tries to reopen it.
@@ -64,8 +47,8 @@ struct PipelineLimits {
 
 struct PipelineCounters {
   std::atomic<std::uint64_t> accepted{0};
-  std::atomic<std::uint64_t> rejected_full{0};  // 503 because the queue was full
-  std::atomic<std::uint64_t> refused{0};        // 409/422 operator refusals
+  std::atomic<std::uint64_t> rejected_full{0};  // try_enqueue refused: the queue was full
+  std::atomic<std::uint64_t> refused{0};        // commands the engine or R8 refused
   std::array<std::atomic<std::uint64_t>, outcome_count> submissions_by_outcome{};
   std::atomic<std::uint64_t> queue_depth{0};
   std::atomic<std::uint64_t> awaiting_durability{0};
@@ -87,7 +70,7 @@ class Pipeline {
   //
   // R8: every lottery tranche without a seed commitment and without submissions (all of them
   // in a new journal) is committed to at once, before any submission is taken: a commit_seed
-  // record whose secrets derive from lottery_key (net/lottery_seeds.hpp). Each draw then reveals
+  // record whose secrets derive from lottery_key (core/lottery_seeds.hpp). Each draw then reveals
   // its secret; the secrets are derived again after a restart, never stored. A tranche of an
   // older journal that has submissions but no commitment draws with the head hash, as before.
   // lottery_key: not empty, and the one the journal's commitments were made with.

@@ -8,8 +8,8 @@
 #include <deque>
 #include <mutex>
 
+#include "core/lottery_seeds.hpp"
 #include "core/sequencer.hpp"
-#include "net/lottery_seeds.hpp"
 #include "net/pipeline.hpp"
 
 namespace loket {
@@ -30,9 +30,9 @@ struct Pipeline::Impl {
   std::unique_ptr<Job> answer_retry(std::unique_ptr<Job> job);
   void handle_command(std::unique_ptr<Job> job, const Command& command,
                       std::string_view monitoring);
-  void handle_operator(std::unique_ptr<Job> job);
+  void handle_close(std::unique_ptr<Job> job);
   void handle_query(std::unique_ptr<Job> job);
-  void refuse(Job& job, Problem problem);
+  void decline(Job& job, Declined declined);
   void await(std::uint64_t sequence, std::unique_ptr<Job> job, JobOutcome outcome);
   void complete_durable();
 

@@ -4,7 +4,6 @@
 
 #include "core/local_log.hpp"
 #include "engine/assert.hpp"
-#include "net/limits.hpp"
 #include "net/pipeline_impl.hpp"
 
 namespace loket {
@@ -50,22 +49,15 @@ void Pipeline::Impl::check_journal() {
   // Once, loud: from here on nothing is acknowledged, and /readyz says so.
   fmt::print(stderr,
              "loket serve: the journal cannot write ({}); durable through sequence {}; "
-             "refusing submissions with 503 and trying to reopen it every {} ms\n",
+             "refusing every request as unavailable and trying to reopen it every {} ms\n",
              journal_problem, sequencer->log()->durable_sequence(),
              limits.clock_check_interval.count());
   fail_all_awaiting();
 }
 
 void Pipeline::Impl::fail_all_awaiting() {
-  Problem problem =
-      make_problem(503, "journal-unavailable",
-                   "The journal failed before this was durable: it may or may not be recorded",
-                   fmt::format("{}; once the server is ready again, a retry with the same "
-                               "Idempotency-Key gets the recorded receipt or records it once",
-                               journal_problem));
-  problem.retry_after_seconds = net_limits::journal_unavailable_retry_after_seconds;
   while (!awaiting.empty()) {
-    awaiting.front().job->complete(JobOutcome{problem, scheme});
+    decline(*awaiting.front().job, Declined{JobRefusal::journal_failed, journal_problem});
     awaiting.pop_front();
   }
 }
@@ -121,9 +113,9 @@ void Pipeline::Impl::close_on_clock() {
     if (allocator.tranche_status(index).closed) continue;
     std::vector<std::uint8_t> seed;
     if (now >= tranche.closes_at) {
-      const std::optional<Problem> problem = lottery_seeds.choose(
+      const std::optional<SeedRefusal> refusal = lottery_seeds.choose(
           allocator, sequencer->head_hash(), tranche.id, std::nullopt, {}, seed);
-      LOKET_ASSERT(!problem);  // only an operator's seed or beacon can be refused
+      LOKET_ASSERT(!refusal);  // only an operator's seed or beacon can be refused
       apply_internal(CloseCommand{tranche.id, seed}, now);
       continue;
     }
@@ -133,9 +125,9 @@ void Pipeline::Impl::close_on_clock() {
         yesterday <= last_closed_day[index]) {
       continue;
     }
-    const std::optional<Problem> problem =
+    const std::optional<SeedRefusal> refusal =
         lottery_seeds.choose(allocator, sequencer->head_hash(), tranche.id, yesterday, {}, seed);
-    LOKET_ASSERT(!problem);
+    LOKET_ASSERT(!refusal);
     apply_internal(CloseDayCommand{tranche.id, yesterday, seed}, now);
     last_closed_day[index] = yesterday;
   }

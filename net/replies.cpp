@@ -6,6 +6,7 @@
 #include <boost/json.hpp>
 
 #include "engine/assert.hpp"
+#include "net/limits.hpp"
 #include "parse/event_json.hpp"
 
 namespace loket {
@@ -43,25 +44,21 @@ Reply submission_reply(const Scheme& scheme, const Accepted& accepted) {
                        receipt);
 }
 
-// The answer to an operator command: its sequence, time, seed and every decision it caused.
+// The answer to an operator command: its sequence, time, seed and every decision it caused,
+// each as the export writes it (one JSON object per decision, joined into an array).
 Reply operator_reply(const Scheme& scheme, const Accepted& accepted) {
   std::string decided;
   for (const Decision& decision : accepted.decisions) {
     append_decision_json(decided, scheme, accepted.sequence, decision);
   }
-  json::array lines;
-  for (std::size_t start = 0; start < decided.size();) {
-    const std::size_t end = decided.find('\n', start);
-    lines.push_back(json::parse(std::string_view(decided).substr(start, end - start)));
-    start = end + 1;
-  }
-  json::object body;
-  body["seq"] = accepted.sequence;
-  body["received_at"] = format_rfc3339(accepted.timestamp);
-  if (!accepted.seed.empty()) body["seed"] = to_hex(accepted.seed);
-  body["decisions"] = std::move(lines);
-  body["journal_hash"] = to_hex(accepted.record_hash);
-  return Reply{200, json::serialize(body), false, 0};
+  if (!decided.empty()) decided.pop_back();  // the last line's newline
+  std::replace(decided.begin(), decided.end(), '\n', ',');
+  std::string body = fmt::format(R"({{"seq":{},"received_at":"{}",)", accepted.sequence,
+                                 format_rfc3339(accepted.timestamp));
+  if (!accepted.seed.empty()) body += fmt::format(R"("seed":"{}",)", to_hex(accepted.seed));
+  body += fmt::format(R"("decisions":[{}],"journal_hash":"{}"}})", decided,
+                      to_hex(accepted.record_hash));
+  return Reply{200, std::move(body), false, 0};
 }
 
 json::object application_json(const Scheme& scheme, const ApplicationView& view) {
@@ -120,13 +117,7 @@ Reply query_reply(json::object body, std::uint64_t as_of_sequence) {
   return Reply{200, json::serialize(body), false, 0};
 }
 
-}  // namespace
-
-Reply problem_reply(const Problem& problem, std::string_view extra_members) {
-  return Reply{problem.status, problem_json(problem, extra_members), true,
-               problem.retry_after_seconds};
-}
-
+// The problem for a command or query the engine refused.
 Problem refusal_problem(Refusal refusal) {
   const bool not_found =
       refusal == Refusal::unknown_tranche || refusal == Refusal::unknown_application;
@@ -136,8 +127,69 @@ Problem refusal_problem(Refusal refusal) {
   return make_problem(status, name, std::string(describe(refusal)));
 }
 
+Problem seed_problem(SeedRefusal refusal) {
+  switch (refusal) {
+    case SeedRefusal::no_lottery:
+      return make_problem(409, "no-lottery", "This tranche ranks by arrival and draws no lottery",
+                          "a beacon is mixed into a lottery's seed only", "beacon");
+    case SeedRefusal::seed_committed:
+      return make_problem(409, "seed-committed",
+                          "This tranche's seed was committed before its first submission",
+                          "the close reveals the committed secret; send a \"beacon\" to mix in "
+                          "a public value, or nothing",
+                          "seed");
+  }
+  LOKET_ASSERT(false);
+  return {};
+}
+
+Problem journal_problem(std::string title, std::string detail) {
+  Problem problem = make_problem(503, "journal-unavailable", std::move(title), std::move(detail));
+  problem.retry_after_seconds = net_limits::journal_unavailable_retry_after_seconds;
+  return problem;
+}
+
+Problem job_problem(JobRefusal refusal, const std::string& detail) {
+  switch (refusal) {
+    case JobRefusal::journal_unavailable:
+      return journal_problem("The journal cannot write; nothing is being accepted", detail);
+    case JobRefusal::journal_failed:
+      return journal_problem(
+          "The journal failed before this was durable: it may or may not be recorded",
+          fmt::format("{}; once the server is ready again, a retry with the same "
+                      "Idempotency-Key gets the recorded receipt or records it once",
+                      detail));
+    case JobRefusal::idempotency_key_reused:
+      return make_problem(422, "idempotency-key-reused",
+                          "This Idempotency-Key was used for another request",
+                          "a retry must repeat the original request exactly",
+                          std::string(net_limits::idempotency_key_header));
+    case JobRefusal::unknown_application:
+      return make_problem(404, "unknown-application", "No such submission");
+    case JobRefusal::unknown_tranche:
+      return make_problem(404, "unknown-tranche", "No such tranche");
+  }
+  LOKET_ASSERT(false);
+  return {};
+}
+
+Problem declined_problem(const Declined& declined) {
+  if (const auto* refusal = std::get_if<Refusal>(&declined.why)) return refusal_problem(*refusal);
+  if (const auto* seed = std::get_if<SeedRefusal>(&declined.why)) return seed_problem(*seed);
+  return job_problem(std::get<JobRefusal>(declined.why), declined.detail);
+}
+
+}  // namespace
+
+Reply problem_reply(const Problem& problem, std::string_view extra_members) {
+  return Reply{problem.status, problem_json(problem, extra_members), true,
+               problem.retry_after_seconds};
+}
+
 Reply render_reply(const JobOutcome& outcome) {
-  if (const auto* problem = std::get_if<Problem>(&outcome.result)) return problem_reply(*problem);
+  if (const auto* declined = std::get_if<Declined>(&outcome.result)) {
+    return problem_reply(declined_problem(*declined));
+  }
   LOKET_ASSERT(outcome.scheme);
   const Scheme& scheme = *outcome.scheme;
   if (const auto* accepted = std::get_if<std::shared_ptr<const Accepted>>(&outcome.result)) {

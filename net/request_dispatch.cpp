@@ -84,18 +84,20 @@ std::variant<std::unique_ptr<Job>, Problem> job_for_request(const AdmittedReques
                                                             Server::Impl& server) {
   const RouteMatch& route = admitted.route;
   auto job = std::make_unique<Job>();
-  job->endpoint = route.endpoint;
   job->received_at = received_at;
-  job->tranche_id = route.tranche_id;
-  job->application_id = route.application_id;
   if (route.endpoint == Endpoint::submit) {
     auto parsed = parse_submission_body(route.tranche_id, request.body(),
                                         server.options.participant_key, server.generated_id());
     if (auto* problem = std::get_if<Problem>(&parsed)) return std::move(*problem);
-    job->submission = std::move(std::get<SubmissionRequest>(parsed));
-  } else if (route.endpoint == Endpoint::close || route.endpoint == Endpoint::close_day ||
-             route.endpoint == Endpoint::appeal) {
-    if (auto problem = read_operator_body(request.body(), *job)) return std::move(*problem);
+    job->request = std::move(std::get<SubmissionRequest>(parsed));
+  } else if (route.endpoint == Endpoint::get_submission) {
+    job->request = ApplicationQuery{route.application_id};
+  } else if (route.endpoint == Endpoint::get_tranche) {
+    job->request = TrancheQuery{route.tranche_id};
+  } else {
+    auto parsed = read_operator_body(route.endpoint, route.tranche_id, request.body());
+    if (auto* problem = std::get_if<Problem>(&parsed)) return std::move(*problem);
+    job->request = std::move(std::get<JobRequest>(parsed));
   }
   if (is_journaled(route.endpoint) &&
       request.find(net_limits::idempotency_key_header) != request.end()) {

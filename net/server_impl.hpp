@@ -11,6 +11,7 @@
 #include <deque>
 
 #include "net/rate_limit.hpp"
+#include "net/replies.hpp"
 #include "net/routes.hpp"
 #include "net/server.hpp"
 

@@ -41,18 +41,17 @@ Reply SeedServer::submit(std::string_view tranche, std::string_view id,
       bytes_of("participant-key"), "unused");
   REQUIRE(std::holds_alternative<SubmissionRequest>(parsed));
   auto job = std::make_unique<Job>();
-  job->endpoint = Endpoint::submit;
-  job->submission = std::move(std::get<SubmissionRequest>(parsed));
+  job->request = std::move(std::get<SubmissionRequest>(parsed));
   return run(std::move(job));
 }
 
 Reply SeedServer::operate(Endpoint endpoint, std::string_view tranche, std::string_view body) {
-  auto job = std::make_unique<Job>();
-  job->endpoint = endpoint;
-  job->tranche_id = std::string(tranche);
-  const std::optional<Problem> problem = read_operator_body(body, *job);
+  auto parsed = read_operator_body(endpoint, tranche, body);
+  const auto* problem = std::get_if<Problem>(&parsed);
   INFO(body << " -> " << (problem ? problem->detail : ""));
   REQUIRE_FALSE(problem);
+  auto job = std::make_unique<Job>();
+  job->request = std::move(std::get<JobRequest>(parsed));
   return run(std::move(job));
 }
 

@@ -11,6 +11,8 @@
 #include <vector>
 
 #include "net/pipeline.hpp"
+#include "net/replies.hpp"
+#include "net/routes.hpp"
 #include "storage/record.hpp"
 #include "tests/journal_fixture.hpp"
 

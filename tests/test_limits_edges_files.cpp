@@ -30,9 +30,8 @@ std::string repeated(std::string_view unit, std::size_t count) {
 
 // "" when accepted, otherwise the problem's field and detail.
 std::string operator_answer(Endpoint endpoint, std::string_view body) {
-  Job job;
-  job.endpoint = endpoint;
-  const std::optional<Problem> problem = read_operator_body(body, job);
+  const auto parsed = read_operator_body(endpoint, "t", body);
+  const auto* problem = std::get_if<Problem>(&parsed);
   return problem ? fmt::format("{} {}: {}", problem->status, problem->field, problem->detail) : "";
 }
 

@@ -12,10 +12,10 @@
 #include "app/seed_audit.hpp"
 #include "app/serve_command.hpp"
 #include "app/serve_config.hpp"
+#include "core/lottery_seeds.hpp"
 #include "core/recovery.hpp"
 #include "engine/civil_time.hpp"
 #include "engine/lottery.hpp"
-#include "net/lottery_seeds.hpp"
 #include "net/operator_request.hpp"
 #include "testing/journal_tamper.hpp"
 #include "tests/harness.hpp"
@@ -335,10 +335,10 @@ TEST_CASE("An export of a committed journal allocates to the same journal",
 
 TEST_CASE("An operator's beacon is 1 to 32 bytes of hex, and never with a seed", "[lottery-seed]") {
   const auto problem_of = [](Endpoint endpoint, std::string_view body) {
-    Job job;
-    job.endpoint = endpoint;
-    const std::optional<Problem> problem = read_operator_body(body, job);
-    return problem ? problem->detail : std::string("ok " + to_hex(job.beacon));
+    const auto parsed = read_operator_body(endpoint, "t", body);
+    if (const auto* problem = std::get_if<Problem>(&parsed)) return problem->detail;
+    const auto* close = std::get_if<CloseRequest>(&std::get<JobRequest>(parsed));
+    return close ? "ok " + to_hex(close->beacon) : std::string("ok, not a close");
   };
   const std::string bytes_31(62, 'a');
   const std::string bytes_32(64, 'a');

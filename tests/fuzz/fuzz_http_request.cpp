@@ -26,12 +26,13 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
                                           std::string_view(request.target()));
   const auto* route = std::get_if<loket::RouteMatch>(&matched);
   if (route == nullptr) return 0;
-  loket::Job job;
   if (route->endpoint == loket::Endpoint::submit) {
     static const std::vector<std::uint8_t> key = {'f', 'u', 'z', 'z'};
     (void)loket::parse_submission_body(route->tranche_id, request.body(), key, "GEN-1");
-  } else {
-    (void)loket::read_operator_body(request.body(), job);
+  } else if (route->endpoint == loket::Endpoint::close ||
+             route->endpoint == loket::Endpoint::close_day ||
+             route->endpoint == loket::Endpoint::appeal) {
+    (void)loket::read_operator_body(route->endpoint, route->tranche_id, request.body());
   }
   return 0;
 }

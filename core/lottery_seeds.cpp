@@ -1,4 +1,4 @@
-#include "net/lottery_seeds.hpp"
+#include "core/lottery_seeds.hpp"
 
 #include <fmt/format.h>
 #include <openssl/rand.h>
@@ -64,29 +64,24 @@ Status LotterySeeds::check_key(const Allocator& allocator) const {
   return Status::ok();
 }
 
-std::optional<Problem> LotterySeeds::choose(const Allocator& allocator,
-                                            const Sha256Digest& head_hash,
-                                            std::string_view tranche_id,
-                                            std::optional<LocalDate> day,
-                                            std::span<const std::uint8_t> beacon,
-                                            std::vector<std::uint8_t>& seed) const {
+std::optional<SeedRefusal> LotterySeeds::choose(const Allocator& allocator,
+                                                const Sha256Digest& head_hash,
+                                                std::string_view tranche_id,
+                                                std::optional<LocalDate> day,
+                                                std::span<const std::uint8_t> beacon,
+                                                std::vector<std::uint8_t>& seed) const {
   const Scheme& scheme = allocator.scheme();
   const std::optional<std::size_t> index = scheme.find_tranche(tranche_id);
   if (!index) return std::nullopt;
   const Tranche& tranche = scheme.tranches[*index];
   if (tranche.ranking == Ranking::arrival) {
     if (beacon.empty()) return std::nullopt;
-    return make_problem(409, "no-lottery", "This tranche ranks by arrival and draws no lottery",
-                        "a beacon is mixed into a lottery's seed only", "beacon");
+    return SeedRefusal::no_lottery;
   }
   const TrancheStatus status = allocator.tranche_status(*index);
   if (status.seed_commitment) {
     if (!seed.empty()) {
-      return make_problem(409, "seed-committed",
-                          "This tranche's seed was committed before its first submission",
-                          "the close reveals the committed secret; send a \"beacon\" to mix in "
-                          "a public value, or nothing",
-                          "seed");
+      return SeedRefusal::seed_committed;
     }
     const std::optional<std::uint32_t> draw = lottery_draw_index(scheme, tranche, day);
     if (!draw) return std::nullopt;

@@ -12,9 +12,14 @@
 #include "base/status.hpp"
 #include "engine/allocator.hpp"
 #include "engine/crypto.hpp"
-#include "net/problem.hpp"
 
 namespace loket {
+
+// Why an operator's close cannot draw as asked (the edge says it in its own terms).
+enum class SeedRefusal : std::uint8_t {
+  no_lottery,      // a beacon for a tranche that ranks by arrival
+  seed_committed,  // an operator's own seed for a tranche whose seed was committed
+};
 
 class LotterySeeds {
  public:
@@ -31,14 +36,14 @@ class LotterySeeds {
 
   // Sets `seed` for a close (day empty) or close_day of the tranche. A committed tranche gets
   // the secret of this draw, then the beacon; `seed` must come in empty, since an operator's
-  // own seed is refused (409 seed-committed). An uncommitted lottery tranche (a journal from
+  // own seed is refused (seed_committed). An uncommitted lottery tranche (a journal from
   // before commitments) keeps the given seed, or else takes head_hash, then the beacon. An
-  // arrival tranche keeps the given seed and refuses a beacon (409 no-lottery). A day outside
+  // arrival tranche keeps the given seed and refuses a beacon (no_lottery). A day outside
   // a committed window, or an unknown tranche, gets no seed: the allocator refuses it.
-  std::optional<Problem> choose(const Allocator& allocator, const Sha256Digest& head_hash,
-                                std::string_view tranche_id, std::optional<LocalDate> day,
-                                std::span<const std::uint8_t> beacon,
-                                std::vector<std::uint8_t>& seed) const;
+  std::optional<SeedRefusal> choose(const Allocator& allocator, const Sha256Digest& head_hash,
+                                    std::string_view tranche_id, std::optional<LocalDate> day,
+                                    std::span<const std::uint8_t> beacon,
+                                    std::vector<std::uint8_t>& seed) const;
 
  private:
   // The root secret of a tranche under the commitment the allocator holds for it.

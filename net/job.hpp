@@ -1,0 +1,91 @@
+// What the I/O threads hand to the allocator thread, and what comes back: typed requests in,
+// typed outcomes out. Nothing here knows HTTP; net/replies.hpp turns an outcome into a status
+// code and JSON on the I/O threads.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <variant>
+#include <vector>
+
+#include "core/accepted.hpp"
+#include "core/lottery_seeds.hpp"
+#include "engine/allocator.hpp"
+#include "net/submission_request.hpp"
+#include "storage/record.hpp"
+
+namespace loket {
+
+// POST .../close (no day) and .../close-day: R6/R7 closes, with R8's seed or beacon.
+struct CloseRequest {
+  std::string tranche_id;
+  std::optional<LocalDate> day;      // a close_day's lottery day
+  std::vector<std::uint8_t> seed;    // an operator's own seed (uncommitted tranches only)
+  std::vector<std::uint8_t> beacon;  // R8: a public value mixed into a committed draw
+};
+
+// POST .../appeals (R9).
+struct AppealRequest {
+  std::string tranche_id;
+  std::string application_id;
+  std::optional<std::int64_t> amount_cents;
+  std::string reference;
+};
+
+// GET /v1/submissions/{id} and GET /v1/tranches/{id}.
+struct ApplicationQuery {
+  std::string application_id;
+};
+struct TrancheQuery {
+  std::string tranche_id;
+};
+
+using JobRequest =
+    std::variant<SubmissionRequest, CloseRequest, AppealRequest, ApplicationQuery, TrancheQuery>;
+
+// Why the pipeline did not do a job, other than the engine's Refusal or R8's SeedRefusal.
+enum class JobRefusal : std::uint8_t {
+  journal_unavailable,     // the journal cannot write: nothing is being accepted
+  journal_failed,          // it failed before this was durable: maybe recorded, maybe not
+  idempotency_key_reused,  // the key came with another request before
+  unknown_application,     // a query for an id the allocator does not know
+  unknown_tranche,         // a query for a tranche the scheme does not have
+};
+
+struct Declined {
+  std::variant<Refusal, SeedRefusal, JobRefusal> why;
+  std::string detail;  // the journal's failure, for the journal refusals; else empty
+};
+
+// A submission's state as a query found it.
+struct ApplicationView {
+  std::string application_id;
+  ApplicationStatus status;  // its application_id is not used: it points into the allocator
+};
+
+// A tranche's state as a query found it.
+struct TrancheView {
+  std::size_t tranche_index = 0;
+  TrancheStatus status;  // its pools' compartment ids are not used: they point into the allocator
+};
+
+struct JobOutcome {
+  // Not done; an accepted command (a receipt, an operator's answer); a query's answer.
+  std::variant<Declined, std::shared_ptr<const Accepted>, ApplicationView, TrancheView> result;
+  // Names the tranches and compartments the outcome refers to by index.
+  std::shared_ptr<const Scheme> scheme;
+  std::uint64_t as_of_sequence = 0;  // a query's: what it reflects
+};
+
+struct Job {
+  JobRequest request;
+  TimestampNs received_at = 0;                // stamped by the I/O thread on arrival
+  std::optional<IdempotencyTag> idempotency;  // the request's Idempotency-Key, hashed
+  // Called on the allocator thread; must only hand the outcome over to another thread.
+  std::function<void(JobOutcome)> complete;
+};
+
+}  // namespace loket
