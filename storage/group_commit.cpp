@@ -54,10 +54,7 @@ GroupCommitter::~GroupCommitter() {
 void GroupCommitter::append(std::uint64_t sequence, const SealedEvent& event) {
   LOKET_ASSERT(sequence > filling_->last_sequence && event.count > 0);
   if (filling_->records == 0) filling_->first_appended = std::chrono::steady_clock::now();
-  for (std::size_t part = 0; part < event.count; ++part) {
-    Journal::add_record(filling_->write_batch, sequence, event.record(part),
-                        static_cast<std::uint32_t>(part));
-  }
+  Journal::add_event(filling_->write_batch, sequence, event);
   filling_->records += 1;
   filling_->last_sequence = sequence;
   const bool full = filling_->records >= limits_.batch_records_max ||

@@ -11,6 +11,7 @@
 
 #include "engine/assert.hpp"
 #include "storage/durable_mark.hpp"
+#include "storage/event_parts.hpp"
 #include "storage/format.hpp"
 #include "storage/log_files.hpp"
 #include "storage/record.hpp"
@@ -239,6 +240,14 @@ void Journal::add_record(rocksdb::WriteBatch& batch, std::uint64_t sequence,
   LOKET_ASSERT(sequence > 0 && !record_bytes.empty());
   const rocksdb::Status status = batch.Put(record_key(sequence, part), record_bytes);
   LOKET_ASSERT(status.ok());
+}
+
+void Journal::add_event(rocksdb::WriteBatch& batch, std::uint64_t sequence,
+                        const SealedEvent& event) {
+  LOKET_ASSERT(event.count > 0);
+  for (std::size_t part = 0; part < event.count; ++part) {
+    add_record(batch, sequence, event.record(part), static_cast<std::uint32_t>(part));
+  }
 }
 
 Journal::Cursor Journal::records(std::uint64_t first_sequence) const {

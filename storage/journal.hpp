@@ -27,6 +27,7 @@ class WriteBatch;
 namespace loket {
 
 class DurableMark;
+struct SealedEvent;
 
 struct JournalOptions {
   // Creates the journal with this scheme when the directory holds none. Empty: the journal
@@ -72,6 +73,10 @@ class Journal {
   // records of a split event: storage/format.hpp).
   static void add_record(rocksdb::WriteBatch& batch, std::uint64_t sequence,
                          std::string_view record_bytes, std::uint32_t part = 0);
+  // Adds every record of a sealed event to a batch, each under its part: written in one
+  // batch, an event is durable whole or not at all.
+  static void add_event(rocksdb::WriteBatch& batch, std::uint64_t sequence,
+                        const SealedEvent& event);
 
   // A record's key: its event's sequence and its part (0 for a whole event or a head). Not
   // well formed when the key has neither layout; the reader reports that as damage.

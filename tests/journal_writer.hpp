@@ -6,23 +6,25 @@
 #include <memory>
 #include <string>
 
-#include "engine/allocator.hpp"
-#include "engine/crypto.hpp"
+#include "core/sequencer.hpp"
 #include "storage/journal.hpp"
 
 namespace loket::testing {
 
+class SyncedBatchLog;
+
 // Writes submissions to a journal of tiny_scheme in synced batches, one batch per
-// write_synced (so one write-ahead log write each). It keeps the allocator and the chain, so
-// that it can go on in the same journal opened again.
+// write_synced (so one write-ahead log write each), through the Sequencer as the server
+// does. It keeps the Sequencer (allocator and chain), so that it can go on in the same
+// journal opened again.
 class BatchWriter {
  public:
   BatchWriter();
   void write(Journal& journal, std::size_t records, std::size_t monitoring_bytes = 0);
 
  private:
-  Allocator allocator_;
-  Sha256Digest head_{};
+  Sequencer sequencer_;
+  SyncedBatchLog& log_;  // the sequencer's
 };
 
 // REQUIREs that the journal of tiny_scheme in `folder` opens for writing (creating it).
