@@ -90,9 +90,9 @@ int run_demo(const DemoOptions& options, std::FILE* out, std::FILE* errors) {
   }
   const std::string data = options.data_path.empty() ? new_data_folder() : options.data_path;
   if (!prepare_new_journal_folder(data, errors)) return 2;
-  Recovered recovered = recover_journal(data, *scheme);
-  if (!recovered.status.is_ok()) {
-    fmt::print(errors, "loket demo: {}\n", recovered.status.message());
+  Result<Recovered> recovered = recover_journal(data, *scheme);
+  if (!recovered.ok()) {
+    fmt::print(errors, "loket demo: {}\n", recovered.status().message());
     return 2;
   }
   const std::string portal = random_token();
@@ -100,7 +100,7 @@ int run_demo(const DemoOptions& options, std::FILE* out, std::FILE* errors) {
   const std::string auditor = random_token();
   fmt::print(out, "loket demo: a server on {} with {}\n", data, options.scheme_path);
 
-  Pipeline pipeline(std::move(recovered), PipelineLimits{});
+  Pipeline pipeline(std::move(recovered).value(), PipelineLimits{});
   ServerOptions server_options;
   server_options.port = 0;
   server_options.tokens.tokens = {token_entry("demo portal", portal, Role::portal),

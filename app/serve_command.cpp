@@ -12,11 +12,11 @@
 
 #include "app/development_key.hpp"
 #include "app/file_text.hpp"
+#include "core/lottery_seeds.hpp"
 #include "core/recovery.hpp"
 #include "engine/crypto.hpp"
 #include "engine/limits.hpp"
 #include "engine/lottery.hpp"
-#include "core/lottery_seeds.hpp"
 #include "net/server.hpp"
 #include "parse/scheme_toml.hpp"
 
@@ -205,27 +205,27 @@ int run_serve(const ServeOptions& options, std::FILE* log) {
   RecoveryOptions recovery;
   recovery.journal = options.journal_options;
   recovery.scheme = &inputs.scheme;  // parsed once, by read_inputs
-  Recovered recovered = recover_journal(options.data_path, inputs.scheme_text, recovery);
-  if (!recovered.status.is_ok()) {
+  Result<Recovered> recovered = recover_journal(options.data_path, inputs.scheme_text, recovery);
+  if (!recovered.ok()) {
     // Another process may have taken the lock since the look above.
     const auto holder = journal_lock_holder(options.data_path);
     fmt::print(log, "loket serve: {}\n",
-               holder ? journal_in_use(options.data_path, *holder) : recovered.status.message());
+               holder ? journal_in_use(options.data_path, *holder) : recovered.status().message());
     return 1;
   }
-  const LotterySeeds lottery_seeds(inputs.lottery_key, recovered.journal->scheme_text());
-  if (const Status key = lottery_seeds.check_key(*recovered.allocator); !key.is_ok()) {
+  const LotterySeeds lottery_seeds(inputs.lottery_key, recovered->journal->scheme_text());
+  if (const Status key = lottery_seeds.check_key(*recovered->allocator); !key.is_ok()) {
     fmt::print(log,
                "loket serve: journal {}: {}; give the --lottery-key-file it was started with\n",
                options.data_path, key.message());
     return 2;
   }
   fmt::print(log, "loket serve: journal {}: {} records recovered and verified, head {}\n",
-             options.data_path, recovered.summary.records,
-             to_hex(recovered.summary.head_hash).substr(0, 16));
+             options.data_path, recovered->summary.records,
+             to_hex(recovered->summary.head_hash).substr(0, 16));
   PipelineLimits pipeline_limits;
   pipeline_limits.queue_jobs_max = options.queue_jobs_max;
-  Pipeline pipeline(std::move(recovered), pipeline_limits, Pipeline::system_clock_now,
+  Pipeline pipeline(std::move(recovered).value(), pipeline_limits, Pipeline::system_clock_now,
                     std::move(inputs.lottery_key));
   server->serve(pipeline);
   fmt::print(log, "loket serve: listening on {}://{}:{} ({} I/O threads)\n", tls ? "https" : "http",

@@ -18,45 +18,49 @@ std::string damaged_journal_advice(const std::string& directory) {
       directory);
 }
 
-}  // namespace
-
-Recovered recover_journal(const std::string& directory, const std::string& scheme_text,
-                          const RecoveryOptions& options) {
-  LOKET_ASSERT(!scheme_text.empty());
-  Recovered result;
+// The journal in `directory`, opened (created for a new scheme) under scheme_text.
+Result<std::unique_ptr<Journal>> open_journal(const std::string& directory,
+                                              const std::string& scheme_text,
+                                              const RecoveryOptions& options) {
   JournalOptions open_options = options.journal;
   open_options.scheme_text = scheme_text;
   JournalOpenResult opened = Journal::open(directory, open_options);
   if (!opened.ok()) {
     const Status failure = opened.status();
-    result.status = failure.code() == StatusCode::corruption
-                        ? Status::corruption(fmt::format("{}. {}", failure.message(),
-                                                         damaged_journal_advice(directory)))
-                        : failure;
-    return result;
+    if (failure.code() != StatusCode::corruption) return failure;
+    return Status::corruption(
+        fmt::format("{}. {}", failure.message(), damaged_journal_advice(directory)));
   }
-  std::unique_ptr<Journal>& journal = opened->journal;
-  if (journal->scheme_text() != scheme_text) {
-    result.status = Status::invalid_argument(fmt::format(
+  if (opened->journal->scheme_text() != scheme_text) {
+    return Status::invalid_argument(fmt::format(
         "{}: the journal was written under a different scheme; audit it with its own scheme "
         "or start a new journal in another folder",
         directory));
-    return result;
   }
-  std::optional<Scheme> scheme;
-  if (options.scheme != nullptr) {
-    scheme = *options.scheme;
-  } else {
-    SchemeParseResult parsed = parse_scheme(scheme_text, directory + " (header)");
-    if (!parsed.scheme) {
-      result.status = Status::invalid_argument(parsed.error);
-      return result;
-    }
-    scheme = std::move(parsed.scheme);
-  }
+  return std::move(opened->journal);
+}
+
+Result<Scheme> scheme_for(const std::string& directory, const std::string& scheme_text,
+                          const RecoveryOptions& options) {
+  if (options.scheme != nullptr) return *options.scheme;
+  SchemeParseResult parsed = parse_scheme(scheme_text, directory + " (header)");
+  if (!parsed.scheme) return Status::invalid_argument(parsed.error);
+  return std::move(*parsed.scheme);
+}
+
+}  // namespace
+
+Result<Recovered> recover_journal(const std::string& directory, const std::string& scheme_text,
+                                  const RecoveryOptions& options) {
+  LOKET_ASSERT(!scheme_text.empty());
+  Result<std::unique_ptr<Journal>> journal = open_journal(directory, scheme_text, options);
+  if (!journal.ok()) return journal.status();
+  Result<Scheme> scheme = scheme_for(directory, scheme_text, options);
+  if (!scheme.ok()) return scheme.status();
   const std::size_t expected =
-      std::max<std::size_t>(options.applications_expected, journal->last_sequence());
-  auto allocator = std::make_unique<Allocator>(std::move(*scheme), AllocatorOptions{expected});
+      std::max<std::size_t>(options.applications_expected, (*journal)->last_sequence());
+  Recovered result;
+  result.allocator = std::make_unique<Allocator>(std::move(*scheme), AllocatorOptions{expected});
   result.keys = IdempotencyIndex(options.idempotency_keys_max);
   ReplayOptions replay;
   // A restarted server still recognises retries: the keys are in the journal.
@@ -68,17 +72,15 @@ Recovered recover_journal(const std::string& directory, const std::string& schem
     }
     return true;
   };
-  result.summary = replay_journal(*journal, *allocator, replay);
+  result.summary = replay_journal(**journal, *result.allocator, replay);
   if (result.summary.problem) {
-    result.status = Status::corruption(
-        fmt::format("{}: record {}: {}; refusing to continue from it. {}", directory,
-                    result.summary.problem->sequence, result.summary.problem->what,
-                    damaged_journal_advice(directory)));
-    return result;
+    return Status::corruption(fmt::format("{}: record {}: {}; refusing to continue from it. {}",
+                                          directory, result.summary.problem->sequence,
+                                          result.summary.problem->what,
+                                          damaged_journal_advice(directory)));
   }
-  LOKET_ASSERT(allocator->last_sequence() == result.summary.last_sequence);
-  result.journal = std::move(journal);
-  result.allocator = std::move(allocator);
+  LOKET_ASSERT(result.allocator->last_sequence() == result.summary.last_sequence);
+  result.journal = std::move(*journal);
   return result;
 }
 

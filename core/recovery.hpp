@@ -26,16 +26,15 @@ struct RecoveryOptions {
 struct Recovered {
   std::unique_ptr<Journal> journal;
   std::unique_ptr<Allocator> allocator;  // at the journal's last sequence
-  JournalSummary summary;                // records, head hash; no problem when status is ok
+  JournalSummary summary;                // records, head hash; never a problem
   IdempotencyIndex keys{0};              // the journal's most recent Idempotency-Keys
-  Status status = Status::ok();
 };
 
 // scheme_text: the scheme to create a new journal with; for an existing journal it must be
 // the one in its header (a server must not continue a journal under another scheme). On any
 // problem in the journal (a torn or corrupt record, a gap, a decision that replays
-// differently) status names the record and nothing is returned to run on.
-Recovered recover_journal(const std::string& directory, const std::string& scheme_text,
-                          const RecoveryOptions& options = {});
+// differently) the status names the record (a corruption) and there is nothing to run on.
+Result<Recovered> recover_journal(const std::string& directory, const std::string& scheme_text,
+                                  const RecoveryOptions& options = {});
 
 }  // namespace loket

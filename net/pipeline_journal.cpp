@@ -11,7 +11,7 @@ namespace loket {
 // Takes over a recovered journal: a Sequencer at its last sequence over a new local log, and
 // the Idempotency-Keys recovery found in it.
 void Pipeline::Impl::install(Recovered recovered) {
-  LOKET_ASSERT(recovered.status.is_ok() && recovered.journal && recovered.allocator);
+  LOKET_ASSERT(recovered.journal && recovered.allocator);
   LOKET_ASSERT(!sequencer && awaiting.empty());
   journal = std::move(recovered.journal);
   owner.counters_.durable_sequence.store(recovered.summary.last_sequence,
@@ -75,9 +75,8 @@ void Pipeline::Impl::try_reopen() {
   options.journal = JournalOptions{scheme_text, journal_env};
   options.idempotency_keys_max = idempotency_keys_max;
   options.scheme = scheme.get();
-  Recovered recovered = recover_journal(journal_directory, scheme_text, options);
-  Status status = recovered.status;
-  if (status.is_ok()) status = recovered.journal->check_writable();
+  Result<Recovered> recovered = recover_journal(journal_directory, scheme_text, options);
+  const Status status = recovered.ok() ? recovered->journal->check_writable() : recovered.status();
   if (!status.is_ok()) {
     journal_problem = status.message();
     if (journal_problem != last_reopen_problem) {
@@ -86,8 +85,8 @@ void Pipeline::Impl::try_reopen() {
     }
     return;
   }
-  const std::uint64_t records = recovered.summary.records;
-  install(std::move(recovered));
+  const std::uint64_t records = recovered->summary.records;
+  install(std::move(recovered).value());
   last_reopen_problem.clear();
   owner.counters_.journal_reopened.fetch_add(1, std::memory_order_relaxed);
   owner.journal_failed_.store(false, std::memory_order_release);

@@ -26,12 +26,12 @@ boost::json::object json_of(const Reply& reply) {
 
 SeedServer::SeedServer(const TempFolder& folder, std::string_view lottery_key, TimestampNs now)
     : now_(now) {
-  Recovered recovered = recover_journal(folder.path("journal"), std::string(seed_scheme));
-  REQUIRE(recovered.status.is_ok());
+  Result<Recovered> recovered = recover_journal(folder.path("journal"), std::string(seed_scheme));
+  REQUIRE(recovered.ok());
   PipelineLimits limits;
   limits.clock_check_interval = std::chrono::hours(1);
   pipeline_ = std::make_unique<Pipeline>(
-      std::move(recovered), limits, [this] { return now_.load(); }, bytes_of(lottery_key));
+      std::move(recovered).value(), limits, [this] { return now_.load(); }, bytes_of(lottery_key));
 }
 
 Reply SeedServer::submit(std::string_view tranche, std::string_view id,

@@ -270,11 +270,11 @@ class Run {
   // Recovers the journal as the server does at start-up, and requires the live state.
   // live_state and head_hash: the live run's, which the recovered journal must give again.
   Recovered recover(const std::string& live_state, const Sha256Digest& head_hash) {
-    Recovered recovered =
+    Result<Recovered> result =
         recover_journal((folder_ / "journal").string(), scheme_text_,
                         RecoveryOptions{{}, invariants_.application_ids().size() + 1});
-    if (!recovered.status.is_ok())
-      throw SimulationFailure("recovery: " + recovered.status.message());
+    if (!result.ok()) throw SimulationFailure("recovery: " + result.status().message());
+    Recovered recovered = std::move(result).value();
     if (recovered.summary.head_hash != head_hash) {
       throw SimulationFailure("recovery: the journal's head hash is not the live chain's");
     }

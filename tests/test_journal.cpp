@@ -167,17 +167,18 @@ TEST_CASE("A synced record survives a crash, one whose sync failed does not") {
   // Recovery verifies the journal and rebuilds the allocator's state by replay: the next
   // sequence continues from 10.
   {
-    const Recovered recovered = recover_journal(folder.path("journal"), std::string(tiny_scheme));
-    REQUIRE(recovered.status.is_ok());
-    CHECK(recovered.summary.records == 10);
-    CHECK(recovered.allocator->last_sequence() == 10);
-    CHECK(recovered.allocator->tranche_status(0).pools.at(0).granted_units == 10);
+    const Result<Recovered> recovered =
+        recover_journal(folder.path("journal"), std::string(tiny_scheme));
+    REQUIRE(recovered.ok());
+    CHECK(recovered->summary.records == 10);
+    CHECK(recovered->allocator->last_sequence() == 10);
+    CHECK(recovered->allocator->tranche_status(0).pools.at(0).granted_units == 10);
   }  // closed again: one process opens a journal once
   // A journal is never continued under another scheme.
-  const Recovered other =
+  const Result<Recovered> other =
       recover_journal(folder.path("journal"), std::string(tiny_scheme) + "\n# changed\n");
-  CHECK_FALSE(other.status.is_ok());
-  CHECK(other.status.message().find("different scheme") != std::string::npos);
+  CHECK_FALSE(other.ok());
+  CHECK(other.status().message().find("different scheme") != std::string::npos);
 }
 
 TEST_CASE("A full disk or a failed write stops acknowledgement and loses nothing acknowledged") {
@@ -315,10 +316,10 @@ TEST_CASE("A torn tail record is reported, never used") {
   CHECK(summary.last_sequence == 36);  // replay stops before the torn record
   CHECK(allocator.last_sequence() == 36);
   opened->journal.reset();
-  const Recovered recovered = recover_journal(folder.path("journal"), read_text(sector_scheme));
-  CHECK_FALSE(recovered.status.is_ok());  // reported, and not run on
-  CHECK(recovered.status.message().find("record 37: ") != std::string::npos);
-  CHECK(recovered.allocator == nullptr);
+  const Result<Recovered> recovered =
+      recover_journal(folder.path("journal"), read_text(sector_scheme));
+  CHECK_FALSE(recovered.ok());  // reported, and not run on: there is no allocator to run
+  CHECK(recovered.status().message().find("record 37: ") != std::string::npos);
 }
 
 TEST_CASE("CRC-32C: the published check value, and hardware and table agree") {

@@ -240,10 +240,10 @@ TEST_CASE("A torn last write is dropped, and the journal opens on every write be
   std::ofstream(log, std::ios::binary | std::ios::trunc) << log_bytes;
   std::filesystem::resize_file(log, log_bytes.size() - 100);
   {
-    Recovered recovered = recover_journal(journal, std::string(tiny_scheme));
-    INFO(recovered.status.message());
-    REQUIRE(recovered.status.is_ok());
-    CHECK(recovered.summary.records == records_before_last);
+    Result<Recovered> recovered = recover_journal(journal, std::string(tiny_scheme));
+    INFO(recovered.status().message());
+    REQUIRE(recovered.ok());
+    CHECK(recovered->summary.records == records_before_last);
   }
   CHECK(difference(read_back(journal).records, before_last) == "");
   fmt::print("journal damage: a torn last write of {} bytes cut at {} places, each dropped\n",

@@ -255,7 +255,8 @@ TEST_CASE("loadtest passes against the real server and fails against an over-all
   REQUIRE(bad > 0);
   std::FILE* out = std::tmpfile();
   {
-    Pipeline pipeline(recover_journal(folder.path("journal"), std::string(small_scheme)), {});
+    Pipeline pipeline(recover_journal(folder.path("journal"), std::string(small_scheme)).value(),
+                      {});
     ServerOptions server_options;
     server_options.port = 0;
     server_options.tokens.tokens = {token_for("portal-secret", Role::portal),

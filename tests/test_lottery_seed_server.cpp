@@ -208,11 +208,12 @@ TEST_CASE("A restarted server derives the same secrets, and another lottery key 
     records_before = server.pipeline().durable_sequence();
   }
   {
-    Recovered recovered = recover_journal(folder.path("journal"), std::string(seed_scheme));
-    REQUIRE(recovered.status.is_ok());
+    Result<Recovered> recovered =
+        recover_journal(folder.path("journal"), std::string(seed_scheme));
+    REQUIRE(recovered.ok());
     const auto key_problem = [&](std::string_view key) {
-      return LotterySeeds(bytes_of(key), recovered.journal->scheme_text())
-          .check_key(*recovered.allocator)
+      return LotterySeeds(bytes_of(key), recovered->journal->scheme_text())
+          .check_key(*recovered->allocator)
           .message();
     };
     CHECK(key_problem("key").empty());
@@ -289,10 +290,11 @@ TEST_CASE("A journal committed before nonces keeps its secrets, its draws and it
                   to_hex(lottery_commitment(root, 1))));
   allocate_into(scheme_path, events, folder.path("journal"));
   {
-    Recovered recovered = recover_journal(folder.path("journal"), std::string(seed_scheme));
-    REQUIRE(recovered.status.is_ok());
-    CHECK(LotterySeeds(bytes_of("key"), recovered.journal->scheme_text())
-              .check_key(*recovered.allocator)
+    Result<Recovered> recovered =
+        recover_journal(folder.path("journal"), std::string(seed_scheme));
+    REQUIRE(recovered.ok());
+    CHECK(LotterySeeds(bytes_of("key"), recovered->journal->scheme_text())
+              .check_key(*recovered->allocator)
               .is_ok());
   }
   {

@@ -74,10 +74,10 @@ class RunningServer {
   explicit RunningServer(const TempFolder& folder, ServerSetup setup = {}) {
     RecoveryOptions recovery;
     recovery.journal.env = setup.env;
-    Recovered recovered = recover_journal(folder.path("journal"), setup.scheme, recovery);
-    REQUIRE(recovered.status.is_ok());
-    pipeline_ =
-        std::make_unique<Pipeline>(std::move(recovered), setup.limits, std::move(setup.clock));
+    Result<Recovered> recovered = recover_journal(folder.path("journal"), setup.scheme, recovery);
+    REQUIRE(recovered.ok());
+    pipeline_ = std::make_unique<Pipeline>(std::move(recovered).value(), setup.limits,
+                                           std::move(setup.clock));
     ServerOptions options;
     options.port = 0;
     options.io_threads = 2;

@@ -220,20 +220,20 @@ TEST_CASE(
   CHECK(close_parts ==
         (pending_large + format::decisions_per_part_max - 1) / format::decisions_per_part_max);
   const std::string scheme_text = window_lottery_scheme(pending_large / 2);
-  const Recovered recovered =
+  const Result<Recovered> recovered =
       recover_journal(folder.path("journal"), scheme_text, RecoveryOptions{{}, pending_large});
-  INFO(recovered.status.message());
-  REQUIRE(recovered.status.is_ok());
-  CHECK(recovered.summary.records == pending_large + 1);
-  CHECK(recovered.summary.last_sequence == written.last_sequence);
-  CHECK(recovered.summary.head_hash == written.head_hash);
-  const TrancheStatus status = recovered.allocator->tranche_status(0);
+  INFO(recovered.status().message());
+  REQUIRE(recovered.ok());
+  CHECK(recovered->summary.records == pending_large + 1);
+  CHECK(recovered->summary.last_sequence == written.last_sequence);
+  CHECK(recovered->summary.head_hash == written.head_hash);
+  const TrancheStatus status = recovered->allocator->tranche_status(0);
   CHECK(status.closed);
   CHECK(status.applications_by_outcome[static_cast<std::size_t>(Outcome::granted)] ==
         pending_large / 2);
 
   std::size_t close_decisions = 0;
-  const JournalSummary verified = verify_records(*recovered.journal, [&](const JournalRecord& r) {
+  const JournalSummary verified = verify_records(*recovered->journal, [&](const JournalRecord& r) {
     if (std::holds_alternative<CloseCommand>(r.command)) close_decisions = r.decisions.size();
     return true;
   });
