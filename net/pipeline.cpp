@@ -13,8 +13,8 @@ Pipeline::Impl::Impl(Pipeline& pipeline, Recovered recovered, PipelineLimits pip
       lottery_seeds(key, recovered.journal->scheme_text()),
       scheme(std::make_shared<const Scheme>(recovered.allocator->scheme())),
       journal_directory(recovered.journal->directory()),
-      scheme_text(recovered.journal->scheme_text()),
-      journal_env(recovered.journal->env()),
+      journal_options{std::string(recovered.journal->scheme_text()), recovered.journal->env(),
+                      false},
       idempotency_keys_max(recovered.keys.keys_max()),
       queue(pipeline_limits.queue_jobs_max) {
   install(std::move(recovered));

@@ -53,8 +53,7 @@ struct Pipeline::Impl {
   const std::shared_ptr<const Scheme> scheme;
   // What it takes to reopen the journal.
   const std::string journal_directory;
-  const std::string scheme_text;
-  rocksdb::Env* const journal_env;
+  const JournalOptions journal_options;
   const std::size_t idempotency_keys_max;
   // From the journal, replaced together when it is reopened (the export reads the journal
   // through journal_for_readers).

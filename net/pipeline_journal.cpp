@@ -72,10 +72,11 @@ void Pipeline::Impl::try_reopen() {
   keys.reset();
   journal.reset();
   RecoveryOptions options;
-  options.journal = JournalOptions{scheme_text, journal_env};
+  options.journal = journal_options;
   options.idempotency_keys_max = idempotency_keys_max;
   options.scheme = scheme.get();
-  Result<Recovered> recovered = recover_journal(journal_directory, scheme_text, options);
+  Result<Recovered> recovered =
+      recover_journal(journal_directory, journal_options.scheme_text, options);
   const Status status = recovered.ok() ? recovered->journal->check_writable() : recovered.status();
   if (!status.is_ok()) {
     journal_problem = status.message();
