@@ -81,6 +81,8 @@ struct JobOutcome {
 };
 
 struct Job {
+  explicit Job(JobRequest&& typed) : request(std::move(typed)) {}
+
   JobRequest request;
   TimestampNs received_at = 0;                // stamped by the I/O thread on arrival
   std::optional<IdempotencyTag> idempotency;  // the request's Idempotency-Key, hashed

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 
+#include "engine/assert.hpp"
 #include "engine/crypto.hpp"
 #include "net/limits.hpp"
 #include "net/operator_request.hpp"
@@ -36,6 +37,38 @@ std::variant<IdempotencyTag, Problem> idempotency_tag(std::string_view key,
     return sha256({reinterpret_cast<const std::uint8_t*>(message.data()), message.size()});
   };
   return IdempotencyTag{hash_of(token_name, key), hash_of(request_scope, body)};
+}
+
+// The job of an endpoint the pipeline serves, with its body parsed into a typed request. Every
+// endpoint is named, so that a new one cannot fall into another's parser unnoticed.
+std::variant<std::unique_ptr<Job>, Problem> typed_job(const RouteMatch& route,
+                                                      std::string_view body, Server::Impl& server) {
+  switch (route.endpoint) {
+    case Endpoint::submit: {
+      auto parsed = parse_submission_body(route.tranche_id, body, server.options.participant_key,
+                                          server.generated_id());
+      if (auto* problem = std::get_if<Problem>(&parsed)) return std::move(*problem);
+      return std::make_unique<Job>(std::get<SubmissionRequest>(std::move(parsed)));
+    }
+    case Endpoint::get_submission:
+      return std::make_unique<Job>(ApplicationQuery{route.application_id});
+    case Endpoint::get_tranche:
+      return std::make_unique<Job>(TrancheQuery{route.tranche_id});
+    case Endpoint::close:
+    case Endpoint::close_day:
+    case Endpoint::appeal: {
+      auto parsed = read_operator_body(route.endpoint, route.tranche_id, body);
+      if (auto* problem = std::get_if<Problem>(&parsed)) return std::move(*problem);
+      return std::make_unique<Job>(std::get<JobRequest>(std::move(parsed)));
+    }
+    case Endpoint::metrics:
+    case Endpoint::healthz:
+    case Endpoint::readyz:
+    case Endpoint::export_records:
+      break;  // answered by the session itself
+  }
+  LOKET_ASSERT(false);
+  return Problem{};
 }
 
 }  // namespace
@@ -83,22 +116,10 @@ std::variant<std::unique_ptr<Job>, Problem> job_for_request(const AdmittedReques
                                                             TimestampNs received_at,
                                                             Server::Impl& server) {
   const RouteMatch& route = admitted.route;
-  auto job = std::make_unique<Job>();
+  auto typed = typed_job(route, request.body(), server);
+  if (auto* problem = std::get_if<Problem>(&typed)) return std::move(*problem);
+  std::unique_ptr<Job>& job = std::get<std::unique_ptr<Job>>(typed);
   job->received_at = received_at;
-  if (route.endpoint == Endpoint::submit) {
-    auto parsed = parse_submission_body(route.tranche_id, request.body(),
-                                        server.options.participant_key, server.generated_id());
-    if (auto* problem = std::get_if<Problem>(&parsed)) return std::move(*problem);
-    job->request = std::move(std::get<SubmissionRequest>(parsed));
-  } else if (route.endpoint == Endpoint::get_submission) {
-    job->request = ApplicationQuery{route.application_id};
-  } else if (route.endpoint == Endpoint::get_tranche) {
-    job->request = TrancheQuery{route.tranche_id};
-  } else {
-    auto parsed = read_operator_body(route.endpoint, route.tranche_id, request.body());
-    if (auto* problem = std::get_if<Problem>(&parsed)) return std::move(*problem);
-    job->request = std::move(std::get<JobRequest>(parsed));
-  }
   if (is_journaled(route.endpoint) &&
       request.find(net_limits::idempotency_key_header) != request.end()) {
     // A submission's request is its tranche and body (as journaled since keys began); an
@@ -110,7 +131,7 @@ std::variant<std::unique_ptr<Job>, Problem> job_for_request(const AdmittedReques
     if (auto* problem = std::get_if<Problem>(&tag)) return std::move(*problem);
     job->idempotency = std::get<IdempotencyTag>(tag);
   }
-  return job;
+  return std::move(job);
 }
 
 }  // namespace loket

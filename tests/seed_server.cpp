@@ -40,8 +40,7 @@ Reply SeedServer::submit(std::string_view tranche, std::string_view id,
       tranche, fmt::format(R"({{"id":"{}","participant":"{}"}})", id, participant),
       bytes_of("participant-key"), "unused");
   REQUIRE(std::holds_alternative<SubmissionRequest>(parsed));
-  auto job = std::make_unique<Job>();
-  job->request = std::move(std::get<SubmissionRequest>(parsed));
+  auto job = std::make_unique<Job>(std::get<SubmissionRequest>(std::move(parsed)));
   return run(std::move(job));
 }
 
@@ -50,8 +49,7 @@ Reply SeedServer::operate(Endpoint endpoint, std::string_view tranche, std::stri
   const auto* problem = std::get_if<Problem>(&parsed);
   INFO(body << " -> " << (problem ? problem->detail : ""));
   REQUIRE_FALSE(problem);
-  auto job = std::make_unique<Job>();
-  job->request = std::move(std::get<JobRequest>(parsed));
+  auto job = std::make_unique<Job>(std::get<JobRequest>(std::move(parsed)));
   return run(std::move(job));
 }
 
