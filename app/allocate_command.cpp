@@ -205,9 +205,9 @@ int run_allocate(const AllocateOptions& options, std::FILE* errors) {
     fmt::print(errors, "loket allocate: {}\n", scheme_text.status().message());
     return 1;
   }
-  SchemeParseResult parsed = parse_scheme(*scheme_text, options.scheme_path);
-  if (!parsed.scheme) {
-    fmt::print(errors, "loket allocate: {}\n", parsed.error);
+  Result<Scheme> parsed = parse_scheme(*scheme_text, options.scheme_path);
+  if (!parsed.ok()) {
+    fmt::print(errors, "loket allocate: {}\n", parsed.status().message());
     return 1;
   }
   auto key = read_key(options, errors);
@@ -225,7 +225,7 @@ int run_allocate(const AllocateOptions& options, std::FILE* errors) {
   if (failed) return 1;
   std::unique_ptr<DurableLog> log;
   if (journal) log = std::make_unique<LocalLog>(*journal, GroupCommitLimits{}, nullptr, 0);
-  Sequencer sequencer(std::make_unique<Allocator>(std::move(*parsed.scheme)), std::move(log),
+  Sequencer sequencer(std::make_unique<Allocator>(std::move(parsed).value()), std::move(log),
                       new_journal_summary(*scheme_text));
   EventRun run(sequencer, std::move(*key), out.get());
   if (decide_all(options, events.get(), run, errors) != 0) return 1;

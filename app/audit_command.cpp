@@ -45,9 +45,12 @@ std::optional<Scheme> audit_scheme(const Journal& journal, const AuditOptions& o
     scheme_text = *file;
     scheme_source = options.scheme_path;
   }
-  SchemeParseResult parsed = parse_scheme(scheme_text, scheme_source);
-  if (!parsed.scheme) fmt::print(errors, "loket audit: {}\n", parsed.error);
-  return std::move(parsed.scheme);
+  Result<Scheme> parsed = parse_scheme(scheme_text, scheme_source);
+  if (!parsed.ok()) {
+    fmt::print(errors, "loket audit: {}\n", parsed.status().message());
+    return std::nullopt;
+  }
+  return std::move(parsed).value();
 }
 
 // Where the replay stopped and why, with both versions of the decisions where they differ.

@@ -30,13 +30,13 @@ int run_export(const ExportOptions& options, std::FILE* errors) {
     fmt::print(errors, "loket export: {}\n", opened.status().message());
     return 2;
   }
-  const SchemeParseResult parsed =
+  const Result<Scheme> parsed =
       parse_scheme(opened->journal->scheme_text(), options.data_path + " (header)");
-  if (!parsed.scheme) {
-    fmt::print(errors, "loket export: {}\n", parsed.error);
+  if (!parsed.ok()) {
+    fmt::print(errors, "loket export: {}\n", parsed.status().message());
     return 2;
   }
-  const Scheme& scheme = *parsed.scheme;
+  const Scheme& scheme = *parsed;
   const bool to_stdout = options.out_path.empty();
   const std::unique_ptr<std::FILE, int (*)(std::FILE*)> out(
       to_stdout ? stdout : std::fopen(options.out_path.c_str(), "wb"),

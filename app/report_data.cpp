@@ -148,15 +148,15 @@ std::optional<ReportData> gather_report(const std::string& data_path, std::strin
     error = opened.status().message();
     return std::nullopt;
   }
-  SchemeParseResult parsed = parse_scheme(opened->journal->scheme_text(), data_path + " (header)");
-  if (!parsed.scheme) {
-    error = parsed.error;
+  Result<Scheme> parsed = parse_scheme(opened->journal->scheme_text(), data_path + " (header)");
+  if (!parsed.ok()) {
+    error = parsed.status().message();
     return std::nullopt;
   }
   ReportData data;
   data.data_path = data_path;
-  data.scheme = *parsed.scheme;
-  Allocator allocator(std::move(*parsed.scheme), AllocatorOptions{std::max<std::size_t>(
+  data.scheme = *parsed;
+  Allocator allocator(std::move(parsed).value(), AllocatorOptions{std::max<std::size_t>(
                                                      opened->journal->last_sequence(), 1024)});
   Gatherer gatherer(data);
   ReplayOptions options;

@@ -103,8 +103,8 @@ std::variant<ServeInputs, std::string> read_inputs(const ServeOptions& options) 
   for (const Result<std::string>* file : {&scheme, &tokens_text}) {
     if (!file->ok()) return file->status().message();
   }
-  SchemeParseResult parsed = parse_scheme(*scheme, options.scheme_path);
-  if (!parsed.scheme) return parsed.error;
+  Result<Scheme> parsed = parse_scheme(*scheme, options.scheme_path);
+  if (!parsed.ok()) return parsed.status().message();
   TokenFileResult tokens = parse_token_file(*tokens_text, options.tokens_path);
   if (!tokens.tokens) return tokens.error;
   auto participant_key = read_secret(options.participant_key_path, development_participant_key);
@@ -114,7 +114,7 @@ std::variant<ServeInputs, std::string> read_inputs(const ServeOptions& options) 
   }
   ServeInputs inputs{*listen,
                      std::move(*scheme),
-                     std::move(*parsed.scheme),
+                     std::move(parsed).value(),
                      std::move(*tokens.tokens),
                      std::get<std::vector<std::uint8_t>>(std::move(participant_key)),
                      std::get<std::vector<std::uint8_t>>(std::move(lottery_key))};

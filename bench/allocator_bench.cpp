@@ -58,7 +58,7 @@ closes_at = "2021-12-01T08:00:00Z"
 places = 100000000
 ranking = "arrival"
 )";
-  return *parse_scheme(text, "bench").scheme;
+  return parse_scheme(text, "bench").value();
 }
 
 // Ids, participant keys and amounts for every submission, made once for all benchmarks.

@@ -36,7 +36,7 @@ double seconds_since(Clock::time_point start) {
 }
 
 Scheme scheme() {
-  return *parse_scheme(scheme_text, "bench").scheme;
+  return parse_scheme(scheme_text, "bench").value();
 }
 
 // Decides and journals `count` registrations; returns the elapsed seconds.

@@ -43,9 +43,7 @@ Result<std::unique_ptr<Journal>> open_journal(const std::string& directory,
 Result<Scheme> scheme_for(const std::string& directory, const std::string& scheme_text,
                           const RecoveryOptions& options) {
   if (options.scheme != nullptr) return *options.scheme;
-  SchemeParseResult parsed = parse_scheme(scheme_text, directory + " (header)");
-  if (!parsed.scheme) return Status::invalid_argument(parsed.error);
-  return std::move(*parsed.scheme);
+  return parse_scheme(scheme_text, directory + " (header)");
 }
 
 }  // namespace

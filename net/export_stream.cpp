@@ -9,11 +9,11 @@ ExportStream::ExportStream(const Journal& journal, ExportKind kind, std::uint64_
       through_sequence_(through_sequence),
       cursor_(journal.records(1)),
       verifier_(journal.scheme_text()) {
-  SchemeParseResult parsed = parse_scheme(journal.scheme_text(), "journal header");
-  if (parsed.scheme) {
-    scheme_ = std::move(parsed.scheme);
+  Result<Scheme> parsed = parse_scheme(journal.scheme_text(), "journal header");
+  if (parsed.ok()) {
+    scheme_ = std::move(parsed).value();
   } else {
-    problem_ = JournalProblem{0, parsed.error, {}, {}};
+    problem_ = JournalProblem{0, parsed.status().message(), {}, {}};
   }
 }
 

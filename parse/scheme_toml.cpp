@@ -12,34 +12,15 @@
 
 #include "engine/assert.hpp"
 #include "engine/limits.hpp"
+#include "parse/toml_reader.hpp"
 
 namespace loket {
 namespace {
 
-struct SchemeFileError {
-  std::string message;
-};
-
-class SchemeReader {
+// The scheme's own kinds of value on top of the shared TOML reading (parse/toml_reader.hpp).
+class SchemeReader : public TomlReader {
  public:
-  explicit SchemeReader(std::string_view source_name) : source_name_(source_name) {}
-
-  [[noreturn]] void fail(const toml::node& node, std::string_view key,
-                         std::string_view what) const {
-    throw SchemeFileError{
-        fmt::format("{}:{}: {}: {}", source_name_, node.source().begin.line, key, what)};
-  }
-
-  // Rejects keys the contract does not name: a misspelt "budget_cent" must not silently
-  // leave a tranche without a budget.
-  void check_keys(const toml::table& table, std::string_view path,
-                  std::initializer_list<std::string_view> known) const {
-    for (const auto& [key, node] : table) {
-      if (std::find(known.begin(), known.end(), key.str()) == known.end()) {
-        fail(node, join(path, key.str()), "unknown key");
-      }
-    }
-  }
+  using TomlReader::TomlReader;
 
   const toml::node& required(const toml::table& table, std::string_view path,
                              std::string_view key) const {
@@ -115,13 +96,6 @@ class SchemeReader {
     }
     return *parsed;
   }
-
-  static std::string join(std::string_view path, std::string_view key) {
-    return path.empty() ? std::string(key) : fmt::format("{}.{}", path, key);
-  }
-
- private:
-  std::string source_name_;
 };
 
 void read_scheme_table(const SchemeReader& reader, const toml::table& table, Scheme& scheme) {
@@ -299,23 +273,17 @@ Scheme read_scheme(const SchemeReader& reader, const toml::table& root) {
 
 }  // namespace
 
-SchemeParseResult parse_scheme(std::string_view toml_text, std::string_view source_name) {
+Result<Scheme> parse_scheme(std::string_view toml_text, std::string_view source_name) {
   if (toml_text.size() > limits::scheme_file_bytes_max) {
-    return {std::nullopt,
-            fmt::format("{}: larger than {} bytes", source_name, limits::scheme_file_bytes_max)};
+    return Status::invalid_argument(
+        fmt::format("{}: larger than {} bytes", source_name, limits::scheme_file_bytes_max));
   }
-  const SchemeReader reader(source_name);
-  try {
-    const toml::table root = toml::parse(toml_text, source_name);
-    Scheme scheme = read_scheme(reader, root);
-    LOKET_ASSERT(!scheme.tranches.empty());
-    return {std::move(scheme), {}};
-  } catch (const toml::parse_error& error) {
-    return {std::nullopt,
-            fmt::format("{}:{}: {}", source_name, error.source().begin.line, error.description())};
-  } catch (const SchemeFileError& error) {
-    return {std::nullopt, error.message};
-  }
+  return read_toml_file<SchemeReader>(toml_text, source_name,
+                                      [](const SchemeReader& reader, const toml::table& root) {
+                                        Scheme scheme = read_scheme(reader, root);
+                                        LOKET_ASSERT(!scheme.tranches.empty());
+                                        return scheme;
+                                      });
 }
 
 }  // namespace loket

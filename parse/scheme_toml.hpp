@@ -1,20 +1,15 @@
 // Reading a scheme file: TOML text in, a validated Scheme (engine/scheme.hpp) out.
 #pragma once
 
-#include <optional>
-#include <string>
 #include <string_view>
 
+#include "base/status.hpp"
 #include "engine/scheme.hpp"
 
 namespace loket {
 
-struct SchemeParseResult {
-  std::optional<Scheme> scheme;
-  std::string error;  // "FILE:LINE: KEY: what is wrong" when scheme is empty
-};
-
-// Parses and validates a scheme file's text. source_name is used in error messages only.
-SchemeParseResult parse_scheme(std::string_view toml_text, std::string_view source_name);
+// Parses and validates a scheme file's text: the scheme, or invalid_argument with
+// "FILE:LINE: KEY: what is wrong" (source_name is the FILE, and used in messages only).
+Result<Scheme> parse_scheme(std::string_view toml_text, std::string_view source_name);
 
 }  // namespace loket

@@ -9,10 +9,10 @@
 namespace loket::testing {
 
 Scheme scheme_from_toml(std::string_view toml_text) {
-  SchemeParseResult result = parse_scheme(toml_text, "test.toml");
-  INFO(result.error);
-  REQUIRE(result.scheme);
-  return std::move(*result.scheme);
+  Result<Scheme> result = parse_scheme(toml_text, "test.toml");
+  INFO(result.status().message());
+  REQUIRE(result.ok());
+  return std::move(result).value();
 }
 
 Harness::Harness(std::string_view toml_text, AllocatorOptions options)

@@ -183,10 +183,12 @@ class Run {
       throw SimulationFailure("cannot create the journal: " + opened.status().message());
     }
     journal_ = std::move(opened->journal);
-    SchemeParseResult parsed = parse_scheme(scheme_text_, "simulation.toml");
-    if (!parsed.scheme) throw SimulationFailure("the generated scheme: " + parsed.error);
+    Result<Scheme> parsed = parse_scheme(scheme_text_, "simulation.toml");
+    if (!parsed.ok()) {
+      throw SimulationFailure("the generated scheme: " + parsed.status().message());
+    }
     sequencer_ = std::make_unique<Sequencer>(
-        std::make_unique<Allocator>(std::move(*parsed.scheme)),
+        std::make_unique<Allocator>(std::move(parsed).value()),
         std::make_unique<LocalLog>(*journal_, GroupCommitLimits{}, nullptr, 0),
         new_journal_summary(scheme_text_));
   }

@@ -74,8 +74,8 @@ struct Decoded {
 Decoded decode_vector(const std::vector<std::string>& frames) {
   std::string_view scheme_text;
   REQUIRE(decode_header(bytes_of(frames.at(0)), scheme_text).is_ok());
-  const SchemeParseResult scheme = parse_scheme(scheme_text, "golden");
-  REQUIRE(scheme.scheme);
+  const Result<Scheme> scheme = parse_scheme(scheme_text, "golden");
+  REQUIRE(scheme.ok());
   Decoded out;
   Sha256Digest head = genesis_hash(scheme_text);
   EventAssembler assembler;
@@ -93,7 +93,7 @@ Decoded decode_vector(const std::vector<std::string>& frames) {
     append_event_json(out.events, event->sequence, event->received_at, event->command,
                       event->monitoring_json);
     for (const Decision& decision : event->decisions) {
-      append_decision_json(out.events, *scheme.scheme, event->sequence, decision);
+      append_decision_json(out.events, *scheme, event->sequence, decision);
     }
   }
   CHECK_FALSE(assembler.joining());
@@ -178,9 +178,9 @@ void append_frame(std::string& out, std::string_view bytes) {
 // default. Kept to show how the vector was made, not to remake it: it writes into the build
 // folder only. Run: build/dev/tests/loket_tests "[.golden-journal-generate]"
 TEST_CASE("Generate the golden journal vector of format version 1", "[.golden-journal-generate]") {
-  const SchemeParseResult scheme = parse_scheme(golden_scheme, "golden");
-  REQUIRE(scheme.scheme);
-  Allocator allocator(*scheme.scheme);
+  const Result<Scheme> scheme = parse_scheme(golden_scheme, "golden");
+  REQUIRE(scheme.ok());
+  Allocator allocator(*scheme);
   EventParser parser({'k'});
   std::string frames;
   append_frame(frames, encode_header(golden_scheme));
@@ -218,7 +218,7 @@ TEST_CASE("Generate the golden journal vector of format version 1", "[.golden-jo
     append_event_json(expected_events, event.sequence, event.received_at, event.command,
                       event.monitoring_json);
     for (const Decision& decision : decisions) {
-      append_decision_json(expected_events, *scheme.scheme, event.sequence, decision);
+      append_decision_json(expected_events, *scheme, event.sequence, decision);
     }
   }
   const std::string folder = build_path("golden-journal");

@@ -177,8 +177,9 @@ TEST_CASE("Edges: scheme files") {
   };
   const auto error = [&](std::string_view scheme_keys, std::string_view tranche_keys,
                          std::size_t tranches = 1) {
-    const SchemeParseResult result = scheme(scheme_keys, tranche_keys, tranches);
-    return result.scheme ? std::string() : result.error.substr(result.error.find(": ") + 2);
+    const Result<Scheme> result = scheme(scheme_keys, tranche_keys, tranches);
+    const std::string message = result.status().message();
+    return result.ok() ? std::string() : message.substr(message.find(": ") + 2);
   };
   const auto places = [](std::string_view value) { return fmt::format("places = {}", value); };
   const auto money = [](std::string_view value) {
@@ -195,7 +196,7 @@ TEST_CASE("Edges: scheme files") {
         places_error + std::to_string(limits::places_max + 1));
   CHECK(error("", places(int64_min)) == places_error + int64_min);
   CHECK(error("", places(int64_max)) == places_error + int64_max);
-  CHECK_FALSE(scheme("", places(beyond_int64)).scheme);  // not even TOML's integer
+  CHECK_FALSE(scheme("", places(beyond_int64)).ok());  // not even TOML's integer
   CHECK(error("", money("0")) == budget_error + ", got 0");
   CHECK(error("", money(cents_max)).empty());
   CHECK(error("", money(cents_over)) == budget_error + ", got " + cents_over);
@@ -245,8 +246,8 @@ TEST_CASE("Edges: scheme identifiers, names, instants and the file's size") {
         "id = \"t\"\nopens_at = \"{}\"\ncloses_at = \"2200-12-31T23:59:59Z\"\nranking = "
         "\"arrival\"\nplaces = 1\n",
         id, name, opens_at);
-    const SchemeParseResult result = parse_scheme(text, "s.toml");
-    return result.scheme ? std::string() : result.error;
+    const Result<Scheme> result = parse_scheme(text, "s.toml");
+    return result.ok() ? std::string() : result.status().message();
   };
   const std::string id_max(limits::identifier_bytes_max, 'i');
   const std::string opens = "2021-03-01T08:00:00Z";
@@ -278,8 +279,8 @@ TEST_CASE("Edges: scheme identifiers, names, instants and the file's size") {
   const auto padded = [&](std::size_t bytes) {
     return minimal + std::string(bytes - minimal.size() - 1, 'x') + "\n";
   };
-  CHECK(parse_scheme(padded(limits::scheme_file_bytes_max), "s.toml").scheme);
-  CHECK(parse_scheme(padded(limits::scheme_file_bytes_max + 1), "s.toml").error ==
+  CHECK(parse_scheme(padded(limits::scheme_file_bytes_max), "s.toml").ok());
+  CHECK(parse_scheme(padded(limits::scheme_file_bytes_max + 1), "s.toml").status().message() ==
         "s.toml: larger than 1048576 bytes");
 }
 

@@ -16,10 +16,10 @@ Scheme shipped(const std::string& name) {
   const Result<std::string> text = read_file_text(path, limits::scheme_file_bytes_max);
   INFO(text.status().message());
   REQUIRE(text.ok());
-  SchemeParseResult result = parse_scheme(*text, path);
-  INFO(result.error);
-  REQUIRE(result.scheme);
-  return std::move(*result.scheme);
+  Result<Scheme> result = parse_scheme(*text, path);
+  INFO(result.status().message());
+  REQUIRE(result.ok());
+  return std::move(result).value();
 }
 
 constexpr std::string_view valid = R"(
@@ -48,9 +48,9 @@ max_cents = 1000
 )";
 
 std::string error_of(std::string text) {
-  const SchemeParseResult result = parse_scheme(text, "bad.toml");
-  REQUIRE_FALSE(result.scheme);
-  return result.error;
+  const Result<Scheme> result = parse_scheme(text, "bad.toml");
+  REQUIRE_FALSE(result.ok());
+  return result.status().message();
 }
 
 std::string with(std::string_view from, std::string_view to) {
@@ -91,7 +91,7 @@ TEST_CASE("The shipped schemes load with the figures they cite") {
 }
 
 TEST_CASE("A bad scheme file names the file, line, key and problem") {
-  CHECK(parse_scheme(valid, "ok.toml").scheme);
+  CHECK(parse_scheme(valid, "ok.toml").ok());
   CHECK(error_of(with("budget_cents = 1000", "budget_cent = 1000")) ==
         "bad.toml:10: tranche[1].budget_cent: unknown key");
   CHECK(error_of(with("budget_cents = 1000", "budget_cents = -1")) ==
@@ -109,11 +109,11 @@ TEST_CASE("A bad scheme file names the file, line, key and problem") {
       error_of(with("closes_at = \"2021-04-01T08:00:00Z\"", "closes_at = 3009-04-01T08:00:00Z")) ==
       "bad.toml:9: tranche[1].closes_at: must be an RFC 3339 date-time with offset, in the "
       "years 1900-2200");
-  const SchemeParseResult fraction = parse_scheme(
+  const Result<Scheme> fraction = parse_scheme(
       with("closes_at = \"2021-04-01T08:00:00Z\"", "closes_at = 2021-04-01T10:00:00.5+02:00"),
       "ok.toml");
-  REQUIRE(fraction.scheme);
-  CHECK(fraction.scheme->tranches[0].closes_at == *parse_rfc3339("2021-04-01T08:00:00.5Z"));
+  REQUIRE(fraction.ok());
+  CHECK(fraction->tranches[0].closes_at == *parse_rfc3339("2021-04-01T08:00:00.5Z"));
   CHECK(error_of(
             with("closes_at = \"2021-04-01T08:00:00Z\"", "closes_at = \"2021-03-01T08:00:00Z\"")) ==
         "bad.toml:9: tranche[1].closes_at: must be later than opens_at");

@@ -7,7 +7,8 @@
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   const std::string_view text(reinterpret_cast<const char*>(data), size);
-  const loket::SchemeParseResult parsed = loket::parse_scheme(text, "fuzz.toml");
-  LOKET_ASSERT(parsed.scheme.has_value() != !parsed.error.empty());
+  const loket::Result<loket::Scheme> parsed = loket::parse_scheme(text, "fuzz.toml");
+  LOKET_ASSERT(parsed.ok() || (parsed.status().code() == loket::StatusCode::invalid_argument &&
+                               parsed.status().message().starts_with("fuzz.toml:")));
   return 0;
 }
