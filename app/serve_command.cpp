@@ -19,6 +19,7 @@
 #include "engine/lottery.hpp"
 #include "net/server.hpp"
 #include "parse/scheme_toml.hpp"
+#include "parse/token_toml.hpp"
 
 namespace loket {
 namespace {
@@ -105,8 +106,8 @@ std::variant<ServeInputs, std::string> read_inputs(const ServeOptions& options) 
   }
   Result<Scheme> parsed = parse_scheme(*scheme, options.scheme_path);
   if (!parsed.ok()) return parsed.status().message();
-  TokenFileResult tokens = parse_token_file(*tokens_text, options.tokens_path);
-  if (!tokens.tokens) return tokens.error;
+  Result<TokenFile> tokens = parse_token_file(*tokens_text, options.tokens_path);
+  if (!tokens.ok()) return tokens.status().message();
   auto participant_key = read_secret(options.participant_key_path, development_participant_key);
   auto lottery_key = read_secret(options.lottery_key_path, development_lottery_key);
   for (const auto* key : {&participant_key, &lottery_key}) {
@@ -115,7 +116,7 @@ std::variant<ServeInputs, std::string> read_inputs(const ServeOptions& options) 
   ServeInputs inputs{*listen,
                      std::move(*scheme),
                      std::move(parsed).value(),
-                     std::move(*tokens.tokens),
+                     std::move(tokens).value(),
                      std::get<std::vector<std::uint8_t>>(std::move(participant_key)),
                      std::get<std::vector<std::uint8_t>>(std::move(lottery_key))};
   std::string development = development_credentials(inputs.tokens, inputs.participant_key);

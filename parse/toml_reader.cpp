@@ -19,6 +19,15 @@ void TomlReader::check_keys(const toml::table& table, std::string_view path,
   }
 }
 
+std::int64_t TomlReader::whole_number(const toml::node& node, std::string_view key_path,
+                                      std::int64_t minimum, std::int64_t maximum) const {
+  const auto value = node.value<std::int64_t>();
+  if (!node.is_integer() || !value || *value < minimum || *value > maximum) {
+    fail(node, key_path, fmt::format("must be a whole number from {} to {}", minimum, maximum));
+  }
+  return *value;
+}
+
 std::string TomlReader::join(std::string_view path, std::string_view key) {
   return path.empty() ? std::string(key) : fmt::format("{}.{}", path, key);
 }

@@ -1,6 +1,6 @@
-// Internal to parse/ (its TOML readers): what they share, so
-// that every TOML file loket reads reports a problem the same way, "FILE:LINE: KEY: what is
-// wrong", with the line of the node the problem is in.
+// Internal to parse/ (its TOML readers: schemes, tokens): what they share, so that every
+// TOML file loket reads reports a problem the same way, "FILE:LINE: KEY: what is wrong",
+// with the line of the node the problem is in.
 //
 // A reader stops at the first problem by throwing a TomlFileError from fail(); read_toml_file
 // catches it, and toml++'s own syntax errors, and returns them as an invalid_argument Status.
@@ -10,6 +10,7 @@
 #include <fmt/format.h>
 #include <toml++/toml.h>
 
+#include <cstdint>
 #include <initializer_list>
 #include <string>
 #include <string_view>
@@ -34,6 +35,10 @@ class TomlReader {
   // default in force (a tranche without its budget, a server without its limit).
   void check_keys(const toml::table& table, std::string_view path,
                   std::initializer_list<std::string_view> known) const;
+
+  // An integer from minimum to maximum; anything else (a float, a string) fails.
+  std::int64_t whole_number(const toml::node& node, std::string_view key_path, std::int64_t minimum,
+                            std::int64_t maximum) const;
 
   // "path.key", or "key" at the top level (path empty).
   static std::string join(std::string_view path, std::string_view key);

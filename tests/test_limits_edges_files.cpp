@@ -12,6 +12,7 @@
 #include "net/submission_request.hpp"
 #include "net/tokens.hpp"
 #include "parse/scheme_toml.hpp"
+#include "parse/token_toml.hpp"
 
 using namespace loket;
 
@@ -290,7 +291,9 @@ TEST_CASE("Edges: token files and presented tokens") {
     return fmt::format("[[token]]\nname = \"x\"\nrole = \"portal\"\nsha256 = \"{}\"\n{}\n",
                        sha256.empty() ? std::string_view(hash) : sha256, extra);
   };
-  const auto error = [](const std::string& text) { return parse_token_file(text, "t.toml").error; };
+  const auto error = [](const std::string& text) {
+    return parse_token_file(text, "t.toml").status().message();
+  };
   const std::string rate_error = "must be a whole number from 1 to 1000000";
   for (const std::string_view key : {"requests_per_second", "burst"}) {
     const auto with = [&](std::string_view value) {
@@ -327,8 +330,8 @@ TEST_CASE("Edges: token files and presented tokens") {
     }
     return text;
   };
-  CHECK(error(tokens(net_limits::tokens_max)).empty());
-  CHECK(error(tokens(net_limits::tokens_max + 1)).ends_with("token: too many tokens"));
+  CHECK(error(tokens(token_file_limits::tokens_max)).empty());
+  CHECK(error(tokens(token_file_limits::tokens_max + 1)).ends_with("token: too many tokens"));
 
   TokenFile file;
   for (const std::size_t length : {std::size_t{1}, net_limits::token_bytes_max - 1,

@@ -15,6 +15,7 @@
 #include "net/submission_request.hpp"
 #include "net/tokens.hpp"
 #include "parse/strict_json.hpp"
+#include "parse/token_toml.hpp"
 
 using namespace loket;
 
@@ -86,25 +87,30 @@ TEST_CASE("Roles: the portal submits, the operator closes, everyone with a token
 TEST_CASE("A token file holds hashes, a presented token is found by its hash") {
   const std::string portal_hash =
       to_hex(sha256(std::vector<std::uint8_t>{'s', 'e', 'c', 'r', 'e', 't'}));
-  const TokenFileResult good = parse_token_file(
+  const Result<TokenFile> good = parse_token_file(
       "development = true\n[[token]]\nname = \"portal\"\nrole = \"portal\"\nsha256 = \"" +
           portal_hash + "\"\n",
       "tokens.toml");
-  REQUIRE(good.tokens);
-  CHECK(good.tokens->development);
-  const TokenEntry* found = find_token(*good.tokens, "secret");
+  REQUIRE(good.ok());
+  CHECK(good->development);
+  const TokenEntry* found = find_token(*good, "secret");
   REQUIRE(found != nullptr);
   CHECK(found->name == "portal");
-  CHECK(find_token(*good.tokens, "Secret") == nullptr);
-  CHECK(find_token(*good.tokens, "") == nullptr);
+  CHECK(find_token(*good, "Secret") == nullptr);
+  CHECK(find_token(*good, "") == nullptr);
   CHECK(parse_token_file("[[token]]\nname = \"x\"\nrole = \"admin\"\nsha256 = \"00\"\n", "t.toml")
-            .error == "t.toml:1: token[1].role: must be \"portal\", \"operator\" or \"auditor\"");
+            .status()
+            .message() ==
+        "t.toml:1: token[1].role: must be \"portal\", \"operator\" or \"auditor\"");
   CHECK(parse_token_file("[[token]]\nname = \"x\"\nrole = \"portal\"\nsha256 = \"00\"\n", "t.toml")
-            .error == "t.toml:1: token[1].sha256: must be the token's SHA-256 as 64 hex digits");
+            .status()
+            .message() ==
+        "t.toml:1: token[1].sha256: must be the token's SHA-256 as 64 hex digits");
   CHECK(
       parse_token_file("[[token]]\nname = \"x\"\nrole = \"portal\"\ntoken = \"plain\"\n", "t.toml")
-          .error == "t.toml:4: token[1].token: unknown key");
-  CHECK(parse_token_file("development = 1\n", "t.toml").error ==
+          .status()
+          .message() == "t.toml:4: token[1].token: unknown key");
+  CHECK(parse_token_file("development = 1\n", "t.toml").status().message() ==
         "t.toml:1: development: must be true or false");
 }
 
@@ -113,13 +119,15 @@ TEST_CASE("A token file with a name or a hash twice is refused, naming the entry
     return fmt::format("[[token]]\nname = \"{}\"\nrole = \"portal\"\nsha256 = \"{}\"\n", name,
                        std::string(64, hash_digit));
   };
-  CHECK(parse_token_file(entry("a", '1') + entry("b", '2') + entry("c", '3'), "t.toml").tokens);
-  CHECK(parse_token_file(entry("a", '1') + entry("b", '2') + entry("a", '3'), "t.toml").error ==
+  CHECK(parse_token_file(entry("a", '1') + entry("b", '2') + entry("c", '3'), "t.toml").ok());
+  CHECK(parse_token_file(entry("a", '1') + entry("b", '2') + entry("a", '3'), "t.toml")
+            .status()
+            .message() ==
         "t.toml:10: token[3].name: \"a\" is already the name of token[1]; names must differ");
-  CHECK(parse_token_file(entry("a", '1') + entry("b", '1'), "t.toml").error ==
+  CHECK(parse_token_file(entry("a", '1') + entry("b", '1'), "t.toml").status().message() ==
         "t.toml:8: token[2].sha256: the same hash as token[1]; each token needs its own");
   // Hex digits in another case are the same hash.
-  CHECK(parse_token_file(entry("a", 'a') + entry("b", 'A'), "t.toml").error ==
+  CHECK(parse_token_file(entry("a", 'a') + entry("b", 'A'), "t.toml").status().message() ==
         "t.toml:8: token[2].sha256: the same hash as token[1]; each token needs its own");
 }
 
@@ -203,19 +211,19 @@ TEST_CASE("A token's request rate comes from its role unless the file gives one"
                                         role, hash, extra),
                             "t.toml");
   };
-  const TokenFileResult operator_default = parsed("operator", "");
-  REQUIRE(operator_default.tokens);
-  CHECK(operator_default.tokens->tokens[0].requests_per_second ==
+  const Result<TokenFile> operator_default = parsed("operator", "");
+  REQUIRE(operator_default.ok());
+  CHECK(operator_default->tokens[0].requests_per_second ==
         default_rate(Role::operator_role).requests_per_second);
   CHECK(default_rate(Role::portal).requests_per_second >
         default_rate(Role::operator_role).requests_per_second);
-  const TokenFileResult given = parsed("portal", "requests_per_second = 7\nburst = 3\n");
-  REQUIRE(given.tokens);
-  CHECK(given.tokens->tokens[0].requests_per_second == 7);
-  CHECK(given.tokens->tokens[0].burst == 3);
-  CHECK(parsed("portal", "burst = 0\n").error ==
+  const Result<TokenFile> given = parsed("portal", "requests_per_second = 7\nburst = 3\n");
+  REQUIRE(given.ok());
+  CHECK(given->tokens[0].requests_per_second == 7);
+  CHECK(given->tokens[0].burst == 3);
+  CHECK(parsed("portal", "burst = 0\n").status().message() ==
         "t.toml:5: token[1].burst: must be a whole number from 1 to 1000000");
-  CHECK(parsed("portal", "requests_per_second = 1.5\n").error ==
+  CHECK(parsed("portal", "requests_per_second = 1.5\n").status().message() ==
         "t.toml:5: token[1].requests_per_second: must be a whole number from 1 to 1000000");
 }
 

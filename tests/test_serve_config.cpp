@@ -17,6 +17,7 @@
 #include "app/serve_config.hpp"
 #include "engine/crypto.hpp"
 #include "engine/lottery.hpp"
+#include "parse/token_toml.hpp"
 #include "tests/child_process.hpp"
 #include "tests/http_client.hpp"
 #include "tests/journal_fixture.hpp"
@@ -150,26 +151,25 @@ void write_new_key(const std::string& path, bool rsa) {
 }  // namespace
 
 TEST_CASE("The development credentials are known by their hashes and key, flag or no flag") {
-  const TokenFileResult unflagged =
+  const Result<TokenFile> unflagged =
       parse_token_file(development_tokens_unflagged(), "development-tokens.toml");
-  REQUIRE(unflagged.tokens);
-  CHECK_FALSE(unflagged.tokens->development);
+  REQUIRE(unflagged.ok());
+  CHECK_FALSE(unflagged->development);
   const std::vector<std::uint8_t> own_key = {'s', 'e', 'c', 'r', 'e', 't'};
   // Each shipped development token on its own is recognised.
-  for (const TokenEntry& entry : unflagged.tokens->tokens) {
+  for (const TokenEntry& entry : unflagged->tokens) {
     INFO(entry.name);
     CHECK_FALSE(development_credentials(TokenFile{false, {entry}}, own_key).empty());
   }
-  const TokenFileResult own = parse_token_file(own_tokens(), "own.toml");
-  REQUIRE(own.tokens);
-  CHECK(development_credentials(*own.tokens, own_key).empty());
-  CHECK(development_credentials(*own.tokens, development_key_bytes()) ==
+  const Result<TokenFile> own = parse_token_file(own_tokens(), "own.toml");
+  REQUIRE(own.ok());
+  CHECK(development_credentials(*own, own_key).empty());
+  CHECK(development_credentials(*own, development_key_bytes()) ==
         "the development participant key");
   std::vector<std::uint8_t> key_with_newline = development_key_bytes();
   key_with_newline.push_back('\n');
-  CHECK(development_credentials(*own.tokens, key_with_newline) ==
-        "the development participant key");
-  TokenFile flagged = *own.tokens;
+  CHECK(development_credentials(*own, key_with_newline) == "the development participant key");
+  TokenFile flagged = *own;
   flagged.development = true;
   CHECK_FALSE(development_credentials(flagged, own_key).empty());
 }
