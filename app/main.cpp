@@ -139,14 +139,13 @@ constexpr std::size_t serve_config_bytes_max = 1 << 20;
 
 // The settings file's values under the flags: `serve` goes back to the defaults and takes the
 // file's; the caller then parses the command line again, which sets only the flags given.
-// Returns what is wrong with the file, or empty.
-std::string apply_serve_config_file(loket::ServeOptions& serve) {
+// Returns what is wrong with the file, if anything.
+loket::Status apply_serve_config_file(loket::ServeOptions& serve) {
   const std::string config_path = serve.config_path;
   serve = loket::ServeOptions{};
   const loket::Result<std::string> config =
       loket::read_file_text(config_path, serve_config_bytes_max);
-  return config.ok() ? loket::apply_serve_config(*config, config_path, serve)
-                     : config.status().message();
+  return config.ok() ? loket::apply_serve_config(*config, config_path, serve) : config.status();
 }
 
 int run_command(int argc, char** argv) {
@@ -169,8 +168,8 @@ int run_command(int argc, char** argv) {
 
   CLI11_PARSE(app, argc, argv);
   if (serve_command->parsed() && !serve.config_path.empty()) {
-    if (const std::string error = apply_serve_config_file(serve); !error.empty()) {
-      std::fprintf(stderr, "loket serve: %s\n", error.c_str());
+    if (const loket::Status applied = apply_serve_config_file(serve); !applied.is_ok()) {
+      std::fprintf(stderr, "loket serve: %s\n", applied.message().c_str());
       return 2;
     }
     CLI11_PARSE(app, argc, argv);

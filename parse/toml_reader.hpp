@@ -1,6 +1,6 @@
-// Internal to parse/ (its TOML readers: schemes, tokens): what they share, so that every
-// TOML file loket reads reports a problem the same way, "FILE:LINE: KEY: what is wrong",
-// with the line of the node the problem is in.
+// Internal to parse/ (its TOML readers: schemes, tokens, serve settings): what they share,
+// so that every TOML file loket reads reports a problem the same way, "FILE:LINE: KEY: what
+// is wrong", with the line of the node the problem is in.
 //
 // A reader stops at the first problem by throwing a TomlFileError from fail(); read_toml_file
 // catches it, and toml++'s own syntax errors, and returns them as an invalid_argument Status.

@@ -349,7 +349,7 @@ TEST_CASE("Edges: token files and presented tokens") {
 TEST_CASE("Edges: serve config numbers") {
   const auto error = [](const std::string& text) {
     ServeOptions options;
-    return apply_serve_config(text, "c.toml", options);
+    return apply_serve_config(text, "c.toml", options).message();
   };
   struct Range {
     std::string_view section;  // "" or "limits"

@@ -366,7 +366,7 @@ TEST_CASE("loket serve refuses the development lottery key off loopback and a jo
   ServeOptions options;
   REQUIRE(
       apply_serve_config("lottery_key_file = \"lottery.key\"\n", "/etc/loket/serve.toml", options)
-          .empty());
+          .is_ok());
   CHECK(options.lottery_key_path == "/etc/loket/lottery.key");
   options.lottery_key_path.clear();
   options.scheme_path = folder.write("scheme.toml", seed_scheme);

@@ -43,7 +43,8 @@ drain_timeout_ms = 5000
 certificate_chain_file = "tls/server.crt"
 private_key_file = "tls/server.key"
 )",
-                                               "/etc/loket/serve.toml", options);
+                                               "/etc/loket/serve.toml", options)
+                                .message();
   REQUIRE(error.empty());
   CHECK(options.scheme_path == "/etc/loket/scheme.toml");
   CHECK(options.data_path == "/var/lib/loket");
@@ -64,7 +65,7 @@ TEST_CASE("A bad serve config names file, line and key, and changes nothing", "[
   const auto error_of = [](std::string_view text) {
     ServeOptions options;
     options.listen = "untouched";
-    std::string error = apply_serve_config(text, "conf/serve.toml", options);
+    std::string error = apply_serve_config(text, "conf/serve.toml", options).message();
     CHECK(options.listen == "untouched");
     CHECK(options.scheme_path == ServeOptions{}.scheme_path);
     return error;
