@@ -8,7 +8,6 @@
 #include <boost/asio/ip/address.hpp>
 #include <cctype>
 #include <filesystem>
-#include <variant>
 
 #include "app/development_key.hpp"
 #include "app/file_text.hpp"
@@ -78,56 +77,58 @@ struct ServeInputs {
   std::vector<std::uint8_t> lottery_key;  // R8: the secret the lottery seeds derive from
 };
 
-// A secret from its file, or the development default when no file is given; the error line
-// when the file cannot be read or is empty.
-std::variant<std::vector<std::uint8_t>, std::string> read_secret(
-    const std::string& path, std::string_view development_default) {
+// A secret from its file, or the development default when no file is given; a Status when
+// the file cannot be read or is empty.
+Result<std::vector<std::uint8_t>> read_secret(const std::string& path,
+                                              std::string_view development_default) {
   if (path.empty()) {
     return std::vector<std::uint8_t>(development_default.begin(), development_default.end());
   }
   const Result<std::string> key = read_file_text(path, secret_key_bytes_max);
-  if (!key.ok()) return key.status().message();
-  if (key->empty()) return path + ": empty";
+  if (!key.ok()) return key.status();
+  if (key->empty()) return Status::invalid_argument(path + ": empty");
   return std::vector<std::uint8_t>(key->begin(), key->end());
 }
 
 // Reads and checks the scheme, the tokens and the participant key, and refuses development
-// credentials off loopback. The error line when anything is wrong.
-std::variant<ServeInputs, std::string> read_inputs(const ServeOptions& options) {
+// credentials off loopback. A Status whose message is the error line when anything is wrong.
+Result<ServeInputs> read_inputs(const ServeOptions& options) {
   const auto listen = parse_listen(options.listen);
   if (!listen) {
-    return fmt::format("--listen {}: expected ADDRESS:PORT, such as 127.0.0.1:8080",
-                       options.listen);
+    return Status::invalid_argument(
+        fmt::format("--listen {}: expected ADDRESS:PORT, such as 127.0.0.1:8080", options.listen));
   }
   Result<std::string> scheme = read_file_text(options.scheme_path, limits::scheme_file_bytes_max);
   Result<std::string> tokens_text = read_file_text(options.tokens_path, tokens_file_bytes_max);
   for (const Result<std::string>* file : {&scheme, &tokens_text}) {
-    if (!file->ok()) return file->status().message();
+    if (!file->ok()) return file->status();
   }
   Result<Scheme> parsed = parse_scheme(*scheme, options.scheme_path);
-  if (!parsed.ok()) return parsed.status().message();
+  if (!parsed.ok()) return parsed.status();
   Result<TokenFile> tokens = parse_token_file(*tokens_text, options.tokens_path);
-  if (!tokens.ok()) return tokens.status().message();
-  auto participant_key = read_secret(options.participant_key_path, development_participant_key);
-  auto lottery_key = read_secret(options.lottery_key_path, development_lottery_key);
-  for (const auto* key : {&participant_key, &lottery_key}) {
-    if (const auto* error = std::get_if<std::string>(key)) return *error;
+  if (!tokens.ok()) return tokens.status();
+  Result<std::vector<std::uint8_t>> participant_key =
+      read_secret(options.participant_key_path, development_participant_key);
+  Result<std::vector<std::uint8_t>> lottery_key =
+      read_secret(options.lottery_key_path, development_lottery_key);
+  for (const Result<std::vector<std::uint8_t>>* key : {&participant_key, &lottery_key}) {
+    if (!key->ok()) return key->status();
   }
   ServeInputs inputs{*listen,
-                     std::move(*scheme),
+                     std::move(scheme).value(),
                      std::move(parsed).value(),
                      std::move(tokens).value(),
-                     std::get<std::vector<std::uint8_t>>(std::move(participant_key)),
-                     std::get<std::vector<std::uint8_t>>(std::move(lottery_key))};
+                     std::move(participant_key).value(),
+                     std::move(lottery_key).value()};
   std::string development = development_credentials(inputs.tokens, inputs.participant_key);
   if (development.empty() && is_public_key(inputs.lottery_key, development_lottery_key)) {
     development = "the development lottery key";
   }
   if (!development.empty() && !boost::asio::ip::make_address(listen->host).is_loopback()) {
-    return fmt::format(
-        "refusing to listen on {} with {}: give --tokens a file of your own, and "
-        "--participant-key-file and --lottery-key-file secrets",
-        options.listen, development);
+    return Status::invalid_argument(
+        fmt::format("refusing to listen on {} with {}: give --tokens a file of your own, and "
+                    "--participant-key-file and --lottery-key-file secrets",
+                    options.listen, development));
   }
   return inputs;
 }
@@ -171,12 +172,12 @@ std::string development_credentials(const TokenFile& tokens,
 // The order is the point: everything that can refuse the start (arguments, files, the port,
 // TLS, the journal's lock) is checked before the journal folder is created or opened.
 int run_serve(const ServeOptions& options, std::FILE* log) {
-  auto read = read_inputs(options);
-  if (auto* error = std::get_if<std::string>(&read)) {
-    fmt::print(log, "loket serve: {}\n", *error);
+  Result<ServeInputs> read = read_inputs(options);
+  if (!read.ok()) {
+    fmt::print(log, "loket serve: {}\n", read.status().message());
     return 2;
   }
-  ServeInputs inputs = std::get<ServeInputs>(std::move(read));
+  ServeInputs inputs = std::move(read).value();
   ServerOptions server_options;
   server_options.connections_max = options.connections_max;
   server_options.read_timeout = options.read_timeout;
