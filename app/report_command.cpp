@@ -9,10 +9,9 @@
 namespace loket {
 
 int run_report(const ReportOptions& options, std::FILE* errors) {
-  std::string error;
-  const std::optional<ReportData> data = gather_report(options.data_path, error);
-  if (!data) {
-    fmt::print(errors, "loket report: {}\n", error);
+  const Result<ReportData> data = gather_report(options.data_path);
+  if (!data.ok()) {
+    fmt::print(errors, "loket report: {}\n", data.status().message());
     return 2;
   }
   const std::string html = render_report_html(*data);

@@ -142,17 +142,11 @@ class Gatherer {
 
 }  // namespace
 
-std::optional<ReportData> gather_report(const std::string& data_path, std::string& error) {
+Result<ReportData> gather_report(const std::string& data_path) {
   JournalOpenResult opened = Journal::open(data_path, JournalOptions{{}, nullptr, true});
-  if (!opened.ok()) {
-    error = opened.status().message();
-    return std::nullopt;
-  }
+  if (!opened.ok()) return opened.status();
   Result<Scheme> parsed = parse_scheme(opened->journal->scheme_text(), data_path + " (header)");
-  if (!parsed.ok()) {
-    error = parsed.status().message();
-    return std::nullopt;
-  }
+  if (!parsed.ok()) return parsed.status();
   ReportData data;
   data.data_path = data_path;
   data.scheme = *parsed;

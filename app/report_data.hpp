@@ -3,10 +3,10 @@
 
 #include <array>
 #include <map>
-#include <optional>
 #include <string>
 #include <vector>
 
+#include "base/status.hpp"
 #include "engine/allocator.hpp"
 #include "storage/replay.hpp"
 
@@ -59,7 +59,8 @@ struct ReportData {
   std::map<std::string, std::array<std::uint64_t, outcome_count>> monitoring;
 };
 
-// Replays the journal; data.summary.problem is set if it does not verify.
-std::optional<ReportData> gather_report(const std::string& data_path, std::string& error);
+// Replays the journal; data.summary.problem is set if it does not verify. A Status when the
+// journal cannot be opened or its header's scheme does not parse.
+Result<ReportData> gather_report(const std::string& data_path);
 
 }  // namespace loket

@@ -105,8 +105,7 @@ TEST_CASE("The report shows the scheme's totals and the verification", "[process
   TempFolder folder("report");
   allocate_into(source_path("schemes/sectoraal-maatwerk-2021.toml"),
                 source_path("docs/examples/sectoraal-maatwerk-2021.jsonl"), folder.path("journal"));
-  std::string error;
-  const auto data = gather_report(folder.path("journal"), error);
+  const auto data = gather_report(folder.path("journal"));
   REQUIRE(data);
   const std::string html = render_report_html(*data);
   CHECK(html.find("Verified: 37 records") != std::string::npos);
