@@ -115,9 +115,9 @@ class EventRun {
 };
 
 std::optional<std::string> EventRun::decide(std::string_view line) {
-  const EventParseResult result = parser_.parse(line);
-  if (!result.event) return result.error;
-  const ParsedEvent& event = *result.event;
+  const Result<ParsedEvent> result = parser_.parse(line);
+  if (!result.ok()) return result.status().message();
+  const ParsedEvent& event = *result;
   if (event.sequence != sequencer_.last_sequence() + 1) {
     return fmt::format("field 'seq': {} where {} was expected (dense, from 1)", event.sequence,
                        sequencer_.last_sequence() + 1);

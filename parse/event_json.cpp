@@ -221,12 +221,12 @@ std::string_view read_monitoring(const json::object& object, std::string& buffer
 
 }  // namespace
 
-EventParseResult EventParser::parse(std::string_view line) {
+Result<ParsedEvent> EventParser::parse(std::string_view line) {
   // Strict: a key given twice would otherwise silently keep its last value.
   StrictJson parsed = parse_strict_json(line);
-  if (!parsed.value) return {std::nullopt, parsed.error};
+  if (!parsed.value) return Status::invalid_argument(std::move(parsed.error));
   const json::object* object = parsed.value->if_object();
-  if (object == nullptr) return {std::nullopt, "not a JSON object"};
+  if (object == nullptr) return Status::invalid_argument("not a JSON object");
   try {
     ParsedEvent event;
     const std::string_view type = required_string(*object, "type");
@@ -247,9 +247,9 @@ EventParseResult EventParser::parse(std::string_view line) {
            "must be one of \"submit\", \"close_day\", \"close\", \"appeal\", "
            "\"commit_seed\"");
     }
-    return {event, {}};
+    return event;
   } catch (const LineError& line_error) {
-    return {std::nullopt, line_error.message};
+    return Status::invalid_argument(line_error.message);
   }
 }
 

@@ -15,12 +15,12 @@
 // operator event without its tranche) is an EventError.
 #pragma once
 
-#include <optional>
 #include <span>
 #include <string>
 #include <string_view>
 #include <vector>
 
+#include "base/status.hpp"
 #include "engine/command.hpp"
 #include "engine/decision.hpp"
 #include "engine/scheme.hpp"
@@ -38,17 +38,14 @@ struct ParsedEvent {
   std::string_view monitoring_json;  // a submit's "monitoring" object, re-serialized, or empty
 };
 
-struct EventParseResult {
-  std::optional<ParsedEvent> event;
-  std::string error;  // "field 'seq': must be a positive integer" when event is empty
-};
-
 class EventParser {
  public:
   // participant_secret_key: the HMAC key that turns a clear "participant" into its key (R4).
   explicit EventParser(std::vector<std::uint8_t> participant_secret_key);
 
-  EventParseResult parse(std::string_view line);
+  // The event, or invalid_argument saying what is off ("field 'seq': must be a positive
+  // integer").
+  Result<ParsedEvent> parse(std::string_view line);
 
  private:
   // One event type's own fields, after type, seq and received_at. Each throws on the first

@@ -25,11 +25,11 @@ Refusal Harness::apply_raw(std::string_view event_without_sequence,
   const Sequence sequence = allocator_.last_sequence() + 1;
   const std::string line =
       fmt::format("{{\"seq\":{},{}", sequence, event_without_sequence.substr(1));
-  const EventParseResult parsed = parser_.parse(line);
-  INFO(line << " -> " << parsed.error);
-  REQUIRE(parsed.event);
+  const Result<ParsedEvent> parsed = parser_.parse(line);
+  INFO(line << " -> " << parsed.status().message());
+  REQUIRE(parsed.ok());
   const Refusal refusal =
-      allocator_.apply(parsed.event->command, sequence, parsed.event->received_at, decisions_);
+      allocator_.apply(parsed->command, sequence, parsed->received_at, decisions_);
   for (const Decision& decision : decisions_) {
     std::string text;
     append_decision_json(text, allocator_.scheme(), sequence, decision);

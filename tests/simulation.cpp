@@ -212,28 +212,28 @@ class Run {
       throw SimulationFailure("the generator wrote a line longer than an event may be: " +
                               line.substr(0, 200));
     }
-    const EventParseResult parsed = parser_.parse(line);
+    const Result<ParsedEvent> parsed = parser_.parse(line);
     if (event.bad_line) {
-      if (parsed.event) throw SimulationFailure("a bad line was read as an event: " + line);
+      if (parsed.ok()) throw SimulationFailure("a bad line was read as an event: " + line);
       figures_.bad_lines += 1;
       return;
     }
-    if (!parsed.event) {
-      throw SimulationFailure(
-          fmt::format("the generator wrote an unreadable line ({}): {}", parsed.error, line));
+    if (!parsed.ok()) {
+      throw SimulationFailure(fmt::format("the generator wrote an unreadable line ({}): {}",
+                                          parsed.status().message(), line));
     }
     const std::size_t applications_before = allocator().application_count();
     // The server's path: the Sequencer decides, seals and hands the records to the log.
-    const Applied applied = sequencer_->apply(parsed.event->command, parsed.event->received_at,
-                                              parsed.event->monitoring_json,
-                                              idempotency_of(parsed.event->command, sequence));
+    const Applied applied =
+        sequencer_->apply(parsed->command, parsed->received_at, parsed->monitoring_json,
+                          idempotency_of(parsed->command, sequence));
     if (applied.refusal != Refusal::none) {
       if (!applied.decisions.empty()) throw SimulationFailure("a refused command has decisions");
-      invariants_.refused(parsed.event->command, applied.refusal, allocator(), applications_before);
+      invariants_.refused(parsed->command, applied.refusal, allocator(), applications_before);
       figures_.refused += 1;
       return;
     }
-    if (applied.sequence != sequence || applied.timestamp != parsed.event->received_at) {
+    if (applied.sequence != sequence || applied.timestamp != parsed->received_at) {
       throw SimulationFailure("the Sequencer moved an event's sequence or time");
     }
     figures_.records += 1;
@@ -248,7 +248,7 @@ class Run {
         figures_.by_outcome[static_cast<std::size_t>(decision.outcome)] += 1;
       }
     }
-    invariants_.accepted(parsed.event->command, applied.decisions, allocator());
+    invariants_.accepted(parsed->command, applied.decisions, allocator());
   }
 
   // A restart: what is durable is all there is; the recovered allocator carries on.

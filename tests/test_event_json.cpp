@@ -10,9 +10,9 @@ namespace {
 
 std::string error_of(std::string_view line) {
   EventParser parser({'k'});
-  const EventParseResult result = parser.parse(line);
-  REQUIRE_FALSE(result.event);
-  return result.error;
+  const Result<ParsedEvent> result = parser.parse(line);
+  REQUIRE_FALSE(result.ok());
+  return result.status().message();
 }
 
 }  // namespace
@@ -61,13 +61,13 @@ TEST_CASE("An event line with a key twice is an error, not the last value silent
 
 TEST_CASE("A submission's own bad fields are marked, not errors") {
   EventParser parser({'k'});
-  const EventParseResult result = parser.parse(
+  const Result<ParsedEvent> result = parser.parse(
       R"({"type":"submit","seq":3,"received_at":"2020-12-01T08:00:00.5Z","tranche":"t2","id":5,)"
       R"("participant":"","amount_cents":-3,"activities":{"A":-1},"partnership":true})");
-  REQUIRE(result.event);
-  CHECK(result.event->sequence == 3);
-  CHECK(result.event->received_at == 1606809600500000000);
-  const auto& submit = std::get<SubmitCommand>(result.event->command);
+  REQUIRE(result.ok());
+  CHECK(result->sequence == 3);
+  CHECK(result->received_at == 1606809600500000000);
+  const auto& submit = std::get<SubmitCommand>(result->command);
   CHECK(submit.tranche_id == "t2");
   CHECK(submit.malformed_fields == (field_bit(Field::id) | field_bit(Field::participant) |
                                     field_bit(Field::activities) | field_bit(Field::partnership)));

@@ -189,9 +189,9 @@ TEST_CASE("Generate the golden journal vector of format version 1", "[.golden-jo
   Sha256Digest head = genesis_hash(golden_scheme);
   std::vector<Decision> decisions;
   for (const std::string_view line : golden_events) {
-    const EventParseResult parsed = parser.parse(line);
-    REQUIRE(parsed.event);
-    const ParsedEvent& event = *parsed.event;
+    const Result<ParsedEvent> parsed = parser.parse(line);
+    REQUIRE(parsed.ok());
+    const ParsedEvent& event = *parsed;
     REQUIRE(allocator.apply(event.command, event.sequence, event.received_at, decisions) ==
             Refusal::none);
     std::optional<IdempotencyTag> tag;  // on every third event

@@ -101,26 +101,26 @@ spillover = "none"
   Sha256Digest head = genesis_hash("scheme text");
   std::vector<Decision> decisions;
   for (const std::string& line : lines) {
-    const EventParseResult parsed = parser.parse(line);
-    REQUIRE(parsed.event);
-    REQUIRE(allocator.apply(parsed.event->command, parsed.event->sequence,
-                            parsed.event->received_at, decisions) == Refusal::none);
+    const Result<ParsedEvent> parsed = parser.parse(line);
+    REQUIRE(parsed.ok());
+    REQUIRE(allocator.apply(parsed->command, parsed->sequence, parsed->received_at, decisions) ==
+            Refusal::none);
     std::string bytes;
     // Submissions alternate with and without an idempotency tag.
     std::optional<IdempotencyTag> tag;
-    if (parsed.event->sequence % 2 == 1) {
+    if (parsed->sequence % 2 == 1) {
       tag = IdempotencyTag{sha256(as_bytes(line)), sha256(as_bytes(line.substr(1)))};
     }
     const Sha256Digest hash =
-        encode_record(bytes, parsed.event->sequence, parsed.event->received_at,
-                      parsed.event->command, parsed.event->monitoring_json, decisions, head, tag);
+        encode_record(bytes, parsed->sequence, parsed->received_at, parsed->command,
+                      parsed->monitoring_json, decisions, head, tag);
     JournalRecord record;
     REQUIRE(decode_record(as_bytes(bytes), record).is_ok());
-    CHECK(record.sequence == parsed.event->sequence);
-    CHECK(record.received_at == parsed.event->received_at);
+    CHECK(record.sequence == parsed->sequence);
+    CHECK(record.received_at == parsed->received_at);
     CHECK(record.previous_hash == head);
     CHECK(record.record_hash == hash);
-    CHECK(record.monitoring_json == parsed.event->monitoring_json);
+    CHECK(record.monitoring_json == parsed->monitoring_json);
     CHECK(record.idempotency == tag);
     REQUIRE(record.decisions.size() == decisions.size());
     for (std::size_t index = 0; index < decisions.size(); ++index) {
@@ -128,8 +128,8 @@ spillover = "none"
     }
     // The event survives too: written back as JSON it is the line the parser read.
     std::string original;
-    append_event_json(original, parsed.event->sequence, parsed.event->received_at,
-                      parsed.event->command, parsed.event->monitoring_json);
+    append_event_json(original, parsed->sequence, parsed->received_at, parsed->command,
+                      parsed->monitoring_json);
     std::string decoded;
     append_event_json(decoded, record.sequence, record.received_at, record.command,
                       record.monitoring_json);

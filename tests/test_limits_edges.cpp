@@ -248,7 +248,9 @@ TEST_CASE("Edges: activities, declared value and partnership") {
 
 TEST_CASE("Edges: an event line's own fields") {
   EventParser parser(std::vector<std::uint8_t>{'k'});
-  const auto error_of = [&](const std::string& line) { return parser.parse(line).error; };
+  const auto error_of = [&](const std::string& line) {
+    return parser.parse(line).status().message();
+  };
   const auto submit = [](std::string_view fields) {
     return fmt::format(R"({{"type":"submit","seq":1,"received_at":"{}","tranche":"m"{}}})", at,
                        fields);

@@ -207,9 +207,9 @@ TEST_CASE("commit_seed survives the journal record and the JSON lines unchanged"
                             format_rfc3339(record.received_at), to_hex(commit.commitment),
                             nonce_member));
   EventParser parser(key_bytes);
-  const EventParseResult parsed = parser.parse(line);
-  REQUIRE(parsed.event);
-  const auto* read_back = std::get_if<CommitSeedCommand>(&parsed.event->command);
+  const Result<ParsedEvent> parsed = parser.parse(line);
+  REQUIRE(parsed.ok());
+  const auto* read_back = std::get_if<CommitSeedCommand>(&parsed->command);
   REQUIRE(read_back);
   CHECK(read_back->commitment == commit.commitment);
   CHECK(read_back->draws == 5);
@@ -226,7 +226,8 @@ TEST_CASE("A commit_seed line with a bad commitment, draws or nonce is refused b
         .parse(fmt::format(R"({{"type":"commit_seed","seq":1,"received_at":"{}","tranche":"d",)"
                            R"("commitment":"{}","draws":{}{}}})",
                            at, commitment, draws, nonce_member))
-        .error;
+        .status()
+        .message();
   };
   const std::string good = to_hex(lottery_commitment(root_of("d"), 5));
   const std::string draws_error =
