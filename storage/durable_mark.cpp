@@ -124,21 +124,21 @@ DurableMark::Read DurableMark::read(const std::string& directory) {
   return result;
 }
 
-DurableMark::Opened DurableMark::open_for_writing(const std::string& directory, const Read& read,
-                                                  std::uint64_t current_sequence) {
+Result<std::unique_ptr<DurableMark>> DurableMark::open_for_writing(const std::string& directory,
+                                                                   const Read& read,
+                                                                   std::uint64_t current_sequence) {
   LOKET_ASSERT(read.status.is_ok());
   const std::string path = directory + "/" + file_name;
   if (!read.sequence) {
     if (Status created = create_mark(directory, path, current_sequence); !created.is_ok()) {
-      return {nullptr, std::move(created)};
+      return created;
     }
   }
   const int fd = ::open(path.c_str(), O_RDWR | O_CLOEXEC);
-  if (fd < 0)
-    return {nullptr, Status::io_error(fmt::format("{}: cannot open: {}", path, errno_text()))};
+  if (fd < 0) return Status::io_error(fmt::format("{}: cannot open: {}", path, errno_text()));
   // Keep the newest slot; overwrite the other first.
   const std::size_t next_slot = read.sequence ? (read.newest_slot + 1) % slot_count : 0;
-  return {std::unique_ptr<DurableMark>(new DurableMark(fd, path, next_slot)), Status::ok()};
+  return std::unique_ptr<DurableMark>(new DurableMark(fd, path, next_slot));
 }
 
 DurableMark::~DurableMark() {

@@ -40,13 +40,11 @@ class DurableMark {
   static Read read(const std::string& directory);
 
   // The mark for a writer, once the journal opened at `current_sequence`: the file read
-  // (read.status ok), or else a new one holding current_sequence, created and synced.
-  struct Opened {
-    std::unique_ptr<DurableMark> mark;  // null only with status not ok
-    Status status = Status::ok();
-  };
-  static Opened open_for_writing(const std::string& directory, const Read& read,
-                                 std::uint64_t current_sequence);
+  // (read.status ok), or else a new one holding current_sequence, created and synced. Never
+  // null; an I/O status when the file cannot be created or opened.
+  static Result<std::unique_ptr<DurableMark>> open_for_writing(const std::string& directory,
+                                                               const Read& read,
+                                                               std::uint64_t current_sequence);
   ~DurableMark();
   DurableMark(const DurableMark&) = delete;
   DurableMark& operator=(const DurableMark&) = delete;

@@ -163,9 +163,10 @@ JournalOpenResult Journal::open(const std::string& directory, const JournalOptio
   const std::uint64_t last = journal->db_->GetLatestSequenceNumber();
   if (mark.sequence && *mark.sequence > last) return lost_writes(directory, *mark.sequence, last);
   if (!options.read_only) {
-    DurableMark::Opened writable = DurableMark::open_for_writing(directory, mark, last);
-    if (!writable.status.is_ok()) return writable.status;
-    journal->mark_ = std::move(writable.mark);
+    Result<std::unique_ptr<DurableMark>> writable =
+        DurableMark::open_for_writing(directory, mark, last);
+    if (!writable.ok()) return writable.status();
+    journal->mark_ = std::move(writable).value();
   }
   const Result<bool> created = journal->take_header(options, existed);
   if (!created.ok()) return created.status();

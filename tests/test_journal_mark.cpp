@@ -110,7 +110,7 @@ TEST_CASE("The durable mark at the journal's last write opens, one past it is da
   for (const std::uint64_t mark : {std::uint64_t{0}, last - 1, last, last + 1, UINT64_MAX}) {
     INFO("mark " << mark << ", last write " << last);
     std::filesystem::remove(mark_path(journal));
-    REQUIRE(DurableMark::open_for_writing(journal, DurableMark::Read{}, mark).status.is_ok());
+    REQUIRE(DurableMark::open_for_writing(journal, DurableMark::Read{}, mark).ok());
     const JournalOpenResult opened = open_as(journal, true);
     INFO(opened.status().message());
     CHECK((opened.status().code() == StatusCode::corruption) == (mark > last));
