@@ -26,12 +26,13 @@ std::variant<boost::json::object, Problem> read_object(std::string_view body,
                                                        std::span<const std::string_view> known) {
   boost::json::object object;
   if (!body.empty()) {
-    StrictJson parsed = parse_strict_json(body);
-    if (!parsed.value || !parsed.value->is_object()) {
-      return make_problem(400, "invalid-json", "The body is not acceptable JSON",
-                          parsed.value ? "the body must be a JSON object" : parsed.error);
+    Result<boost::json::value> parsed = parse_strict_json(body);
+    if (!parsed.ok() || !parsed->is_object()) {
+      return make_problem(
+          400, "invalid-json", "The body is not acceptable JSON",
+          parsed.ok() ? "the body must be a JSON object" : parsed.status().message());
     }
-    object = std::move(parsed.value->as_object());
+    object = std::move(parsed->as_object());
   }
   for (const auto& member : object) {
     if (std::find(known.begin(), known.end(), member.key()) == known.end()) {

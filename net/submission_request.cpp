@@ -48,11 +48,12 @@ std::optional<Problem> check_ranges(const SubmitCommand& command) {
 std::variant<SubmissionRequest, Problem> parse_submission_body(
     std::string_view tranche_id, std::string_view body,
     std::span<const std::uint8_t> participant_secret_key, std::string_view generated_id) {
-  StrictJson parsed = parse_strict_json(body);
-  if (!parsed.value) {
-    return make_problem(400, "invalid-json", "The body is not acceptable JSON", parsed.error);
+  Result<boost::json::value> parsed = parse_strict_json(body);
+  if (!parsed.ok()) {
+    return make_problem(400, "invalid-json", "The body is not acceptable JSON",
+                        parsed.status().message());
   }
-  const boost::json::object* object = parsed.value->if_object();
+  const boost::json::object* object = parsed->if_object();
   if (object == nullptr) {
     return make_problem(400, "invalid-json", "The body is not acceptable JSON",
                         "the body must be a JSON object");

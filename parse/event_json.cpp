@@ -223,9 +223,9 @@ std::string_view read_monitoring(const json::object& object, std::string& buffer
 
 Result<ParsedEvent> EventParser::parse(std::string_view line) {
   // Strict: a key given twice would otherwise silently keep its last value.
-  StrictJson parsed = parse_strict_json(line);
-  if (!parsed.value) return Status::invalid_argument(std::move(parsed.error));
-  const json::object* object = parsed.value->if_object();
+  Result<json::value> parsed = parse_strict_json(line);
+  if (!parsed.ok()) return parsed.status();
+  const json::object* object = parsed->if_object();
   if (object == nullptr) return Status::invalid_argument("not a JSON object");
   try {
     ParsedEvent event;

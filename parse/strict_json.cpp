@@ -65,7 +65,7 @@ struct DuplicateKeyFinder {
 
 }  // namespace
 
-StrictJson parse_strict_json(std::string_view text) {
+Result<boost::json::value> parse_strict_json(std::string_view text) {
   json::parse_options options;
   options.max_depth = limits::json_depth_max;
   json::basic_parser<DuplicateKeyFinder> checker(options);
@@ -73,13 +73,14 @@ StrictJson parse_strict_json(std::string_view text) {
   checker.write_some(false, text.data(), text.size(), error);
   if (error) {
     const std::string& duplicate = checker.handler().duplicate;
-    if (!duplicate.empty())
-      return {std::nullopt, fmt::format("key \"{}\" appears twice", duplicate)};
-    return {std::nullopt, fmt::format("not valid JSON: {}", error.message())};
+    if (!duplicate.empty()) {
+      return Status::invalid_argument(fmt::format("key \"{}\" appears twice", duplicate));
+    }
+    return Status::invalid_argument(fmt::format("not valid JSON: {}", error.message()));
   }
   json::value value = json::parse(text, error, json::storage_ptr(), options);
-  if (error) return {std::nullopt, fmt::format("not valid JSON: {}", error.message())};
-  return {std::move(value), {}};
+  if (error) return Status::invalid_argument(fmt::format("not valid JSON: {}", error.message()));
+  return value;
 }
 
 }  // namespace loket

@@ -4,17 +4,13 @@
 #pragma once
 
 #include <boost/json/value.hpp>
-#include <optional>
-#include <string>
 #include <string_view>
+
+#include "base/status.hpp"
 
 namespace loket {
 
-struct StrictJson {
-  std::optional<boost::json::value> value;
-  std::string error;  // when value is empty
-};
-
-StrictJson parse_strict_json(std::string_view text);
+// The value, or an invalid argument: "key \"a\" appears twice" or "not valid JSON: ...".
+Result<boost::json::value> parse_strict_json(std::string_view text);
 
 }  // namespace loket

@@ -21,12 +21,12 @@ namespace http = beast::http;
 // Strictly, as loket parses what it is sent: every body the tests read is checked to be
 // JSON that a strict client accepts (no key twice).
 boost::json::value Answer::json() const {
-  StrictJson parsed = parse_strict_json(body);
-  if (!parsed.value) {
-    throw std::runtime_error(
-        fmt::format("the answer is not strict JSON ({}): {}", parsed.error, body.substr(0, 1000)));
+  Result<boost::json::value> parsed = parse_strict_json(body);
+  if (!parsed.ok()) {
+    throw std::runtime_error(fmt::format("the answer is not strict JSON ({}): {}",
+                                         parsed.status().message(), body.substr(0, 1000)));
   }
-  return std::move(*parsed.value);
+  return std::move(parsed).value();
 }
 
 std::string Answer::problem_type() const {

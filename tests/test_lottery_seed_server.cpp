@@ -208,8 +208,7 @@ TEST_CASE("A restarted server derives the same secrets, and another lottery key 
     records_before = server.pipeline().durable_sequence();
   }
   {
-    Result<Recovered> recovered =
-        recover_journal(folder.path("journal"), std::string(seed_scheme));
+    Result<Recovered> recovered = recover_journal(folder.path("journal"), std::string(seed_scheme));
     REQUIRE(recovered.ok());
     const auto key_problem = [&](std::string_view key) {
       return LotterySeeds(bytes_of(key), recovered->journal->scheme_text())
@@ -290,8 +289,7 @@ TEST_CASE("A journal committed before nonces keeps its secrets, its draws and it
                   to_hex(lottery_commitment(root, 1))));
   allocate_into(scheme_path, events, folder.path("journal"));
   {
-    Result<Recovered> recovered =
-        recover_journal(folder.path("journal"), std::string(seed_scheme));
+    Result<Recovered> recovered = recover_journal(folder.path("journal"), std::string(seed_scheme));
     REQUIRE(recovered.ok());
     CHECK(LotterySeeds(bytes_of("key"), recovered->journal->scheme_text())
               .check_key(*recovered->allocator)

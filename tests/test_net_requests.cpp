@@ -20,14 +20,16 @@
 using namespace loket;
 
 TEST_CASE("Client JSON is parsed strictly") {
-  CHECK(parse_strict_json(R"({"a":1,"b":{"c":2}})").value);
-  CHECK(parse_strict_json(R"({"a":1,"a":2})").error == "key \"a\" appears twice");
-  CHECK(parse_strict_json(R"({"a":{"b":1,"b":1}})").error == "key \"b\" appears twice");
-  CHECK(parse_strict_json(R"({"a":{"b":1},"c":{"b":1}})").value);  // same key, other objects
-  CHECK(parse_strict_json("[[[[[[[[[[1]]]]]]]]]]").error.starts_with("not valid JSON"));
-  CHECK(parse_strict_json("{\"a\":\"\xff\"}").error.starts_with("not valid JSON"));
-  CHECK(parse_strict_json("{").error.starts_with("not valid JSON"));
-  CHECK(parse_strict_json("").error.starts_with("not valid JSON"));
+  CHECK(parse_strict_json(R"({"a":1,"b":{"c":2}})").ok());
+  CHECK(parse_strict_json(R"({"a":1,"a":2})").status().message() == "key \"a\" appears twice");
+  CHECK(parse_strict_json(R"({"a":{"b":1,"b":1}})").status().message() ==
+        "key \"b\" appears twice");
+  CHECK(parse_strict_json(R"({"a":{"b":1},"c":{"b":1}})").ok());  // same key, other objects
+  CHECK(
+      parse_strict_json("[[[[[[[[[[1]]]]]]]]]]").status().message().starts_with("not valid JSON"));
+  CHECK(parse_strict_json("{\"a\":\"\xff\"}").status().message().starts_with("not valid JSON"));
+  CHECK(parse_strict_json("{").status().message().starts_with("not valid JSON"));
+  CHECK(parse_strict_json("").status().message().starts_with("not valid JSON"));
 }
 
 TEST_CASE("Routes map method and path to an endpoint, or to 404 and 405") {
