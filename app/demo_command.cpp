@@ -124,9 +124,11 @@ int run_demo(const DemoOptions& options, std::FILE* out, std::FILE* errors) {
   const int rehearsed = run_loadtest(rehearsal, out, errors);
 
   fmt::print(out, "\n2. The operator closes tranche {}\n", options.tranche);
-  const Fetched closed = fetch(
+  const Result<Fetched> closed = fetch(
       target, "POST", fmt::format("/v1/tranches/{}/close", options.tranche), operator_token, "{}");
-  fmt::print(out, "  {} {}\n", closed.status, closed.body.substr(0, 200));
+  fmt::print(out, "  {}\n",
+             closed.ok() ? fmt::format("{} {}", closed->status, closed->body.substr(0, 200))
+                         : closed.status().message());
   server.stop();
   server_thread.join();
   pipeline.stop();
@@ -137,13 +139,14 @@ int run_demo(const DemoOptions& options, std::FILE* out, std::FILE* errors) {
   const std::string report_path = (std::filesystem::path(data) / "report.html").string();
   const int reported = run_report(ReportOptions{data, report_path}, errors);
 
-  const bool passed = rehearsed == 0 && closed.status == 200 && audited == 0 && reported == 0;
+  const bool passed =
+      rehearsed == 0 && closed.ok() && closed->status == 200 && audited == 0 && reported == 0;
   fmt::print(out,
              "\nloket demo: {}. {} records journaled; rehearsal checks {}, close {}, audit {}.\n"
              "  report: {}\n  journal: {} (audit it again: loket audit --data {})\n",
              passed ? "done" : "FAILED", records, rehearsed == 0 ? "passed" : "FAILED",
-             closed.status == 200 ? "journaled" : "FAILED", audited == 0 ? "passed" : "FAILED",
-             report_path, data, data);
+             closed.ok() && closed->status == 200 ? "journaled" : "FAILED",
+             audited == 0 ? "passed" : "FAILED", report_path, data, data);
   return passed ? 0 : 1;
 }
 

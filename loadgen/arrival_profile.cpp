@@ -41,7 +41,7 @@ ArrivalProfile ArrivalProfile::opening_day(std::uint64_t requests, double time_s
   return profile;
 }
 
-ArrivalProfile::Parsed ArrivalProfile::from_csv(std::string_view text, std::string_view file_name) {
+Result<ArrivalProfile> ArrivalProfile::from_csv(std::string_view text, std::string_view file_name) {
   ArrivalProfile profile;
   profile.kind_ = Kind::table;
   std::size_t line_number = 0;
@@ -54,8 +54,8 @@ ArrivalProfile::Parsed ArrivalProfile::from_csv(std::string_view text, std::stri
     if (line.find_first_not_of(" \r") == std::string_view::npos) continue;
     const std::size_t comma = line.find(',');
     const auto fail = [&](std::string_view field, std::string_view what) {
-      return Parsed{std::nullopt,
-                    fmt::format("{}:{}: {}: {}", file_name, line_number, field, what)};
+      return Status::invalid_argument(
+          fmt::format("{}:{}: {}: {}", file_name, line_number, field, what));
     };
     if (comma == std::string_view::npos) return fail("row", "expected second,rate");
     const auto second = parse_number(line.substr(0, comma));
@@ -78,9 +78,9 @@ ArrivalProfile::Parsed ArrivalProfile::from_csv(std::string_view text, std::stri
     profile.before_.push_back(due_before);
   }
   if (profile.start_.empty()) {
-    return Parsed{std::nullopt, fmt::format("{}: no rows of second,rate", file_name)};
+    return Status::invalid_argument(fmt::format("{}: no rows of second,rate", file_name));
   }
-  return Parsed{std::move(profile), {}};
+  return profile;
 }
 
 std::optional<double> ArrivalProfile::due_seconds(std::uint64_t index) const {

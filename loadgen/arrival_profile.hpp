@@ -15,15 +15,16 @@
 #include <string_view>
 #include <vector>
 
+#include "base/status.hpp"
+
 namespace loket {
 
 class ArrivalProfile {
  public:
   static ArrivalProfile flood();
   static ArrivalProfile opening_day(std::uint64_t requests, double time_scale);
-  // Rows as (second, rate); an error names file, line and field.
-  struct Parsed;
-  static Parsed from_csv(std::string_view text, std::string_view file_name);
+  // Rows as (second, rate); an invalid argument names file, line and field.
+  static Result<ArrivalProfile> from_csv(std::string_view text, std::string_view file_name);
 
   bool is_flood() const { return kind_ == Kind::flood; }
   // Seconds from the start when request `index` (0-based) is due; nothing when the profile
@@ -42,11 +43,6 @@ class ArrivalProfile {
   std::vector<double> start_;
   std::vector<double> rate_;
   std::vector<double> before_;
-};
-
-struct ArrivalProfile::Parsed {
-  std::optional<ArrivalProfile> profile;
-  std::string error;
 };
 
 }  // namespace loket

@@ -39,8 +39,8 @@ std::optional<HttpTarget> parse_target(std::string_view url) {
   return target;
 }
 
-Fetched fetch(const HttpTarget& target, std::string_view method, std::string_view path,
-              std::string_view token, std::string_view json_body) {
+Result<Fetched> fetch(const HttpTarget& target, std::string_view method, std::string_view path,
+                      std::string_view token, std::string_view json_body) {
   try {
     asio::io_context io;
     beast::tcp_stream stream(io);
@@ -59,9 +59,9 @@ Fetched fetch(const HttpTarget& target, std::string_view method, std::string_vie
     http::response_parser<http::string_body> parser;
     parser.body_limit(fetch_body_bytes_max);
     http::read(stream, buffer, parser);
-    return {parser.get().result_int(), std::move(parser.get().body()), {}};
+    return Fetched{parser.get().result_int(), std::move(parser.get().body())};
   } catch (const boost::system::system_error& error) {
-    return {0, {}, error.what()};
+    return Status::unavailable(error.what());
   }
 }
 

@@ -6,6 +6,8 @@
 #include <string>
 #include <string_view>
 
+#include "base/status.hpp"
+
 namespace loket {
 
 struct HttpTarget {
@@ -17,12 +19,13 @@ struct HttpTarget {
 std::optional<HttpTarget> parse_target(std::string_view url);
 
 struct Fetched {
-  unsigned status = 0;  // 0: no answer; error says why
+  unsigned status = 0;
   std::string body;
-  std::string error;
 };
 
-Fetched fetch(const HttpTarget& target, std::string_view method, std::string_view path,
-              std::string_view token, std::string_view json_body = {});
+// The answer, whatever its status; unavailable when there is none (no connection, a timeout,
+// a malformed or oversized answer).
+Result<Fetched> fetch(const HttpTarget& target, std::string_view method, std::string_view path,
+                      std::string_view token, std::string_view json_body = {});
 
 }  // namespace loket

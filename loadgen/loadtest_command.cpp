@@ -34,9 +34,12 @@ std::optional<ArrivalProfile> make_profile(const LoadtestOptions& options, std::
                options.profile);
     return std::nullopt;
   }
-  ArrivalProfile::Parsed parsed = ArrivalProfile::from_csv(text.str(), options.profile);
-  if (!parsed.profile) fmt::print(errors, "loket loadtest: {}\n", parsed.error);
-  return parsed.profile;
+  Result<ArrivalProfile> parsed = ArrivalProfile::from_csv(text.str(), options.profile);
+  if (!parsed.ok()) {
+    fmt::print(errors, "loket loadtest: {}\n", parsed.status().message());
+    return std::nullopt;
+  }
+  return std::move(parsed).value();
 }
 
 std::string milliseconds(std::uint64_t microseconds) {
@@ -169,18 +172,19 @@ struct ServerRecord {
 // Nothing (and a message) when any part of the record cannot be read.
 std::optional<ServerRecord> read_server_record(const HttpTarget& target,
                                                const LoadtestOptions& options, std::FILE* errors) {
-  ServerRecord record{fetch(target, "GET", "/v1/tranches/" + options.tranche, options.token),
-                      fetch(target, "GET", "/v1/export/events.jsonl", options.auditor_token),
-                      fetch(target, "GET", "/v1/export/decisions.jsonl", options.auditor_token)};
-  for (const Fetched* fetched : {&record.tranche, &record.events, &record.decisions}) {
-    if (fetched->status == 200) continue;
+  const Result<Fetched> fetched[] = {
+      fetch(target, "GET", "/v1/tranches/" + options.tranche, options.token),
+      fetch(target, "GET", "/v1/export/events.jsonl", options.auditor_token),
+      fetch(target, "GET", "/v1/export/decisions.jsonl", options.auditor_token)};
+  for (const Result<Fetched>& answer : fetched) {
+    if (answer.ok() && answer->status == 200) continue;
     fmt::print(errors, "loket loadtest: cannot read the server's record: {}\n",
-               fetched->error.empty()
-                   ? fmt::format("status {}: {}", fetched->status, fetched->body.substr(0, 300))
-                   : fetched->error);
+               answer.ok()
+                   ? fmt::format("status {}: {}", answer->status, answer->body.substr(0, 300))
+                   : answer.status().message());
     return std::nullopt;
   }
-  return record;
+  return ServerRecord{*fetched[0], *fetched[1], *fetched[2]};
 }
 
 }  // namespace

@@ -76,18 +76,18 @@ TEST_CASE("Arrival profiles: the opening-day rush decays, a CSV gives rates per 
   CHECK(*day.due_seconds(6'500) > 5.0);
 
   const auto table = ArrivalProfile::from_csv("second,rate\n0,100\n2,0\n3,10\n", "p.csv");
-  REQUIRE(table.profile);
-  CHECK(*table.profile->due_seconds(0) == 0.0);
-  CHECK(*table.profile->due_seconds(150) == Approx(1.5));
-  CHECK(*table.profile->due_seconds(200) == Approx(3.0));  // the pause from 2 s to 3 s
-  CHECK(*table.profile->due_seconds(205) == Approx(3.5));
+  REQUIRE(table.ok());
+  CHECK(*table->due_seconds(0) == 0.0);
+  CHECK(*table->due_seconds(150) == Approx(1.5));
+  CHECK(*table->due_seconds(200) == Approx(3.0));  // the pause from 2 s to 3 s
+  CHECK(*table->due_seconds(205) == Approx(3.5));
   const auto ends = ArrivalProfile::from_csv("0,10\n1,0\n", "p.csv");
-  CHECK_FALSE(ends.profile->due_seconds(10));
-  CHECK(ArrivalProfile::from_csv("0,10\n1,x\n", "p.csv").error ==
+  CHECK_FALSE(ends->due_seconds(10));
+  CHECK(ArrivalProfile::from_csv("0,10\n1,x\n", "p.csv").status().message() ==
         "p.csv:2: rate: must be a number of requests per second from 0 to 10000000");
-  CHECK(ArrivalProfile::from_csv("0,10\n0,5\n", "p.csv").error ==
+  CHECK(ArrivalProfile::from_csv("0,10\n0,5\n", "p.csv").status().message() ==
         "p.csv:2: second: must be later than the row before");
-  CHECK(ArrivalProfile::from_csv("1,10\n", "p.csv").error ==
+  CHECK(ArrivalProfile::from_csv("1,10\n", "p.csv").status().message() ==
         "p.csv:1: second: the first row must start at 0");
 }
 
