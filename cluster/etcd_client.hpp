@@ -68,7 +68,9 @@ class EtcdClient {
   Result<EtcdLease> grant_lease(std::int64_t ttl_seconds);
   // One renewal; not_found once the lease has ended (expired or revoked).
   Result<EtcdLease> keep_lease_alive_once(std::int64_t lease_id);
-  // Ends the lease and deletes its keys; not_found when it had already ended.
+  // Ends the lease and deletes its keys; not_found when it had already ended (which a revoke
+  // sent again after a member failed mid-call may also answer, though it was the first try
+  // that ended it).
   Status revoke_lease(std::int64_t lease_id);
 
   // The status of the first member that answers (any member knows the leader's ID).
