@@ -10,8 +10,8 @@ cd "$(dirname "$0")/.."
 file_lines_max=400
 function_lines_max=70
 if [ $# -eq 0 ]; then
-  set -- {engine,parse,storage,core,net,app,loadgen,bench}/*.cpp \
-    {engine,parse,storage,core,net,app,loadgen,bench}/*.hpp
+  set -- {engine,parse,storage,core,cluster,net,app,loadgen,bench}/*.cpp \
+    {engine,parse,storage,core,cluster,net,app,loadgen,bench}/*.hpp
 fi
 config="{CheckOptions: [{key: readability-function-size.LineThreshold, value: $function_lines_max}]}"
 over=0

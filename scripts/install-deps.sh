@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Installs the Debian 12 packages loket builds against. Idempotent: when every package is
+# Installs the Debian 12 packages loket builds against, and etcd (3.4), which the cluster
+# tests start as real processes (docs/cluster.md). Idempotent: when every package is
 # already installed it prints nothing and touches nothing, so the README commands and CI can
 # call it on every run.
 set -euo pipefail
@@ -11,6 +12,7 @@ packages=(
   libtomlplusplus-dev libcli11-dev
   catch2 libbenchmark-dev
   clang-14 libclang-rt-14-dev
+  etcd-server etcd-client
 )
 
 missing=()
