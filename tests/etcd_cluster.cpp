@@ -47,8 +47,9 @@ std::filesystem::path make_temporary_folder() {
 bool member_healthy(const std::string& client_url) {
   const std::optional<HttpTarget> target = parse_target(client_url);
   if (!target) return false;
-  const Fetched health = fetch(*target, "GET", "/health", "");
-  return health.status == 200 && health.body.find("\"health\":\"true\"") != std::string::npos;
+  const Result<Fetched> health = fetch(*target, "GET", "/health", "");
+  return health.ok() && health->status == 200 &&
+         health->body.find("\"health\":\"true\"") != std::string::npos;
 }
 
 }  // namespace
