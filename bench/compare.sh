@@ -9,7 +9,8 @@
 # It installs what is missing (Debian packages), starts each server on loopback in a
 # temporary folder, stops what it started, and prints throughput and p99 with ratios.
 #   bench/compare.sh [SECONDS_PER_SYSTEM] [CONNECTIONS]
-#   LOKET_BASELINE=/path/to/older/loket bench/compare.sh   # adds that build, same run
+#   LOKET_BASELINE=/path/to/older/loket bench/compare.sh   # adds that build, same run:
+#   LOKET_ROUNDS (default 3) rounds of both in alternating order, reported as means
 set -euo pipefail
 cd "$(dirname "$0")/.."
 seconds="${1:-15}"
@@ -150,9 +151,28 @@ loket_figures() {  # binary port -> "rps p99 granted"
   echo "$rps $p99 $("$1" export --data "$data" --what decisions | grep -c '"outcome":"granted"' || true)"
 }
 if [ -n "${LOKET_BASELINE:-}" ]; then
-  read -r baseline_rps baseline_p99 baseline_granted < <(loket_figures "$LOKET_BASELINE" 18082)
+  # Rounds in alternating order, so that neither build always runs on the warmer machine;
+  # each figure is the mean over the rounds.
+  rounds="${LOKET_ROUNDS:-3}"
+  figures_of_rounds=""
+  for round in $(seq 1 "$rounds"); do
+    if [ $((round % 2)) -eq 1 ]; then
+      read -r b_rps b_p99 baseline_granted < <(loket_figures "$LOKET_BASELINE" 18082)
+      read -r l_rps l_p99 loket_granted < <(loket_figures build/release/loket 18080)
+    else
+      read -r l_rps l_p99 loket_granted < <(loket_figures build/release/loket 18080)
+      read -r b_rps b_p99 baseline_granted < <(loket_figures "$LOKET_BASELINE" 18082)
+    fi
+    rm -rf "$work"/loket-1808*
+    echo "round $round: loket $l_rps requests/s, baseline $b_rps requests/s" >&2
+    figures_of_rounds+="$l_rps $l_p99 $b_rps $b_p99"$'\n'
+  done
+  read -r loket_rps loket_p99 baseline_rps baseline_p99 < <(printf '%s' "$figures_of_rounds" |
+    awk '{ for (i = 1; i <= 4; i++) sum[i] += $i } END {
+      printf "%.0f %.2f %.0f %.2f\n", sum[1] / NR, sum[2] / NR, sum[3] / NR, sum[4] / NR }')
+else
+  read -r loket_rps loket_p99 loket_granted < <(loket_figures build/release/loket 18080)
 fi
-read -r loket_rps loket_p99 loket_granted < <(loket_figures build/release/loket 18080)
 
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.1f", a / b; else print "-" }'; }
 echo
@@ -168,7 +188,8 @@ row "loket serve, journal synced (${connections} conns)" "$loket_rps" "$loket_p9
 if [ -n "${LOKET_BASELINE:-}" ]; then
   row "loket serve, baseline ${LOKET_BASELINE} (${connections} conns)" "$baseline_rps" "$baseline_p99"
   echo
-  echo "Baseline granted: ${baseline_granted}."
+  echo "loket ÷ baseline: $(awk -v a="$loket_rps" -v b="$baseline_rps" 'BEGIN { printf "%.3f", a / b }')" \
+    "(requests/s, mean of ${rounds} rounds in alternating order). Baseline granted: ${baseline_granted}."
 fi
 echo
 echo "Granted (cap 55,000): PostgreSQL ${pg_granted}, Redis $((55000 - redis_left)), loket ${loket_granted}."
