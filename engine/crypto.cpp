@@ -31,13 +31,19 @@ ParticipantKey participant_key(std::span<const std::uint8_t> secret_key,
                       participant_identifier.size()});
 }
 
-std::string to_hex(std::span<const std::uint8_t> bytes) {
+void append_hex(std::string& out, std::span<const std::uint8_t> bytes) {
   constexpr char digits[] = "0123456789abcdef";
-  std::string text(bytes.size() * 2, '\0');
+  const std::size_t start = out.size();
+  out.resize(start + bytes.size() * 2);
   for (std::size_t index = 0; index < bytes.size(); ++index) {
-    text[2 * index] = digits[bytes[index] >> 4];
-    text[2 * index + 1] = digits[bytes[index] & 0x0f];
+    out[start + 2 * index] = digits[bytes[index] >> 4];
+    out[start + 2 * index + 1] = digits[bytes[index] & 0x0f];
   }
+}
+
+std::string to_hex(std::span<const std::uint8_t> bytes) {
+  std::string text;
+  append_hex(text, bytes);
   return text;
 }
 

@@ -29,6 +29,7 @@ ParticipantKey participant_key(std::span<const std::uint8_t> secret_key,
 // Lowercase hex, and back. Decoding accepts either case and fails on odd length or a
 // non-hex character.
 std::string to_hex(std::span<const std::uint8_t> bytes);
+void append_hex(std::string& out, std::span<const std::uint8_t> bytes);  // lowercase, as to_hex
 std::optional<std::vector<std::uint8_t>> from_hex(std::string_view text);
 
 }  // namespace loket

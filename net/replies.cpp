@@ -14,11 +14,59 @@ namespace {
 
 namespace json = boost::json;
 
-std::string compartment_json(const Scheme& scheme, const Decision& decision) {
-  if (decision.compartment_index == no_compartment) return "null";
-  return fmt::format(
-      "\"{}\"",
-      scheme.tranches.at(decision.tranche_index).compartments.at(decision.compartment_index).id);
+// Enough for a receipt with ids at their limits, so that its body is allocated once.
+constexpr std::size_t reply_bytes_typical = 512;
+
+// A JSON string of text that may hold anything (a tranche id from the request's path).
+void append_json_string(std::string& out, std::string_view text) {
+  const bool plain = std::all_of(text.begin(), text.end(), [](char c) {
+    return c >= 0x20 && c < 0x7f && c != '"' && c != '\\';
+  });
+  if (plain) {
+    out += '"';
+    out += text;
+    out += '"';
+  } else {
+    out += json::serialize(json::string(text));
+  }
+}
+
+// The receipt's members, without braces. Written into one buffer: this runs once per
+// registration on the I/O threads, which are the busiest on opening day.
+void append_receipt(std::string& out, const Scheme& scheme, const Accepted& accepted,
+                    const Decision& decision) {
+  auto back = std::back_inserter(out);
+  fmt::format_to(back, R"("seq":{},"received_at":"{}","id":)", accepted.sequence,
+                 format_rfc3339(accepted.timestamp));
+  // Application ids, reasons and compartment ids are restricted to characters that need no
+  // escaping (engine/submission_checks.cpp, parse/scheme_toml.cpp).
+  if (decision.application_id.empty()) {
+    out += "null";
+  } else {
+    fmt::format_to(back, "\"{}\"", decision.application_id);
+  }
+  out += ",\"tranche\":";
+  append_json_string(out, accepted.tranche_id);
+  fmt::format_to(back, R"(,"outcome":"{}","reason":)", to_string(decision.outcome));
+  if (decision.reason == Reason::none) {
+    out += "null";
+  } else {
+    fmt::format_to(back, "\"{}\"", to_string(decision.reason));
+  }
+  if (decision.reason == Reason::invalid) {
+    fmt::format_to(back, R"(,"field":"{}")", to_string(decision.field));
+  }
+  out += ",\"compartment\":";
+  if (decision.compartment_index == no_compartment) {
+    out += "null";
+  } else {
+    fmt::format_to(
+        back, "\"{}\"",
+        scheme.tranches.at(decision.tranche_index).compartments.at(decision.compartment_index).id);
+  }
+  fmt::format_to(back, R"(,"granted_cents":{},"journal_hash":")", decision.granted_cents);
+  append_hex(out, accepted.record_hash);
+  out += '"';
 }
 
 // The answer to a decided submission: 201 with the receipt, or for an `invalid` decision a
@@ -26,22 +74,17 @@ std::string compartment_json(const Scheme& scheme, const Decision& decision) {
 Reply submission_reply(const Scheme& scheme, const Accepted& accepted) {
   LOKET_ASSERT(accepted.decisions.size() == 1);
   const Decision& decision = accepted.decisions.front();
-  const std::string receipt = fmt::format(
-      R"("seq":{},"received_at":"{}","id":{},"tranche":{},"outcome":"{}","reason":{},{}"compartment":{},"granted_cents":{},"journal_hash":"{}")",
-      accepted.sequence, format_rfc3339(accepted.timestamp),
-      decision.application_id.empty() ? "null" : fmt::format("\"{}\"", decision.application_id),
-      json::serialize(json::string(accepted.tranche_id)), to_string(decision.outcome),
-      decision.reason == Reason::none ? "null" : fmt::format("\"{}\"", to_string(decision.reason)),
-      decision.reason == Reason::invalid
-          ? fmt::format("\"field\":\"{}\",", to_string(decision.field))
-          : "",
-      compartment_json(scheme, decision), decision.granted_cents, to_hex(accepted.record_hash));
-  if (decision.reason != Reason::invalid) return Reply{201, "{" + receipt + "}", false, 0};
+  std::string body;
+  body.reserve(reply_bytes_typical);
+  body += '{';
+  append_receipt(body, scheme, accepted, decision);
+  body += '}';
+  if (decision.reason != Reason::invalid) return Reply{201, std::move(body), false, 0};
   // The receipt names the field; the problem does not name it a second time.
   return problem_reply(make_problem(422, "invalid-submission",
                                     "The submission was rejected as invalid; it has a receipt",
                                     fmt::format("field \"{}\"", to_string(decision.field))),
-                       receipt);
+                       std::string_view(body).substr(1, body.size() - 2));
 }
 
 // The answer to an operator command: its sequence, time, seed and every decision it caused,
