@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <filesystem>
+#include <optional>
 #include <random>
 #include <thread>
 
@@ -16,6 +17,7 @@
 #include "loadgen/http_fetch.hpp"
 #include "loadgen/loadtest_command.hpp"
 #include "net/server.hpp"
+#include "parse/scheme_toml.hpp"
 
 namespace loket {
 namespace {
@@ -78,29 +80,45 @@ LoadtestOptions opening_rehearsal(const DemoOptions& options, unsigned short por
   return rehearsal;
 }
 
+// A new journal in a new folder, recovered as the server would. The scheme is read and parsed
+// first, once, so that a bad one is named by its file and makes no journal folder. Nothing
+// (and a message) when any step fails.
+std::optional<Recovered> start_journal(const std::string& scheme_path, const std::string& data,
+                                       std::FILE* errors) {
+  const Result<std::string> text = read_file_text(scheme_path, limits::scheme_file_bytes_max);
+  if (!text.ok()) {
+    fmt::print(errors, "loket demo: {} (run it from the loket folder, or give --scheme)\n",
+               text.status().message());
+    return std::nullopt;
+  }
+  const Result<Scheme> parsed = parse_scheme(*text, scheme_path);
+  if (!parsed.ok()) {
+    fmt::print(errors, "loket demo: {}\n", parsed.status().message());
+    return std::nullopt;
+  }
+  if (!prepare_new_journal_folder(data, errors)) return std::nullopt;
+  RecoveryOptions recovery;
+  recovery.scheme = &*parsed;
+  Result<Recovered> recovered = recover_journal(data, *text, recovery);
+  if (!recovered.ok()) {
+    fmt::print(errors, "loket demo: {}\n", recovered.status().message());
+    return std::nullopt;
+  }
+  return std::move(recovered).value();
+}
+
 }  // namespace
 
 int run_demo(const DemoOptions& options, std::FILE* out, std::FILE* errors) {
-  const Result<std::string> scheme =
-      read_file_text(options.scheme_path, limits::scheme_file_bytes_max);
-  if (!scheme.ok()) {
-    fmt::print(errors, "loket demo: {} (run it from the loket folder, or give --scheme)\n",
-               scheme.status().message());
-    return 2;
-  }
   const std::string data = options.data_path.empty() ? new_data_folder() : options.data_path;
-  if (!prepare_new_journal_folder(data, errors)) return 2;
-  Result<Recovered> recovered = recover_journal(data, *scheme);
-  if (!recovered.ok()) {
-    fmt::print(errors, "loket demo: {}\n", recovered.status().message());
-    return 2;
-  }
+  std::optional<Recovered> recovered = start_journal(options.scheme_path, data, errors);
+  if (!recovered) return 2;
   const std::string portal = random_token();
   const std::string operator_token = random_token();
   const std::string auditor = random_token();
   fmt::print(out, "loket demo: a server on {} with {}\n", data, options.scheme_path);
 
-  Pipeline pipeline(std::move(recovered).value(), PipelineLimits{});
+  Pipeline pipeline(std::move(*recovered), PipelineLimits{});
   ServerOptions server_options;
   server_options.port = 0;
   server_options.tokens.tokens = {token_entry("demo portal", portal, Role::portal),

@@ -50,11 +50,11 @@ Result<Scheme> scheme_for(const std::string& directory, const std::string& schem
 
 Result<Recovered> recover_journal(const std::string& directory, const std::string& scheme_text,
                                   const RecoveryOptions& options) {
-  LOKET_ASSERT(!scheme_text.empty());
-  Result<std::unique_ptr<Journal>> journal = open_journal(directory, scheme_text, options);
-  if (!journal.ok()) return journal.status();
+  // The scheme first: one that does not parse (an empty file, say) must not create a journal.
   Result<Scheme> scheme = scheme_for(directory, scheme_text, options);
   if (!scheme.ok()) return scheme.status();
+  Result<std::unique_ptr<Journal>> journal = open_journal(directory, scheme_text, options);
+  if (!journal.ok()) return journal.status();
   const std::size_t expected =
       std::max<std::size_t>(options.applications_expected, (*journal)->last_sequence());
   Recovered result;

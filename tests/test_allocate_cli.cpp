@@ -196,6 +196,7 @@ TEST_CASE("No command ends in an uncaught exception: a message and a non-zero ex
        "localhost:http"},
       {"demo", "--scheme", rehearsal, "--data", data},
       {"demo", "--scheme", not_a_folder, "--data", folder.path("demo")},
+      {"demo", "--scheme", folder.write("empty.toml", ""), "--data", folder.path("demo-empty")},
       {"loadtest", "--tranche", "t2", "--target", closed_port_url, "--registrations", "1",
        "--duration", "1"},
       {"loadtest", "--tranche", "t2", "--target", "http://host.invalid:1", "--registrations", "1",
@@ -209,6 +210,9 @@ TEST_CASE("No command ends in an uncaught exception: a message and a non-zero ex
     CHECK(run.output.find("terminate called") == std::string::npos);
     CHECK(run.output.find("unexpected error") == std::string::npos);  // main's catch-all
   }
+  // A scheme that does not parse makes no journal folder.
+  CHECK_FALSE(std::filesystem::exists(folder.path("demo")));
+  CHECK_FALSE(std::filesystem::exists(folder.path("demo-empty")));
 }
 
 namespace {
