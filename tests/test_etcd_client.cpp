@@ -9,23 +9,16 @@
 #include <thread>
 
 #include "cluster/etcd_client.hpp"
-#include "tests/etcd_cluster.hpp"
+#include "tests/etcd_test.hpp"
 
 namespace loket {
 namespace {
 
+using testing::etcd_missing;
 using testing::EtcdCluster;
 
-bool etcd_missing() {
-  if (testing::find_etcd_program()) return false;
-  WARN("etcd is not installed (scripts/install-deps.sh installs etcd-server): skipped");
-  return true;
-}
-
 EtcdClient client_of(const std::vector<std::string>& endpoints) {
-  Result<EtcdClient> client = EtcdClient::create({endpoints});
-  if (!client.ok()) FAIL(client.status().message());
-  return std::move(*client);
+  return testing::etcd_client_of(endpoints);
 }
 
 std::string every_byte() {
