@@ -72,19 +72,24 @@ void BatchWriter::write(Journal& journal, std::size_t records, std::size_t monit
       monitoring_bytes == 0
           ? std::string()
           : fmt::format(R"({{"note":"{}"}})", std::string(monitoring_bytes - 11, 'm'));
-  for (std::size_t index = 0; index < records; ++index) {
-    const std::uint64_t sequence = sequencer_.last_sequence() + 1;
+  submit_registrations(sequencer_, records, monitoring);
+  REQUIRE(log_.wait_durable(sequencer_.last_sequence()).is_ok());
+}
+
+void submit_registrations(Sequencer& sequencer, std::size_t count, std::string_view monitoring) {
+  for (std::size_t index = 0; index < count; ++index) {
+    const std::uint64_t sequence = sequencer.last_sequence() + 1;
     const std::string id = fmt::format("A-{}", sequence);  // outlives the command's view
     SubmitCommand submit;
     submit.tranche_id = "t";
     submit.application_id = id;
     ParticipantKey participant{};
     participant[0] = static_cast<std::uint8_t>(sequence);
+    participant[1] = static_cast<std::uint8_t>(sequence >> 8);
     submit.participant = participant;
     const TimestampNs at = 1'606'809'600'000'000'000 + static_cast<TimestampNs>(sequence);
-    REQUIRE(sequencer_.apply(submit, at, monitoring).refusal == Refusal::none);
+    REQUIRE(sequencer.apply(submit, at, monitoring).refusal == Refusal::none);
   }
-  REQUIRE(log_.wait_durable(sequencer_.last_sequence()).is_ok());
 }
 
 std::unique_ptr<Journal> open_for_writing(const std::string& folder) {

@@ -5,6 +5,7 @@
 #include <cstddef>
 #include <memory>
 #include <string>
+#include <string_view>
 
 #include "core/sequencer.hpp"
 #include "storage/journal.hpp"
@@ -26,6 +27,11 @@ class BatchWriter {
   Sequencer sequencer_;
   SyncedBatchLog& log_;  // the sequencer's
 };
+
+// Has the Sequencer (of tiny_scheme) accept `count` more registrations, each of another
+// participant, with these monitoring attributes; hands them to its log without waiting.
+void submit_registrations(Sequencer& sequencer, std::size_t count,
+                          std::string_view monitoring = {});
 
 // REQUIREs that the journal of tiny_scheme in `folder` opens for writing (creating it).
 std::unique_ptr<Journal> open_for_writing(const std::string& folder);

@@ -14,6 +14,7 @@
 #include "testing/journal_tamper.hpp"
 #include "tests/harness.hpp"
 #include "tests/journal_fixture.hpp"
+#include "tests/journal_writer.hpp"
 
 using namespace loket;
 using namespace loket::testing;
@@ -25,25 +26,6 @@ const std::string sector_events = source_path("docs/examples/sectoraal-maatwerk-
 
 std::span<const std::uint8_t> as_bytes(std::string_view text) {
   return {reinterpret_cast<const std::uint8_t*>(text.data()), text.size()};
-}
-
-// Sequences `count` more places submissions; returns after each was handed to the log,
-// without waiting.
-void append_submissions(Sequencer& sequencer, std::uint64_t count) {
-  const ParticipantKey key = participant_key(std::vector<std::uint8_t>{'k'}, "x");
-  for (std::uint64_t index = 0; index < count; ++index) {
-    const std::uint64_t sequence = sequencer.last_sequence() + 1;
-    const std::string id = fmt::format("A-{}", sequence);
-    SubmitCommand submit;
-    submit.tranche_id = "t";
-    submit.application_id = id;
-    ParticipantKey participant = key;
-    participant[0] = static_cast<std::uint8_t>(sequence);
-    participant[1] = static_cast<std::uint8_t>(sequence >> 8);
-    submit.participant = participant;
-    const TimestampNs at = 1'606'809'600'000'000'000 + static_cast<TimestampNs>(sequence);
-    REQUIRE(sequencer.apply(submit, at).refusal == Refusal::none);
-  }
 }
 
 // A new journal of tiny_scheme on the fault-injecting file system, and a Sequencer writing
@@ -60,7 +42,7 @@ struct FaultyJournal {
   }
   // Sequences `count` submissions, hands them to the log and waits for their sync.
   Status commit(std::uint64_t count) {
-    append_submissions(*sequencer, count);
+    testing::submit_registrations(*sequencer, count);
     log().flush();
     return log().wait_durable(sequencer->last_sequence());
   }
