@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <boost/json.hpp>
+#include <charconv>
 
 namespace loket {
 
@@ -92,6 +93,21 @@ Result<std::vector<std::string>> read_etcd_log_chunks(EtcdClient& client, const 
   return chunks;
 }
 
+Result<std::uint64_t> first_etcd_log_chunk(EtcdClient& client, const EtcdLogKeys& keys) {
+  const Result<EtcdRangeResult> first = client.range(EtcdRange::prefix(keys.chunks_prefix(), 1));
+  if (!first.ok()) return first.status();
+  if (first->kvs.empty()) return std::uint64_t{0};
+  const std::string_view digits =
+      std::string_view(first->kvs.front().key).substr(keys.chunks_prefix().size());
+  std::uint64_t chunk = 0;
+  const auto [end, error] = std::from_chars(digits.data(), digits.data() + digits.size(), chunk);
+  if (error != std::errc() || end != digits.data() + digits.size() || digits.size() != 20 ||
+      chunk == 0) {
+    return Status::corruption(fmt::format("{:?} is not a chunk's key", first->kvs.front().key));
+  }
+  return chunk;
+}
+
 Status trim_etcd_log(EtcdClient& client, const EtcdLogKeys& keys, std::uint64_t before) {
   if (before <= 1) return Status::ok();
   return client.delete_range({keys.chunk_key(1), keys.chunk_key(before)}).status();
@@ -102,8 +118,11 @@ EtcdLogWriter::EtcdLogWriter(EtcdClient& client, EtcdLogKeys keys, std::int64_t 
     : client_(&client), keys_(std::move(keys)), epoch_(epoch), tail_(std::move(tail)) {}
 
 Result<EtcdLogWriter> EtcdLogWriter::take_over(EtcdClient& client, EtcdLogKeys keys,
-                                               std::int64_t epoch) {
+                                               std::int64_t epoch, std::string_view empty_head) {
   if (keys.prefix.empty()) return Status::invalid_argument("the log's key prefix is empty");
+  if (empty_head.size() > head_bytes_max) {
+    return Status::invalid_argument(fmt::format("a chain head of {} bytes", empty_head.size()));
+  }
   for (std::size_t attempt = 0; attempt < write_attempts_max; ++attempt) {
     Result<EtcdLogTail> tail = read_etcd_log_tail(client, keys);
     if (!tail.ok()) return tail.status();
@@ -113,9 +132,17 @@ Result<EtcdLogWriter> EtcdLogWriter::take_over(EtcdClient& client, EtcdLogKeys k
         EtcdCompare::mod_revision_is(keys.tail_key(), EtcdCompareOp::equal, tail->mod_revision)};
     txn.success.emplace_back(
         EtcdDelete{keys.chunk_key(tail->chunks + 1), etcd_prefix_end(keys.chunks_prefix())});
+    const bool first = tail->mod_revision == 0;
+    if (first) {
+      tail->head = std::string(empty_head);
+      txn.success.emplace_back(EtcdPut{keys.tail_key(), encode_etcd_log_tail(*tail), 0});
+    }
     const Result<EtcdTxnResult> deleted = client.txn(txn);
     if (deleted.ok() && !deleted->succeeded) return fenced(keys, epoch);
-    if (deleted.ok()) return EtcdLogWriter(client, std::move(keys), epoch, std::move(*tail));
+    if (deleted.ok()) {
+      if (first) tail->mod_revision = deleted->header.revision;
+      return EtcdLogWriter(client, std::move(keys), epoch, std::move(*tail));
+    }
     if (deleted.status().code() != StatusCode::unavailable) return deleted.status();
   }
   return Status::unavailable(fmt::format("etcd did not confirm the take-over of {} after {} tries",

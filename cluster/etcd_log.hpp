@@ -66,14 +66,21 @@ Result<EtcdLogTail> read_etcd_log_tail(EtcdClient& client, const EtcdLogKeys& ke
 Result<std::vector<std::string>> read_etcd_log_chunks(EtcdClient& client, const EtcdLogKeys& keys,
                                                       std::uint64_t first, std::uint64_t last);
 
-// Deletes chunks 1..before-1: those every node has applied.
+// The first chunk etcd still holds (trim_etcd_log removed those before it); 0 when none.
+Result<std::uint64_t> first_etcd_log_chunk(EtcdClient& client, const EtcdLogKeys& keys);
+
+// Deletes chunks 1..before-1: those every node has applied. `before - 1` must be a count of
+// chunks a tail named, so that the first chunk kept starts a batch.
 Status trim_etcd_log(EtcdClient& client, const EtcdLogKeys& keys, std::uint64_t before);
 
 class EtcdLogWriter {
  public:
   // Takes over the log as the leader of `epoch`: reads the tail and deletes any chunk after
-  // it (a former leader's unfinished batch), fenced on the epoch.
-  static Result<EtcdLogWriter> take_over(EtcdClient& client, EtcdLogKeys keys, std::int64_t epoch);
+  // it (a former leader's unfinished batch), fenced on the epoch. A log without a tail (none
+  // was ever written) gets one, of no chunks and the chain head `empty_head` (the genesis
+  // hash): from then on a tail says that the cluster exists.
+  static Result<EtcdLogWriter> take_over(EtcdClient& client, EtcdLogKeys keys, std::int64_t epoch,
+                                         std::string_view empty_head);
 
   // Appends one batch of one or more chunks (each at most chunk_bytes_max, none empty), which
   // ends at last_sequence with chain head `head`. ok: the batch is in etcd, on a quorum's

@@ -52,6 +52,9 @@ class Sequencer {
                 const std::optional<IdempotencyTag>& idempotency = std::nullopt);
 
   const Allocator& allocator() const { return *allocator_; }
+  // Ends this Sequencer's work and gives its allocator (at last_sequence()) to whoever goes
+  // on from here; the log is left as it is. Nothing may be applied after.
+  std::unique_ptr<Allocator> release_allocator() { return std::move(allocator_); }
   std::uint64_t last_sequence() const { return allocator_->last_sequence(); }
   TimestampNs last_timestamp() const { return last_timestamp_; }
   const Sha256Digest& head_hash() const { return head_hash_; }

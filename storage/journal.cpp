@@ -251,6 +251,15 @@ void Journal::add_event(rocksdb::WriteBatch& batch, std::uint64_t sequence,
   }
 }
 
+Status Journal::drop_records_after(std::uint64_t sequence) {
+  if (sequence == UINT64_MAX) return Status::ok();
+  rocksdb::WriteBatch batch;
+  const std::string end(1, static_cast<char>(journal_format::record_key_prefix + 1));
+  const rocksdb::Status deleted = batch.DeleteRange(record_key(sequence + 1, 0), end);
+  LOKET_ASSERT(deleted.ok());
+  return write_synced(batch);
+}
+
 Journal::Cursor Journal::records(std::uint64_t first_sequence) const {
   rocksdb::ReadOptions read;
   // Every record carries its own CRC-32C and SHA-256, but the keys do not: a damaged key in a

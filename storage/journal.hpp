@@ -69,6 +69,11 @@ class Journal {
   // Writes the batch with WAL sync. On ok, every record in it is durable.
   Status write_synced(rocksdb::WriteBatch& batch);
 
+  // Deletes every record after `sequence`, synced. For a cluster node only, whose journal
+  // holds records its cluster never took (replication/catch_up.hpp): they were never
+  // acknowledged, and the cluster's log has others under those sequences.
+  Status drop_records_after(std::uint64_t sequence);
+
   // Adds one encoded record to a batch under its sequence's key (and part, for the later
   // records of a split event: storage/format.hpp).
   static void add_record(rocksdb::WriteBatch& batch, std::uint64_t sequence,

@@ -1,7 +1,6 @@
 #include "tests/journal_writer.hpp"
 
 #include <fmt/format.h>
-#include <rocksdb/write_batch.h>
 
 #include <catch2/catch.hpp>
 #include <filesystem>
@@ -12,54 +11,6 @@
 #include "tests/journal_fixture.hpp"
 
 namespace loket::testing {
-
-// A durable log that writes everything appended since its last write as one synced batch,
-// on the caller's thread, when asked to flush or wait: exactly one write-ahead log write per
-// batch, which the damage tests cut at (the group committer's batches depend on timing). The
-// journal may change between batches (a test reopens it) while the sequencer and its chain
-// go on. One thread at a time.
-class SyncedBatchLog final : public DurableLog {
- public:
-  void write_to(Journal& journal) { journal_ = &journal; }
-
-  void append(std::uint64_t sequence, const SealedEvent& event) override {
-    Journal::add_event(batch_, sequence, event);
-    batch_records_ += 1;
-    batch_last_sequence_ = sequence;
-  }
-  void flush() override {
-    if (batch_records_ == 0 || !status_.is_ok()) return;
-    LOKET_ASSERT(journal_ != nullptr);
-    status_ = journal_->write_synced(batch_);
-    if (status_.is_ok()) {
-      durable_sequence_ = batch_last_sequence_;
-      batches_committed_ += 1;
-      records_committed_ += batch_records_;
-    }
-    batch_.Clear();
-    batch_records_ = 0;
-  }
-  Status wait_durable(std::uint64_t sequence) override {
-    flush();
-    LOKET_ASSERT(!status_.is_ok() || durable_sequence_ >= sequence);  // nothing else to wait for
-    return status_;
-  }
-
-  std::uint64_t durable_sequence() const override { return durable_sequence_; }
-  Status status() const override { return status_; }
-  std::uint64_t batches_committed() const override { return batches_committed_; }
-  std::uint64_t records_committed() const override { return records_committed_; }
-
- private:
-  Journal* journal_ = nullptr;
-  rocksdb::WriteBatch batch_;
-  std::size_t batch_records_ = 0;
-  std::uint64_t batch_last_sequence_ = 0;
-  std::uint64_t durable_sequence_ = 0;
-  std::uint64_t batches_committed_ = 0;
-  std::uint64_t records_committed_ = 0;
-  Status status_ = Status::ok();
-};
 
 BatchWriter::BatchWriter()
     : sequencer_(std::make_unique<Allocator>(scheme_from_toml(tiny_scheme)),

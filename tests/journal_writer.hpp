@@ -8,11 +8,10 @@
 #include <string_view>
 
 #include "core/sequencer.hpp"
+#include "core/synced_batch_log.hpp"
 #include "storage/journal.hpp"
 
 namespace loket::testing {
-
-class SyncedBatchLog;
 
 // Writes submissions to a journal of tiny_scheme in synced batches, one batch per
 // write_synced (so one write-ahead log write each), through the Sequencer as the server

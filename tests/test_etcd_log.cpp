@@ -42,7 +42,7 @@ std::int64_t elect(LeaderElection& election) {
 }
 
 EtcdLogWriter writer_of(EtcdClient& client, std::int64_t epoch) {
-  Result<EtcdLogWriter> writer = EtcdLogWriter::take_over(client, keys, epoch);
+  Result<EtcdLogWriter> writer = EtcdLogWriter::take_over(client, keys, epoch, "genesis");
   if (!writer.ok()) FAIL(writer.status().message());
   return std::move(*writer);
 }
@@ -124,7 +124,12 @@ TEST_CASE("etcd log: batches of one and of several chunks read back whole, in or
   EtcdClient& client = etcd.client;
   LeaderElection& a = etcd.a;
   EtcdLogWriter writer = writer_of(client, elect(a));
-  CHECK(writer.tail() == EtcdLogTail{});
+  // The first leader writes the tail of the empty log.
+  CHECK(writer.tail().chunks == 0);
+  CHECK(writer.tail().last_sequence == 0);
+  CHECK(writer.tail().head == "genesis");
+  CHECK(tail_now(client) == writer.tail());
+  CHECK(first_etcd_log_chunk(client, keys).value_or(9) == 0);
 
   REQUIRE(writer.append(chunks_of({"one"}), 1, "h1").is_ok());
   REQUIRE(writer.append(chunks_of({"two-a", "two-b", "two-c"}), 7, "h7").is_ok());
@@ -141,7 +146,9 @@ TEST_CASE("etcd log: batches of one and of several chunks read back whole, in or
   CHECK(*middle == chunks_of({"two-a", "two-b"}));
 
   // Trimmed chunks are gone for a reader; the rest stay.
+  CHECK(first_etcd_log_chunk(client, keys).value_or(0) == 1);
   REQUIRE(trim_etcd_log(client, keys, 3).is_ok());
+  CHECK(first_etcd_log_chunk(client, keys).value_or(0) == 3);
   CHECK(read_etcd_log_chunks(client, keys, 2, 4).status().code() == StatusCode::not_found);
   const Result<std::vector<std::string>> kept = read_etcd_log_chunks(client, keys, 3, 4);
   REQUIRE(kept.ok());

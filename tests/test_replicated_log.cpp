@@ -6,17 +6,12 @@
 
 #include <catch2/catch.hpp>
 
-#include "cluster/election.hpp"
 #include "core/sequencer.hpp"
 #include "replication/record_stream.hpp"
-#include "replication/replicated_log.hpp"
 #include "storage/format.hpp"
 #include "storage/record.hpp"
 #include "storage/replay.hpp"
-#include "tests/etcd_test.hpp"
-#include "tests/harness.hpp"
-#include "tests/journal_fixture.hpp"
-#include "tests/journal_writer.hpp"
+#include "tests/replication_fixture.hpp"
 
 namespace loket {
 namespace {
@@ -25,60 +20,13 @@ using testing::EtcdCluster;
 using testing::TempFolder;
 using testing::tiny_scheme;
 
-const EtcdLogKeys keys{"/loket/tiny/"};
+using testing::ReplicatedLeader;
+using testing::submit;
+const EtcdLogKeys& keys = testing::tiny_log_keys;
 
 std::unique_ptr<EtcdClient> client_of(const EtcdCluster& cluster) {
-  return std::make_unique<EtcdClient>(testing::etcd_client_of(cluster.client_urls()));
+  return testing::etcd_client_on_heap(cluster);
 }
-
-struct Leader {
-  std::unique_ptr<EtcdClient> election_client;
-  std::optional<LeaderElection> election;
-  std::int64_t epoch = 0;
-};
-
-Leader elect(const EtcdCluster& cluster, std::string name) {
-  Leader leader;
-  leader.election_client = client_of(cluster);
-  Result<LeaderElection> election = LeaderElection::create(
-      *leader.election_client, keys.election_key(), {name, "http://127.0.0.1:1"}, 10);
-  REQUIRE(election.ok());
-  leader.election.emplace(std::move(*election));
-  const Result<Campaign> campaign = leader.election->campaign_once();
-  REQUIRE(campaign.ok());
-  REQUIRE(campaign->elected);
-  leader.epoch = campaign->leader->epoch;
-  return leader;
-}
-
-std::unique_ptr<DurableLog> replicated_log_of(const EtcdCluster& cluster, Journal& journal,
-                                              std::int64_t epoch) {
-  std::unique_ptr<EtcdClient> client = client_of(cluster);
-  Result<EtcdLogWriter> writer = EtcdLogWriter::take_over(*client, keys, epoch);
-  REQUIRE(writer.ok());
-  Result<std::unique_ptr<ReplicatedLog>> log = ReplicatedLog::create(
-      journal, GroupCommitLimits{}, {}, 0, std::move(client), std::move(*writer));
-  REQUIRE(log.ok());
-  return std::move(*log);
-}
-
-// Submits `count` registrations and hands them to the log; returns the last sequence.
-std::uint64_t submit(Sequencer& sequencer, std::size_t count) {
-  testing::submit_registrations(sequencer, count, R"({"x":1})");
-  sequencer.log()->flush();
-  return sequencer.last_sequence();
-}
-
-// A new journal of tiny_scheme, node "a" elected, and a Sequencer over its replicated log.
-struct Replicated {
-  EtcdCluster cluster{1};
-  TempFolder folder{"replicated-log"};
-  std::unique_ptr<Journal> journal = testing::open_for_writing(folder.path("journal"));
-  Leader leader = elect(cluster, "a");
-  Sequencer sequencer{std::make_unique<Allocator>(testing::scheme_from_toml(tiny_scheme)),
-                      replicated_log_of(cluster, *journal, leader.epoch),
-                      new_journal_summary(tiny_scheme)};
-};
 
 // Every record etcd holds, decoded, linked and in order; returns the last record's hash.
 Sha256Digest check_etcd_chain(EtcdClient& client, std::uint64_t last_sequence,
@@ -117,8 +65,8 @@ Sha256Digest check_etcd_chain(EtcdClient& client, std::uint64_t last_sequence,
 TEST_CASE("replicated log: etcd holds the journal's own hash chain, durable when both hold it",
           "[process][etcd]") {
   if (testing::etcd_missing()) return;
-  Replicated replicated;
-  Sequencer& sequencer = replicated.sequencer;
+  ReplicatedLeader replicated;
+  Sequencer& sequencer = *replicated.sequencer;
   std::uint64_t last = 0;
   for (const std::size_t burst : {1U, 2U, 300U, 1U}) {
     last = submit(sequencer, burst);
@@ -136,16 +84,16 @@ TEST_CASE("replicated log: etcd holds the journal's own hash chain, durable when
 TEST_CASE("replicated log: a leader fenced out by a new one acknowledges nothing more",
           "[process][etcd]") {
   if (testing::etcd_missing()) return;
-  Replicated replicated;
-  Sequencer& sequencer = replicated.sequencer;
+  ReplicatedLeader replicated;
+  Sequencer& sequencer = *replicated.sequencer;
   const EtcdCluster& cluster = replicated.cluster;
   const std::uint64_t acknowledged = submit(sequencer, 10);
   REQUIRE(sequencer.log()->wait_durable(acknowledged).is_ok());
 
   REQUIRE(replicated.leader.election->resign().is_ok());
-  Leader new_leader = elect(cluster, "b");
+  testing::Leader new_leader = testing::elect(cluster, "b");
   std::unique_ptr<EtcdClient> client = client_of(cluster);
-  REQUIRE(EtcdLogWriter::take_over(*client, keys, new_leader.epoch).ok());
+  REQUIRE(EtcdLogWriter::take_over(*client, keys, new_leader.epoch, "").ok());
 
   const std::uint64_t refused = submit(sequencer, 5);
   const Status waited = sequencer.log()->wait_durable(refused);
