@@ -75,6 +75,17 @@ CLI::App* add_serve_command(CLI::App& app, loket::ServeOptions& serve) {
   serve_command->add_option("--io-threads", serve.io_threads, "HTTP I/O threads")
       ->capture_default_str()
       ->check(CLI::Range(1, 64));
+  serve_command
+      ->add_option("--cluster", serve.cluster.endpoints,
+                   "etcd client URLs, comma-separated: run as a node of a cluster")
+      ->delimiter(',');
+  serve_command->add_option("--node", serve.cluster.node_name, "This node's name in the cluster");
+  serve_command->add_option("--advertise", serve.cluster.advertise_url,
+                            "The URL clients reach this node at (default: from --listen)");
+  serve_command
+      ->add_option("--lease-ttl", serve.cluster.lease_ttl_seconds,
+                   "Seconds a leader that stopped renewing keeps leading")
+      ->capture_default_str();
   serve_command->add_option("--config", serve.config_path,
                             "Settings file (TOML: paths, limits, TLS); flags given here win");
   return serve_command;

@@ -19,6 +19,7 @@
 #include "net/server.hpp"
 #include "parse/scheme_toml.hpp"
 #include "parse/token_toml.hpp"
+#include "storage/record.hpp"
 
 namespace loket {
 namespace {
@@ -169,15 +170,10 @@ std::string development_credentials(const TokenFile& tokens,
   return {};
 }
 
-// The order is the point: everything that can refuse the start (arguments, files, the port,
-// TLS, the journal's lock) is checked before the journal folder is created or opened.
-int run_serve(const ServeOptions& options, std::FILE* log) {
-  Result<ServeInputs> read = read_inputs(options);
-  if (!read.ok()) {
-    fmt::print(log, "loket serve: {}\n", read.status().message());
-    return 2;
-  }
-  ServeInputs inputs = std::move(read).value();
+namespace {
+
+// The server's settings from the options and what read_inputs read (tokens and key move).
+ServerOptions server_options_of(const ServeOptions& options, ServeInputs& inputs) {
   ServerOptions server_options;
   server_options.connections_max = options.connections_max;
   server_options.read_timeout = options.read_timeout;
@@ -192,6 +188,55 @@ int run_serve(const ServeOptions& options, std::FILE* log) {
   server_options.io_threads = options.io_threads;
   server_options.tokens = std::move(inputs.tokens);
   server_options.participant_key = std::move(inputs.participant_key);
+  return server_options;
+}
+
+// For a cluster node: returns once it leads (null for a single node). invalid_argument for
+// options that cannot make a node; listening_url: the default --advertise.
+Result<std::unique_ptr<ClusterLeadership>> lead_if_clustered(const ServeOptions& options,
+                                                             const ServeInputs& inputs,
+                                                             std::string listening_url,
+                                                             std::FILE* log) {
+  if (options.cluster.endpoints.empty()) return std::unique_ptr<ClusterLeadership>();
+  ClusterOptions cluster = options.cluster;
+  if (cluster.advertise_url.empty()) cluster.advertise_url = std::move(listening_url);
+  Result<std::unique_ptr<ClusterLeadership>> made =
+      ClusterLeadership::create(cluster, inputs.scheme.id);
+  if (!made.ok()) return made.status();
+  if (Status elected = (*made)->wait_until_elected(log); !elected.is_ok()) {
+    return elected.code() == StatusCode::invalid_argument ? elected.with_code(StatusCode::io_error)
+                                                          : elected;
+  }
+  return made;
+}
+
+// The journal recovered; for a cluster's leader, also level with the log in etcd.
+Result<Recovered> recover(const ServeOptions& options, const ServeInputs& inputs,
+                          ClusterLeadership* leadership, std::FILE* log) {
+  RecoveryOptions recovery;
+  recovery.journal = options.journal_options;
+  recovery.scheme = &inputs.scheme;  // parsed once, by read_inputs
+  if (!leadership) return recover_journal(options.data_path, inputs.scheme_text, recovery);
+  Result<CaughtUp> caught_up =
+      leadership->catch_up(options.data_path, inputs.scheme_text, recovery);
+  if (!caught_up.ok()) return caught_up.status();
+  fmt::print(log, "loket serve: caught up with the cluster's log: {} events applied, {} dropped\n",
+             caught_up->events_applied, caught_up->records_dropped);
+  return std::move(caught_up->recovered);
+}
+
+}  // namespace
+
+// The order is the point: everything that can refuse the start (arguments, files, the port,
+// TLS, the journal's lock) is checked before the journal folder is created or opened.
+int run_serve(const ServeOptions& options, std::FILE* log) {
+  Result<ServeInputs> read = read_inputs(options);
+  if (!read.ok()) {
+    fmt::print(log, "loket serve: {}\n", read.status().message());
+    return 2;
+  }
+  ServeInputs inputs = std::move(read).value();
+  ServerOptions server_options = server_options_of(options, inputs);
   const bool tls = server_options.tls.has_value();
   Result<std::unique_ptr<Server>> created = Server::create(std::move(server_options));
   if (!created.ok()) {
@@ -204,10 +249,15 @@ int run_serve(const ServeOptions& options, std::FILE* log) {
     fmt::print(log, "loket serve: {}\n", journal_in_use(options.data_path, *holder));
     return 1;
   }
-  RecoveryOptions recovery;
-  recovery.journal = options.journal_options;
-  recovery.scheme = &inputs.scheme;  // parsed once, by read_inputs
-  Result<Recovered> recovered = recover_journal(options.data_path, inputs.scheme_text, recovery);
+  Result<std::unique_ptr<ClusterLeadership>> led = lead_if_clustered(
+      options, inputs,
+      fmt::format("{}://{}:{}", tls ? "https" : "http", inputs.listen.host, server->port()), log);
+  if (!led.ok()) {
+    fmt::print(log, "loket serve: {}\n", led.status().message());
+    return led.status().code() == StatusCode::invalid_argument ? 2 : 1;
+  }
+  std::unique_ptr<ClusterLeadership> leadership = std::move(*led);
+  Result<Recovered> recovered = recover(options, inputs, leadership.get(), log);
   if (!recovered.ok()) {
     // Another process may have taken the lock since the look above.
     const auto holder = journal_lock_holder(options.data_path);
@@ -228,8 +278,11 @@ int run_serve(const ServeOptions& options, std::FILE* log) {
   PipelineLimits pipeline_limits;
   pipeline_limits.queue_jobs_max = options.queue_jobs_max;
   Pipeline pipeline(std::move(recovered).value(), pipeline_limits, Pipeline::system_clock_now,
-                    std::move(inputs.lottery_key));
+                    std::move(inputs.lottery_key),
+                    leadership ? leadership->log_factory(to_hex(genesis_hash(inputs.scheme_text)))
+                               : DurableLogFactory());
   server->serve(pipeline);
+  if (leadership) leadership->keep_leading([&server] { server->stop(); });
   fmt::print(log, "loket serve: listening on {}://{}:{} ({} I/O threads)\n", tls ? "https" : "http",
              inputs.listen.host, server->port(), options.io_threads);
   std::fflush(log);
@@ -239,6 +292,12 @@ int run_serve(const ServeOptions& options, std::FILE* log) {
   server.reset();
   fmt::print(log, "loket serve: stopped; journal durable through sequence {}\n",
              pipeline.durable_sequence());
+  if (leadership && leadership->lost()) {
+    fmt::print(log,
+               "loket serve: this node lost its lease and no longer leads; restart it to "
+               "catch up and follow\n");
+    return 1;
+  }
   return pipeline.healthy() ? 0 : 1;
 }
 

@@ -8,6 +8,7 @@
 #include <span>
 #include <string>
 
+#include "app/cluster_leadership.hpp"
 #include "net/server.hpp"
 #include "storage/journal.hpp"
 
@@ -35,6 +36,8 @@ struct ServeOptions {
   // How the journal is opened; its scheme_text is set from scheme_path. The storage-fault
   // tests run the real server on a fault-injecting file system (tests/fault_serve.cpp).
   JournalOptions journal_options;
+  // --cluster and its companions: empty endpoints is the single node (docs/cluster.md).
+  ClusterOptions cluster;
 };
 
 // Checks everything that can refuse the start (the arguments, the scheme, tokens and key

@@ -34,6 +34,12 @@ Status apply_serve_config(std::string_view toml_text, const std::string& file_pa
     options.tls_certificate_chain_path = config.tls->certificate_chain_path;
     options.tls_private_key_path = config.tls->private_key_path;
   }
+  if (config.cluster) {
+    options.cluster.endpoints = config.cluster->endpoints;
+    set_if_given(options.cluster.node_name, config.cluster->node);
+    set_if_given(options.cluster.advertise_url, config.cluster->advertise);
+    set_if_given(options.cluster.lease_ttl_seconds, config.cluster->lease_ttl_seconds);
+  }
   return Status::ok();
 }
 

@@ -6,7 +6,7 @@
 namespace loket {
 
 Pipeline::Impl::Impl(Pipeline& pipeline, Recovered recovered, PipelineLimits pipeline_limits,
-                     Clock wall_clock, std::vector<std::uint8_t> key)
+                     Clock wall_clock, std::vector<std::uint8_t> key, DurableLogFactory log_factory)
     : owner(pipeline),
       limits(pipeline_limits),
       clock(std::move(wall_clock)),
@@ -16,6 +16,7 @@ Pipeline::Impl::Impl(Pipeline& pipeline, Recovered recovered, PipelineLimits pip
       journal_options{std::string(recovered.journal->scheme_text()), recovered.journal->env(),
                       false},
       idempotency_keys_max(recovered.keys.keys_max()),
+      make_log(std::move(log_factory)),
       queue(pipeline_limits.queue_jobs_max) {
   install(std::move(recovered));
   last_closed_day.assign(scheme->tranches.size(), INT32_MIN);
@@ -186,9 +187,9 @@ TimestampNs Pipeline::system_clock_now() {
 }
 
 Pipeline::Pipeline(Recovered recovered, PipelineLimits limits, Clock clock,
-                   std::vector<std::uint8_t> lottery_key)
+                   std::vector<std::uint8_t> lottery_key, DurableLogFactory make_log)
     : impl_(std::make_unique<Impl>(*this, std::move(recovered), limits, std::move(clock),
-                                   std::move(lottery_key))) {}
+                                   std::move(lottery_key), std::move(make_log))) {}
 
 Pipeline::~Pipeline() {
   stop();

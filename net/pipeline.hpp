@@ -29,6 +29,7 @@
 #include <thread>
 #include <vector>
 
+#include "core/durable_log.hpp"
 #include "core/recovery.hpp"
 #include "engine/lottery.hpp"
 #include "net/job.hpp"
@@ -44,6 +45,14 @@ struct PipelineLimits {
   std::chrono::milliseconds clock_check_interval{1000};
   GroupCommitLimits commit;
 };
+
+// Makes the durable log a Sequencer hands its records to, for a journal after its last
+// sequence (durable_through); on_durable must run after each durable batch. Empty: the local
+// group commit (core/local_log.hpp). A cluster's leader passes one that makes its replicated
+// log (replication/replicated_log.hpp); a failure leaves the pipeline failed from the start.
+using DurableLogFactory = std::function<Result<std::unique_ptr<DurableLog>>(
+    Journal& journal, GroupCommitLimits limits, std::function<void(std::uint64_t)> on_durable,
+    std::uint64_t durable_through)>;
 
 struct PipelineCounters {
   std::atomic<std::uint64_t> accepted{0};
@@ -74,9 +83,13 @@ class Pipeline {
   // its secret; the secrets are derived again after a restart, never stored. A tranche of an
   // older journal that has submissions but no commitment draws with the head hash, as before.
   // lottery_key: not empty, and the one the journal's commitments were made with.
+  //
+  // make_log: see DurableLogFactory. With one, a log that fails is not reopened: a cluster
+  // node whose log failed no longer leads, and must restart and catch up (docs/cluster.md).
   Pipeline(Recovered recovered, PipelineLimits limits, Clock clock = system_clock_now,
            std::vector<std::uint8_t> lottery_key = {development_lottery_key.begin(),
-                                                    development_lottery_key.end()});
+                                                    development_lottery_key.end()},
+           DurableLogFactory make_log = {});
   ~Pipeline();  // stop()
   Pipeline(const Pipeline&) = delete;
   Pipeline& operator=(const Pipeline&) = delete;

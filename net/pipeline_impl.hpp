@@ -16,7 +16,7 @@ namespace loket {
 
 struct Pipeline::Impl {
   Impl(Pipeline& pipeline, Recovered recovered, PipelineLimits pipeline_limits, Clock wall_clock,
-       std::vector<std::uint8_t> key);
+       std::vector<std::uint8_t> key, DurableLogFactory log_factory);
 
   void wake_up() {
     wake.fetch_add(1, std::memory_order_release);
@@ -38,6 +38,7 @@ struct Pipeline::Impl {
 
   // The journal and the clock (pipeline_journal.cpp).
   void install(Recovered recovered);
+  void fail_journal(const std::string& problem);
   void check_journal();
   void fail_all_awaiting();
   void try_reopen();
@@ -55,6 +56,7 @@ struct Pipeline::Impl {
   const std::string journal_directory;
   const JournalOptions journal_options;
   const std::size_t idempotency_keys_max;
+  const DurableLogFactory make_log;  // empty: a LocalLog, reopened after a failure
   // From the journal, replaced together when it is reopened (the export reads the journal
   // through journal_for_readers).
   std::shared_ptr<Journal> journal;

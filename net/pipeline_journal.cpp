@@ -8,26 +8,29 @@
 
 namespace loket {
 
-// Takes over a recovered journal: a Sequencer at its last sequence over a new local log, and
-// the Idempotency-Keys recovery found in it.
+// Takes over a recovered journal: a Sequencer at its last sequence over a new durable log
+// (local, or the factory's), and the Idempotency-Keys recovery found in it. A log that cannot
+// be made leaves the pipeline failed.
 void Pipeline::Impl::install(Recovered recovered) {
   LOKET_ASSERT(recovered.journal && recovered.allocator);
   LOKET_ASSERT(!sequencer && awaiting.empty());
   journal = std::move(recovered.journal);
   owner.counters_.durable_sequence.store(recovered.summary.last_sequence,
                                          std::memory_order_release);
-  auto log = std::make_unique<LocalLog>(
-      *journal, limits.commit,
-      [this](std::uint64_t last_durable) {
-        const std::uint64_t before =
-            owner.counters_.durable_sequence.exchange(last_durable, std::memory_order_acq_rel);
-        owner.counters_.records_committed.fetch_add(last_durable - before,
-                                                    std::memory_order_relaxed);
-        owner.counters_.batches_committed.fetch_add(1, std::memory_order_relaxed);
-        wake_up();
-      },
-      recovered.summary.last_sequence);
-  sequencer = std::make_unique<Sequencer>(std::move(recovered.allocator), std::move(log),
+  auto on_durable = [this](std::uint64_t last_durable) {
+    const std::uint64_t before =
+        owner.counters_.durable_sequence.exchange(last_durable, std::memory_order_acq_rel);
+    owner.counters_.records_committed.fetch_add(last_durable - before, std::memory_order_relaxed);
+    owner.counters_.batches_committed.fetch_add(1, std::memory_order_relaxed);
+    wake_up();
+  };
+  const std::uint64_t last = recovered.summary.last_sequence;
+  Result<std::unique_ptr<DurableLog>> log =
+      make_log ? make_log(*journal, limits.commit, std::move(on_durable), last)
+               : Result<std::unique_ptr<DurableLog>>(std::make_unique<LocalLog>(
+                     *journal, limits.commit, std::move(on_durable), last));
+  if (!log.ok()) return fail_journal(log.status().message());
+  sequencer = std::make_unique<Sequencer>(std::move(recovered.allocator), std::move(*log),
                                           recovered.summary);
   keys.emplace(std::move(recovered.keys));
   commit_lottery_seeds();
@@ -37,8 +40,11 @@ void Pipeline::Impl::install(Recovered recovered) {
 
 void Pipeline::Impl::check_journal() {
   const Status status = sequencer->log()->status();
-  if (status.is_ok()) return;
-  journal_problem = status.message();
+  if (!status.is_ok()) fail_journal(status.message());
+}
+
+void Pipeline::Impl::fail_journal(const std::string& problem) {
+  journal_problem = problem;
   owner.journal_failed_.store(true, std::memory_order_release);
   owner.counters_.journal_failures.fetch_add(1, std::memory_order_relaxed);
   {
@@ -49,9 +55,11 @@ void Pipeline::Impl::check_journal() {
   // Once, loud: from here on nothing is acknowledged, and /readyz says so.
   fmt::print(stderr,
              "loket serve: the journal cannot write ({}); durable through sequence {}; "
-             "refusing every request as unavailable and trying to reopen it every {} ms\n",
-             journal_problem, sequencer->log()->durable_sequence(),
-             limits.clock_check_interval.count());
+             "refusing every request as unavailable{}\n",
+             journal_problem, owner.counters_.durable_sequence.load(),
+             make_log ? ""
+                      : fmt::format(" and trying to reopen it every {} ms",
+                                    limits.clock_check_interval.count()));
   fail_all_awaiting();
 }
 
@@ -66,6 +74,7 @@ void Pipeline::Impl::fail_all_awaiting() {
 // Until then every attempt that fails for a new reason is logged, once.
 void Pipeline::Impl::try_reopen() {
   LOKET_ASSERT(owner.journal_failed_.load() && awaiting.empty());
+  if (make_log) return;                            // a cluster node restarts and catches up instead
   if (journal && journal.use_count() > 1) return;  // an export still reads it; next tick
   sequencer.reset();  // the log's thread stops; the failed batches were never durable, and
                       // the allocator decided what the journal may not hold

@@ -17,6 +17,8 @@ constexpr Range io_threads_range{1, 64};
 constexpr Range connections_range{1, 1'000'000};
 constexpr Range queue_jobs_range{16, 1 << 24};
 constexpr Range timeout_ms_range{1, 3'600'000};  // up to an hour
+constexpr Range lease_ttl_seconds_range{1, 3600};
+constexpr std::size_t cluster_endpoints_max = 16;  // etcd_limits::endpoints_max
 
 class ConfigReader : public TomlReader {
  public:
@@ -90,10 +92,33 @@ ServeConfig::TlsPaths read_tls(const ConfigReader& reader, const toml::table& tl
   return {std::move(*chain), std::move(*key)};
 }
 
+ServeConfig::Cluster read_cluster(const ConfigReader& reader, const toml::table& cluster) {
+  reader.check_keys(cluster, "cluster", {"endpoints", "node", "advertise", "lease_ttl_seconds"});
+  ServeConfig::Cluster read;
+  const toml::node* endpoints = cluster.get("endpoints");
+  const toml::array* list = endpoints ? endpoints->as_array() : nullptr;
+  if (list == nullptr || list->empty() || list->size() > cluster_endpoints_max) {
+    reader.fail(endpoints ? *endpoints : static_cast<const toml::node&>(cluster),
+                "cluster.endpoints",
+                fmt::format("must be a list of 1 to {} etcd client URLs", cluster_endpoints_max));
+  }
+  for (const toml::node& endpoint : *list) {
+    if (!endpoint.is_string() || endpoint.as_string()->get().empty()) {
+      reader.fail(endpoint, "cluster.endpoints", "must hold non-empty strings");
+    }
+    read.endpoints.push_back(endpoint.as_string()->get());
+  }
+  read.node = reader.text(cluster, "cluster", "node");
+  read.advertise = reader.text(cluster, "cluster", "advertise");
+  read.lease_ttl_seconds =
+      reader.number<std::int64_t>(cluster, "cluster", "lease_ttl_seconds", lease_ttl_seconds_range);
+  return read;
+}
+
 ServeConfig read_serve_config(const ConfigReader& reader, const toml::table& root) {
   reader.check_keys(root, "",
                     {"scheme", "data", "listen", "tokens", "participant_key_file",
-                     "lottery_key_file", "io_threads", "limits", "tls"});
+                     "lottery_key_file", "io_threads", "limits", "tls", "cluster"});
   ServeConfig config;
   config.scheme_path = reader.file_path(root, "", "scheme");
   config.data_path = reader.file_path(root, "", "data");
@@ -106,6 +131,9 @@ ServeConfig read_serve_config(const ConfigReader& reader, const toml::table& roo
     read_limits(reader, *limits, config);
   }
   if (const toml::table* tls = reader.table(root, "tls")) config.tls = read_tls(reader, *tls);
+  if (const toml::table* cluster = reader.table(root, "cluster")) {
+    config.cluster = read_cluster(reader, *cluster);
+  }
   return config;
 }
 

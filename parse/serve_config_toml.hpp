@@ -27,6 +27,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "base/status.hpp"
 
@@ -53,6 +54,14 @@ struct ServeConfig {
     std::string private_key_path;
   };
   std::optional<TlsPaths> tls;  // a [tls] table holds both
+  // A [cluster] table: `loket serve --cluster` and its companions (docs/cluster.md).
+  struct Cluster {
+    std::vector<std::string> endpoints;  // at least one
+    std::optional<std::string> node;
+    std::optional<std::string> advertise;
+    std::optional<std::int64_t> lease_ttl_seconds;
+  };
+  std::optional<Cluster> cluster;
 };
 
 // The settings, or invalid_argument with "FILE:LINE: key: what is wrong". file_path names the

@@ -42,6 +42,11 @@ drain_timeout_ms = 5000
 [tls]
 certificate_chain_file = "tls/server.crt"
 private_key_file = "tls/server.key"
+[cluster]
+endpoints = ["http://10.0.0.1:2379", "http://10.0.0.2:2379"]
+node = "loket-1"
+advertise = "https://loket-1.example:8443"
+lease_ttl_seconds = 3
 )",
                                                "/etc/loket/serve.toml", options)
                                 .message();
@@ -59,6 +64,11 @@ private_key_file = "tls/server.key"
   CHECK(options.tls_certificate_chain_path == "/etc/loket/tls/server.crt");
   CHECK(options.tls_private_key_path == "/etc/loket/tls/server.key");
   CHECK(options.participant_key_path.empty());
+  CHECK(options.cluster.endpoints ==
+        std::vector<std::string>{"http://10.0.0.1:2379", "http://10.0.0.2:2379"});
+  CHECK(options.cluster.node_name == "loket-1");
+  CHECK(options.cluster.advertise_url == "https://loket-1.example:8443");
+  CHECK(options.cluster.lease_ttl_seconds == 3);
 }
 
 TEST_CASE("A bad serve config names file, line and key, and changes nothing", "[process]") {
@@ -79,6 +89,16 @@ TEST_CASE("A bad serve config names file, line and key, and changes nothing", "[
   CHECK(error_of("scheme = \"s.toml\"\n[tls]\ncertificate_chain_file = \"a.crt\"\n") ==
         "conf/serve.toml:2: tls: needs both certificate_chain_file and private_key_file");
   CHECK(error_of("listen = \"\"\n") == "conf/serve.toml:1: listen: must be a non-empty string");
+  CHECK(error_of("listen = \"x\"\n[cluster]\nnode = \"a\"\n") ==
+        "conf/serve.toml:2: cluster.endpoints: must be a list of 1 to 16 etcd client URLs");
+  CHECK(error_of("listen = \"x\"\n[cluster]\nendpoints = []\n") ==
+        "conf/serve.toml:3: cluster.endpoints: must be a list of 1 to 16 etcd client URLs");
+  CHECK(error_of("listen = \"x\"\n[cluster]\nendpoints = [1]\n") ==
+        "conf/serve.toml:3: cluster.endpoints: must hold non-empty strings");
+  CHECK(error_of("listen = \"x\"\n[cluster]\nendpoints = [\"u\"]\nlease_ttl_seconds = 0\n") ==
+        "conf/serve.toml:4: cluster.lease_ttl_seconds: must be a whole number from 1 to 3600");
+  CHECK(error_of("listen = \"x\"\n[cluster]\nendpoints = [\"u\"]\nlease_ttl_seconds = 3601\n")
+            .ends_with("must be a whole number from 1 to 3600"));
   CHECK(error_of("listen = \n").starts_with("conf/serve.toml:1: "));
 }
 
@@ -293,4 +313,29 @@ TEST_CASE(
   const int audited = audit.wait();
   INFO(audit.log());
   CHECK(audited == 0);
+}
+
+TEST_CASE("A cluster node's name, URL and lease are checked at their limits") {
+  using namespace cluster_limits;
+  const auto check = [](std::string name, std::string url, std::int64_t ttl) {
+    return check_cluster_options({{"http://127.0.0.1:2379"}, std::move(name), std::move(url), ttl});
+  };
+  const std::string url = "http://loket-1:8080";
+  CHECK(check("a", url, 1).is_ok());
+  CHECK(check(std::string(node_name_bytes_max, 'n'), url, 3600).is_ok());
+  CHECK(check("Node_1.b-2", "https://x", 2).is_ok());
+  for (const std::string& bad_name :
+       {std::string(), std::string(node_name_bytes_max + 1, 'n'), std::string("a b"),
+        std::string("a/b"), std::string("é")}) {
+    CAPTURE(bad_name);
+    CHECK(check(bad_name, url, 2).code() == StatusCode::invalid_argument);
+  }
+  CHECK(check("a", "", 2).message().starts_with("--advertise"));
+  CHECK(check("a", "ftp://x", 2).code() == StatusCode::invalid_argument);
+  CHECK(check("a", "http://" + std::string(advertise_url_bytes_max - 7, 'x'), 2).is_ok());
+  CHECK(check("a", "http://" + std::string(advertise_url_bytes_max - 6, 'x'), 2).code() ==
+        StatusCode::invalid_argument);
+  CHECK(check("a", url, 0).message().starts_with("--lease-ttl"));
+  CHECK(check("a", url, 3601).code() == StatusCode::invalid_argument);
+  CHECK(check("a", url, INT64_MIN).code() == StatusCode::invalid_argument);
 }
