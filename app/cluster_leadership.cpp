@@ -73,6 +73,7 @@ Status ClusterLeadership::wait_until_elected(std::FILE* log) {
       epoch_ = campaign->leader->epoch;
       fmt::print(log, "loket serve: node {} leads the cluster (epoch {})\n", options_.node_name,
                  epoch_);
+      renewer_ = std::thread([this] { renew(); });
       return Status::ok();
     }
     const std::string seen =
@@ -117,13 +118,17 @@ DurableLogFactory ClusterLeadership::log_factory(std::string empty_head) {
       };
 }
 
-void ClusterLeadership::keep_leading(std::function<void()> on_lost) {
-  renewer_ = std::thread([this, on_lost = std::move(on_lost)] { renew(on_lost); });
+void ClusterLeadership::on_lost(std::function<void()> on_lost) {
+  std::unique_lock lock(mutex_);
+  on_lost_ = std::move(on_lost);
+  if (!lost()) return;
+  lock.unlock();
+  on_lost_();
 }
 
 // Renews three times per TTL. The lease is lost when etcd says it ended, or when no renewal
 // got through for a whole TTL (etcd may have ended it without this node hearing).
-void ClusterLeadership::renew(std::function<void()> on_lost) {
+void ClusterLeadership::renew() {
   const auto interval = std::chrono::milliseconds(options_.lease_ttl_seconds * 1000 / 3);
   const auto ttl = std::chrono::seconds(options_.lease_ttl_seconds);
   auto renewed_at = std::chrono::steady_clock::now();
@@ -136,8 +141,7 @@ void ClusterLeadership::renew(std::function<void()> on_lost) {
     lock.lock();
     if (renewed.code() == StatusCode::not_found || now - renewed_at >= ttl) {
       lost_.store(true, std::memory_order_release);
-      lock.unlock();
-      on_lost();
+      if (on_lost_) on_lost_();
       return;
     }
   }

@@ -47,20 +47,22 @@ class ClusterLeadership {
   ~ClusterLeadership();  // stops renewing and resigns, so that another node is elected at once
 
   // Campaigns every campaign_interval_ms until this node leads; prints who leads meanwhile.
+  // From then on a thread of its own renews the lease (catching up takes longer than a TTL).
   Status wait_until_elected(std::FILE* log);
   // The journal recovered and level with etcd's log (replication/catch_up.hpp).
   Result<CaughtUp> catch_up(const std::string& directory, const std::string& scheme_text,
                             const RecoveryOptions& recovery);
   // Makes the replicated log, taking over etcd's log under this node's epoch.
   DurableLogFactory log_factory(std::string empty_head);
-  // Renews the lease on a thread of its own; on_lost runs once if it is lost.
-  void keep_leading(std::function<void()> on_lost);
+  // on_lost runs once when the lease is lost, on the renewing thread; at once if it was lost
+  // already.
+  void on_lost(std::function<void()> on_lost);
   bool lost() const { return lost_.load(std::memory_order_acquire); }
   std::int64_t epoch() const { return epoch_; }
 
  private:
   ClusterLeadership(const ClusterOptions& options, EtcdLogKeys keys, EtcdClient election_client);
-  void renew(std::function<void()> on_lost);
+  void renew();
 
   const ClusterOptions options_;
   const EtcdLogKeys keys_;
@@ -71,6 +73,7 @@ class ClusterLeadership {
   std::mutex mutex_;
   std::condition_variable stop_requested_;
   bool stopping_ = false;
+  std::function<void()> on_lost_;  // guarded by mutex_
   std::thread renewer_;
 };
 

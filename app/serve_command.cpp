@@ -282,7 +282,7 @@ int run_serve(const ServeOptions& options, std::FILE* log) {
                     leadership ? leadership->log_factory(to_hex(genesis_hash(inputs.scheme_text)))
                                : DurableLogFactory());
   server->serve(pipeline);
-  if (leadership) leadership->keep_leading([&server] { server->stop(); });
+  if (leadership) leadership->on_lost([&server] { server->stop(); });
   fmt::print(log, "loket serve: listening on {}://{}:{} ({} I/O threads)\n", tls ? "https" : "http",
              inputs.listen.host, server->port(), options.io_threads);
   std::fflush(log);

@@ -27,9 +27,18 @@ Result<LeaderElection> LeaderElection::create(EtcdClient& client, std::string el
 }
 
 Result<Campaign> LeaderElection::campaign_once() {
-  // A lease granted by an earlier campaign that lost may have ended since: etcd then refuses
-  // the put with not_found, and the campaign goes on with a new one.
+  // A lease granted by an earlier campaign that lost may end between its renewal and the put:
+  // etcd then refuses the put with not_found, and the campaign goes on with a new one.
   for (int attempt = 0; attempt < 2; ++attempt) {
+    // A lease kept from an earlier campaign is renewed first: won with a lease about to end,
+    // the election would be lost again at once.
+    if (lease_id_ != 0) {
+      const Result<EtcdLease> renewed = client_->keep_lease_alive_once(lease_id_);
+      if (!renewed.ok() && renewed.status().code() != StatusCode::not_found) {
+        return renewed.status();
+      }
+      if (!renewed.ok()) lease_id_ = 0;
+    }
     if (lease_id_ == 0) {
       Result<EtcdLease> lease = client_->grant_lease(lease_ttl_seconds_);
       if (!lease.ok()) return lease.status();

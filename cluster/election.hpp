@@ -50,8 +50,9 @@ class LeaderElection {
   static Result<LeaderElection> create(EtcdClient& client, std::string election_key,
                                        NodeIdentity me, std::int64_t lease_ttl_seconds);
 
-  // Creates the election key under this node's lease when no node holds it. Grants a lease
-  // first when this node has none, or when the one it had has ended. A write whose outcome is
+  // Creates the election key under this node's lease when no node holds it. Renews the lease
+  // this node has first, or grants one when it has none (or the one it had has ended), so that
+  // a node elected has a whole TTL before its first renewal is due. A write whose outcome is
   // unknown is decided by reading the key back: it is this node's when it names its lease.
   Result<Campaign> campaign_once();
   // Renews the lease once; not_found once it has ended (this node no longer leads, whatever

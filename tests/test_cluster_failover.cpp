@@ -6,9 +6,12 @@
 #include <fmt/format.h>
 #include <sys/wait.h>
 
+#include <algorithm>
+#include <array>
 #include <boost/json.hpp>
 #include <catch2/catch.hpp>
 #include <csignal>
+#include <cstdlib>
 #include <map>
 #include <sstream>
 
@@ -51,6 +54,7 @@ Receipts register_participants(unsigned short port, std::size_t first, std::size
     const Answer answer =
         client.send(http::verb::post, "/v1/tranches/t2/submissions", "dev-portal-token",
                     fmt::format(R"({{"id":"C-{}","participant":"p-{}"}})", number, number));
+    INFO(answer.body);
     REQUIRE(answer.status == 201);
     const boost::json::object receipt = answer.json().as_object();
     receipts[std::string(receipt.at("id").as_string())] = {
@@ -100,47 +104,110 @@ void stop_and_audit(ChildProcess& node, const std::string& journal) {
   CHECK(WEXITSTATUS(status) == 0);
 }
 
+std::uint64_t milliseconds_since(std::chrono::steady_clock::time_point then) {
+  return static_cast<std::uint64_t>(
+      std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - then)
+          .count());
+}
+
+// Three etcd members, and nodes "a" and "b": one leads (listening), the other waits.
+struct TwoNodes {
+  TwoNodes() {
+    nodes[0] = start_node(etcd, folder, names[0]);
+    const std::optional<unsigned short> port = nodes[0]->wait_listening(hang_timeout);
+    INFO(nodes[0]->log());
+    REQUIRE(port);
+    leader_port = *port;
+    start_follower(1);
+  }
+  void start_follower(std::size_t index) {
+    nodes[index] = start_node(etcd, folder, names[index]);
+    INFO(nodes[index]->log());
+    REQUIRE(nodes[index]->wait_for_log(fmt::format("waits to lead: node {}", names[1 - index]),
+                                       hang_timeout));
+  }
+  // The follower, once it serves; how long after `since` it answered ready.
+  std::uint64_t wait_for_new_leader(std::chrono::steady_clock::time_point since) {
+    leader = 1 - leader;
+    ChildProcess& next = *nodes[leader];
+    const std::optional<unsigned short> port = next.wait_listening(hang_timeout);
+    INFO(next.log());
+    REQUIRE(port);
+    REQUIRE(readyz_becomes(*port, 200, hang_timeout));
+    leader_port = *port;
+    return milliseconds_since(since);
+  }
+  // SIGKILLs the leader, waits for the other node to serve, and starts the killed one again
+  // as a follower. Returns the failover time: the kill to the new leader's readiness.
+  std::uint64_t fail_over() {
+    nodes[leader]->signal(SIGKILL);
+    nodes[leader]->wait();
+    const auto killed_at = std::chrono::steady_clock::now();
+    const std::size_t killed = leader;
+    const std::uint64_t failover_ms = wait_for_new_leader(killed_at);
+    start_follower(killed);
+    return failover_ms;
+  }
+
+  EtcdCluster etcd{3};
+  TempFolder folder{"cluster"};
+  const std::array<std::string, 2> names{"a", "b"};
+  std::array<std::unique_ptr<ChildProcess>, 2> nodes;
+  std::size_t leader = 0;
+  unsigned short leader_port = 0;
+};
+
+// Registers on the leader, kills it, and checks every receipt so far on the next, `rounds`
+// times; returns the failover times.
+std::vector<std::uint64_t> failover_rounds(TwoNodes& cluster, Receipts& receipts,
+                                           std::size_t rounds) {
+  std::vector<std::uint64_t> failover_ms;
+  for (std::size_t round = 0; round < rounds; ++round) {
+    INFO("round " << round);
+    INFO("leader's log:\n" << cluster.nodes[cluster.leader]->log());
+    INFO("follower's log:\n" << cluster.nodes[1 - cluster.leader]->log());
+    receipts.merge(register_participants(cluster.leader_port, receipts.size() + 1, 50));
+    failover_ms.push_back(cluster.fail_over());
+    check_on_record(cluster.leader_port, receipts);
+    CHECK(granted(cluster.leader_port) == receipts.size());
+  }
+  return failover_ms;
+}
+
+std::string failover_figures(std::vector<std::uint64_t> failover_ms) {
+  std::sort(failover_ms.begin(), failover_ms.end());
+  return fmt::format(
+      "{} failovers (SIGKILL of the leader to the next leader's readiness): "
+      "p50 {} ms, max {} ms",
+      failover_ms.size(), failover_ms[failover_ms.size() / 2], failover_ms.back());
+}
+
 TEST_CASE("cluster: registrations acknowledged by a killed leader are served by the next",
           "[process][etcd][cluster]") {
   if (etcd_missing()) return;
-  EtcdCluster etcd(3);
-  TempFolder folder("cluster-failover");
-  std::unique_ptr<ChildProcess> a = start_node(etcd, folder, "a");
-  const std::optional<unsigned short> a_port = a->wait_listening(hang_timeout);
-  INFO(a->log());
-  REQUIRE(a_port);
-  std::unique_ptr<ChildProcess> b = start_node(etcd, folder, "b");
-  REQUIRE(b->wait_for_log("waits to lead: node a", hang_timeout));
+  TwoNodes cluster;
+  Receipts receipts;
+  WARN(failover_figures(failover_rounds(cluster, receipts, 2)));
+  // The follower, the first node, leads again once the second steps down (SIGTERM resigns),
+  // caught up with what the second accepted; both journals pass the audit.
+  const std::size_t second = cluster.leader;
+  stop_and_audit(*cluster.nodes[second], cluster.folder.path(cluster.names[second]));
+  cluster.wait_for_new_leader(std::chrono::steady_clock::now());
+  check_on_record(cluster.leader_port, receipts);
+  stop_and_audit(*cluster.nodes[cluster.leader],
+                 cluster.folder.path(cluster.names[cluster.leader]));
+}
 
-  Receipts receipts = register_participants(*a_port, 1, 200);
-  a->signal(SIGKILL);
-  a->wait();
-  const auto killed_at = std::chrono::steady_clock::now();
-  const std::optional<unsigned short> b_port = b->wait_listening(hang_timeout);
-  INFO(b->log());
-  REQUIRE(b_port);
-  REQUIRE(readyz_becomes(*b_port, 200, hang_timeout));
-  WARN("failover: the next leader answered "
-       << std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() -
-                                                                killed_at)
-              .count()
-       << " ms after the kill");
-  check_on_record(*b_port, receipts);
-  CHECK(granted(*b_port) == receipts.size());
-  receipts.merge(register_participants(*b_port, 201, 10));
-
-  // The killed node comes back, catches up once the second leader steps down, and serves all.
-  a = start_node(etcd, folder, "a");
-  REQUIRE(a->wait_for_log("waits to lead: node b", hang_timeout));
-  stop_and_audit(*b, folder.path("b"));
-  const std::optional<unsigned short> again = a->wait_listening(hang_timeout);
-  INFO(a->log());
-  REQUIRE(again);
-  REQUIRE(readyz_becomes(*again, 200, hang_timeout));
-  CHECK(a->wait_for_log("10 events applied", hang_timeout));
-  check_on_record(*again, receipts);
-  CHECK(granted(*again) == receipts.size());
-  stop_and_audit(*a, folder.path("a"));
+// The failover loop, like the crash loop: `build/dev/tests/loket_tests "[.failover-loop]"`,
+// LOKET_FAILOVERS rounds (default 50).
+TEST_CASE("cluster: the failover loop", "[.failover-loop][process][etcd][cluster]") {
+  REQUIRE_FALSE(etcd_missing());
+  const char* rounds = std::getenv("LOKET_FAILOVERS");
+  TwoNodes cluster;
+  Receipts receipts;
+  const std::vector<std::uint64_t> failover_ms =
+      failover_rounds(cluster, receipts, rounds ? std::stoul(rounds) : 50);
+  WARN(failover_figures(failover_ms) << "; " << receipts.size() << " receipts all on record");
 }
 
 }  // namespace
