@@ -198,6 +198,60 @@ TEST_CASE("cluster: registrations acknowledged by a killed leader are served by 
                  cluster.folder.path(cluster.names[cluster.leader]));
 }
 
+// Every answer the node at `port` gives a registration until it stops answering; none may be
+// an acknowledgement.
+void check_acknowledges_nothing(unsigned short port, std::size_t first) {
+  for (std::size_t number = first; number < first + 50; ++number) {
+    try {
+      Client client(port);
+      const Answer answer =
+          client.send(http::verb::post, "/v1/tranches/t2/submissions", "dev-portal-token",
+                      fmt::format(R"({{"id":"C-{}","participant":"p-{}"}})", number, number));
+      INFO(answer.body);
+      CHECK(answer.status != 201);
+    } catch (const boost::system::system_error&) {
+      return;  // it stopped
+    }
+  }
+}
+
+TEST_CASE("cluster: a leader frozen past its lease acknowledges nothing once it thaws",
+          "[process][etcd][cluster]") {
+  if (etcd_missing()) return;
+  TwoNodes cluster;
+  Receipts receipts = register_participants(cluster.leader_port, 1, 20);
+  const std::size_t frozen = cluster.leader;
+  const unsigned short frozen_port = cluster.leader_port;
+  cluster.nodes[frozen]->signal(SIGSTOP);
+  WARN("SIGSTOP of the leader to the next leader's readiness: "
+       << cluster.wait_for_new_leader(std::chrono::steady_clock::now()) << " ms");
+  receipts.merge(register_participants(cluster.leader_port, 21, 5));
+  cluster.nodes[frozen]->signal(SIGCONT);
+  check_acknowledges_nothing(frozen_port, 1000);
+  const int status = cluster.nodes[frozen]->wait();
+  INFO(cluster.nodes[frozen]->log());
+  CHECK(WIFEXITED(status));
+  CHECK(WEXITSTATUS(status) == 1);
+  CHECK_THAT(cluster.nodes[frozen]->log(), Catch::Contains("lost its lease"));
+  check_on_record(cluster.leader_port, receipts);
+  CHECK(granted(cluster.leader_port) == receipts.size());
+  // Restarted, it drops what it may have written alone and follows.
+  cluster.start_follower(frozen);
+}
+
+TEST_CASE("cluster: the leader goes on acknowledging when an etcd member is killed",
+          "[process][etcd][cluster]") {
+  if (etcd_missing()) return;
+  TwoNodes cluster;
+  Receipts receipts = register_participants(cluster.leader_port, 1, 100);
+  cluster.etcd.kill_member(0);  // the member every node's clients talk to first
+  receipts.merge(register_participants(cluster.leader_port, 101, 100));
+  check_on_record(cluster.leader_port, receipts);
+  // The cluster still fails over with two members of three.
+  cluster.fail_over();
+  check_on_record(cluster.leader_port, receipts);
+}
+
 // The failover loop, like the crash loop: `build/dev/tests/loket_tests "[.failover-loop]"`,
 // LOKET_FAILOVERS rounds (default 50).
 TEST_CASE("cluster: the failover loop", "[.failover-loop][process][etcd][cluster]") {
