@@ -3,6 +3,7 @@
 
 #include "app/allocate_command.hpp"
 #include "app/audit_command.hpp"
+#include "app/cluster_status.hpp"
 #include "app/demo_command.hpp"
 #include "app/export_command.hpp"
 #include "app/file_text.hpp"
@@ -129,6 +130,18 @@ CLI::App* add_loadtest_command(CLI::App& app, loket::LoadtestOptions& loadtest) 
   return loadtest_command;
 }
 
+CLI::App* add_cluster_command(CLI::App& app, loket::ClusterStatusOptions& status) {
+  CLI::App* cluster_command = app.add_subcommand("cluster", "A cluster's state in etcd");
+  cluster_command->require_subcommand(1);
+  CLI::App* status_command =
+      cluster_command->add_subcommand("status", "Who leads, and how far the replicated log goes");
+  status_command->add_option("--cluster", status.endpoints, "etcd client URLs, comma-separated")
+      ->delimiter(',')
+      ->required();
+  status_command->add_option("--scheme", status.scheme_path, "Scheme file")->capture_default_str();
+  return status_command;
+}
+
 CLI::App* add_demo_command(CLI::App& app, loket::DemoOptions& demo) {
   CLI::App* demo_command = app.add_subcommand(
       "demo", "Everything at once: serve, rehearse the opening, close, audit, report");
@@ -176,6 +189,8 @@ int run_command(int argc, char** argv) {
   CLI::App* loadtest_command = add_loadtest_command(app, loadtest);
   loket::DemoOptions demo;
   CLI::App* demo_command = add_demo_command(app, demo);
+  loket::ClusterStatusOptions cluster_status;
+  CLI::App* cluster_status_command = add_cluster_command(app, cluster_status);
 
   CLI11_PARSE(app, argc, argv);
   if (serve_command->parsed() && !serve.config_path.empty()) {
@@ -186,6 +201,9 @@ int run_command(int argc, char** argv) {
     CLI11_PARSE(app, argc, argv);
   }
   if (serve_command->parsed()) return loket::run_serve(serve, stderr);
+  if (cluster_status_command->parsed()) {
+    return loket::run_cluster_status(cluster_status, stdout, stderr);
+  }
   if (loadtest_command->parsed()) return loket::run_loadtest(loadtest, stdout, stderr);
   if (demo_command->parsed()) return loket::run_demo(demo, stdout, stderr);
   if (report_command->parsed()) return loket::run_report(report, stderr);

@@ -29,12 +29,18 @@ namespace http = boost::beast::http;
 // Generous: only a hang ends these waits; a slow machine just takes longer.
 constexpr std::chrono::milliseconds hang_timeout{120'000};
 
-std::unique_ptr<ChildProcess> start_node(const EtcdCluster& etcd, const TempFolder& folder,
-                                         const std::string& name) {
+// The members' client URLs, as --cluster takes them.
+std::string endpoints_of(const EtcdCluster& etcd) {
   std::string endpoints;
   for (const std::string& url : etcd.client_urls()) {
     endpoints += (endpoints.empty() ? "" : ",") + url;
   }
+  return endpoints;
+}
+
+std::unique_ptr<ChildProcess> start_node(const EtcdCluster& etcd, const TempFolder& folder,
+                                         const std::string& name) {
+  const std::string endpoints = endpoints_of(etcd);
   return std::make_unique<ChildProcess>(
       build_path("loket"),
       std::vector<std::string>{"serve", "--scheme", source_path("schemes/rehearsal.toml"), "--data",
@@ -188,6 +194,21 @@ TEST_CASE("cluster: registrations acknowledged by a killed leader are served by 
   TwoNodes cluster;
   Receipts receipts;
   WARN(failover_figures(failover_rounds(cluster, receipts, 2)));
+  // `loket cluster status` names the leader and how far the log goes.
+  std::string endpoints;
+  for (const std::string& url : cluster.etcd.client_urls()) {
+    endpoints += (endpoints.empty() ? "" : ",") + url;
+  }
+  ChildProcess status(build_path("loket"), {"cluster", "status", "--cluster", endpoints, "--scheme",
+                                            source_path("schemes/rehearsal.toml")});
+  CHECK(status.wait() == 0);
+  INFO(status.log());
+  CHECK_THAT(status.log(),
+             Catch::Contains(fmt::format("leader: node {} at http://127.0.0.1:{}, epoch",
+                                         cluster.names[cluster.leader], cluster.leader_port)));
+  CHECK_THAT(status.log(),
+             Catch::Contains(fmt::format("log: through sequence {}", receipts.size())));
+  CHECK_THAT(status.log(), Catch::Contains("etcd member 3: etcd 3.4"));
   // The follower, the first node, leads again once the second steps down (SIGTERM resigns),
   // caught up with what the second accepted; both journals pass the audit.
   const std::size_t second = cluster.leader;
