@@ -324,9 +324,8 @@ TEST_CASE("A cluster node's name, URL and lease are checked at their limits") {
   CHECK(check("a", url, 1).is_ok());
   CHECK(check(std::string(node_name_bytes_max, 'n'), url, 3600).is_ok());
   CHECK(check("Node_1.b-2", "https://x", 2).is_ok());
-  for (const std::string& bad_name :
-       {std::string(), std::string(node_name_bytes_max + 1, 'n'), std::string("a b"),
-        std::string("a/b"), std::string("é")}) {
+  for (const std::string& bad_name : {std::string(), std::string(node_name_bytes_max + 1, 'n'),
+                                      std::string("a b"), std::string("a/b"), std::string("é")}) {
     CAPTURE(bad_name);
     CHECK(check(bad_name, url, 2).code() == StatusCode::invalid_argument);
   }
