@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <chrono>
 
 #include "replication/replicated_log.hpp"
@@ -21,11 +22,14 @@ Status check_cluster_options(const ClusterOptions& options) {
                     name.substr(0, node_name_bytes_max + 1), node_name_bytes_max));
   }
   const std::string& url = options.advertise_url;
-  if (url.size() > advertise_url_bytes_max ||
+  const bool visible =
+      std::all_of(url.begin(), url.end(), [](char c) { return c > 0x20 && c < 0x7f; });
+  if (url.size() > advertise_url_bytes_max || !visible ||
       !(url.starts_with("http://") || url.starts_with("https://"))) {
-    return Status::invalid_argument(
-        fmt::format("--advertise {:?}: a URL of at most {} bytes starting with http:// or https://",
-                    url.substr(0, 200), advertise_url_bytes_max));
+    return Status::invalid_argument(fmt::format(
+        "--advertise {:?}: a URL of at most {} visible ASCII bytes starting with http:// or "
+        "https://",
+        url.substr(0, 200), advertise_url_bytes_max));
   }
   if (options.lease_ttl_seconds < 1 || options.lease_ttl_seconds > 3600) {
     return Status::invalid_argument(
@@ -56,38 +60,21 @@ ClusterLeadership::~ClusterLeadership() {
     stopping_ = true;
   }
   stop_requested_.notify_all();
-  if (renewer_.joinable()) renewer_.join();
-  if (election_ && !lost()) (void)election_->resign();
+  if (node_thread_.joinable()) node_thread_.join();
+  if (election_ && epoch() != 0 && !stopped()) (void)election_->resign();
 }
 
-Status ClusterLeadership::wait_until_elected(std::FILE* log) {
-  Result<LeaderElection> election = LeaderElection::create(
-      *election_client_, keys_.election_key(), {options_.node_name, options_.advertise_url},
-      options_.lease_ttl_seconds);
-  if (!election.ok()) return election.status();
-  election_.emplace(std::move(*election));
-  std::string last_seen;
-  for (;;) {
-    const Result<Campaign> campaign = election_->campaign_once();
-    if (campaign.ok() && campaign->elected) {
-      epoch_ = campaign->leader->epoch;
-      fmt::print(log, "loket serve: node {} leads the cluster (epoch {})\n", options_.node_name,
-                 epoch_);
-      renewer_ = std::thread([this] { renew(); });
-      return Status::ok();
-    }
-    const std::string seen =
-        !campaign.ok()     ? "etcd cannot be reached: " + campaign.status().message()
-        : campaign->leader ? fmt::format("node {} at {} leads", campaign->leader->node.name,
-                                         campaign->leader->node.url)
-                           : "no node leads";
-    if (seen != last_seen) {
-      fmt::print(log, "loket serve: node {} waits to lead: {}\n", options_.node_name, seen);
-      std::fflush(log);
-      last_seen = seen;
-    }
-    std::this_thread::sleep_for(std::chrono::milliseconds(campaign_interval_ms));
-  }
+void ClusterLeadership::stop_following() {
+  std::unique_lock lock(mutex_);
+  stop_following_ = true;
+  stop_requested_.notify_all();
+  phase_changed_.wait(lock, [this] { return !following_; });
+}
+
+bool ClusterLeadership::wait_or_stop(std::chrono::milliseconds interval, bool following) {
+  std::unique_lock lock(mutex_);
+  return stop_requested_.wait_for(lock, interval,
+                                  [&] { return stopping_ || (following && stop_following_); });
 }
 
 Result<CaughtUp> ClusterLeadership::catch_up(const std::string& directory,
@@ -106,7 +93,7 @@ DurableLogFactory ClusterLeadership::log_factory(std::string empty_head) {
         Result<EtcdClient> client = EtcdClient::create({options_.endpoints});
         if (!client.ok()) return client.status();
         auto owned = std::make_unique<EtcdClient>(std::move(*client));
-        Result<EtcdLogWriter> writer = EtcdLogWriter::take_over(*owned, keys_, epoch_, empty_head);
+        Result<EtcdLogWriter> writer = EtcdLogWriter::take_over(*owned, keys_, epoch(), empty_head);
         if (!writer.ok()) return writer.status();
         // One etcd transaction carries at most a chunk's worth of records per local batch.
         limits.batch_bytes_max = std::min(limits.batch_bytes_max, etcd_log_limits::chunk_bytes_max);
@@ -118,31 +105,49 @@ DurableLogFactory ClusterLeadership::log_factory(std::string empty_head) {
       };
 }
 
-void ClusterLeadership::on_lost(std::function<void()> on_lost) {
+void ClusterLeadership::on_stopped(std::function<void()> on_stopped) {
   std::unique_lock lock(mutex_);
-  on_lost_ = std::move(on_lost);
-  if (!lost()) return;
+  on_stopped_ = std::move(on_stopped);
+  if (!stopped()) return;
   lock.unlock();
-  on_lost_();
+  on_stopped_();
+}
+
+std::string ClusterLeadership::problem() const {
+  const std::lock_guard lock(mutex_);
+  return problem_;
+}
+
+void ClusterLeadership::stop_with(std::string problem) {
+  std::unique_lock lock(mutex_);
+  if (stopped()) return;
+  problem_ = std::move(problem);
+  stopped_.store(true, std::memory_order_release);
+  std::function<void()> callback = on_stopped_;
+  lock.unlock();
+  if (callback) callback();
 }
 
 // Renews three times per TTL. The lease is lost when etcd says it ended, or when no renewal
-// got through for a whole TTL (etcd may have ended it without this node hearing).
-void ClusterLeadership::renew() {
+// got through for a whole TTL (etcd may have ended it without this node hearing). A leader
+// whose pipeline failed (its log cannot write) resigns, so that another node leads at once.
+void ClusterLeadership::renew(Pipeline& pipeline) {
   const auto interval = std::chrono::milliseconds(options_.lease_ttl_seconds * 1000 / 3);
   const auto ttl = std::chrono::seconds(options_.lease_ttl_seconds);
   auto renewed_at = std::chrono::steady_clock::now();
-  std::unique_lock lock(mutex_);
-  while (!stop_requested_.wait_for(lock, interval, [this] { return stopping_; })) {
-    lock.unlock();
-    const Status renewed = election_->keep_alive();
+  while (!wait_or_stop(
+      std::min<std::chrono::milliseconds>(interval, std::chrono::milliseconds(follow_interval_ms)),
+      false)) {
+    if (!pipeline.healthy()) {
+      (void)election_->resign();
+      return stop_with("its journal or its log in etcd cannot write; it resigned");
+    }
     const auto now = std::chrono::steady_clock::now();
+    if (now - renewed_at < interval) continue;
+    const Status renewed = election_->keep_alive();
     if (renewed.is_ok()) renewed_at = now;
-    lock.lock();
     if (renewed.code() == StatusCode::not_found || now - renewed_at >= ttl) {
-      lost_.store(true, std::memory_order_release);
-      if (on_lost_) on_lost_();
-      return;
+      return stop_with("it lost its lease and no longer leads");
     }
   }
 }

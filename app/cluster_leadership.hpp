@@ -1,8 +1,12 @@
-// `loket serve --cluster`: how a node comes to lead (docs/cluster.md). It campaigns until it
-// is elected, catches its journal up with the log in etcd, and gives the pipeline a replicated
-// log fenced on its epoch. While it leads, a thread of its own renews the lease; once the lease
-// is lost (not renewed within its TTL, or ended by etcd) it calls on_lost, and the node stops:
-// it must restart, and follow or lead again after catching up.
+// `loket serve --cluster`: a node's part in the cluster (docs/cluster.md). A node first makes
+// its journal level with the log in etcd, then follows: a thread of its own offers the
+// leader's chunks to the pipeline as they are committed, tells it where the leader is, and
+// campaigns whenever no node leads. Once elected, it offers the log through its tail and
+// promotes the pipeline, which leads from there under a replicated log fenced on this node's
+// epoch; the thread then renews the lease. The node stops (on_stopped) when it can no longer
+// go on: its lease is lost while it leads, its pipeline fails while it leads, or it cannot
+// follow (the log was trimmed past it, or does not link to its journal). It must restart,
+// catch up and follow again.
 #pragma once
 
 #include <atomic>
@@ -26,7 +30,7 @@ namespace cluster_limits {
 inline constexpr std::size_t node_name_bytes_max = 64;
 inline constexpr std::size_t advertise_url_bytes_max = 2048;
 inline constexpr std::int64_t lease_ttl_seconds_default = 2;
-inline constexpr std::uint32_t campaign_interval_ms = 200;
+inline constexpr std::uint32_t follow_interval_ms = 50;  // between looks at the leader and log
 }  // namespace cluster_limits
 
 struct ClusterOptions {
@@ -44,37 +48,52 @@ class ClusterLeadership {
   // keys: the scheme's prefix in etcd, "/loket/SCHEME_ID/".
   static Result<std::unique_ptr<ClusterLeadership>> create(const ClusterOptions& options,
                                                            const std::string& scheme_id);
-  ~ClusterLeadership();  // stops renewing and resigns, so that another node is elected at once
+  ~ClusterLeadership();  // stop_following(), stops renewing and resigns if it leads
 
-  // Campaigns every campaign_interval_ms until this node leads; prints who leads meanwhile.
-  // From then on a thread of its own renews the lease (catching up takes longer than a TTL).
-  Status wait_until_elected(std::FILE* log);
   // The journal recovered and level with etcd's log (replication/catch_up.hpp).
   Result<CaughtUp> catch_up(const std::string& directory, const std::string& scheme_text,
                             const RecoveryOptions& recovery);
   // Makes the replicated log, taking over etcd's log under this node's epoch.
   DurableLogFactory log_factory(std::string empty_head);
-  // on_lost runs once when the lease is lost, on the renewing thread; at once if it was lost
-  // already.
-  void on_lost(std::function<void()> on_lost);
-  bool lost() const { return lost_.load(std::memory_order_acquire); }
-  std::int64_t epoch() const { return epoch_; }
+  // Starts following from chunk log_chunks + 1 (catch_up's), with a pipeline made as a
+  // follower with log_factory(); once. The pipeline must outlive stop_following().
+  void follow(Pipeline& pipeline, std::uint64_t log_chunks, std::FILE* log);
+  // Stops following, if this node does not lead yet; returns once the pipeline is no longer
+  // touched. A leader keeps renewing its lease until destroyed.
+  void stop_following();
+  // on_stopped runs once when the node stops (see above), on this class's threads; at once if
+  // it stopped already. problem(): why, once stopped.
+  void on_stopped(std::function<void()> on_stopped);
+  bool stopped() const { return stopped_.load(std::memory_order_acquire); }
+  std::string problem() const;
+  std::int64_t epoch() const { return epoch_.load(std::memory_order_acquire); }
 
  private:
   ClusterLeadership(const ClusterOptions& options, EtcdLogKeys keys, EtcdClient election_client);
-  void renew();
+  // The follower's loop and its steps (cluster_follow.cpp).
+  void follow_until_elected(Pipeline& pipeline, std::uint64_t log_chunks, std::FILE* log);
+  Result<bool> follow_once(Pipeline& pipeline, std::uint64_t& log_chunks, std::FILE* log);
+  Status offer_through_tail(Pipeline& pipeline, std::uint64_t& log_chunks);
+  void renew(Pipeline& pipeline);
+  void stop_with(std::string problem);
+  // Waits `interval`; true once asked to stop (or to stop following, when `following`).
+  bool wait_or_stop(std::chrono::milliseconds interval, bool following);
 
   const ClusterOptions options_;
   const EtcdLogKeys keys_;
-  std::unique_ptr<EtcdClient> election_client_;
+  std::unique_ptr<EtcdClient> election_client_;  // the node thread's
   std::optional<LeaderElection> election_;
-  std::int64_t epoch_ = 0;
-  std::atomic<bool> lost_{false};
-  std::mutex mutex_;
+  std::atomic<std::int64_t> epoch_{0};  // 0: never elected
+  std::atomic<bool> stopped_{false};
+  mutable std::mutex mutex_;
   std::condition_variable stop_requested_;
-  bool stopping_ = false;
-  std::function<void()> on_lost_;  // guarded by mutex_
-  std::thread renewer_;
+  bool stopping_ = false;        // guarded by mutex_: the destructor's
+  bool stop_following_ = false;  // guarded by mutex_: stop_following()'s
+  bool following_ = false;       // guarded by mutex_: the thread may touch the pipeline
+  std::condition_variable phase_changed_;
+  std::string problem_;               // guarded by mutex_
+  std::function<void()> on_stopped_;  // guarded by mutex_
+  std::thread node_thread_;
 };
 
 }  // namespace loket

@@ -191,28 +191,22 @@ ServerOptions server_options_of(const ServeOptions& options, ServeInputs& inputs
   return server_options;
 }
 
-// For a cluster node: returns once it leads (null for a single node). invalid_argument for
+// For a cluster node, its part in the cluster (null for a single node). invalid_argument for
 // options that cannot make a node; listening_url: the default --advertise.
-Result<std::unique_ptr<ClusterLeadership>> lead_if_clustered(const ServeOptions& options,
+Result<std::unique_ptr<ClusterLeadership>> join_if_clustered(const ServeOptions& options,
                                                              const ServeInputs& inputs,
-                                                             std::string listening_url,
-                                                             std::FILE* log) {
+                                                             std::string listening_url) {
   if (options.cluster.endpoints.empty()) return std::unique_ptr<ClusterLeadership>();
   ClusterOptions cluster = options.cluster;
   if (cluster.advertise_url.empty()) cluster.advertise_url = std::move(listening_url);
-  Result<std::unique_ptr<ClusterLeadership>> made =
-      ClusterLeadership::create(cluster, inputs.scheme.id);
-  if (!made.ok()) return made.status();
-  if (Status elected = (*made)->wait_until_elected(log); !elected.is_ok()) {
-    return elected.code() == StatusCode::invalid_argument ? elected.with_code(StatusCode::io_error)
-                                                          : elected;
-  }
-  return made;
+  return ClusterLeadership::create(cluster, inputs.scheme.id);
 }
 
-// The journal recovered; for a cluster's leader, also level with the log in etcd.
+// The journal recovered; for a cluster node, also level with the log in etcd (through chunk
+// *log_chunks).
 Result<Recovered> recover(const ServeOptions& options, const ServeInputs& inputs,
-                          ClusterLeadership* leadership, std::FILE* log) {
+                          ClusterLeadership* leadership, std::uint64_t* log_chunks,
+                          std::FILE* log) {
   RecoveryOptions recovery;
   recovery.journal = options.journal_options;
   recovery.scheme = &inputs.scheme;  // parsed once, by read_inputs
@@ -222,7 +216,20 @@ Result<Recovered> recover(const ServeOptions& options, const ServeInputs& inputs
   if (!caught_up.ok()) return caught_up.status();
   fmt::print(log, "loket serve: caught up with the cluster's log: {} events applied, {} dropped\n",
              caught_up->events_applied, caught_up->records_dropped);
+  *log_chunks = caught_up->log_chunks;
   return std::move(caught_up->recovered);
+}
+
+// After the server stopped: what the journal holds, why a cluster node stopped, the exit code.
+int exit_code_after(const Pipeline& pipeline, const ClusterLeadership* leadership, std::FILE* log) {
+  fmt::print(log, "loket serve: stopped; journal durable through sequence {}\n",
+             pipeline.durable_sequence());
+  if (leadership && leadership->stopped()) {
+    fmt::print(log, "loket serve: this node stopped: {}; restart it to catch up and follow\n",
+               leadership->problem());
+    return 1;
+  }
+  return pipeline.healthy() ? 0 : 1;
 }
 
 }  // namespace
@@ -249,15 +256,16 @@ int run_serve(const ServeOptions& options, std::FILE* log) {
     fmt::print(log, "loket serve: {}\n", journal_in_use(options.data_path, *holder));
     return 1;
   }
-  Result<std::unique_ptr<ClusterLeadership>> led = lead_if_clustered(
+  Result<std::unique_ptr<ClusterLeadership>> joined = join_if_clustered(
       options, inputs,
-      fmt::format("{}://{}:{}", tls ? "https" : "http", inputs.listen.host, server->port()), log);
-  if (!led.ok()) {
-    fmt::print(log, "loket serve: {}\n", led.status().message());
-    return led.status().code() == StatusCode::invalid_argument ? 2 : 1;
+      fmt::format("{}://{}:{}", tls ? "https" : "http", inputs.listen.host, server->port()));
+  if (!joined.ok()) {
+    fmt::print(log, "loket serve: {}\n", joined.status().message());
+    return joined.status().code() == StatusCode::invalid_argument ? 2 : 1;
   }
-  std::unique_ptr<ClusterLeadership> leadership = std::move(*led);
-  Result<Recovered> recovered = recover(options, inputs, leadership.get(), log);
+  std::unique_ptr<ClusterLeadership> leadership = std::move(*joined);
+  std::uint64_t log_chunks = 0;
+  Result<Recovered> recovered = recover(options, inputs, leadership.get(), &log_chunks, log);
   if (!recovered.ok()) {
     // Another process may have taken the lock since the look above.
     const auto holder = journal_lock_holder(options.data_path);
@@ -280,25 +288,22 @@ int run_serve(const ServeOptions& options, std::FILE* log) {
   Pipeline pipeline(std::move(recovered).value(), pipeline_limits, Pipeline::system_clock_now,
                     std::move(inputs.lottery_key),
                     leadership ? leadership->log_factory(to_hex(genesis_hash(inputs.scheme_text)))
-                               : DurableLogFactory());
+                               : DurableLogFactory(),
+                    leadership ? PipelineRole::follower : PipelineRole::leader);
   server->serve(pipeline);
-  if (leadership) leadership->on_lost([&server] { server->stop(); });
+  if (leadership) {
+    leadership->on_stopped([&server] { server->stop(); });
+    leadership->follow(pipeline, log_chunks, log);
+  }
   fmt::print(log, "loket serve: listening on {}://{}:{} ({} I/O threads)\n", tls ? "https" : "http",
              inputs.listen.host, server->port(), options.io_threads);
   std::fflush(log);
   server->run();
+  if (leadership) leadership->stop_following();  // a leader renews while the pipeline drains
   // The pipeline first: its jobs hold their sessions, which must not outlive the server.
   pipeline.stop();
   server.reset();
-  fmt::print(log, "loket serve: stopped; journal durable through sequence {}\n",
-             pipeline.durable_sequence());
-  if (leadership && leadership->lost()) {
-    fmt::print(log,
-               "loket serve: this node lost its lease and no longer leads; restart it to "
-               "catch up and follow\n");
-    return 1;
-  }
-  return pipeline.healthy() ? 0 : 1;
+  return exit_code_after(pipeline, leadership.get(), log);
 }
 
 }  // namespace loket

@@ -53,6 +53,7 @@ enum class JobRefusal : std::uint8_t {
   idempotency_key_reused,  // the key came with another request before
   unknown_application,     // a query for an id the allocator does not know
   unknown_tranche,         // a query for a tranche the scheme does not have
+  not_leader,              // a cluster's follower takes no command; the leader does
 };
 
 struct Declined {

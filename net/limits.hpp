@@ -27,6 +27,7 @@ inline constexpr std::size_t echoed_field_name_bytes_max = 64;
 inline constexpr int queue_full_retry_after_seconds = 1;
 inline constexpr int export_busy_retry_after_seconds = 10;
 inline constexpr int journal_unavailable_retry_after_seconds = 5;  // also /readyz while not ready
+inline constexpr int no_leader_retry_after_seconds = 1;  // a cluster elects within a lease TTL
 
 // What the server says and the headers it reads by name (docs/api.md).
 inline constexpr std::string_view server_header_value = "loket";

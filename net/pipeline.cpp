@@ -6,7 +6,8 @@
 namespace loket {
 
 Pipeline::Impl::Impl(Pipeline& pipeline, Recovered recovered, PipelineLimits pipeline_limits,
-                     Clock wall_clock, std::vector<std::uint8_t> key, DurableLogFactory log_factory)
+                     Clock wall_clock, std::vector<std::uint8_t> key, DurableLogFactory log_factory,
+                     PipelineRole role)
     : owner(pipeline),
       limits(pipeline_limits),
       clock(std::move(wall_clock)),
@@ -18,6 +19,8 @@ Pipeline::Impl::Impl(Pipeline& pipeline, Recovered recovered, PipelineLimits pip
       idempotency_keys_max(recovered.keys.keys_max()),
       make_log(std::move(log_factory)),
       queue(pipeline_limits.queue_jobs_max) {
+  LOKET_ASSERT(role == PipelineRole::leader || make_log);  // a follower must be able to lead
+  owner.following_.store(role == PipelineRole::follower, std::memory_order_release);
   install(std::move(recovered));
   last_closed_day.assign(scheme->tranches.size(), INT32_MIN);
   thread = std::thread([this] { run(); });
@@ -52,7 +55,8 @@ void Pipeline::Impl::run() {
     if (owner.journal_failed_.load(std::memory_order_acquire)) {
       if (tick_due && !stopping.load(std::memory_order_acquire)) try_reopen();
     } else {
-      if (tick_due) close_on_clock();
+      if (owner.following()) apply_replicated();
+      if (tick_due && !owner.following()) close_on_clock();
       // With no more input right now, hand the partial batch to the log.
       if (taken < limits.jobs_per_turn_max) sequencer->log()->flush();
       complete_durable();
@@ -72,6 +76,8 @@ void Pipeline::Impl::handle(std::unique_ptr<Job> job) {
       std::holds_alternative<TrancheQuery>(job->request)) {
     return handle_query(std::move(job));
   }
+  // Sent here before this node followed (net/ redirects the others before they are queued).
+  if (owner.following()) return decline(*job, Declined{JobRefusal::not_leader, {}});
   if (!(job = answer_retry(std::move(job)))) return;
   if (const auto* submission = std::get_if<SubmissionRequest>(&job->request)) {
     // Views into the job, which stays where it is when its pointer moves.
@@ -187,9 +193,10 @@ TimestampNs Pipeline::system_clock_now() {
 }
 
 Pipeline::Pipeline(Recovered recovered, PipelineLimits limits, Clock clock,
-                   std::vector<std::uint8_t> lottery_key, DurableLogFactory make_log)
+                   std::vector<std::uint8_t> lottery_key, DurableLogFactory make_log,
+                   PipelineRole role)
     : impl_(std::make_unique<Impl>(*this, std::move(recovered), limits, std::move(clock),
-                                   std::move(lottery_key), std::move(make_log))) {}
+                                   std::move(lottery_key), std::move(make_log), role)) {}
 
 Pipeline::~Pipeline() {
   stop();

@@ -54,6 +54,11 @@ using DurableLogFactory = std::function<Result<std::unique_ptr<DurableLog>>(
     Journal& journal, GroupCommitLimits limits, std::function<void(std::uint64_t)> on_durable,
     std::uint64_t durable_through)>;
 
+// A cluster node's part (docs/cluster.md). A single node, and a cluster's leader, take
+// commands; a follower takes none of its own: it applies the leader's events as they come
+// (offer_replicated) and answers queries, until promote() makes it the leader.
+enum class PipelineRole : std::uint8_t { leader, follower };
+
 struct PipelineCounters {
   std::atomic<std::uint64_t> accepted{0};
   std::atomic<std::uint64_t> rejected_full{0};  // try_enqueue refused: the queue was full
@@ -65,7 +70,8 @@ struct PipelineCounters {
   std::atomic<std::uint64_t> records_committed{0};  // by this process
   std::atomic<std::uint64_t> batches_committed{0};
   std::atomic<std::uint64_t> journal_failures{0};
-  std::atomic<std::uint64_t> journal_reopened{0};  // without a restart
+  std::atomic<std::uint64_t> journal_reopened{0};   // without a restart
+  std::atomic<std::uint64_t> replicated_events{0};  // applied from the leader's log
 };
 
 class Pipeline {
@@ -86,10 +92,11 @@ class Pipeline {
   //
   // make_log: see DurableLogFactory. With one, a log that fails is not reopened: a cluster
   // node whose log failed no longer leads, and must restart and catch up (docs/cluster.md).
+  // A follower writes to the local group commit, and makes its log with make_log on promote().
   Pipeline(Recovered recovered, PipelineLimits limits, Clock clock = system_clock_now,
            std::vector<std::uint8_t> lottery_key = {development_lottery_key.begin(),
                                                     development_lottery_key.end()},
-           DurableLogFactory make_log = {});
+           DurableLogFactory make_log = {}, PipelineRole role = PipelineRole::leader);
   ~Pipeline();  // stop()
   Pipeline(const Pipeline&) = delete;
   Pipeline& operator=(const Pipeline&) = delete;
@@ -100,6 +107,17 @@ class Pipeline {
   void stop();
 
   bool healthy() const { return !journal_failed_.load(std::memory_order_acquire); }
+
+  // A follower's, from the thread that tails the leader's log. offer_replicated: the log's
+  // next chunks, in order, from where the recovered journal was level with it (a chain that
+  // does not link fails the pipeline). set_leader_url: where writes are sent (empty: no leader
+  // is known). promote: once everything up to the log's tail was offered and this node was
+  // elected; the pipeline applies what it was offered, then leads.
+  bool following() const { return following_.load(std::memory_order_acquire); }
+  void offer_replicated(std::vector<std::string> chunks);
+  void set_leader_url(std::string url);
+  std::string leader_url() const;
+  void promote();
   const PipelineCounters& counters() const { return counters_; }
   std::uint64_t durable_sequence() const {
     return counters_.durable_sequence.load(std::memory_order_acquire);
@@ -114,6 +132,7 @@ class Pipeline {
   // Declared before impl_: its constructor starts the allocator thread, which uses these.
   PipelineCounters counters_;
   std::atomic<bool> journal_failed_{false};
+  std::atomic<bool> following_{false};
   std::unique_ptr<Impl> impl_;
 };
 

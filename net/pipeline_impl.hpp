@@ -9,6 +9,7 @@
 #include <mutex>
 
 #include "core/lottery_seeds.hpp"
+#include "core/replica_feed.hpp"
 #include "core/sequencer.hpp"
 #include "net/pipeline.hpp"
 
@@ -16,7 +17,7 @@ namespace loket {
 
 struct Pipeline::Impl {
   Impl(Pipeline& pipeline, Recovered recovered, PipelineLimits pipeline_limits, Clock wall_clock,
-       std::vector<std::uint8_t> key, DurableLogFactory log_factory);
+       std::vector<std::uint8_t> key, DurableLogFactory log_factory, PipelineRole role);
 
   void wake_up() {
     wake.fetch_add(1, std::memory_order_release);
@@ -45,6 +46,12 @@ struct Pipeline::Impl {
   void close_on_clock();
   void commit_lottery_seeds();
   void apply_internal(const Command& command, TimestampNs timestamp);
+  std::function<void(std::uint64_t)> durable_callback();  // counts, and wakes the loop
+  std::unique_ptr<DurableLog> local_log(std::uint64_t durable_through);
+
+  // A follower's (pipeline_follower.cpp).
+  void apply_replicated();
+  void take_the_lead();
 
   Pipeline& owner;
   const PipelineLimits limits;
@@ -77,6 +84,12 @@ struct Pipeline::Impl {
   std::deque<Awaiting> awaiting;
   std::vector<LocalDate> last_closed_day;  // per tranche, by the clock
   std::atomic<bool> clock_check_due{false};
+  // A follower's: chunks offered and not yet applied, the leader's URL, a promotion asked for.
+  mutable std::mutex follower_mutex;
+  std::vector<std::string> offered_chunks;
+  std::string leader_url;
+  bool promotion_requested = false;
+  ReplicaFeed replica_feed;  // the allocator thread's only
   std::thread thread;
   std::thread ticker;
 };

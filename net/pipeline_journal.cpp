@@ -17,25 +17,32 @@ void Pipeline::Impl::install(Recovered recovered) {
   journal = std::move(recovered.journal);
   owner.counters_.durable_sequence.store(recovered.summary.last_sequence,
                                          std::memory_order_release);
-  auto on_durable = [this](std::uint64_t last_durable) {
+  const std::uint64_t last = recovered.summary.last_sequence;
+  // A follower writes what it applies locally; it makes the factory's log when it leads.
+  Result<std::unique_ptr<DurableLog>> log =
+      make_log && !owner.following() ? make_log(*journal, limits.commit, durable_callback(), last)
+                                     : Result<std::unique_ptr<DurableLog>>(local_log(last));
+  if (!log.ok()) return fail_journal(log.status().message());
+  sequencer = std::make_unique<Sequencer>(std::move(recovered.allocator), std::move(*log),
+                                          recovered.summary);
+  keys.emplace(std::move(recovered.keys));
+  if (!owner.following()) commit_lottery_seeds();  // the leader's to journal
+  const std::lock_guard lock(readers_mutex);
+  journal_for_readers = journal;
+}
+
+std::function<void(std::uint64_t)> Pipeline::Impl::durable_callback() {
+  return [this](std::uint64_t last_durable) {
     const std::uint64_t before =
         owner.counters_.durable_sequence.exchange(last_durable, std::memory_order_acq_rel);
     owner.counters_.records_committed.fetch_add(last_durable - before, std::memory_order_relaxed);
     owner.counters_.batches_committed.fetch_add(1, std::memory_order_relaxed);
     wake_up();
   };
-  const std::uint64_t last = recovered.summary.last_sequence;
-  Result<std::unique_ptr<DurableLog>> log =
-      make_log ? make_log(*journal, limits.commit, std::move(on_durable), last)
-               : Result<std::unique_ptr<DurableLog>>(std::make_unique<LocalLog>(
-                     *journal, limits.commit, std::move(on_durable), last));
-  if (!log.ok()) return fail_journal(log.status().message());
-  sequencer = std::make_unique<Sequencer>(std::move(recovered.allocator), std::move(*log),
-                                          recovered.summary);
-  keys.emplace(std::move(recovered.keys));
-  commit_lottery_seeds();
-  const std::lock_guard lock(readers_mutex);
-  journal_for_readers = journal;
+}
+
+std::unique_ptr<DurableLog> Pipeline::Impl::local_log(std::uint64_t durable_through) {
+  return std::make_unique<LocalLog>(*journal, limits.commit, durable_callback(), durable_through);
 }
 
 void Pipeline::Impl::check_journal() {

@@ -14,6 +14,7 @@ Problem make_problem(int status, std::string_view name, std::string title, std::
                  std::move(detail),
                  std::move(field),
                  0,
+                 {},
                  {}};
 }
 

@@ -14,6 +14,7 @@ struct Problem {
   std::string field;            // the offending field or header, or empty
   int retry_after_seconds = 0;  // for 429 and 503
   std::string allow;            // for 405: the methods served at the path (the Allow header)
+  std::string location;         // for 307: where to send the request (the Location header)
 };
 
 Problem make_problem(int status, std::string_view name, std::string title, std::string detail = {},

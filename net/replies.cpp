@@ -65,7 +65,7 @@ Reply submission_reply(const Scheme& scheme, const Accepted& accepted) {
   body += '{';
   append_receipt(body, scheme, accepted, decision);
   body += '}';
-  if (decision.reason != Reason::invalid) return Reply{201, std::move(body), false, 0};
+  if (decision.reason != Reason::invalid) return Reply{201, std::move(body), false, 0, {}};
   // The receipt names the field; the problem does not name it a second time.
   return problem_reply(make_problem(422, "invalid-submission",
                                     "The submission was rejected as invalid; it has a receipt",
@@ -87,7 +87,7 @@ Reply operator_reply(const Scheme& scheme, const Accepted& accepted) {
   if (!accepted.seed.empty()) body += fmt::format(R"("seed":"{}",)", to_hex(accepted.seed));
   body += fmt::format(R"("decisions":[{}],"journal_hash":"{}"}})", decided,
                       to_hex(accepted.record_hash));
-  return Reply{200, std::move(body), false, 0};
+  return Reply{200, std::move(body), false, 0, {}};
 }
 
 json::object application_json(const Scheme& scheme, const ApplicationView& view) {
@@ -143,7 +143,7 @@ json::object tranche_json(const Scheme& scheme, const TrancheView& view) {
 
 Reply query_reply(json::object body, std::uint64_t as_of_sequence) {
   body["as_of_seq"] = as_of_sequence;
-  return Reply{200, json::serialize(body), false, 0};
+  return Reply{200, json::serialize(body), false, 0, {}};
 }
 
 // The problem for a command or query the engine refused.
@@ -179,6 +179,7 @@ Problem journal_problem(std::string title, std::string detail) {
 }
 
 Problem job_problem(JobRefusal refusal, const std::string& detail) {
+  if (refusal == JobRefusal::not_leader) return not_leader_problem({}, {});
   switch (refusal) {
     case JobRefusal::journal_unavailable:
       return journal_problem("The journal cannot write; nothing is being accepted", detail);
@@ -197,6 +198,8 @@ Problem job_problem(JobRefusal refusal, const std::string& detail) {
       return make_problem(404, "unknown-application", "No such submission");
     case JobRefusal::unknown_tranche:
       return make_problem(404, "unknown-tranche", "No such tranche");
+    case JobRefusal::not_leader:
+      break;  // answered above
   }
   LOKET_ASSERT(false);
   return {};
@@ -212,7 +215,24 @@ Problem declined_problem(const Declined& declined) {
 
 Reply problem_reply(const Problem& problem, std::string_view extra_members) {
   return Reply{problem.status, problem_json(problem, extra_members), true,
-               problem.retry_after_seconds};
+               problem.retry_after_seconds, problem.location};
+}
+
+Problem not_leader_problem(std::string_view leader_url, std::string_view target) {
+  const bool header_safe = std::all_of(leader_url.begin(), leader_url.end(),
+                                       [](char c) { return c > 0x20 && c < 0x7f; });
+  if (leader_url.empty() || !header_safe) {
+    Problem problem = make_problem(503, "no-leader", "No node leads the cluster right now",
+                                   "an election is under way; retry with the same Idempotency-Key");
+    problem.retry_after_seconds = net_limits::no_leader_retry_after_seconds;
+    return problem;
+  }
+  std::string base(leader_url);
+  while (!base.empty() && base.back() == '/') base.pop_back();
+  Problem problem = make_problem(307, "not-leader", "This node follows; the leader takes writes",
+                                 fmt::format("send the request to the leader at {}", leader_url));
+  problem.location = base + std::string(target);
+  return problem;
 }
 
 Reply render_reply(const JobOutcome& outcome) {

@@ -15,10 +15,16 @@ struct Reply {
   std::string body;      // JSON
   bool problem = false;  // application/problem+json
   int retry_after_seconds = 0;
+  std::string location;  // the Location header, when not empty
 };
 
 // A problem as a reply (application/problem+json, with Retry-After when it says so).
 Reply problem_reply(const Problem& problem, std::string_view extra_members = {});
+
+// A write sent to a cluster's follower: 307 to the leader's URL with the same target, or, when
+// no leader is known (an election), 503 and a Retry-After. A URL that could not be a header
+// value (it came from etcd) counts as none.
+Problem not_leader_problem(std::string_view leader_url, std::string_view target);
 
 // The answer to a job, on the I/O thread that sends it.
 Reply render_reply(const JobOutcome& outcome);

@@ -8,6 +8,7 @@
 #include "engine/crypto.hpp"
 #include "net/limits.hpp"
 #include "net/operator_request.hpp"
+#include "net/replies.hpp"
 #include "net/server_impl.hpp"
 
 namespace loket {
@@ -107,6 +108,10 @@ std::variant<AdmittedRequest, Problem> admit_request(const RequestHeader& header
       !is_json_media_type(header[http::field::content_type])) {
     return make_problem(415, "unsupported-media-type", "The body must be application/json", {},
                         std::string(net_limits::content_type_header));
+  }
+  // Before the body is read: a client that waits for 100 Continue sends it to the leader.
+  if (is_journaled(admitted.route.endpoint) && server.pipeline->following()) {
+    return not_leader_problem(server.pipeline->leader_url(), header.target());
   }
   return admitted;
 }

@@ -72,16 +72,20 @@ void Server::Impl::accept() {
 }
 
 Reply Server::Impl::immediate(const RouteMatch& route) const {
-  if (route.endpoint == Endpoint::healthz) return Reply{200, R"({"status":"ok"})", false, 0};
+  if (route.endpoint == Endpoint::healthz) return Reply{200, R"({"status":"ok"})", false, 0, {}};
   if (route.endpoint == Endpoint::readyz) {
-    if (pipeline->healthy() && !draining.load())
-      return Reply{200, R"({"status":"ready"})", false, 0};
-    Problem problem = make_problem(503, "not-ready", "Not accepting submissions",
-                                   draining.load() ? "shutting down" : "the journal cannot write");
+    const bool following = pipeline->following();
+    if (pipeline->healthy() && !following && !draining.load())
+      return Reply{200, R"({"status":"ready"})", false, 0, {}};
+    Problem problem =
+        make_problem(503, "not-ready", "Not accepting submissions",
+                     draining.load()        ? "shutting down"
+                     : !pipeline->healthy() ? "the journal cannot write"
+                                            : "this node follows the cluster's leader");
     problem.retry_after_seconds = net_limits::journal_unavailable_retry_after_seconds;
     return problem_reply(problem);
   }
-  Reply reply{200, metrics_text(*pipeline, latency, connections.load()), false, 0};
+  Reply reply{200, metrics_text(*pipeline, latency, connections.load()), false, 0, {}};
   return reply;
 }
 

@@ -2,17 +2,12 @@
 
 #include <fmt/format.h>
 
+#include "core/replica_feed.hpp"
 #include "core/sequencer.hpp"
 #include "core/synced_batch_log.hpp"
-#include "replication/record_stream.hpp"
-#include "storage/event_parts.hpp"
 
 namespace loket {
 namespace {
-
-std::span<const std::uint8_t> as_bytes(std::string_view text) {
-  return {reinterpret_cast<const std::uint8_t*>(text.data()), text.size()};
-}
 
 // The chain head after event `sequence` of the journal: the hash of its last record.
 Result<Sha256Digest> journal_head_at(const Journal& journal, std::uint64_t sequence) {
@@ -29,60 +24,6 @@ Result<Sha256Digest> journal_head_at(const Journal& journal, std::uint64_t seque
   return *head;
 }
 
-// The whole events of etcd's log, from the first chunk it holds through the tail's.
-class EtcdEvents {
- public:
-  EtcdEvents(EtcdClient& client, const EtcdLogKeys& keys, std::uint64_t first_chunk,
-             std::uint64_t last_chunk)
-      : client_(client), keys_(keys), next_chunk_(first_chunk), last_chunk_(last_chunk) {}
-
-  // The next whole event; nullptr after the last.
-  Result<const JournalRecord*> next() {
-    for (;;) {
-      Result<std::string> record = reader_.next_record();
-      if (!record.ok()) return record.status();
-      if (record->empty()) {
-        if (next_chunk_ == 0 || next_chunk_ > last_chunk_) return end_of_log();
-        if (Status read = read_chunks(); !read.is_ok()) return read;
-        continue;
-      }
-      bytes_ = std::move(*record);
-      if (Status decoded = decode_record(as_bytes(bytes_), decoded_); !decoded.is_ok()) {
-        return decoded.with_code(StatusCode::corruption);
-      }
-      std::string problem;
-      const JournalRecord* event = assembler_.add(decoded_, as_bytes(bytes_), problem);
-      if (!problem.empty()) return Status::corruption("etcd's log: " + problem);
-      if (event != nullptr) return event;
-    }
-  }
-
- private:
-  Status read_chunks() {
-    Result<std::vector<std::string>> chunks =
-        read_etcd_log_chunks(client_, keys_, next_chunk_, last_chunk_);
-    if (!chunks.ok()) return chunks.status();
-    for (const std::string& chunk : *chunks) reader_.add_chunk(chunk);
-    next_chunk_ += chunks->size();
-    return Status::ok();
-  }
-  Result<const JournalRecord*> end_of_log() const {
-    if (!reader_.at_record_end() || assembler_.joining()) {
-      return Status::corruption("etcd's log ends inside a record or a split event");
-    }
-    return static_cast<const JournalRecord*>(nullptr);
-  }
-
-  EtcdClient& client_;
-  const EtcdLogKeys& keys_;
-  std::uint64_t next_chunk_;  // 0: etcd holds no chunk
-  const std::uint64_t last_chunk_;
-  RecordStreamReader reader_;
-  std::string bytes_;  // the current record's, which the event returned may view
-  JournalRecord decoded_;
-  EventAssembler assembler_;
-};
-
 Status behind_etcd(std::uint64_t last, std::uint64_t first_held) {
   return Status::not_found(fmt::format(
       "this journal ends at event {} and etcd's log now starts at event {}: the events between "
@@ -90,57 +31,30 @@ Status behind_etcd(std::uint64_t last, std::uint64_t first_held) {
       last, first_held));
 }
 
-// Events written to the journal in one synced batch while catching up: each of them was
-// checked before the batch is written.
-constexpr std::uint64_t events_per_batch = 4096;
-
-// Applies one event from etcd, or says why this journal cannot take it. Nothing is written
-// yet: the Sequencer's log writes on flush only.
-Status apply_checked(Sequencer& sequencer, IdempotencyIndex& keys, const JournalRecord& event) {
-  if (event.sequence != sequencer.last_sequence() + 1) {
-    return behind_etcd(sequencer.last_sequence(), event.sequence);
-  }
-  if (event.previous_hash != sequencer.head_hash()) {
-    return Status::corruption(fmt::format(
-        "event {} from etcd does not follow this journal's event {}: the journal is not a copy "
-        "of the cluster's log; seed this node from a copy of another node's journal",
-        event.sequence, sequencer.last_sequence()));
-  }
-  const Applied applied =
-      sequencer.apply(event.command, event.received_at, event.monitoring_json, event.idempotency);
-  if (applied.refusal != Refusal::none || applied.record_hash != event.record_hash) {
-    return Status::corruption(fmt::format(
-        "event {} from etcd does not re-derive to the same record on this node (another "
-        "version of loket, or a damaged log): refusing to write it",
-        event.sequence));
-  }
-  if (event.idempotency) {
-    keys.remember(*event.idempotency,
-                  Accepted::make(applied.sequence, applied.timestamp, applied.record_hash,
-                                 event.command, applied.decisions));
-  }
-  return Status::ok();
-}
-
-// Applies etcd's events after the journal's last through a Sequencer over the journal.
-Result<std::uint64_t> apply_from_etcd(Recovered& recovered, EtcdEvents& events) {
+// Applies etcd's events after the journal's last, chunks first_chunk through last_chunk (none
+// when first_chunk is 0), through a Sequencer over the journal; each read is one synced batch.
+Result<std::uint64_t> apply_from_etcd(Recovered& recovered, EtcdClient& client,
+                                      const EtcdLogKeys& keys, std::uint64_t first_chunk,
+                                      std::uint64_t last_chunk) {
   const std::uint64_t last = recovered.summary.last_sequence;
   Sequencer sequencer(std::move(recovered.allocator),
                       std::make_unique<SyncedBatchLog>(recovered.journal.get(), last),
                       recovered.summary);
+  ReplicaFeed feed;
   std::uint64_t applied_events = 0;
-  for (;;) {
-    Result<const JournalRecord*> next = events.next();
-    if (!next.ok()) return next.status();
-    const JournalRecord* event = *next;
-    if (event == nullptr) break;
-    if (event->sequence <= last) continue;
-    if (Status applied = apply_checked(sequencer, recovered.keys, *event); !applied.is_ok()) {
-      return applied;
-    }
-    if (++applied_events % events_per_batch == 0) sequencer.log()->flush();
+  for (std::uint64_t next = first_chunk; next != 0 && next <= last_chunk;) {
+    Result<std::vector<std::string>> chunks = read_etcd_log_chunks(client, keys, next, last_chunk);
+    if (!chunks.ok()) return chunks.status();
+    for (const std::string& chunk : *chunks) feed.add_chunk(chunk);
+    next += chunks->size();
+    Result<std::uint64_t> applied = feed.apply_available(sequencer, recovered.keys);
+    if (!applied.ok()) return applied.status();
+    applied_events += *applied;
+    sequencer.log()->flush();
   }
-  sequencer.log()->flush();
+  if (!feed.at_event_end()) {
+    return Status::corruption("etcd's log ends inside a record or a split event");
+  }
   if (Status durable = sequencer.log()->wait_durable(sequencer.last_sequence()); !durable.is_ok()) {
     return durable;
   }
@@ -156,21 +70,42 @@ Result<std::uint64_t> apply_from_etcd(Recovered& recovered, EtcdEvents& events) 
 
 namespace {
 
-// The journal has events past etcd's tail: drops them when its chain at the tail is etcd's.
-Result<std::uint64_t> drop_unreplicated(Recovered& recovered, const EtcdLogTail& tail) {
-  const Result<Sha256Digest> head = journal_head_at(*recovered.journal, tail.last_sequence);
-  if (!head.ok()) return head.status();
-  if (to_hex(*head) != tail.head) {
-    return Status::corruption(fmt::format(
-        "this journal's event {} is not the cluster's (etcd's log ends there with another chain "
-        "head): it is not a copy of the cluster's log; seed it from another node's journal",
-        tail.last_sequence));
+// The last event the journal shares with etcd's log, at or before `through`: the journal's
+// events after it were never in etcd (this node led, and died between its own fsync and etcd's
+// commit), so never acknowledged. corruption when not even etcd's first event there links to
+// the journal: it is not a copy of the cluster's log.
+Result<std::uint64_t> last_shared_event(const Journal& journal, std::uint64_t through,
+                                        EtcdClient& client, const EtcdLogKeys& keys,
+                                        std::uint64_t first_chunk, std::uint64_t last_chunk) {
+  ReplicaFeed feed;
+  std::optional<std::uint64_t> shared;
+  for (std::uint64_t next = first_chunk; next != 0 && next <= last_chunk;) {
+    Result<std::vector<std::string>> chunks = read_etcd_log_chunks(client, keys, next, last_chunk);
+    if (!chunks.ok()) return chunks.status();
+    for (const std::string& chunk : *chunks) feed.add_chunk(chunk);
+    next += chunks->size();
+    for (;;) {
+      const Result<const JournalRecord*> event = feed.next_event();
+      if (!event.ok()) return event.status();
+      if (*event == nullptr) break;
+      const std::uint64_t sequence = (*event)->sequence;
+      if (sequence > through) return shared.value_or(through);
+      if (!shared) {
+        const Result<Sha256Digest> before = journal_head_at(journal, sequence - 1);
+        if (!before.ok()) return before.status();
+        if (*before != (*event)->previous_hash) break;  // no shared event to start from
+      }
+      const Result<Sha256Digest> head = journal_head_at(journal, sequence);
+      if (!head.ok()) return head.status();
+      if (*head != (*event)->record_hash) return sequence - 1;
+      shared = sequence;
+    }
+    if (!shared) break;
   }
-  const std::uint64_t dropped = recovered.summary.last_sequence - tail.last_sequence;
-  if (Status status = recovered.journal->drop_records_after(tail.last_sequence); !status.is_ok()) {
-    return status;
-  }
-  return dropped;
+  if (shared) return *shared;
+  return Status::corruption(
+      "this journal does not share its events with the cluster's log: it is not a copy of it; "
+      "seed this node from a copy of another node's journal (docs/cluster.md)");
 }
 
 }  // namespace
@@ -191,23 +126,46 @@ Result<CaughtUp> catch_up_from_etcd(const std::string& directory, const std::str
         "from empty journals",
         directory, last));
   }
-  if (last > tail->last_sequence) {
-    Result<std::uint64_t> dropped = drop_unreplicated(caught_up.recovered, *tail);
-    if (!dropped.ok()) return dropped.status();
-    caught_up.recovered = Recovered{};  // closes the journal before it is opened again
-    Result<CaughtUp> again = catch_up_from_etcd(directory, scheme_text, recovery, client, keys);
-    if (again.ok()) again->records_dropped = *dropped;
-    return again;
-  }
   Result<std::uint64_t> first_chunk = first_etcd_log_chunk(client, keys);
   if (!first_chunk.ok()) return first_chunk.status();
+  // Events this journal holds that etcd's log does not were never acknowledged: they go.
+  const auto drop_after = [&](std::uint64_t shared) -> Result<CaughtUp> {
+    Status dropped = caught_up.recovered.journal->drop_records_after(shared);
+    if (!dropped.is_ok()) return dropped;
+    caught_up.recovered = Recovered{};  // closes the journal before it is opened again
+    Result<CaughtUp> again = catch_up_from_etcd(directory, scheme_text, recovery, client, keys);
+    if (again.ok()) again->records_dropped = last - shared;
+    return again;
+  };
+  const auto drop_unshared = [&](Status otherwise) -> Result<CaughtUp> {
+    const Result<std::uint64_t> shared =
+        last_shared_event(*caught_up.recovered.journal, std::min(last, tail->last_sequence), client,
+                          keys, *first_chunk, tail->chunks);
+    if (!shared.ok()) return shared.status();
+    // Sharing nothing, it may be another cluster's journal: kept, for an operator to look at.
+    if (*shared == 0 || *shared >= last) return otherwise;
+    return drop_after(*shared);
+  };
+  if (last > tail->last_sequence) {
+    const Result<Sha256Digest> head =
+        journal_head_at(*caught_up.recovered.journal, tail->last_sequence);
+    if (!head.ok()) return head.status();
+    if (to_hex(*head) == tail->head) return drop_after(tail->last_sequence);
+    return drop_unshared(Status::corruption(fmt::format(
+        "this journal's event {} is not the cluster's: it is not a copy of the cluster's log",
+        tail->last_sequence)));
+  }
   if (*first_chunk == 0 && last < tail->last_sequence) {
     return behind_etcd(last, tail->last_sequence + 1);
   }
-  EtcdEvents events(client, keys, *first_chunk, tail->chunks);
-  Result<std::uint64_t> applied = apply_from_etcd(caught_up.recovered, events);
-  if (!applied.ok()) return applied.status();
+  Result<std::uint64_t> applied =
+      apply_from_etcd(caught_up.recovered, client, keys, *first_chunk, tail->chunks);
+  if (!applied.ok()) {
+    if (applied.status().code() != StatusCode::corruption) return applied.status();
+    return drop_unshared(applied.status());  // perhaps this journal went on alone
+  }
   caught_up.events_applied = *applied;
+  caught_up.log_chunks = tail->chunks;
   const JournalSummary& summary = caught_up.recovered.summary;
   if (summary.last_sequence != tail->last_sequence || to_hex(summary.head_hash) != tail->head) {
     return Status::corruption(fmt::format(

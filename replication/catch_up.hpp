@@ -22,6 +22,7 @@ struct CaughtUp {
   Recovered recovered;                // level with etcd's tail
   std::uint64_t events_applied = 0;   // from etcd
   std::uint64_t records_dropped = 0;  // events past etcd's tail, never acknowledged
+  std::uint64_t log_chunks = 0;       // level with etcd's log through this chunk (0: none)
 };
 
 Result<CaughtUp> catch_up_from_etcd(const std::string& directory, const std::string& scheme_text,

@@ -2,7 +2,7 @@
 
 #include <fmt/format.h>
 
-#include "replication/record_stream.hpp"
+#include "core/record_stream.hpp"
 
 namespace loket {
 

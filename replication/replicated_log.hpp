@@ -56,7 +56,7 @@ class ReplicatedLog final : public DurableLog {
 
  private:
   struct Pending {
-    std::string stream;  // framed records (replication/record_stream.hpp)
+    std::string stream;  // framed records (core/record_stream.hpp)
     std::uint64_t last_sequence = 0;
     Sha256Digest head{};  // the chain head after last_sequence
   };

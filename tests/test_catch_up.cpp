@@ -100,6 +100,41 @@ TEST_CASE("catch-up: a former leader's records past etcd's tail are dropped", "[
   CHECK(verify_records(*caught_up->recovered.journal).last_sequence == acknowledged);
 }
 
+TEST_CASE("catch-up: a former leader's records that the next leader overtook are dropped",
+          "[process][etcd]") {
+  if (etcd_missing()) return;
+  ReplicatedLeader leader;
+  const std::uint64_t acknowledged = submit(*leader.sequencer, 10);
+  REQUIRE(leader.sequencer->log()->wait_durable(acknowledged).is_ok());
+  // Node "b" catches up and leads; the old leader's next 5 records reach its own disk only,
+  // while b journals 8 of its own under the same and later sequences.
+  TempFolder other("next");
+  Result<CaughtUp> next_node = catch_up(leader, other.path("journal"));
+  REQUIRE(next_node.ok());
+  REQUIRE(leader.leader.election->resign().is_ok());
+  testing::Leader next = testing::elect(leader.cluster, "b");
+  Recovered& recovered = next_node->recovered;
+  Sequencer next_sequencer(
+      std::move(recovered.allocator),
+      testing::replicated_log_of(leader.cluster, *recovered.journal, next.epoch, acknowledged),
+      recovered.summary);
+  const std::uint64_t unreplicated = submit(*leader.sequencer, 5);
+  REQUIRE(leader.sequencer->log()->wait_durable(unreplicated).code() == StatusCode::unavailable);
+  leader.stop();
+  testing::submit_registrations(next_sequencer, 8, R"({"y":2})");
+  next_sequencer.log()->flush();
+  REQUIRE(next_sequencer.log()->wait_durable(acknowledged + 8).is_ok());
+
+  Result<CaughtUp> caught_up = catch_up(leader, leader.journal_folder());
+  INFO(caught_up.status().message());
+  REQUIRE(caught_up.ok());
+  CHECK(caught_up->records_dropped == 5);
+  CHECK(caught_up->events_applied == 8);
+  CHECK(caught_up->recovered.summary.last_sequence == acknowledged + 8);
+  CHECK(caught_up->recovered.summary.head_hash == next_sequencer.head_hash());
+  CHECK(verify_records(*caught_up->recovered.journal).head_hash == next_sequencer.head_hash());
+}
+
 TEST_CASE("catch-up: a journal that is not the cluster's is refused, and left as it was",
           "[process][etcd]") {
   if (etcd_missing()) return;

@@ -14,6 +14,7 @@
 #include <cstdlib>
 #include <map>
 #include <sstream>
+#include <thread>
 
 #include "tests/child_process.hpp"
 #include "tests/etcd_test.hpp"
@@ -116,34 +117,39 @@ std::uint64_t milliseconds_since(std::chrono::steady_clock::time_point then) {
           .count());
 }
 
-// Three etcd members, and nodes "a" and "b": one leads (listening), the other waits.
+// Three etcd members, and nodes "a" and "b", both listening: one leads, the other follows.
 struct TwoNodes {
   TwoNodes() {
-    nodes[0] = start_node(etcd, folder, names[0]);
-    const std::optional<unsigned short> port = nodes[0]->wait_listening(hang_timeout);
+    start_node_at(0);
     INFO(nodes[0]->log());
-    REQUIRE(port);
-    leader_port = *port;
+    REQUIRE(nodes[0]->wait_for_log("node a was elected", hang_timeout));
+    REQUIRE(readyz_becomes(ports[0], 200, hang_timeout));
+    leader_port = ports[0];
     start_follower(1);
   }
-  void start_follower(std::size_t index) {
+  void start_node_at(std::size_t index) {
     nodes[index] = start_node(etcd, folder, names[index]);
+    const std::optional<unsigned short> port = nodes[index]->wait_listening(hang_timeout);
     INFO(nodes[index]->log());
-    REQUIRE(nodes[index]->wait_for_log(fmt::format("waits to lead: node {}", names[1 - index]),
+    REQUIRE(port);
+    ports[index] = *port;
+  }
+  void start_follower(std::size_t index) {
+    start_node_at(index);
+    INFO(nodes[index]->log());
+    REQUIRE(nodes[index]->wait_for_log(fmt::format("follows: node {} at http://127.0.0.1:{} leads",
+                                                   names[1 - index], ports[1 - index]),
                                        hang_timeout));
   }
-  // The follower, once it serves; how long after `since` it answered ready.
+  // The follower, once it leads; how long after `since` it answered ready.
   std::uint64_t wait_for_new_leader(std::chrono::steady_clock::time_point since) {
     leader = 1 - leader;
-    ChildProcess& next = *nodes[leader];
-    const std::optional<unsigned short> port = next.wait_listening(hang_timeout);
-    INFO(next.log());
-    REQUIRE(port);
-    REQUIRE(readyz_becomes(*port, 200, hang_timeout));
-    leader_port = *port;
+    INFO(nodes[leader]->log());
+    REQUIRE(readyz_becomes(ports[leader], 200, hang_timeout));
+    leader_port = ports[leader];
     return milliseconds_since(since);
   }
-  // SIGKILLs the leader, waits for the other node to serve, and starts the killed one again
+  // SIGKILLs the leader, waits for the other node to lead, and starts the killed one again
   // as a follower. Returns the failover time: the kill to the new leader's readiness.
   std::uint64_t fail_over() {
     nodes[leader]->signal(SIGKILL);
@@ -159,6 +165,7 @@ struct TwoNodes {
   TempFolder folder{"cluster"};
   const std::array<std::string, 2> names{"a", "b"};
   std::array<std::unique_ptr<ChildProcess>, 2> nodes;
+  std::array<unsigned short, 2> ports{};
   std::size_t leader = 0;
   unsigned short leader_port = 0;
 };
@@ -217,6 +224,57 @@ TEST_CASE("cluster: registrations acknowledged by a killed leader are served by 
   check_on_record(cluster.leader_port, receipts);
   stop_and_audit(*cluster.nodes[cluster.leader],
                  cluster.folder.path(cluster.names[cluster.leader]));
+}
+
+// The decisions export of the node at `port`, once it covers `sequence` (a follower applies
+// the leader's log a little later); polls gently, under the auditor token's rate.
+std::string decisions_through(unsigned short port, std::uint64_t sequence) {
+  const auto deadline = std::chrono::steady_clock::now() + hang_timeout;
+  for (;;) {
+    Client client(port);
+    const Answer answer =
+        client.send(http::verb::get, "/v1/export/decisions.jsonl", "dev-auditor-token");
+    if (answer.status == 200 &&
+        answer.body.find(fmt::format("\"seq\":{},", sequence)) != std::string::npos) {
+      return answer.body;
+    }
+    REQUIRE(std::chrono::steady_clock::now() < deadline);
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  }
+}
+
+TEST_CASE("cluster: a follower applies the leader's log, serves reads and redirects writes",
+          "[process][etcd][cluster]") {
+  if (etcd_missing()) return;
+  TwoNodes cluster;
+  const Receipts receipts = register_participants(cluster.leader_port, 1, 30);
+  const unsigned short follower_port = cluster.ports[1 - cluster.leader];
+  std::uint64_t last_sequence = 0;
+  for (const auto& [id, receipt] : receipts) last_sequence = std::max(last_sequence, receipt.first);
+  // The same records on both: the follower re-derived every decision, byte for byte.
+  CHECK(decisions_through(follower_port, last_sequence) ==
+        decisions_through(cluster.leader_port, last_sequence));
+  check_on_record(follower_port, receipts);
+  CHECK(granted(follower_port) == receipts.size());
+  Client client(follower_port);
+  const Answer redirected =
+      client.send(http::verb::post, "/v1/tranches/t2/submissions", "dev-portal-token",
+                  R"({"id":"C-999","participant":"p-999"})");
+  INFO(redirected.body);
+  CHECK(redirected.status == 307);
+  CHECK(redirected.problem_type() == "not-leader");
+  CHECK(redirected.headers[http::field::location] ==
+        fmt::format("http://127.0.0.1:{}/v1/tranches/t2/submissions", cluster.leader_port));
+  const Answer closing =
+      client.send(http::verb::post, "/v1/tranches/t2/close", "dev-operator-token", "{}");
+  CHECK(closing.status == 307);
+  CHECK_FALSE(readyz_becomes(follower_port, 200, std::chrono::milliseconds(300)));
+  // Nothing the follower was sent was recorded anywhere.
+  Client leader(cluster.leader_port);
+  CHECK(leader.send(http::verb::get, "/v1/submissions/C-999", "dev-auditor-token").status == 404);
+  for (const std::size_t node : {1 - cluster.leader, cluster.leader}) {
+    stop_and_audit(*cluster.nodes[node], cluster.folder.path(cluster.names[node]));
+  }
 }
 
 // Every answer the node at `port` gives a registration until it stops answering; none may be

@@ -7,7 +7,7 @@
 #include <catch2/catch.hpp>
 
 #include "core/sequencer.hpp"
-#include "replication/record_stream.hpp"
+#include "core/record_stream.hpp"
 #include "storage/format.hpp"
 #include "storage/record.hpp"
 #include "storage/replay.hpp"

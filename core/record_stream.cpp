@@ -1,4 +1,4 @@
-#include "replication/record_stream.hpp"
+#include "core/record_stream.hpp"
 
 #include <fmt/format.h>
 

@@ -1,0 +1,112 @@
+// A cluster node's thread (app/cluster_leadership.hpp): following the leader's log until this
+// node is elected, then promoting its pipeline and renewing its lease.
+#include <fmt/format.h>
+
+#include "app/cluster_leadership.hpp"
+
+namespace loket {
+
+using namespace cluster_limits;
+
+void ClusterLeadership::follow(Pipeline& pipeline, std::uint64_t log_chunks, std::FILE* log) {
+  {
+    const std::lock_guard lock(mutex_);
+    following_ = true;
+  }
+  node_thread_ = std::thread([this, &pipeline, log_chunks, log] {
+    follow_until_elected(pipeline, log_chunks, log);
+    {
+      const std::lock_guard lock(mutex_);
+      following_ = false;
+    }
+    phase_changed_.notify_all();
+    if (epoch() != 0 && !stopped()) renew(pipeline);
+  });
+}
+
+void ClusterLeadership::follow_until_elected(Pipeline& pipeline, std::uint64_t log_chunks,
+                                             std::FILE* log) {
+  Result<LeaderElection> election = LeaderElection::create(
+      *election_client_, keys_.election_key(), {options_.node_name, options_.advertise_url},
+      options_.lease_ttl_seconds);
+  if (!election.ok()) return stop_with(election.status().message());
+  election_.emplace(std::move(*election));
+  std::string last_problem;
+  do {
+    const Result<bool> elected = follow_once(pipeline, log_chunks, log);
+    if (stopped() || (elected.ok() && *elected)) return;
+    const std::string problem = elected.ok() ? "" : elected.status().message();
+    if (problem != last_problem && !problem.empty()) {
+      fmt::print(log, "loket serve: node {} cannot follow right now: {}\n", options_.node_name,
+                 problem);
+      std::fflush(log);
+    }
+    last_problem = problem;
+  } while (!wait_or_stop(std::chrono::milliseconds(follow_interval_ms), true));
+}
+
+// One look at etcd: who leads (campaigning when nobody does), and the log's new chunks. True
+// once this node was elected and its pipeline promoted.
+Result<bool> ClusterLeadership::follow_once(Pipeline& pipeline, std::uint64_t& log_chunks,
+                                            std::FILE* log) {
+  if (!pipeline.healthy()) {
+    stop_with("it cannot apply the cluster's log (see above)");
+    return false;
+  }
+  Result<std::optional<LeaderSeen>> seen = election_->leader();
+  if (!seen.ok()) return seen.status();
+  if (!*seen) {
+    const Result<Campaign> campaign = election_->campaign_once();
+    if (!campaign.ok()) return campaign.status();
+    if (campaign->elected) {
+      epoch_.store(campaign->leader->epoch, std::memory_order_release);
+      fmt::print(log, "loket serve: node {} was elected (epoch {}); catching up to lead\n",
+                 options_.node_name, epoch());
+      std::fflush(log);
+      pipeline.set_leader_url({});
+      if (Status offered = offer_through_tail(pipeline, log_chunks); !offered.is_ok()) {
+        (void)election_->resign();
+        stop_with("elected, it could not read the cluster's log: " + offered.message());
+        return false;
+      }
+      pipeline.promote();
+      return true;
+    }
+    *seen = campaign->leader;
+  }
+  const std::string url = *seen ? (*seen)->node.url : std::string();
+  if (url != pipeline.leader_url()) {
+    fmt::print(log, "loket serve: node {} follows: {}\n", options_.node_name,
+               *seen ? fmt::format("node {} at {} leads", (*seen)->node.name, url)
+                     : std::string("no node leads"));
+    std::fflush(log);
+    pipeline.set_leader_url(url);
+  }
+  if (Status offered = offer_through_tail(pipeline, log_chunks); !offered.is_ok()) {
+    if (offered.code() == StatusCode::not_found) stop_with(offered.message());
+    return offered;
+  }
+  return false;
+}
+
+// Offers every chunk after log_chunks through the log's tail now.
+Status ClusterLeadership::offer_through_tail(Pipeline& pipeline, std::uint64_t& log_chunks) {
+  const Result<EtcdLogTail> tail = read_etcd_log_tail(*election_client_, keys_);
+  if (!tail.ok()) return tail.status();
+  while (log_chunks < tail->chunks) {
+    Result<std::vector<std::string>> chunks =
+        read_etcd_log_chunks(*election_client_, keys_, log_chunks + 1, tail->chunks);
+    if (!chunks.ok()) {
+      if (chunks.status().code() != StatusCode::not_found) return chunks.status();
+      return Status::not_found(fmt::format(
+          "the cluster's log was trimmed past chunk {}, where this node is: seed it from a copy "
+          "of another node's journal (docs/cluster.md)",
+          log_chunks + 1));
+    }
+    log_chunks += chunks->size();
+    pipeline.offer_replicated(std::move(*chunks));
+  }
+  return Status::ok();
+}
+
+}  // namespace loket
