@@ -13,6 +13,7 @@ void ClusterLeadership::follow(Pipeline& pipeline, std::uint64_t log_chunks, std
     const std::lock_guard lock(mutex_);
     following_ = true;
   }
+  durable_chunks_ = log_chunks;  // catch-up synced them
   node_thread_ = std::thread([this, &pipeline, log_chunks, log] {
     follow_until_elected(pipeline, log_chunks, log);
     {
@@ -70,10 +71,14 @@ Result<bool> ClusterLeadership::follow_once(Pipeline& pipeline, std::uint64_t& l
         return false;
       }
       pipeline.promote();
+      // A trim waits one interval, for the nodes starting with this one to say where they are.
+      next_trim_ = std::chrono::steady_clock::now() + std::chrono::milliseconds(trim_interval_ms);
+      next_status_ = {};  // says at once that it leads
       return true;
     }
     *seen = campaign->leader;
   }
+  leader_seen_ = *seen;
   const std::string url = *seen ? (*seen)->node.url : std::string();
   if (url != pipeline.leader_url()) {
     fmt::print(log, "loket serve: node {} follows: {}\n", options_.node_name,
@@ -86,6 +91,7 @@ Result<bool> ClusterLeadership::follow_once(Pipeline& pipeline, std::uint64_t& l
     if (offered.code() == StatusCode::not_found) stop_with(offered.message());
     return offered;
   }
+  upkeep(pipeline, false);
   return false;
 }
 
@@ -93,6 +99,8 @@ Result<bool> ClusterLeadership::follow_once(Pipeline& pipeline, std::uint64_t& l
 Status ClusterLeadership::offer_through_tail(Pipeline& pipeline, std::uint64_t& log_chunks) {
   const Result<EtcdLogTail> tail = read_etcd_log_tail(*election_client_, keys_);
   if (!tail.ok()) return tail.status();
+  tail_seen_ = *tail;
+  if (log_chunks < tail->chunks) offered_.push_back({tail->chunks, tail->last_sequence});
   while (log_chunks < tail->chunks) {
     Result<std::vector<std::string>> chunks =
         read_etcd_log_chunks(*election_client_, keys_, log_chunks + 1, tail->chunks);

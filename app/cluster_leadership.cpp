@@ -82,6 +82,11 @@ Result<CaughtUp> ClusterLeadership::catch_up(const std::string& directory,
                                              const RecoveryOptions& recovery) {
   Result<EtcdClient> client = EtcdClient::create({options_.endpoints});
   if (!client.ok()) return client.status();
+  // Holds back trimming from the start: the leader keeps every chunk until this node says
+  // how far it got (a restarted node's journal may need them).
+  const Status announced = publish_node_status(
+      *client, keys_, NodeStatus{options_.node_name, options_.advertise_url, "follower", 0, 0, 0});
+  if (!announced.is_ok()) return announced;
   return catch_up_from_etcd(directory, scheme_text, recovery, *client, keys_);
 }
 
@@ -142,6 +147,7 @@ void ClusterLeadership::renew(Pipeline& pipeline) {
       (void)election_->resign();
       return stop_with("its journal or its log in etcd cannot write; it resigned");
     }
+    upkeep(pipeline, true);
     const auto now = std::chrono::steady_clock::now();
     if (now - renewed_at < interval) continue;
     const Status renewed = election_->keep_alive();

@@ -12,6 +12,7 @@
 #include <atomic>
 #include <condition_variable>
 #include <cstdio>
+#include <deque>
 #include <functional>
 #include <memory>
 #include <mutex>
@@ -21,6 +22,7 @@
 
 #include "cluster/election.hpp"
 #include "cluster/etcd_log.hpp"
+#include "cluster/node_status.hpp"
 #include "net/pipeline.hpp"
 #include "replication/catch_up.hpp"
 
@@ -31,6 +33,11 @@ inline constexpr std::size_t node_name_bytes_max = 64;
 inline constexpr std::size_t advertise_url_bytes_max = 2048;
 inline constexpr std::int64_t lease_ttl_seconds_default = 2;
 inline constexpr std::uint32_t follow_interval_ms = 50;  // between looks at the leader and log
+inline constexpr std::uint32_t node_status_interval_ms = 1000;  // publishing where a node is
+inline constexpr std::uint32_t trim_interval_ms = 10'000;       // the leader trimming the log
+// Defragmenting returns a member's free pages to the file system but blocks it meanwhile:
+// only once its database file is this large (etcd's default quota is 2 GiB).
+inline constexpr std::int64_t defragment_db_bytes_min = std::int64_t{512} << 20;
 }  // namespace cluster_limits
 
 struct ClusterOptions {
@@ -74,6 +81,11 @@ class ClusterLeadership {
   void follow_until_elected(Pipeline& pipeline, std::uint64_t log_chunks, std::FILE* log);
   Result<bool> follow_once(Pipeline& pipeline, std::uint64_t& log_chunks, std::FILE* log);
   Status offer_through_tail(Pipeline& pipeline, std::uint64_t& log_chunks);
+  // Upkeep, every node_status_interval_ms (cluster_upkeep.cpp): says where this node is,
+  // refreshes the pipeline's view of the cluster, and, on the leader, trims the log.
+  void upkeep(Pipeline& pipeline, bool leads);
+  std::string cluster_status_json(const std::vector<NodeStatus>& nodes) const;
+  void trim_log(const std::vector<NodeStatus>& nodes);
   void renew(Pipeline& pipeline);
   void stop_with(std::string problem);
   // Waits `interval`; true once asked to stop (or to stop following, when `following`).
@@ -94,6 +106,18 @@ class ClusterLeadership {
   std::string problem_;               // guarded by mutex_
   std::function<void()> on_stopped_;  // guarded by mutex_
   std::thread node_thread_;
+  // The node thread's own: what it last read, and which offered chunks are durable yet.
+  std::optional<LeaderSeen> leader_seen_;
+  EtcdLogTail tail_seen_;
+  struct OfferedThrough {
+    std::uint64_t chunks;
+    std::uint64_t sequence;  // the last sequence in chunks 1..chunks
+  };
+  std::deque<OfferedThrough> offered_;
+  std::uint64_t durable_chunks_ = 0;  // chunks 1..durable_chunks_ are durable in the journal
+  std::uint64_t trimmed_before_ = 0;
+  std::chrono::steady_clock::time_point next_status_{};
+  std::chrono::steady_clock::time_point next_trim_{};
 };
 
 }  // namespace loket

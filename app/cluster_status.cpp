@@ -2,9 +2,13 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
+#include <chrono>
+
 #include "app/file_text.hpp"
 #include "cluster/election.hpp"
 #include "cluster/etcd_log.hpp"
+#include "cluster/node_status.hpp"
 #include "engine/limits.hpp"
 #include "parse/scheme_toml.hpp"
 
@@ -32,6 +36,21 @@ Status print_log(EtcdClient& client, const EtcdLogKeys& keys, std::FILE* out) {
   if (!first.ok()) return first.status();
   fmt::print(out, "log: through sequence {}, chain head {}, chunks {} to {} held in etcd\n",
              tail->last_sequence, tail->head.empty() ? "-" : tail->head, *first, tail->chunks);
+  return Status::ok();
+}
+
+Status print_nodes(EtcdClient& client, const EtcdLogKeys& keys, std::FILE* out) {
+  const Result<std::vector<NodeStatus>> nodes = read_node_statuses(client, keys);
+  if (!nodes.ok()) return nodes.status();
+  const std::int64_t now_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                                  std::chrono::system_clock::now().time_since_epoch())
+                                  .count();
+  for (const NodeStatus& node : *nodes) {
+    fmt::print(
+        out, "node {} at {}: {}, applied through sequence {} (chunk {}), {} ms ago\n", node.name,
+        node.url, node.role, node.applied_sequence, node.applied_chunks,
+        node.updated_unix_ms == 0 ? 0 : std::max<std::int64_t>(now_ms - node.updated_unix_ms, 0));
+  }
   return Status::ok();
 }
 
@@ -66,7 +85,7 @@ int run_cluster_status(const ClusterStatusOptions& options, std::FILE* out, std:
   }
   const EtcdLogKeys keys{fmt::format("/loket/{}/", scheme->id)};
   fmt::print(out, "scheme {}: keys under {}\n", scheme->id, keys.prefix);
-  for (const auto print : {print_leader, print_log}) {
+  for (const auto print : {print_leader, print_log, print_nodes}) {
     if (const Status printed = print(*client, keys, out); !printed.is_ok()) {
       fmt::print(errors, "loket cluster status: {}\n", printed.message());
       return 1;

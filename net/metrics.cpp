@@ -33,6 +33,8 @@ std::string metrics_text(const Pipeline& pipeline, const LatencyHistogram& laten
                    to_string(static_cast<Outcome>(outcome)),
                    counters.submissions_by_outcome[outcome].load());
   }
+  const Pipeline::ClusterView view = pipeline.cluster_view();
+  const std::uint64_t durable = pipeline.durable_sequence();
   const Family families[] = {
       {"loket_queue_depth", "gauge", "Jobs waiting for the allocator thread.",
        counters.queue_depth.load()},
@@ -56,6 +58,17 @@ std::string metrics_text(const Pipeline& pipeline, const LatencyHistogram& laten
        counters.journal_failures.load()},
       {"loket_journal_reopened_total", "counter", "Times the journal was reopened in place.",
        counters.journal_reopened.load()},
+      {"loket_cluster_leader_epoch", "gauge",
+       "The cluster leader's epoch as this node last saw it; 0 for a single node.",
+       static_cast<std::uint64_t>(std::max<std::int64_t>(view.leader_epoch, 0))},
+      {"loket_cluster_leader", "gauge", "1 on a cluster's leader and on a single node.",
+       pipeline.following() ? 0U : 1U},
+      {"loket_replication_lag_events", "gauge",
+       "Events in the cluster's log in etcd not yet durable in this node's journal.",
+       view.log_sequence > durable ? view.log_sequence - durable : 0U},
+      {"loket_replicated_events_total", "counter",
+       "Events this node applied from the leader's log as a follower.",
+       counters.replicated_events.load()},
   };
   for (const Family& family : families) {
     append_family_header(text, family.name, family.type, family.help);

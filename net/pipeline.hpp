@@ -118,6 +118,16 @@ class Pipeline {
   void set_leader_url(std::string url);
   std::string leader_url() const;
   void promote();
+
+  // A cluster node's view of its cluster, kept fresh by its node thread (any node's; empty
+  // for a single node): for GET /v1/cluster and /metrics.
+  struct ClusterView {
+    std::int64_t leader_epoch = 0;
+    std::uint64_t log_sequence = 0;  // the last sequence in etcd's log, as last read
+    std::string status_json;         // GET /v1/cluster's body; empty: not a cluster node
+  };
+  void set_cluster_view(ClusterView view);
+  ClusterView cluster_view() const;
   const PipelineCounters& counters() const { return counters_; }
   std::uint64_t durable_sequence() const {
     return counters_.durable_sequence.load(std::memory_order_acquire);

@@ -25,6 +25,16 @@ std::string Pipeline::leader_url() const {
   return impl_->leader_url;
 }
 
+void Pipeline::set_cluster_view(ClusterView view) {
+  const std::lock_guard lock(impl_->follower_mutex);
+  impl_->cluster_view = std::move(view);
+}
+
+Pipeline::ClusterView Pipeline::cluster_view() const {
+  const std::lock_guard lock(impl_->follower_mutex);
+  return impl_->cluster_view;
+}
+
 void Pipeline::promote() {
   {
     const std::lock_guard lock(impl_->follower_mutex);

@@ -88,6 +88,7 @@ struct Pipeline::Impl {
   mutable std::mutex follower_mutex;
   std::vector<std::string> offered_chunks;
   std::string leader_url;
+  Pipeline::ClusterView cluster_view;
   bool promotion_requested = false;
   ReplicaFeed replica_feed;  // the allocator thread's only
   std::thread thread;

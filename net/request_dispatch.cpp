@@ -66,6 +66,7 @@ std::variant<std::unique_ptr<Job>, Problem> typed_job(const RouteMatch& route,
     case Endpoint::healthz:
     case Endpoint::readyz:
     case Endpoint::export_records:
+    case Endpoint::cluster:
       break;  // answered by the session itself
   }
   LOKET_ASSERT(false);

@@ -57,6 +57,9 @@ std::variant<RouteMatch, Problem> match_route(std::string_view method, std::stri
   if (parts.size() == 1 && parts[0] == "metrics") return allow(get, {Endpoint::metrics, {}, {}});
   if (parts.size() == 1 && parts[0] == "healthz") return allow(get, {Endpoint::healthz, {}, {}});
   if (parts.size() == 1 && parts[0] == "readyz") return allow(get, {Endpoint::readyz, {}, {}});
+  if (parts.size() == 2 && parts[0] == "v1" && parts[1] == "cluster") {
+    return allow(get, {Endpoint::cluster, {}, {}});
+  }
   if (parts.size() < 3 || parts[0] != "v1") return not_found(target);
   if (parts[1] == "export" && parts.size() == 3) {
     const std::size_t dot = parts[2].find('.');
@@ -100,6 +103,7 @@ bool role_may(Role role, Endpoint endpoint) {
     case Endpoint::appeal:
       return role == Role::operator_role;
     case Endpoint::metrics:
+    case Endpoint::cluster:
       return role == Role::operator_role || role == Role::auditor;
     case Endpoint::export_records:
       return role == Role::auditor;

@@ -23,6 +23,7 @@ enum class Endpoint : std::uint8_t {
   healthz,         // GET  /healthz
   readyz,          // GET  /readyz
   export_records,  // GET  /v1/export/{events|decisions}.{jsonl|csv}
+  cluster,         // GET  /v1/cluster
 };
 
 // The endpoints whose commands are journaled, and so may carry an Idempotency-Key.

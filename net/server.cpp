@@ -73,6 +73,14 @@ void Server::Impl::accept() {
 
 Reply Server::Impl::immediate(const RouteMatch& route) const {
   if (route.endpoint == Endpoint::healthz) return Reply{200, R"({"status":"ok"})", false, 0, {}};
+  if (route.endpoint == Endpoint::cluster) {
+    Pipeline::ClusterView view = pipeline->cluster_view();
+    if (view.status_json.empty()) {
+      return problem_reply(make_problem(404, "not-clustered", "This node is not part of a cluster",
+                                        "it was started without --cluster"));
+    }
+    return Reply{200, std::move(view.status_json), false, 0, {}};
+  }
   if (route.endpoint == Endpoint::readyz) {
     const bool following = pipeline->following();
     if (pipeline->healthy() && !following && !draining.load())

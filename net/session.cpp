@@ -188,7 +188,8 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
     if (auto* problem = std::get_if<Problem>(&admitted)) return send_problem(*problem);
     const RouteMatch& route = std::get<AdmittedRequest>(admitted).route;
     if (route.endpoint == Endpoint::export_records) return start_export(route.export_kind);
-    if (route.endpoint == Endpoint::healthz || route.endpoint == Endpoint::readyz) {
+    if (route.endpoint == Endpoint::healthz || route.endpoint == Endpoint::readyz ||
+        route.endpoint == Endpoint::cluster) {
       return send(server_.immediate(route));
     }
     if (route.endpoint == Endpoint::metrics) {

@@ -16,6 +16,8 @@
 #include <sstream>
 #include <thread>
 
+#include "cluster/etcd_log.hpp"
+#include "cluster/node_status.hpp"
 #include "tests/child_process.hpp"
 #include "tests/etcd_test.hpp"
 #include "tests/http_client.hpp"
@@ -29,6 +31,8 @@ namespace http = boost::beast::http;
 
 // Generous: only a hang ends these waits; a slow machine just takes longer.
 constexpr std::chrono::milliseconds hang_timeout{120'000};
+
+const EtcdLogKeys rehearsal_keys{"/loket/rehearsal/"};
 
 // The members' client URLs, as --cluster takes them.
 std::string endpoints_of(const EtcdCluster& etcd) {
@@ -201,21 +205,30 @@ TEST_CASE("cluster: registrations acknowledged by a killed leader are served by 
   TwoNodes cluster;
   Receipts receipts;
   WARN(failover_figures(failover_rounds(cluster, receipts, 2)));
-  // `loket cluster status` names the leader and how far the log goes.
-  std::string endpoints;
-  for (const std::string& url : cluster.etcd.client_urls()) {
-    endpoints += (endpoints.empty() ? "" : ",") + url;
-  }
-  ChildProcess status(build_path("loket"), {"cluster", "status", "--cluster", endpoints, "--scheme",
-                                            source_path("schemes/rehearsal.toml")});
-  CHECK(status.wait() == 0);
-  INFO(status.log());
-  CHECK_THAT(status.log(),
+  // `loket cluster status` names the leader, how far the log goes and where each node is
+  // (a node says so every second: asked again until the new leader has).
+  const std::string leader_line =
+      fmt::format("node {} at http://127.0.0.1:{}: leader, applied through",
+                  cluster.names[cluster.leader], cluster.leader_port);
+  std::string printed;
+  const auto deadline = std::chrono::steady_clock::now() + hang_timeout;
+  do {
+    ChildProcess status(build_path("loket"),
+                        {"cluster", "status", "--cluster", endpoints_of(cluster.etcd), "--scheme",
+                         source_path("schemes/rehearsal.toml")});
+    REQUIRE(status.wait() == 0);
+    printed = status.log();
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  } while (printed.find(leader_line) == std::string::npos &&
+           std::chrono::steady_clock::now() < deadline);
+  INFO(printed);
+  CHECK_THAT(printed, Catch::Contains(leader_line));
+  CHECK_THAT(printed,
              Catch::Contains(fmt::format("leader: node {} at http://127.0.0.1:{}, epoch",
                                          cluster.names[cluster.leader], cluster.leader_port)));
-  CHECK_THAT(status.log(),
-             Catch::Contains(fmt::format("log: through sequence {}", receipts.size())));
-  CHECK_THAT(status.log(), Catch::Contains("etcd member 3: etcd 3.4"));
+  CHECK_THAT(printed, Catch::Contains(fmt::format("log: through sequence {}", receipts.size())));
+  CHECK_THAT(printed, Catch::Contains("etcd member 3: etcd 3.4"));
+  CHECK_THAT(printed, Catch::Contains(": follower, applied through"));
   // The follower, the first node, leads again once the second steps down (SIGTERM resigns),
   // caught up with what the second accepted; both journals pass the audit.
   const std::size_t second = cluster.leader;
@@ -238,6 +251,20 @@ std::string decisions_through(unsigned short port, std::uint64_t sequence) {
         answer.body.find(fmt::format("\"seq\":{},", sequence)) != std::string::npos) {
       return answer.body;
     }
+    REQUIRE(std::chrono::steady_clock::now() < deadline);
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  }
+}
+
+// GET /v1/cluster on the node at `port` once `ready` holds for it (a node says where it is
+// every second).
+template <typename Ready>
+boost::json::object cluster_view_once(unsigned short port, Ready ready) {
+  const auto deadline = std::chrono::steady_clock::now() + hang_timeout;
+  for (;;) {
+    Client client(port);
+    const Answer answer = client.send(http::verb::get, "/v1/cluster", "dev-operator-token");
+    if (answer.status == 200 && ready(answer.json().as_object())) return answer.json().as_object();
     REQUIRE(std::chrono::steady_clock::now() < deadline);
     std::this_thread::sleep_for(std::chrono::milliseconds(200));
   }
@@ -269,12 +296,81 @@ TEST_CASE("cluster: a follower applies the leader's log, serves reads and redire
       client.send(http::verb::post, "/v1/tranches/t2/close", "dev-operator-token", "{}");
   CHECK(closing.status == 307);
   CHECK_FALSE(readyz_becomes(follower_port, 200, std::chrono::milliseconds(300)));
+  // Both nodes show the cluster: who leads, and each node's role and applied sequence.
+  for (const unsigned short port : {follower_port, cluster.leader_port}) {
+    const boost::json::object view = cluster_view_once(port, [&](const boost::json::object& seen) {
+      const boost::json::array& nodes = seen.at("nodes").as_array();
+      return nodes.size() == 2 &&
+             std::all_of(nodes.begin(), nodes.end(), [&](const boost::json::value& node) {
+               return node.at("applied_sequence").to_number<std::uint64_t>() >= last_sequence;
+             });
+    });
+    CHECK(view.at("leader").at("node").as_string() == cluster.names[cluster.leader]);
+    CHECK(view.at("leader").at("url").as_string() ==
+          fmt::format("http://127.0.0.1:{}", cluster.leader_port));
+    for (const boost::json::value& node : view.at("nodes").as_array()) {
+      const bool leads = node.at("node").as_string() == cluster.names[cluster.leader];
+      CHECK(node.at("role").as_string() == (leads ? "leader" : "follower"));
+    }
+    Client reader(port);
+    const std::string metrics = reader.send(http::verb::get, "/metrics", "dev-auditor-token").body;
+    CHECK_THAT(metrics, Catch::Contains(fmt::format("loket_cluster_leader {}",
+                                                    port == cluster.leader_port ? 1 : 0)));
+    CHECK_THAT(metrics, Catch::Contains("loket_replication_lag_events 0"));
+    CHECK_THAT(metrics, !Catch::Contains("loket_cluster_leader_epoch 0"));
+    CHECK(reader.send(http::verb::get, "/v1/cluster", "dev-portal-token").status == 403);
+  }
   // Nothing the follower was sent was recorded anywhere.
   Client leader(cluster.leader_port);
   CHECK(leader.send(http::verb::get, "/v1/submissions/C-999", "dev-auditor-token").status == 404);
   for (const std::size_t node : {1 - cluster.leader, cluster.leader}) {
     stop_and_audit(*cluster.nodes[node], cluster.folder.path(cluster.names[node]));
   }
+}
+
+// The first chunk of the log etcd still holds: after the tail's when every one was trimmed.
+std::uint64_t first_chunk_kept(EtcdClient& client) {
+  const Result<std::uint64_t> first = first_etcd_log_chunk(client, rehearsal_keys);
+  REQUIRE(first.ok());
+  return *first != 0 ? *first : read_etcd_log_tail(client, rehearsal_keys).value().chunks + 1;
+}
+
+// first_chunk_kept once the leader has trimmed at least up to `at_least` (it trims every 10 s,
+// to what every node holds).
+std::uint64_t first_chunk_kept_once(EtcdClient& client, std::uint64_t at_least) {
+  const auto deadline = std::chrono::steady_clock::now() + hang_timeout;
+  for (;;) {
+    const std::uint64_t first = first_chunk_kept(client);
+    if (first >= at_least) return first;
+    REQUIRE(std::chrono::steady_clock::now() < deadline);
+    std::this_thread::sleep_for(std::chrono::milliseconds(500));
+  }
+}
+
+TEST_CASE("cluster: the leader trims the log to what every node holds, even one that is down",
+          "[process][etcd][cluster]") {
+  if (etcd_missing()) return;
+  TwoNodes cluster;
+  EtcdClient client = etcd_client_of(cluster.etcd.client_urls());
+  Receipts receipts = register_participants(cluster.leader_port, 1, 20);
+  const std::size_t follower = 1 - cluster.leader;
+  const std::string follower_name = cluster.names[follower];
+  // Trimmed once the follower says it holds everything so far.
+  const std::uint64_t tail_chunks = read_etcd_log_tail(client, rehearsal_keys)->chunks;
+  CHECK(first_chunk_kept_once(client, tail_chunks + 1) == tail_chunks + 1);
+  // The follower goes down; what it had not applied stays in etcd, however long it is gone.
+  cluster.nodes[follower]->signal(SIGKILL);
+  cluster.nodes[follower]->wait();
+  const std::uint64_t held = read_node_statuses(client, rehearsal_keys)
+                                 .value()
+                                 .at(follower_name == "a" ? 0 : 1)
+                                 .applied_chunks;
+  receipts.merge(register_participants(cluster.leader_port, 21, 20));
+  std::this_thread::sleep_for(std::chrono::seconds(12));  // a trim interval and more
+  CHECK(first_chunk_kept(client) == held + 1);
+  // Restarted, it catches up from its journal and the chunks kept for it.
+  cluster.start_follower(follower);
+  check_on_record(cluster.ports[follower], receipts);
 }
 
 // Every answer the node at `port` gives a registration until it stops answering; none may be

@@ -49,6 +49,10 @@ TEST_CASE("Routes map method and path to an endpoint, or to 404 and 405") {
   CHECK(match("GET", "/metrics").endpoint == Endpoint::metrics);
   CHECK(match("GET", "/healthz").endpoint == Endpoint::healthz);
   CHECK(match("GET", "/readyz").endpoint == Endpoint::readyz);
+  CHECK(match("GET", "/v1/cluster").endpoint == Endpoint::cluster);
+  CHECK(status("POST", "/v1/cluster") == 405);
+  CHECK(status("GET", "/v1/cluster/") == 404);
+  CHECK(status("GET", "/v1/clusters") == 404);
   CHECK(match("GET", "/v1/export/events.csv").export_kind == ExportKind::events_csv);
   CHECK(match("GET", "/v1/export/decisions.jsonl").export_kind == ExportKind::decisions_jsonl);
   CHECK(status("GET", "/v1/export/decisions.xml") == 404);
@@ -82,6 +86,10 @@ TEST_CASE("Roles: the portal submits, the operator closes, everyone with a token
   CHECK_FALSE(role_may(Role::portal, Endpoint::export_records));
   CHECK_FALSE(role_may(Role::operator_role, Endpoint::export_records));
   CHECK_FALSE(role_may(Role::portal, Endpoint::metrics));
+  CHECK(role_may(Role::operator_role, Endpoint::cluster));
+  CHECK(role_may(Role::auditor, Endpoint::cluster));
+  CHECK_FALSE(role_may(Role::portal, Endpoint::cluster));
+  CHECK(needs_token(Endpoint::cluster));
   CHECK_FALSE(needs_token(Endpoint::healthz));
   CHECK(needs_token(Endpoint::get_tranche));
 }

@@ -1,0 +1,95 @@
+// A cluster node's upkeep (app/cluster_leadership.hpp): its status key, the view GET
+// /v1/cluster and /metrics show, and the leader's trimming of the log (docs/cluster.md,
+// "Compaction").
+#include <fmt/format.h>
+
+#include <boost/json.hpp>
+
+#include "app/cluster_leadership.hpp"
+
+namespace loket {
+
+using namespace cluster_limits;
+namespace json = boost::json;
+
+void ClusterLeadership::upkeep(Pipeline& pipeline, bool leads) {
+  const auto now = std::chrono::steady_clock::now();
+  if (now < next_status_) return;
+  next_status_ = now + std::chrono::milliseconds(node_status_interval_ms);
+  if (leads) {
+    // The leader's journal holds everything in etcd's log: it syncs before etcd commits.
+    if (Result<EtcdLogTail> tail = read_etcd_log_tail(*election_client_, keys_); tail.ok()) {
+      tail_seen_ = std::move(*tail);
+    }
+    durable_chunks_ = tail_seen_.chunks;
+    leader_seen_ = LeaderSeen{{options_.node_name, options_.advertise_url}, epoch(), 0};
+  }
+  const std::uint64_t durable = pipeline.durable_sequence();
+  while (!offered_.empty() && offered_.front().sequence <= durable) {
+    durable_chunks_ = offered_.front().chunks;
+    offered_.pop_front();
+  }
+  const auto unix_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                           std::chrono::system_clock::now().time_since_epoch())
+                           .count();
+  // Failures here are retried at the next interval; following and leading go on meanwhile.
+  (void)publish_node_status(
+      *election_client_, keys_,
+      NodeStatus{options_.node_name, options_.advertise_url, leads ? "leader" : "follower", durable,
+                 durable_chunks_, unix_ms});
+  const Result<std::vector<NodeStatus>> nodes = read_node_statuses(*election_client_, keys_);
+  if (!nodes.ok()) return;
+  pipeline.set_cluster_view({leader_seen_ ? leader_seen_->epoch : 0, tail_seen_.last_sequence,
+                             cluster_status_json(*nodes)});
+  if (leads && now >= next_trim_) {
+    next_trim_ = now + std::chrono::milliseconds(trim_interval_ms);
+    trim_log(*nodes);
+  }
+}
+
+std::string ClusterLeadership::cluster_status_json(const std::vector<NodeStatus>& nodes) const {
+  json::object body;
+  if (leader_seen_) {
+    body["leader"] = json::object{{"node", leader_seen_->node.name},
+                                  {"url", leader_seen_->node.url},
+                                  {"epoch", leader_seen_->epoch}};
+  } else {
+    body["leader"] = nullptr;
+  }
+  body["log"] = json::object{{"chunks", tail_seen_.chunks},
+                             {"sequence", tail_seen_.last_sequence},
+                             {"first_chunk", trimmed_before_ == 0 ? 1 : trimmed_before_}};
+  json::array listed;
+  for (const NodeStatus& node : nodes) {
+    listed.push_back(json::object{{"node", node.name},
+                                  {"url", node.url},
+                                  {"role", node.role},
+                                  {"applied_sequence", node.applied_sequence},
+                                  {"applied_chunks", node.applied_chunks},
+                                  {"updated_unix_ms", node.updated_unix_ms}});
+  }
+  body["nodes"] = std::move(listed);
+  body["this_node"] = options_.node_name;
+  return json::serialize(body);
+}
+
+// Deletes the chunks every node has made durable, then compacts etcd's history to now, and
+// defragments a member whose file has grown large. A node that is down holds its place (its
+// status key stays), so trimming waits for it; a node never seen must be seeded.
+void ClusterLeadership::trim_log(const std::vector<NodeStatus>& nodes) {
+  std::uint64_t floor = tail_seen_.chunks;
+  for (const NodeStatus& node : nodes) floor = std::min(floor, node.applied_chunks);
+  if (floor + 1 <= std::max<std::uint64_t>(trimmed_before_, 1)) return;
+  if (!trim_etcd_log(*election_client_, keys_, floor + 1).is_ok()) return;
+  trimmed_before_ = floor + 1;
+  const Result<EtcdMemberStatus> status = election_client_->status();
+  if (!status.ok() || !election_client_->compact(status->header.revision).is_ok()) return;
+  for (std::size_t member = 0; member < options_.endpoints.size(); ++member) {
+    const Result<EtcdMemberStatus> seen = election_client_->member_status(member);
+    if (seen.ok() && seen->db_size_bytes >= defragment_db_bytes_min) {
+      (void)election_client_->defragment(member);
+    }
+  }
+}
+
+}  // namespace loket
