@@ -65,7 +65,7 @@ Result<bool> ClusterLeadership::follow_once(Pipeline& pipeline, std::uint64_t& l
                  options_.node_name, epoch());
       std::fflush(log);
       pipeline.set_leader_url({});
-      if (Status offered = offer_through_tail(pipeline, log_chunks); !offered.is_ok()) {
+      if (Status offered = offer_through_tail(pipeline, log_chunks, true); !offered.is_ok()) {
         (void)election_->resign();
         stop_with("elected, it could not read the cluster's log: " + offered.message());
         return false;
@@ -87,7 +87,7 @@ Result<bool> ClusterLeadership::follow_once(Pipeline& pipeline, std::uint64_t& l
     std::fflush(log);
     pipeline.set_leader_url(url);
   }
-  if (Status offered = offer_through_tail(pipeline, log_chunks); !offered.is_ok()) {
+  if (Status offered = offer_through_tail(pipeline, log_chunks, false); !offered.is_ok()) {
     if (offered.code() == StatusCode::not_found) stop_with(offered.message());
     return offered;
   }
@@ -95,13 +95,16 @@ Result<bool> ClusterLeadership::follow_once(Pipeline& pipeline, std::uint64_t& l
   return false;
 }
 
-// Offers every chunk after log_chunks through the log's tail now.
-Status ClusterLeadership::offer_through_tail(Pipeline& pipeline, std::uint64_t& log_chunks) {
+// Offers the chunks after log_chunks through the log's tail now, or as many as the backlog
+// takes.
+Status ClusterLeadership::offer_through_tail(Pipeline& pipeline, std::uint64_t& log_chunks,
+                                             bool whole) {
   const Result<EtcdLogTail> tail = read_etcd_log_tail(*election_client_, keys_);
   if (!tail.ok()) return tail.status();
   tail_seen_ = *tail;
   if (log_chunks < tail->chunks) offered_.push_back({tail->chunks, tail->last_sequence});
-  while (log_chunks < tail->chunks) {
+  while (log_chunks < tail->chunks &&
+         (whole || pipeline.offered_bytes_pending() < follower_backlog_bytes_max)) {
     Result<std::vector<std::string>> chunks =
         read_etcd_log_chunks(*election_client_, keys_, log_chunks + 1, tail->chunks);
     if (!chunks.ok()) {

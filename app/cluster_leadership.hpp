@@ -33,6 +33,8 @@ inline constexpr std::size_t node_name_bytes_max = 64;
 inline constexpr std::size_t advertise_url_bytes_max = 2048;
 inline constexpr std::int64_t lease_ttl_seconds_default = 2;
 inline constexpr std::uint32_t follow_interval_ms = 50;  // between looks at the leader and log
+// A follower offers no more chunks while this much waits for its pipeline (memory bound).
+inline constexpr std::size_t follower_backlog_bytes_max = std::size_t{64} << 20;
 inline constexpr std::uint32_t node_status_interval_ms = 1000;  // publishing where a node is
 inline constexpr std::uint32_t trim_interval_ms = 10'000;       // the leader trimming the log
 // Defragmenting returns a member's free pages to the file system but blocks it meanwhile:
@@ -80,7 +82,8 @@ class ClusterLeadership {
   // The follower's loop and its steps (cluster_follow.cpp).
   void follow_until_elected(Pipeline& pipeline, std::uint64_t log_chunks, std::FILE* log);
   Result<bool> follow_once(Pipeline& pipeline, std::uint64_t& log_chunks, std::FILE* log);
-  Status offer_through_tail(Pipeline& pipeline, std::uint64_t& log_chunks);
+  // `whole`: through the tail whatever waits (a node about to lead needs all of it).
+  Status offer_through_tail(Pipeline& pipeline, std::uint64_t& log_chunks, bool whole);
   // Upkeep, every node_status_interval_ms (cluster_upkeep.cpp): says where this node is,
   // refreshes the pipeline's view of the cluster, and, on the leader, trims the log.
   void upkeep(Pipeline& pipeline, bool leads);

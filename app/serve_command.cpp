@@ -8,6 +8,7 @@
 #include <boost/asio/ip/address.hpp>
 #include <cctype>
 #include <filesystem>
+#include <optional>
 
 #include "app/development_key.hpp"
 #include "app/file_text.hpp"
@@ -192,13 +193,24 @@ ServerOptions server_options_of(const ServeOptions& options, ServeInputs& inputs
 }
 
 // For a cluster node, its part in the cluster (null for a single node). invalid_argument for
-// options that cannot make a node; listening_url: the default --advertise.
+// options that cannot make a node. Without --advertise, the node advertises the address it
+// listens on, which must then be one a client can reach (not 0.0.0.0 or ::).
 Result<std::unique_ptr<ClusterLeadership>> join_if_clustered(const ServeOptions& options,
-                                                             const ServeInputs& inputs,
-                                                             std::string listening_url) {
+                                                             const ServeInputs& inputs, bool tls,
+                                                             unsigned short port) {
   if (options.cluster.endpoints.empty()) return std::unique_ptr<ClusterLeadership>();
   ClusterOptions cluster = options.cluster;
-  if (cluster.advertise_url.empty()) cluster.advertise_url = std::move(listening_url);
+  if (cluster.advertise_url.empty()) {
+    const boost::asio::ip::address host = boost::asio::ip::make_address(inputs.listen.host);
+    if (host.is_unspecified()) {
+      return Status::invalid_argument(fmt::format(
+          "--listen {} with --cluster: give --advertise, the URL clients and the other nodes "
+          "reach this node at (writes sent to a follower are redirected there)",
+          options.listen));
+    }
+    const std::string shown = host.is_v6() ? "[" + inputs.listen.host + "]" : inputs.listen.host;
+    cluster.advertise_url = fmt::format("{}://{}:{}", tls ? "https" : "http", shown, port);
+  }
   return ClusterLeadership::create(cluster, inputs.scheme.id);
 }
 
@@ -221,12 +233,13 @@ Result<Recovered> recover(const ServeOptions& options, const ServeInputs& inputs
 }
 
 // After the server stopped: what the journal holds, why a cluster node stopped, the exit code.
-int exit_code_after(const Pipeline& pipeline, const ClusterLeadership* leadership, std::FILE* log) {
+int exit_code_after(const Pipeline& pipeline, const std::optional<std::string>& node_stopped,
+                    std::FILE* log) {
   fmt::print(log, "loket serve: stopped; journal durable through sequence {}\n",
              pipeline.durable_sequence());
-  if (leadership && leadership->stopped()) {
+  if (node_stopped) {
     fmt::print(log, "loket serve: this node stopped: {}; restart it to catch up and follow\n",
-               leadership->problem());
+               *node_stopped);
     return 1;
   }
   return pipeline.healthy() ? 0 : 1;
@@ -256,9 +269,8 @@ int run_serve(const ServeOptions& options, std::FILE* log) {
     fmt::print(log, "loket serve: {}\n", journal_in_use(options.data_path, *holder));
     return 1;
   }
-  Result<std::unique_ptr<ClusterLeadership>> joined = join_if_clustered(
-      options, inputs,
-      fmt::format("{}://{}:{}", tls ? "https" : "http", inputs.listen.host, server->port()));
+  Result<std::unique_ptr<ClusterLeadership>> joined =
+      join_if_clustered(options, inputs, tls, server->port());
   if (!joined.ok()) {
     fmt::print(log, "loket serve: {}\n", joined.status().message());
     return joined.status().code() == StatusCode::invalid_argument ? 2 : 1;
@@ -302,8 +314,11 @@ int run_serve(const ServeOptions& options, std::FILE* log) {
   if (leadership) leadership->stop_following();  // a leader renews while the pipeline drains
   // The pipeline first: its jobs hold their sessions, which must not outlive the server.
   pipeline.stop();
+  std::optional<std::string> node_stopped;
+  if (leadership && leadership->stopped()) node_stopped = leadership->problem();
+  leadership.reset();  // its thread may touch the pipeline and the server until it ends
   server.reset();
-  return exit_code_after(pipeline, leadership.get(), log);
+  return exit_code_after(pipeline, node_stopped, log);
 }
 
 }  // namespace loket

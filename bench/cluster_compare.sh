@@ -1,9 +1,12 @@
 #!/usr/bin/env bash
 # loket replicated through etcd beside the single node, in one run on this machine: the same
 # registrations (wrk, bench/registrations.lua) against `loket serve` on a new journal, and
-# against the leader of a cluster of three etcd members and two loket nodes (the other
-# following), every registration answered only once durable (the cluster: on the leader's
-# disk and committed by an etcd quorum). Rounds alternate, and the ratio is of the means.
+# against the leader of a cluster of three etcd members and two loket nodes, every
+# registration answered only once durable (the cluster: on the leader's disk and committed by
+# an etcd quorum). The leader is measured with its follower applying the log, and with the
+# follower stopped (SIGSTOP): on one machine every process shares the same cores, so the CPU
+# each one used per 10,000 requests is printed beside. Rounds alternate the order; the
+# figures are means.
 #   bench/cluster_compare.sh [SECONDS_PER_RUN] [CONNECTIONS]   LOKET_ROUNDS (default 3)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -47,42 +50,79 @@ until ETCDCTL_API=3 etcdctl --endpoints "$endpoints" endpoint health >/dev/null 
   sleep 0.5
 done
 "$loket" serve --data "$work/single" --listen 127.0.0.1:18191 2>"$work/single.log" &
-started+=($!)
+started+=($!); single_pid=$!
 "$loket" serve --data "$work/a" --listen 127.0.0.1:18192 --cluster "$endpoints" --node a \
   2>"$work/a.log" &
-started+=($!)
+started+=($!); leader_pid=$!
 wait_ready 18192
 "$loket" serve --data "$work/b" --listen 127.0.0.1:18193 --cluster "$endpoints" --node b \
   2>"$work/b.log" &
-started+=($!)
+started+=($!); follower_pid=$!
 wait_ready 18191
+etcd_pids="$(pgrep -f "etcd --name etcd[123] --data-dir $work/" | tr '\n' ' ')"
 
-run() {  # port -> "rps p50 p99"
-  local out
+cpu_ticks() {  # pids... -> clock ticks of CPU they used so far (user + system)
+  local ticks=0 pid
+  for pid in "$@"; do ticks=$((ticks + $(awk '{print $14 + $15}' "/proc/$pid/stat"))); done
+  echo "$ticks"
+}
+# One wrk run against the port; prints "rps p50 p99 cpu_node cpu_follower cpu_etcd", the CPU
+# in seconds per 10,000 requests.
+run() {  # port node_pid
+  local out before_node before_follower before_etcd rps
+  before_node="$(cpu_ticks "$2")"; before_follower="$(cpu_ticks "$follower_pid")"
+  before_etcd="$(cpu_ticks $etcd_pids)"
   out="$(wrk -t2 -c"$connections" -d"${seconds}s" -s bench/registrations.lua \
     "http://127.0.0.1:$1")"
   echo "$out" >>"$work/wrk.log"
-  echo "$(echo "$out" | awk '/^Requests\/sec/ {print $2}') \
-$(echo "$out" | awk '/^p50 / {print $2}') $(echo "$out" | awk '/^p99 / {print $2}')"
+  rps="$(echo "$out" | awk '/^Requests\/sec/ {print $2}')"
+  echo "$rps $(echo "$out" | awk '/^p50 / {print $2}') $(echo "$out" | awk '/^p99 / {print $2}')" \
+    "$(($(cpu_ticks "$2") - before_node)) $(($(cpu_ticks "$follower_pid") - before_follower))" \
+    "$(($(cpu_ticks $etcd_pids) - before_etcd))" |
+    awk -v hz="$(getconf CLK_TCK)" -v s="$seconds" '{
+      per = 10000 / ($1 * s) / hz
+      printf "%s %s %s %.3f %.3f %.3f\n", $1, $2, $3, $4 * per, $5 * per, $6 * per }'
 }
-declare -a single_rows cluster_rows
+declare -a single_rows cluster_rows frozen_rows
 for round in $(seq "$rounds"); do
-  if ((round % 2)); then
-    single_rows+=("$(run 18191)"); cluster_rows+=("$(run 18192)")
-  else
-    cluster_rows+=("$(run 18192)"); single_rows+=("$(run 18191)")
-  fi
+  order=(single cluster frozen)
+  ((round % 2)) || order=(frozen cluster single)
+  for what in "${order[@]}"; do
+    case "$what" in
+      single) single_rows+=("$(run 18191 "$single_pid")") ;;
+      cluster) cluster_rows+=("$(run 18192 "$leader_pid")") ;;
+      frozen)  # the follower stopped: the leader and etcd alone
+        kill -STOP "$follower_pid"
+        frozen_rows+=("$(run 18192 "$leader_pid")")
+        kill -CONT "$follower_pid" ;;
+    esac
+  done
 done
-mean() { printf '%s\n' "$@" | awk -v f="$field" '{s += $f} END {printf "%.1f", s / NR}'; }
-field=1; single_rps="$(mean "${single_rows[@]}")"; cluster_rps="$(mean "${cluster_rows[@]}")"
-field=2; single_p50="$(mean "${single_rows[@]}")"; cluster_p50="$(mean "${cluster_rows[@]}")"
-field=3; single_p99="$(mean "${single_rows[@]}")"; cluster_p99="$(mean "${cluster_rows[@]}")"
-printf '%-52s %10s %9s %9s\n' "system (${connections} connections, ${rounds}x${seconds}s)" \
-  "req/s" "p50 ms" "p99 ms"
-printf '%-52s %10s %9s %9s\n' "loket serve, single node" "$single_rps" "$single_p50" "$single_p99"
-printf '%-52s %10s %9s %9s\n' "loket serve --cluster, leader (3 etcd, 1 follower)" \
-  "$cluster_rps" "$cluster_p50" "$cluster_p99"
-awk -v c="$cluster_rps" -v s="$single_rps" 'BEGIN {printf "replicated / single: %.2f\n", c / s}'
-echo "the follower applied through sequence $(curl -s http://127.0.0.1:18193/metrics |
-  awk '/^loket_durable_sequence / {print $2}'), the leader durable through $(curl -s \
-  http://127.0.0.1:18192/metrics | awk '/^loket_durable_sequence / {print $2}')"
+mean() {  # field rows... -> the mean of that field
+  local field="$1"; shift
+  printf '%s\n' "$@" | awk -v f="$field" '{s += $f} END {printf "%.1f", s / NR}'
+}
+mean3() { local field="$1"; shift; printf '%s\n' "$@" | awk -v f="$field" '{s += $f} END {printf "%.3f", s / NR}'; }
+row() {  # label rows...
+  local label="$1"; shift
+  printf '%-46s %9s %7s %7s %9s %9s %9s\n' "$label" "$(mean 1 "$@")" "$(mean 2 "$@")" \
+    "$(mean 3 "$@")" "$(mean3 4 "$@")" "$(mean3 5 "$@")" "$(mean3 6 "$@")"
+}
+printf '%s connections, %s rounds of %s s, means; CPU: seconds per 10,000 requests\n' \
+  "$connections" "$rounds" "$seconds"
+printf '%-46s %9s %7s %7s %9s %9s %9s\n' "system" "req/s" "p50 ms" "p99 ms" "CPU node" \
+  "follower" "etcd x3"
+row "loket serve, single node" "${single_rows[@]}"
+row "cluster leader, 3 etcd, 1 follower" "${cluster_rows[@]}"
+row "cluster leader, 3 etcd, follower stopped" "${frozen_rows[@]}"
+single_rps="$(mean 1 "${single_rows[@]}")"
+awk -v c="$(mean 1 "${cluster_rows[@]}")" -v f="$(mean 1 "${frozen_rows[@]}")" -v s="$single_rps" \
+  'BEGIN {printf "replicated / single: %.2f with the follower, %.2f without\n", c / s, f / s}'
+metric() {  # port name
+  curl -s -H 'Authorization: Bearer dev-auditor-token' "http://127.0.0.1:$1/metrics" |
+    awk -v n="$2" '$1 == n {print $2}'
+}
+sleep 2
+echo "leader durable through sequence $(metric 18192 loket_durable_sequence);" \
+  "follower applied through $(metric 18193 loket_durable_sequence)," \
+  "lag $(metric 18193 loket_replication_lag_events) events"

@@ -28,7 +28,8 @@ Status apply_checked(Sequencer& sequencer, IdempotencyIndex& keys, const Journal
         event.sequence, sequencer.last_sequence()));
   }
   const Applied applied =
-      sequencer.apply(event.command, event.received_at, event.monitoring_json, event.idempotency);
+      sequencer.apply_replicated(event.command, event.received_at, event.monitoring_json,
+                                 event.idempotency, event.record_hash);
   if (applied.refusal != Refusal::none || applied.record_hash != event.record_hash) {
     return Status::corruption(fmt::format(
         "event {} of the cluster's log does not re-derive to the same record on this node "
@@ -69,6 +70,7 @@ Result<std::uint64_t> ReplicaFeed::apply_available(Sequencer& sequencer, Idempot
     if (*event == nullptr) return applied;
     if ((*event)->sequence <= sequencer.last_sequence()) continue;
     if (Status status = apply_checked(sequencer, keys, **event); !status.is_ok()) return status;
+    last_applied_ = (*event)->sequence;
     ++applied;
   }
 }

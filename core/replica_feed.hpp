@@ -37,6 +37,9 @@ class ReplicaFeed {
   // end before it. It is valid until the next call. corruption when the stream is damaged.
   Result<const JournalRecord*> next_event();
 
+  // The sequence of the last event applied (and so handed to the log); 0: none yet.
+  std::uint64_t last_applied() const { return last_applied_; }
+
   // True when everything added ended with a whole event: where a batch of the log ends.
   bool at_event_end() const { return reader_.at_record_end() && !assembler_.joining(); }
 
@@ -45,6 +48,7 @@ class ReplicaFeed {
   std::string bytes_;  // the current record's, which the event returned may view
   JournalRecord decoded_;
   EventAssembler assembler_;
+  std::uint64_t last_applied_ = 0;
 };
 
 }  // namespace loket

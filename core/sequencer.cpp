@@ -25,19 +25,37 @@ Sequencer::Sequencer(std::unique_ptr<Allocator> allocator, std::unique_ptr<Durab
 Applied Sequencer::apply(const Command& command, TimestampNs timestamp,
                          std::string_view monitoring_json,
                          const std::optional<IdempotencyTag>& idempotency) {
+  return apply_sealed(command, timestamp, monitoring_json, idempotency, nullptr);
+}
+
+Applied Sequencer::apply_replicated(const Command& command, TimestampNs timestamp,
+                                    std::string_view monitoring_json,
+                                    const std::optional<IdempotencyTag>& idempotency,
+                                    const Sha256Digest& expected_record_hash) {
+  LOKET_ASSERT(log_);
+  return apply_sealed(command, timestamp, monitoring_json, idempotency, &expected_record_hash);
+}
+
+Applied Sequencer::apply_sealed(const Command& command, TimestampNs timestamp,
+                                std::string_view monitoring_json,
+                                const std::optional<IdempotencyTag>& idempotency,
+                                const Sha256Digest* expected_record_hash) {
   Applied applied;
   applied.sequence = allocator_->last_sequence() + 1;
   applied.timestamp = std::max(timestamp, last_timestamp_);
   applied.refusal = allocator_->apply(command, applied.sequence, applied.timestamp, decisions_);
   if (applied.refusal != Refusal::none) return applied;
   last_timestamp_ = applied.timestamp;
-  if (log_) {
-    head_hash_ = seal_event(sealed_, applied.sequence, applied.timestamp, command, monitoring_json,
-                            decisions_, head_hash_, idempotency);
-    log_->append(applied.sequence, sealed_);
-  }
-  applied.record_hash = head_hash_;
   applied.decisions = decisions_;
+  if (!log_) {
+    applied.record_hash = head_hash_;
+    return applied;
+  }
+  applied.record_hash = seal_event(sealed_, applied.sequence, applied.timestamp, command,
+                                   monitoring_json, decisions_, head_hash_, idempotency);
+  if (expected_record_hash && applied.record_hash != *expected_record_hash) return applied;
+  head_hash_ = applied.record_hash;
+  log_->append(applied.sequence, sealed_);
   return applied;
 }
 

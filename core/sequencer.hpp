@@ -51,6 +51,15 @@ class Sequencer {
                 std::string_view monitoring_json = {},
                 const std::optional<IdempotencyTag>& idempotency = std::nullopt);
 
+  // An event another node sequenced (a cluster's follower, catching up): as apply, but the
+  // record reaches the log only if it seals to `expected_record_hash`. Otherwise nothing is
+  // appended, the head stays, and the Sequencer must not be used again (its allocator applied
+  // the command); the caller sees applied.record_hash differ. Needs a log.
+  Applied apply_replicated(const Command& command, TimestampNs timestamp,
+                           std::string_view monitoring_json,
+                           const std::optional<IdempotencyTag>& idempotency,
+                           const Sha256Digest& expected_record_hash);
+
   const Allocator& allocator() const { return *allocator_; }
   // Ends this Sequencer's work and gives its allocator (at last_sequence()) to whoever goes
   // on from here; the log is left as it is. Nothing may be applied after.
@@ -62,6 +71,11 @@ class Sequencer {
   const DurableLog* log() const { return log_.get(); }
 
  private:
+  Applied apply_sealed(const Command& command, TimestampNs timestamp,
+                       std::string_view monitoring_json,
+                       const std::optional<IdempotencyTag>& idempotency,
+                       const Sha256Digest* expected_record_hash);
+
   std::unique_ptr<Allocator> allocator_;
   std::unique_ptr<DurableLog> log_;
   Sha256Digest head_hash_{};

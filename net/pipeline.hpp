@@ -115,6 +115,7 @@ class Pipeline {
   // elected; the pipeline applies what it was offered, then leads.
   bool following() const { return following_.load(std::memory_order_acquire); }
   void offer_replicated(std::vector<std::string> chunks);
+  std::size_t offered_bytes_pending() const;  // offered, not yet taken by the allocator thread
   void set_leader_url(std::string url);
   std::string leader_url() const;
   void promote();

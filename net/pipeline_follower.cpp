@@ -10,9 +10,17 @@ namespace loket {
 void Pipeline::offer_replicated(std::vector<std::string> chunks) {
   {
     const std::lock_guard lock(impl_->follower_mutex);
-    for (std::string& chunk : chunks) impl_->offered_chunks.push_back(std::move(chunk));
+    for (std::string& chunk : chunks) {
+      impl_->offered_bytes += chunk.size();
+      impl_->offered_chunks.push_back(std::move(chunk));
+    }
   }
   impl_->wake_up();
+}
+
+std::size_t Pipeline::offered_bytes_pending() const {
+  const std::lock_guard lock(impl_->follower_mutex);
+  return impl_->offered_bytes;
 }
 
 void Pipeline::set_leader_url(std::string url) {
@@ -52,12 +60,17 @@ void Pipeline::Impl::apply_replicated() {
   {
     const std::lock_guard lock(follower_mutex);
     chunks.swap(offered_chunks);
+    offered_bytes = 0;
     promote = promotion_requested;
   }
   for (const std::string& chunk : chunks) replica_feed.add_chunk(chunk);
   if (!chunks.empty()) {
     const Result<std::uint64_t> applied = replica_feed.apply_available(*sequencer, *keys);
     if (!applied.ok()) {
+      // What was checked before it is the cluster's, and stays; the bad event never reached
+      // the log.
+      sequencer->log()->flush();
+      (void)sequencer->log()->wait_durable(replica_feed.last_applied());
       return fail_journal("this follower cannot apply the cluster's log: " +
                           applied.status().message());
     }

@@ -87,6 +87,7 @@ struct Pipeline::Impl {
   // A follower's: chunks offered and not yet applied, the leader's URL, a promotion asked for.
   mutable std::mutex follower_mutex;
   std::vector<std::string> offered_chunks;
+  std::size_t offered_bytes = 0;  // in offered_chunks
   std::string leader_url;
   Pipeline::ClusterView cluster_view;
   bool promotion_requested = false;
