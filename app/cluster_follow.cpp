@@ -21,7 +21,9 @@ void ClusterLeadership::follow(Pipeline& pipeline, std::uint64_t log_chunks, std
       following_ = false;
     }
     phase_changed_.notify_all();
-    if (epoch() != 0 && !stopped()) renew(pipeline);
+    if (epoch() == 0 || stopped()) return;
+    upkeep_thread_ = std::thread([this, &pipeline] { lead_upkeep(pipeline); });
+    renew(pipeline);
   });
 }
 
@@ -46,37 +48,26 @@ void ClusterLeadership::follow_until_elected(Pipeline& pipeline, std::uint64_t l
   } while (!wait_or_stop(std::chrono::milliseconds(follow_interval_ms), true));
 }
 
-// One look at etcd: who leads (campaigning when nobody does), and the log's new chunks. True
-// once this node was elected and its pipeline promoted.
+// One look at etcd: the log's new chunks, and who leads (campaigning when nobody does and
+// this node has everything the log holds). True once this node was elected and its pipeline
+// promoted.
 Result<bool> ClusterLeadership::follow_once(Pipeline& pipeline, std::uint64_t& log_chunks,
                                             std::FILE* log) {
   if (!pipeline.healthy()) {
     stop_with("it cannot apply the cluster's log (see above)");
     return false;
   }
+  if (Status offered = offer_through_tail(pipeline, log_chunks, false); !offered.is_ok()) {
+    if (offered.code() == StatusCode::not_found) stop_with(offered.message());
+    return offered;
+  }
   Result<std::optional<LeaderSeen>> seen = election_->leader();
   if (!seen.ok()) return seen.status();
-  if (!*seen) {
-    const Result<Campaign> campaign = election_->campaign_once();
-    if (!campaign.ok()) return campaign.status();
-    if (campaign->elected) {
-      epoch_.store(campaign->leader->epoch, std::memory_order_release);
-      fmt::print(log, "loket serve: node {} was elected (epoch {}); catching up to lead\n",
-                 options_.node_name, epoch());
-      std::fflush(log);
-      pipeline.set_leader_url({});
-      if (Status offered = offer_through_tail(pipeline, log_chunks, true); !offered.is_ok()) {
-        (void)election_->resign();
-        stop_with("elected, it could not read the cluster's log: " + offered.message());
-        return false;
-      }
-      pipeline.promote();
-      // A trim waits one interval, for the nodes starting with this one to say where they are.
-      next_trim_ = std::chrono::steady_clock::now() + std::chrono::milliseconds(trim_interval_ms);
-      next_status_ = {};  // says at once that it leads
-      return true;
-    }
-    *seen = campaign->leader;
+  if (!*seen && log_chunks == tail_seen_.chunks) {
+    const Result<bool> elected = campaign(pipeline, log_chunks, log);
+    if (!elected.ok() || *elected) return elected;
+    seen = election_->leader();
+    if (!seen.ok()) return seen.status();
   }
   leader_seen_ = *seen;
   const std::string url = *seen ? (*seen)->node.url : std::string();
@@ -87,12 +78,36 @@ Result<bool> ClusterLeadership::follow_once(Pipeline& pipeline, std::uint64_t& l
     std::fflush(log);
     pipeline.set_leader_url(url);
   }
-  if (Status offered = offer_through_tail(pipeline, log_chunks, false); !offered.is_ok()) {
+  upkeep(pipeline, false, *election_client_);
+  return false;
+}
+
+// Campaigns; once elected, offers what the log gained since the last look (no other node can
+// extend it now) and promotes the pipeline. A failure to read the log then gives the lease up
+// again and goes on following.
+Result<bool> ClusterLeadership::campaign(Pipeline& pipeline, std::uint64_t& log_chunks,
+                                         std::FILE* log) {
+  const auto campaigned_at = std::chrono::steady_clock::now();
+  const Result<Campaign> campaign = election_->campaign_once();
+  if (!campaign.ok()) return campaign.status();
+  if (!campaign->elected) return false;
+  epoch_.store(campaign->leader->epoch, std::memory_order_release);
+  fmt::print(log, "loket serve: node {} was elected (epoch {}); catching up to lead\n",
+             options_.node_name, epoch());
+  std::fflush(log);
+  pipeline.set_leader_url({});
+  if (Status offered = offer_through_tail(pipeline, log_chunks, true); !offered.is_ok()) {
+    (void)election_->resign();
+    epoch_.store(0, std::memory_order_release);
     if (offered.code() == StatusCode::not_found) stop_with(offered.message());
     return offered;
   }
-  upkeep(pipeline, false);
-  return false;
+  pipeline.promote();
+  elected_at_ = campaigned_at;
+  // A trim waits one interval, for the nodes starting with this one to say where they are.
+  next_trim_ = std::chrono::steady_clock::now() + std::chrono::milliseconds(trim_interval_ms);
+  next_status_ = {};  // says at once that it leads
+  return true;
 }
 
 // Offers the chunks after log_chunks through the log's tail now, or as many as the backlog

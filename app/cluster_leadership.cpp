@@ -61,6 +61,7 @@ ClusterLeadership::~ClusterLeadership() {
   }
   stop_requested_.notify_all();
   if (node_thread_.joinable()) node_thread_.join();
+  if (upkeep_thread_.joinable()) upkeep_thread_.join();
   if (election_ && epoch() != 0 && !stopped()) (void)election_->resign();
 }
 
@@ -87,6 +88,10 @@ Result<CaughtUp> ClusterLeadership::catch_up(const std::string& directory,
   const Status announced = publish_node_status(
       *client, keys_, NodeStatus{options_.node_name, options_.advertise_url, "follower", 0, 0, 0});
   if (!announced.is_ok()) return announced;
+  Result<CaughtUp> caught_up = catch_up_from_etcd(directory, scheme_text, recovery, *client, keys_);
+  if (caught_up.ok() || caught_up.status().code() != StatusCode::not_found) return caught_up;
+  // A trim that read the node statuses before this node announced itself may have removed a
+  // chunk it was about to read; none can now, so once more settles it.
   return catch_up_from_etcd(directory, scheme_text, recovery, *client, keys_);
 }
 
@@ -139,7 +144,7 @@ void ClusterLeadership::stop_with(std::string problem) {
 void ClusterLeadership::renew(Pipeline& pipeline) {
   const auto interval = std::chrono::milliseconds(options_.lease_ttl_seconds * 1000 / 3);
   const auto ttl = std::chrono::seconds(options_.lease_ttl_seconds);
-  auto renewed_at = std::chrono::steady_clock::now();
+  auto renewed_at = elected_at_;  // the lease was renewed by the campaign
   while (!wait_or_stop(
       std::min<std::chrono::milliseconds>(interval, std::chrono::milliseconds(follow_interval_ms)),
       false)) {
@@ -147,7 +152,6 @@ void ClusterLeadership::renew(Pipeline& pipeline) {
       (void)election_->resign();
       return stop_with("its journal or its log in etcd cannot write; it resigned");
     }
-    upkeep(pipeline, true);
     const auto now = std::chrono::steady_clock::now();
     if (now - renewed_at < interval) continue;
     const Status renewed = election_->keep_alive();

@@ -37,9 +37,6 @@ inline constexpr std::uint32_t follow_interval_ms = 50;  // between looks at the
 inline constexpr std::size_t follower_backlog_bytes_max = std::size_t{64} << 20;
 inline constexpr std::uint32_t node_status_interval_ms = 1000;  // publishing where a node is
 inline constexpr std::uint32_t trim_interval_ms = 10'000;       // the leader trimming the log
-// Defragmenting returns a member's free pages to the file system but blocks it meanwhile:
-// only once its database file is this large (etcd's default quota is 2 GiB).
-inline constexpr std::int64_t defragment_db_bytes_min = std::int64_t{512} << 20;
 }  // namespace cluster_limits
 
 struct ClusterOptions {
@@ -86,10 +83,14 @@ class ClusterLeadership {
   Status offer_through_tail(Pipeline& pipeline, std::uint64_t& log_chunks, bool whole);
   // Upkeep, every node_status_interval_ms (cluster_upkeep.cpp): says where this node is,
   // refreshes the pipeline's view of the cluster, and, on the leader, trims the log.
-  void upkeep(Pipeline& pipeline, bool leads);
+  void upkeep(Pipeline& pipeline, bool leads, EtcdClient& client);
+  // A leader's upkeep, on a thread and etcd client of its own: a slow etcd call there must
+  // not hold up the renewal of the lease.
+  void lead_upkeep(Pipeline& pipeline);
   std::string cluster_status_json(const std::vector<NodeStatus>& nodes) const;
-  void trim_log(const std::vector<NodeStatus>& nodes);
+  void trim_log(const std::vector<NodeStatus>& nodes, EtcdClient& client);
   void renew(Pipeline& pipeline);
+  Result<bool> campaign(Pipeline& pipeline, std::uint64_t& log_chunks, std::FILE* log);
   void stop_with(std::string problem);
   // Waits `interval`; true once asked to stop (or to stop following, when `following`).
   bool wait_or_stop(std::chrono::milliseconds interval, bool following);
@@ -109,6 +110,8 @@ class ClusterLeadership {
   std::string problem_;               // guarded by mutex_
   std::function<void()> on_stopped_;  // guarded by mutex_
   std::thread node_thread_;
+  std::thread upkeep_thread_;                           // a leader's
+  std::chrono::steady_clock::time_point elected_at_{};  // the campaign that won: the lease's start
   // The node thread's own: what it last read, and which offered chunks are durable yet.
   std::optional<LeaderSeen> leader_seen_;
   EtcdLogTail tail_seen_;

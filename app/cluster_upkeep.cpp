@@ -12,19 +12,27 @@ namespace loket {
 using namespace cluster_limits;
 namespace json = boost::json;
 
-void ClusterLeadership::upkeep(Pipeline& pipeline, bool leads) {
+void ClusterLeadership::lead_upkeep(Pipeline& pipeline) {
+  Result<EtcdClient> client = EtcdClient::create({options_.endpoints});
+  if (!client.ok()) return;  // the options made one before: cannot happen
+  while (!wait_or_stop(std::chrono::milliseconds(follow_interval_ms), false)) {
+    upkeep(pipeline, true, *client);
+  }
+}
+
+void ClusterLeadership::upkeep(Pipeline& pipeline, bool leads, EtcdClient& client) {
   const auto now = std::chrono::steady_clock::now();
   if (now < next_status_) return;
   next_status_ = now + std::chrono::milliseconds(node_status_interval_ms);
+  const std::uint64_t durable = pipeline.durable_sequence();
   if (leads) {
-    // The leader's journal holds everything in etcd's log: it syncs before etcd commits.
-    if (Result<EtcdLogTail> tail = read_etcd_log_tail(*election_client_, keys_); tail.ok()) {
+    // Chunks count as held once the journal is durable through their last sequence.
+    if (Result<EtcdLogTail> tail = read_etcd_log_tail(client, keys_); tail.ok()) {
       tail_seen_ = std::move(*tail);
+      if (durable >= tail_seen_.last_sequence) durable_chunks_ = tail_seen_.chunks;
     }
-    durable_chunks_ = tail_seen_.chunks;
     leader_seen_ = LeaderSeen{{options_.node_name, options_.advertise_url}, epoch(), 0};
   }
-  const std::uint64_t durable = pipeline.durable_sequence();
   while (!offered_.empty() && offered_.front().sequence <= durable) {
     durable_chunks_ = offered_.front().chunks;
     offered_.pop_front();
@@ -34,16 +42,16 @@ void ClusterLeadership::upkeep(Pipeline& pipeline, bool leads) {
                            .count();
   // Failures here are retried at the next interval; following and leading go on meanwhile.
   (void)publish_node_status(
-      *election_client_, keys_,
+      client, keys_,
       NodeStatus{options_.node_name, options_.advertise_url, leads ? "leader" : "follower", durable,
                  durable_chunks_, unix_ms});
-  const Result<std::vector<NodeStatus>> nodes = read_node_statuses(*election_client_, keys_);
+  const Result<std::vector<NodeStatus>> nodes = read_node_statuses(client, keys_);
   if (!nodes.ok()) return;
   pipeline.set_cluster_view({leader_seen_ ? leader_seen_->epoch : 0, tail_seen_.last_sequence,
                              cluster_status_json(*nodes)});
   if (leads && now >= next_trim_) {
     next_trim_ = now + std::chrono::milliseconds(trim_interval_ms);
-    trim_log(*nodes);
+    trim_log(*nodes, client);
   }
 }
 
@@ -73,23 +81,18 @@ std::string ClusterLeadership::cluster_status_json(const std::vector<NodeStatus>
   return json::serialize(body);
 }
 
-// Deletes the chunks every node has made durable, then compacts etcd's history to now, and
-// defragments a member whose file has grown large. A node that is down holds its place (its
-// status key stays), so trimming waits for it; a node never seen must be seeded.
-void ClusterLeadership::trim_log(const std::vector<NodeStatus>& nodes) {
+// Deletes the chunks every node has made durable, then compacts etcd's history to now. A node
+// that is down holds its place (its status key stays), so trimming waits for it; a node never
+// seen must be seeded. Defragmenting, which blocks a member while it runs, is left to the
+// operator (docs/cluster.md, "Compaction").
+void ClusterLeadership::trim_log(const std::vector<NodeStatus>& nodes, EtcdClient& client) {
   std::uint64_t floor = tail_seen_.chunks;
   for (const NodeStatus& node : nodes) floor = std::min(floor, node.applied_chunks);
   if (floor + 1 <= std::max<std::uint64_t>(trimmed_before_, 1)) return;
-  if (!trim_etcd_log(*election_client_, keys_, floor + 1).is_ok()) return;
+  if (!trim_etcd_log(client, keys_, floor + 1).is_ok()) return;
   trimmed_before_ = floor + 1;
-  const Result<EtcdMemberStatus> status = election_client_->status();
-  if (!status.ok() || !election_client_->compact(status->header.revision).is_ok()) return;
-  for (std::size_t member = 0; member < options_.endpoints.size(); ++member) {
-    const Result<EtcdMemberStatus> seen = election_client_->member_status(member);
-    if (seen.ok() && seen->db_size_bytes >= defragment_db_bytes_min) {
-      (void)election_client_->defragment(member);
-    }
-  }
+  const Result<EtcdMemberStatus> status = client.status();
+  if (status.ok()) (void)client.compact(status->header.revision);
 }
 
 }  // namespace loket

@@ -18,14 +18,8 @@ cmake --preset release >/dev/null
 cmake --build --preset release --target loket >/dev/null
 loket=build/release/loket
 
-work="$(mktemp -d /tmp/loket-cluster-compare.XXXXXX)"
-started=()
-stop_all() {
-  for pid in "${started[@]}"; do kill "$pid" 2>/dev/null || true; done
-  wait 2>/dev/null || true
-  rm -rf "$work"
-}
-trap stop_all EXIT
+. bench/workspace.sh
+bench_workspace cluster-compare
 wait_ready() {  # port
   for _ in $(seq 600); do
     curl -sf "http://127.0.0.1:$1/readyz" >/dev/null 2>&1 && return 0

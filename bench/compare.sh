@@ -30,15 +30,8 @@ fi
 cmake --preset release >/dev/null
 cmake --build --preset release --target loket >/dev/null
 
-work="$(mktemp -d /tmp/loket-compare.XXXXXX)"
-chmod 755 "$work"
-started=()
-stop_all() {
-  for pid in "${started[@]}"; do kill "$pid" 2>/dev/null || true; done
-  wait 2>/dev/null || true
-  rm -rf "$work"
-}
-trap stop_all EXIT
+. bench/workspace.sh
+bench_workspace compare
 wait_for_port() {
   for _ in $(seq 100); do
     (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null && return 0

@@ -146,6 +146,14 @@ Result<CaughtUp> catch_up_from_etcd(const std::string& directory, const std::str
     if (*shared == 0 || *shared >= last) return otherwise;
     return drop_after(*shared);
   };
+  if (last > tail->last_sequence && tail->last_sequence == 0) {
+    // The cluster's log was started again from nothing: this journal's events are not among
+    // its unacknowledged ones, and are kept for an operator to look at.
+    return Status::invalid_argument(fmt::format(
+        "{} holds {} events and the cluster's log in etcd holds none: a cluster starts from "
+        "empty journals, or its nodes are seeded from one node's journal (docs/cluster.md)",
+        directory, last));
+  }
   if (last > tail->last_sequence) {
     const Result<Sha256Digest> head =
         journal_head_at(*caught_up.recovered.journal, tail->last_sequence);

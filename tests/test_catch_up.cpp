@@ -180,6 +180,23 @@ TEST_CASE("catch-up: a journal with events and a cluster that never wrote is ref
   CHECK(empty->recovered.summary.last_sequence == 0);
 }
 
+TEST_CASE("catch-up: a journal with events and a log started again from nothing is kept",
+          "[process][etcd]") {
+  if (etcd_missing()) return;
+  ReplicatedLeader leader;  // it took the log over: a tail at the genesis head, no events
+  TempFolder folder("old-node");
+  {
+    std::unique_ptr<Journal> journal = testing::open_for_writing(folder.path("journal"));
+    testing::BatchWriter writer;
+    writer.write(*journal, 3);
+  }
+  const Result<CaughtUp> refused = catch_up(leader, folder.path("journal"));
+  CHECK(refused.status().code() == StatusCode::invalid_argument);
+  Result<Recovered> kept = recover_journal(folder.path("journal"), std::string(tiny_scheme));
+  REQUIRE(kept.ok());
+  CHECK(kept->summary.last_sequence == 3);
+}
+
 TEST_CASE("catch-up: a node behind the chunks etcd still holds must be seeded", "[process][etcd]") {
   if (etcd_missing()) return;
   ReplicatedLeader leader;

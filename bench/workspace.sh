@@ -1,0 +1,13 @@
+# Sourced by the bench scripts: `bench_workspace NAME` makes a temporary folder ($work) and
+# stops every process added to `started` and removes the folder when the script exits.
+bench_workspace() {
+  work="$(mktemp -d "/tmp/loket-$1.XXXXXX")"
+  chmod 755 "$work"
+  started=()
+  trap bench_stop_all EXIT
+}
+bench_stop_all() {
+  for pid in "${started[@]}"; do kill "$pid" 2>/dev/null || true; done
+  wait 2>/dev/null || true
+  rm -rf "$work"
+}
