@@ -13,6 +13,7 @@
 #include <catch2/catch.hpp>
 #include <csignal>
 #include <cstdlib>
+#include <ctime>
 #include <map>
 #include <mutex>
 #include <sstream>
@@ -46,12 +47,12 @@ std::string endpoints_of(const EtcdCluster& etcd) {
 }
 
 std::unique_ptr<ChildProcess> start_node(const EtcdCluster& etcd, const TempFolder& folder,
-                                         const std::string& name) {
+                                         const std::string& name, const std::string& scheme) {
   const std::string endpoints = endpoints_of(etcd);
   return std::make_unique<ChildProcess>(
       build_path("loket"),
-      std::vector<std::string>{"serve", "--scheme", source_path("schemes/rehearsal.toml"), "--data",
-                               folder.path(name), "--listen", "127.0.0.1:0", "--tokens",
+      std::vector<std::string>{"serve", "--scheme", scheme, "--data", folder.path(name), "--listen",
+                               "127.0.0.1:0", "--tokens",
                                source_path("app/development-tokens.toml"), "--cluster", endpoints,
                                "--node", name, "--lease-ttl", "2"});
 }
@@ -125,7 +126,8 @@ std::uint64_t milliseconds_since(std::chrono::steady_clock::time_point then) {
 
 // Three etcd members, and nodes "a" and "b", both listening: one leads, the other follows.
 struct TwoNodes {
-  TwoNodes() {
+  explicit TwoNodes(std::string scheme_file = source_path("schemes/rehearsal.toml"))
+      : scheme(std::move(scheme_file)) {
     start_node_at(0);
     INFO(nodes[0]->log());
     REQUIRE(nodes[0]->wait_for_log("node a was elected", hang_timeout));
@@ -134,7 +136,7 @@ struct TwoNodes {
     start_follower(1);
   }
   void start_node_at(std::size_t index) {
-    nodes[index] = start_node(etcd, folder, names[index]);
+    nodes[index] = start_node(etcd, folder, names[index], scheme);
     const std::optional<unsigned short> port = nodes[index]->wait_listening(hang_timeout);
     INFO(nodes[index]->log());
     REQUIRE(port);
@@ -167,6 +169,7 @@ struct TwoNodes {
     return failover_ms;
   }
 
+  const std::string scheme;
   EtcdCluster etcd{3};
   TempFolder folder{"cluster"};
   const std::array<std::string, 2> names{"a", "b"};
@@ -513,13 +516,82 @@ TEST_CASE("cluster: the leader killed mid-burst: every acknowledgement and key h
   }
 }
 
+// A copy of the rehearsal scheme whose window closes `seconds` from now, in `folder`.
+std::string scheme_closing_in(const TempFolder& folder, std::chrono::seconds seconds) {
+  const std::time_t closes_at =
+      std::chrono::system_clock::to_time_t(std::chrono::system_clock::now() + seconds);
+  std::tm utc{};
+  gmtime_r(&closes_at, &utc);
+  std::array<char, 32> at{};
+  REQUIRE(std::strftime(at.data(), at.size(), "%Y-%m-%dT%H:%M:%SZ", &utc) > 0);
+  return folder.write("closing.toml", fmt::format(R"([scheme]
+id = "closing"
+name = "A window that closes during the test"
+timezone = "Europe/Amsterdam"
+unique_participant = "scheme"
+requires_partnership = false
+
+[[tranche]]
+id = "t2"
+opens_at = 2020-12-01T09:00:00+01:00
+closes_at = {}
+places = 55000
+ranking = "arrival"
+)",
+                                                  at.data()));
+}
+
+std::size_t closes_on_record(unsigned short port) {
+  Client client(port);
+  const Answer answer =
+      client.send(http::verb::get, "/v1/export/events.jsonl", "dev-auditor-token");
+  REQUIRE(answer.status == 200);
+  std::size_t closes = 0;
+  for (std::size_t at = answer.body.find(R"("type":"close")"); at != std::string::npos;
+       at = answer.body.find(R"("type":"close")", at + 1)) {
+    ++closes;
+  }
+  return closes;
+}
+
+TEST_CASE("cluster: a window closes on the clock once, by the leader, across a failover",
+          "[process][etcd][cluster]") {
+  if (etcd_missing()) return;
+  TempFolder schemes("closing-scheme");
+  TwoNodes cluster(scheme_closing_in(schemes, std::chrono::seconds(30)));
+  const Receipts receipts = register_participants(cluster.leader_port, 1, 10);
+  const auto deadline = std::chrono::steady_clock::now() + hang_timeout;
+  for (;;) {
+    Client client(cluster.leader_port);
+    const Answer tranche = client.send(http::verb::get, "/v1/tranches/t2", "dev-auditor-token");
+    if (tranche.status == 200 && tranche.json().at("closed").as_bool()) break;
+    REQUIRE(std::chrono::steady_clock::now() < deadline);
+    std::this_thread::sleep_for(std::chrono::milliseconds(500));
+  }
+  cluster.fail_over();  // the next leader looks at the clock too, and finds it closed
+  std::this_thread::sleep_for(std::chrono::seconds(3));  // three of its clock checks
+  check_on_record(cluster.leader_port, receipts);
+  CHECK(closes_on_record(cluster.leader_port) == 1);
+  same_decisions_once(cluster.ports[1 - cluster.leader], cluster.leader_port);
+  CHECK(closes_on_record(cluster.ports[1 - cluster.leader]) == 1);
+}
+
 TEST_CASE("cluster: the leader goes on acknowledging when an etcd member is killed",
           "[process][etcd][cluster]") {
   if (etcd_missing()) return;
   TwoNodes cluster;
-  Receipts receipts = register_participants(cluster.leader_port, 1, 100);
-  cluster.etcd.kill_member(0);  // the member every node's clients talk to first
-  receipts.merge(register_participants(cluster.leader_port, 101, 100));
+  Burst burst(cluster.leader_port, 1, 4);
+  const auto acknowledged_past = [&](std::size_t count) {
+    const auto deadline = std::chrono::steady_clock::now() + hang_timeout;
+    while (burst.acknowledged() < count) {
+      REQUIRE(std::chrono::steady_clock::now() < deadline);
+      std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    }
+  };
+  acknowledged_past(100);
+  cluster.etcd.kill_member(0);  // mid-burst: the member every node's clients talk to first
+  acknowledged_past(burst.acknowledged() + 100);
+  const Receipts receipts = burst.finish();
   check_on_record(cluster.leader_port, receipts);
   // The cluster still fails over with two members of three.
   cluster.fail_over();
