@@ -68,14 +68,7 @@ std::string ClusterLeadership::cluster_status_json(const std::vector<NodeStatus>
                              {"sequence", tail_seen_.last_sequence},
                              {"first_chunk", trimmed_before_ == 0 ? 1 : trimmed_before_}};
   json::array listed;
-  for (const NodeStatus& node : nodes) {
-    listed.push_back(json::object{{"node", node.name},
-                                  {"url", node.url},
-                                  {"role", node.role},
-                                  {"applied_sequence", node.applied_sequence},
-                                  {"applied_chunks", node.applied_chunks},
-                                  {"updated_unix_ms", node.updated_unix_ms}});
-  }
+  for (const NodeStatus& node : nodes) listed.push_back(node_status_json(node));
   body["nodes"] = std::move(listed);
   body["this_node"] = options_.node_name;
   return json::serialize(body);

@@ -20,13 +20,17 @@ std::string node_status_key(const EtcdLogKeys& keys, const std::string& name) {
   return nodes_prefix(keys) + name;
 }
 
+json::object node_status_json(const NodeStatus& status) {
+  return json::object{{"node", status.name},
+                      {"url", status.url},
+                      {"role", status.role},
+                      {"applied_sequence", status.applied_sequence},
+                      {"applied_chunks", status.applied_chunks},
+                      {"updated_unix_ms", status.updated_unix_ms}};
+}
+
 std::string encode_node_status(const NodeStatus& status) {
-  return json::serialize(json::object{{"node", status.name},
-                                      {"url", status.url},
-                                      {"role", status.role},
-                                      {"applied_sequence", status.applied_sequence},
-                                      {"applied_chunks", status.applied_chunks},
-                                      {"updated_unix_ms", status.updated_unix_ms}});
+  return json::serialize(node_status_json(status));
 }
 
 Result<NodeStatus> decode_node_status(std::string_view value) {

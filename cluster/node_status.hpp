@@ -5,6 +5,7 @@
 // (docs/cluster.md, "Replacing a node").
 #pragma once
 
+#include <boost/json/object.hpp>
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -25,7 +26,8 @@ struct NodeStatus {
 };
 
 std::string node_status_key(const EtcdLogKeys& keys, const std::string& name);
-std::string encode_node_status(const NodeStatus& status);
+std::string encode_node_status(const NodeStatus& status);  // node_status_json, serialized
+boost::json::object node_status_json(const NodeStatus& status);
 // corruption, quoting the value, when it is not a node status.
 Result<NodeStatus> decode_node_status(std::string_view value);
 

@@ -25,6 +25,14 @@ Result<CaughtUp> catch_up(const ReplicatedLeader& leader, const std::string& fol
   return catch_up_from_etcd(folder, std::string(tiny_scheme), RecoveryOptions{}, *client, keys);
 }
 
+// A journal of tiny_scheme that is not the cluster's: `events` registrations of its own.
+void write_other_journal(const std::string& folder, std::size_t events,
+                         std::size_t monitoring_bytes = 0) {
+  std::unique_ptr<Journal> journal = testing::open_for_writing(folder);
+  testing::BatchWriter writer;
+  writer.write(*journal, events, monitoring_bytes);
+}
+
 // A registration with an Idempotency-Key, journaled with its tag.
 IdempotencyTag submit_with_key(Sequencer& sequencer) {
   IdempotencyTag tag;
@@ -146,11 +154,7 @@ TEST_CASE("catch-up: a journal that is not the cluster's is refused, and left as
   for (const std::size_t events : {5U, 10U, 12U}) {
     CAPTURE(events);
     TempFolder other("other");
-    {
-      std::unique_ptr<Journal> journal = testing::open_for_writing(other.path("journal"));
-      testing::BatchWriter writer;
-      writer.write(*journal, events, 30);
-    }
+    write_other_journal(other.path("journal"), events, 30);
     const Result<CaughtUp> refused = catch_up(leader, other.path("journal"));
     CHECK(refused.status().code() == StatusCode::corruption);
     Result<Recovered> kept = recover_journal(other.path("journal"), std::string(tiny_scheme));
@@ -164,11 +168,7 @@ TEST_CASE("catch-up: a journal with events and a cluster that never wrote is ref
   if (etcd_missing()) return;
   testing::EtcdCluster cluster(1);
   TempFolder folder("alone");
-  {
-    std::unique_ptr<Journal> journal = testing::open_for_writing(folder.path("journal"));
-    testing::BatchWriter writer;
-    writer.write(*journal, 3);
-  }
+  write_other_journal(folder.path("journal"), 3);
   std::unique_ptr<EtcdClient> client = testing::etcd_client_on_heap(cluster);
   const Result<CaughtUp> refused = catch_up_from_etcd(
       folder.path("journal"), std::string(tiny_scheme), RecoveryOptions{}, *client, keys);
@@ -185,11 +185,7 @@ TEST_CASE("catch-up: a journal with events and a log started again from nothing 
   if (etcd_missing()) return;
   ReplicatedLeader leader;  // it took the log over: a tail at the genesis head, no events
   TempFolder folder("old-node");
-  {
-    std::unique_ptr<Journal> journal = testing::open_for_writing(folder.path("journal"));
-    testing::BatchWriter writer;
-    writer.write(*journal, 3);
-  }
+  write_other_journal(folder.path("journal"), 3);
   const Result<CaughtUp> refused = catch_up(leader, folder.path("journal"));
   CHECK(refused.status().code() == StatusCode::invalid_argument);
   Result<Recovered> kept = recover_journal(folder.path("journal"), std::string(tiny_scheme));

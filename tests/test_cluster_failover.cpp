@@ -37,6 +37,16 @@ constexpr std::chrono::milliseconds hang_timeout{120'000};
 
 const EtcdLogKeys rehearsal_keys{"/loket/rehearsal/"};
 
+// Calls `done` every `interval` until it returns true; fails the test after hang_timeout.
+template <typename Done>
+void poll_until(Done done, std::chrono::milliseconds interval = std::chrono::milliseconds(200)) {
+  const auto deadline = std::chrono::steady_clock::now() + hang_timeout;
+  while (!done()) {
+    REQUIRE(std::chrono::steady_clock::now() < deadline);
+    std::this_thread::sleep_for(interval);
+  }
+}
+
 // The members' client URLs, as --cluster takes them.
 std::string endpoints_of(const EtcdCluster& etcd) {
   std::string endpoints;
@@ -216,16 +226,14 @@ TEST_CASE("cluster: registrations acknowledged by a killed leader are served by 
       fmt::format("node {} at http://127.0.0.1:{}: leader, applied through",
                   cluster.names[cluster.leader], cluster.leader_port);
   std::string printed;
-  const auto deadline = std::chrono::steady_clock::now() + hang_timeout;
-  do {
+  poll_until([&] {
     ChildProcess status(build_path("loket"),
                         {"cluster", "status", "--cluster", endpoints_of(cluster.etcd), "--scheme",
                          source_path("schemes/rehearsal.toml")});
     REQUIRE(status.wait() == 0);
     printed = status.log();
-    std::this_thread::sleep_for(std::chrono::milliseconds(200));
-  } while (printed.find(leader_line) == std::string::npos &&
-           std::chrono::steady_clock::now() < deadline);
+    return printed.find(leader_line) != std::string::npos;
+  });
   INFO(printed);
   CHECK_THAT(printed, Catch::Contains(leader_line));
   CHECK_THAT(printed,
@@ -247,32 +255,31 @@ TEST_CASE("cluster: registrations acknowledged by a killed leader are served by 
 // The decisions export of the node at `port`, once it covers `sequence` (a follower applies
 // the leader's log a little later); polls gently, under the auditor token's rate.
 std::string decisions_through(unsigned short port, std::uint64_t sequence) {
-  const auto deadline = std::chrono::steady_clock::now() + hang_timeout;
-  for (;;) {
+  std::string decisions;
+  poll_until([&] {
     Client client(port);
     const Answer answer =
         client.send(http::verb::get, "/v1/export/decisions.jsonl", "dev-auditor-token");
-    if (answer.status == 200 &&
-        answer.body.find(fmt::format("\"seq\":{},", sequence)) != std::string::npos) {
-      return answer.body;
-    }
-    REQUIRE(std::chrono::steady_clock::now() < deadline);
-    std::this_thread::sleep_for(std::chrono::milliseconds(200));
-  }
+    decisions = answer.body;
+    return answer.status == 200 &&
+           answer.body.find(fmt::format("\"seq\":{},", sequence)) != std::string::npos;
+  });
+  return decisions;
 }
 
 // GET /v1/cluster on the node at `port` once `ready` holds for it (a node says where it is
 // every second).
 template <typename Ready>
 boost::json::object cluster_view_once(unsigned short port, Ready ready) {
-  const auto deadline = std::chrono::steady_clock::now() + hang_timeout;
-  for (;;) {
+  boost::json::object view;
+  poll_until([&] {
     Client client(port);
     const Answer answer = client.send(http::verb::get, "/v1/cluster", "dev-operator-token");
-    if (answer.status == 200 && ready(answer.json().as_object())) return answer.json().as_object();
-    REQUIRE(std::chrono::steady_clock::now() < deadline);
-    std::this_thread::sleep_for(std::chrono::milliseconds(200));
-  }
+    if (answer.status != 200) return false;
+    view = answer.json().as_object();
+    return ready(view);
+  });
+  return view;
 }
 
 TEST_CASE("cluster: a follower applies the leader's log, serves reads and redirects writes",
@@ -343,13 +350,10 @@ std::uint64_t first_chunk_kept(EtcdClient& client) {
 // first_chunk_kept once the leader has trimmed at least up to `at_least` (it trims every 10 s,
 // to what every node holds).
 std::uint64_t first_chunk_kept_once(EtcdClient& client, std::uint64_t at_least) {
-  const auto deadline = std::chrono::steady_clock::now() + hang_timeout;
-  for (;;) {
-    const std::uint64_t first = first_chunk_kept(client);
-    if (first >= at_least) return first;
-    REQUIRE(std::chrono::steady_clock::now() < deadline);
-    std::this_thread::sleep_for(std::chrono::milliseconds(500));
-  }
+  std::uint64_t first = 0;
+  poll_until([&] { return (first = first_chunk_kept(client)) >= at_least; },
+             std::chrono::milliseconds(500));
+  return first;
 }
 
 TEST_CASE("cluster: the leader trims the log to what every node holds, even one that is down",
@@ -464,18 +468,17 @@ class Burst {
 
 // The node at `port`'s decisions export once it is the same as the one at `other`'s.
 void same_decisions_once(unsigned short port, unsigned short other) {
-  const auto deadline = std::chrono::steady_clock::now() + hang_timeout;
-  for (;;) {
-    Client one(port);
-    Client two(other);
-    const Answer mine =
-        one.send(http::verb::get, "/v1/export/decisions.jsonl", "dev-auditor-token");
-    const Answer theirs =
-        two.send(http::verb::get, "/v1/export/decisions.jsonl", "dev-auditor-token");
-    if (mine.status == 200 && mine.body == theirs.body) return;
-    REQUIRE(std::chrono::steady_clock::now() < deadline);
-    std::this_thread::sleep_for(std::chrono::milliseconds(300));
-  }
+  poll_until(
+      [&] {
+        Client one(port);
+        Client two(other);
+        const Answer mine =
+            one.send(http::verb::get, "/v1/export/decisions.jsonl", "dev-auditor-token");
+        const Answer theirs =
+            two.send(http::verb::get, "/v1/export/decisions.jsonl", "dev-auditor-token");
+        return mine.status == 200 && mine.body == theirs.body;
+      },
+      std::chrono::milliseconds(300));
 }
 
 TEST_CASE("cluster: the leader killed mid-burst: every acknowledgement and key holds",
@@ -488,11 +491,7 @@ TEST_CASE("cluster: the leader killed mid-burst: every acknowledgement and key h
                                   "dev-portal-token", keyed_body, "application/json", "key-1");
   REQUIRE(first.status == 201);
   Burst burst(cluster.leader_port, 1, 4);
-  const auto deadline = std::chrono::steady_clock::now() + hang_timeout;
-  while (burst.acknowledged() < 200) {
-    REQUIRE(std::chrono::steady_clock::now() < deadline);
-    std::this_thread::sleep_for(std::chrono::milliseconds(5));
-  }
+  poll_until([&] { return burst.acknowledged() >= 200; }, std::chrono::milliseconds(5));
   const std::size_t killed = cluster.leader;
   cluster.nodes[killed]->signal(SIGKILL);  // registrations still in flight
   cluster.nodes[killed]->wait();
@@ -560,14 +559,13 @@ TEST_CASE("cluster: a window closes on the clock once, by the leader, across a f
   TempFolder schemes("closing-scheme");
   TwoNodes cluster(scheme_closing_in(schemes, std::chrono::seconds(30)));
   const Receipts receipts = register_participants(cluster.leader_port, 1, 10);
-  const auto deadline = std::chrono::steady_clock::now() + hang_timeout;
-  for (;;) {
-    Client client(cluster.leader_port);
-    const Answer tranche = client.send(http::verb::get, "/v1/tranches/t2", "dev-auditor-token");
-    if (tranche.status == 200 && tranche.json().at("closed").as_bool()) break;
-    REQUIRE(std::chrono::steady_clock::now() < deadline);
-    std::this_thread::sleep_for(std::chrono::milliseconds(500));
-  }
+  poll_until(
+      [&] {
+        Client client(cluster.leader_port);
+        const Answer tranche = client.send(http::verb::get, "/v1/tranches/t2", "dev-auditor-token");
+        return tranche.status == 200 && tranche.json().at("closed").as_bool();
+      },
+      std::chrono::milliseconds(500));
   cluster.fail_over();  // the next leader looks at the clock too, and finds it closed
   std::this_thread::sleep_for(std::chrono::seconds(3));  // three of its clock checks
   check_on_record(cluster.leader_port, receipts);
@@ -582,11 +580,7 @@ TEST_CASE("cluster: the leader goes on acknowledging when an etcd member is kill
   TwoNodes cluster;
   Burst burst(cluster.leader_port, 1, 4);
   const auto acknowledged_past = [&](std::size_t count) {
-    const auto deadline = std::chrono::steady_clock::now() + hang_timeout;
-    while (burst.acknowledged() < count) {
-      REQUIRE(std::chrono::steady_clock::now() < deadline);
-      std::this_thread::sleep_for(std::chrono::milliseconds(5));
-    }
+    poll_until([&] { return burst.acknowledged() >= count; }, std::chrono::milliseconds(5));
   };
   acknowledged_past(100);
   cluster.etcd.kill_member(0);  // mid-burst: the member every node's clients talk to first
