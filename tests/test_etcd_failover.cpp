@@ -273,8 +273,11 @@ TEST_CASE("etcd: a member cut off from its quorum refuses at once, not after a t
   // The survivor notices within an election timeout or two that it has no leader (its status
   // is its own view, answered without the quorum).
   const auto killed_at = std::chrono::steady_clock::now();
-  while (client->member_status(0).ok() && client->member_status(0)->leader != 0 &&
-         std::chrono::steady_clock::now() - killed_at < std::chrono::seconds(10)) {
+  // One call per look: the member may stop answering between two.
+  for (Result<EtcdMemberStatus> seen = client->member_status(0);
+       seen.ok() && seen->leader != 0 &&
+       std::chrono::steady_clock::now() - killed_at < std::chrono::seconds(10);
+       seen = client->member_status(0)) {
     std::this_thread::sleep_for(std::chrono::milliseconds(50));
   }
   const auto started = std::chrono::steady_clock::now();
