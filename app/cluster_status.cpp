@@ -16,16 +16,14 @@ namespace loket {
 namespace {
 
 Status print_leader(EtcdClient& client, const EtcdLogKeys& keys, std::FILE* out) {
-  const Result<EtcdRangeResult> key = client.range(EtcdRange::single(keys.election_key()));
-  if (!key.ok()) return key.status();
-  if (key->kvs.empty()) {
+  const Result<std::optional<LeaderSeen>> leader = read_leader(client, keys.election_key());
+  if (!leader.ok()) return leader.status();
+  if (!*leader) {
     fmt::print(out, "leader: none (an election is due, or no node ever led)\n");
     return Status::ok();
   }
-  const Result<NodeIdentity> node = decode_node_identity(key->kvs.front().value);
-  if (!node.ok()) return node.status();
-  fmt::print(out, "leader: node {} at {}, epoch {}\n", node->name, node->url,
-             key->kvs.front().create_revision);
+  fmt::print(out, "leader: node {} at {}, epoch {}\n", (*leader)->node.name, (*leader)->node.url,
+             (*leader)->epoch);
   return Status::ok();
 }
 

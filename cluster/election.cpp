@@ -87,7 +87,11 @@ Status LeaderElection::resign() {
 }
 
 Result<std::optional<LeaderSeen>> LeaderElection::leader() {
-  const Result<EtcdRangeResult> range = client_->range(EtcdRange::single(election_key_));
+  return read_leader(*client_, election_key_);
+}
+
+Result<std::optional<LeaderSeen>> read_leader(EtcdClient& client, const std::string& election_key) {
+  const Result<EtcdRangeResult> range = client.range(EtcdRange::single(election_key));
   if (!range.ok()) return range.status();
   if (range->kvs.empty()) return std::optional<LeaderSeen>();
   const EtcdKeyValue& key = range->kvs.front();

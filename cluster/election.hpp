@@ -78,6 +78,10 @@ class LeaderElection {
   std::int64_t lease_id_ = 0;  // 0: none granted, or the last one ended
 };
 
+// Who leads as etcd holds it now: the election key read and decoded (none while it is absent);
+// corruption when its value is not a node identity. LeaderElection::leader() for a campaigner.
+Result<std::optional<LeaderSeen>> read_leader(EtcdClient& client, const std::string& election_key);
+
 // The election key's value: the node's name and URL as a JSON object, and back.
 std::string encode_node_identity(const NodeIdentity& node);
 Result<NodeIdentity> decode_node_identity(std::string_view value);

@@ -179,7 +179,6 @@ Problem journal_problem(std::string title, std::string detail) {
 }
 
 Problem job_problem(JobRefusal refusal, const std::string& detail) {
-  if (refusal == JobRefusal::not_leader) return not_leader_problem({}, {});
   switch (refusal) {
     case JobRefusal::journal_unavailable:
       return journal_problem("The journal cannot write; nothing is being accepted", detail);
@@ -198,8 +197,8 @@ Problem job_problem(JobRefusal refusal, const std::string& detail) {
       return make_problem(404, "unknown-application", "No such submission");
     case JobRefusal::unknown_tranche:
       return make_problem(404, "unknown-tranche", "No such tranche");
-    case JobRefusal::not_leader:
-      break;  // answered above
+    case JobRefusal::not_leader:  // queued before this node followed: no leader to name yet
+      return not_leader_problem({}, {});
   }
   LOKET_ASSERT(false);
   return {};

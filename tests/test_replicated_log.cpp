@@ -6,8 +6,8 @@
 
 #include <catch2/catch.hpp>
 
-#include "core/sequencer.hpp"
 #include "core/record_stream.hpp"
+#include "core/sequencer.hpp"
 #include "storage/format.hpp"
 #include "storage/record.hpp"
 #include "storage/replay.hpp"
