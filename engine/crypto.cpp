@@ -1,25 +1,80 @@
 #include "engine/crypto.hpp"
 
-#include <openssl/hmac.h>
-#include <openssl/sha.h>
+#include <openssl/core_names.h>
+#include <openssl/evp.h>
+
+#include <memory>
 
 #include "engine/assert.hpp"
 
 namespace loket {
 
+namespace {
+
+// OpenSSL 3's one-shot SHA256() and HMAC() look their algorithm up by name and build a new
+// context on every call, about a dozen allocations and a lock each; a registration hashes
+// several times. So the algorithms are fetched once for the process, and each thread keeps
+// one context of each kind and re-initialises it.
+const EVP_MD* sha256_algorithm() {
+  static EVP_MD* const algorithm = EVP_MD_fetch(nullptr, "SHA256", nullptr);
+  LOKET_ASSERT(algorithm != nullptr);
+  return algorithm;
+}
+
+struct OpenSslFree {
+  void operator()(EVP_MD_CTX* context) const { EVP_MD_CTX_free(context); }
+  void operator()(EVP_MAC_CTX* context) const { EVP_MAC_CTX_free(context); }
+};
+
+EVP_MD_CTX* thread_digest_context() {
+  thread_local const std::unique_ptr<EVP_MD_CTX, OpenSslFree> context(EVP_MD_CTX_new());
+  LOKET_ASSERT(context != nullptr);
+  return context.get();
+}
+
+// An HMAC context already set to SHA-256: only the key changes from call to call.
+EVP_MAC_CTX* new_hmac_sha256_context() {
+  static EVP_MAC* const algorithm = EVP_MAC_fetch(nullptr, "HMAC", nullptr);
+  LOKET_ASSERT(algorithm != nullptr);
+  EVP_MAC_CTX* context = EVP_MAC_CTX_new(algorithm);
+  LOKET_ASSERT(context != nullptr);
+  char digest_name[] = "SHA256";
+  const OSSL_PARAM parameters[] = {
+      OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST, digest_name, 0),
+      OSSL_PARAM_construct_end()};
+  const bool set = EVP_MAC_CTX_set_params(context, parameters) == 1;
+  LOKET_ASSERT(set);
+  return context;
+}
+
+EVP_MAC_CTX* thread_hmac_context() {
+  thread_local const std::unique_ptr<EVP_MAC_CTX, OpenSslFree> context(new_hmac_sha256_context());
+  return context.get();
+}
+
+}  // namespace
+
 Sha256Digest sha256(std::span<const std::uint8_t> bytes) {
+  EVP_MD_CTX* context = thread_digest_context();
   Sha256Digest digest{};
-  SHA256(bytes.data(), bytes.size(), digest.data());
+  unsigned int length = 0;
+  const bool hashed = EVP_DigestInit_ex2(context, sha256_algorithm(), nullptr) == 1 &&
+                      EVP_DigestUpdate(context, bytes.data(), bytes.size()) == 1 &&
+                      EVP_DigestFinal_ex(context, digest.data(), &length) == 1;
+  LOKET_ASSERT(hashed);
+  LOKET_ASSERT(length == digest.size());
   return digest;
 }
 
 Sha256Digest hmac_sha256(std::span<const std::uint8_t> key, std::span<const std::uint8_t> message) {
   LOKET_ASSERT(!key.empty());
+  EVP_MAC_CTX* context = thread_hmac_context();
   Sha256Digest digest{};
-  unsigned int length = 0;
-  const auto* result = HMAC(EVP_sha256(), key.data(), static_cast<int>(key.size()), message.data(),
-                            message.size(), digest.data(), &length);
-  LOKET_ASSERT(result != nullptr);
+  std::size_t length = 0;
+  const bool computed = EVP_MAC_init(context, key.data(), key.size(), nullptr) == 1 &&
+                        EVP_MAC_update(context, message.data(), message.size()) == 1 &&
+                        EVP_MAC_final(context, digest.data(), &length, digest.size()) == 1;
+  LOKET_ASSERT(computed);
   LOKET_ASSERT(length == digest.size());
   return digest;
 }

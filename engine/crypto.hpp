@@ -1,6 +1,5 @@
 // The two hashes the rules name: SHA-256 for lottery rank keys and seed commitments (R8) and
-// HMAC-SHA-256 for participant keys (R4) and lottery secrets (R8). Thin wrappers over OpenSSL's
-// one-shot functions.
+// HMAC-SHA-256 for participant keys (R4) and lottery secrets (R8), computed by OpenSSL.
 #pragma once
 
 #include <array>

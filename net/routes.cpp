@@ -3,24 +3,30 @@
 #include <fmt/format.h>
 
 #include <array>
+#include <boost/container/static_vector.hpp>
 
 #include "engine/submission_checks.hpp"
 
 namespace loket {
 namespace {
 
-// Splits "/a/b/c" into its segments; nothing for an empty segment or a query string, which
-// no route takes.
-std::optional<std::vector<std::string_view>> segments_of(std::string_view path) {
+// The most segments a served path has ("/v1/tranches/T/submissions"); a longer path is
+// nothing served, so it is not split further.
+constexpr std::size_t path_segments_max = 4;
+using PathSegments = boost::container::static_vector<std::string_view, path_segments_max>;
+
+// Splits "/a/b/c" into its segments; nothing for an empty segment, a query string or more
+// segments than any route has. On every request, so it does not allocate.
+std::optional<PathSegments> segments_of(std::string_view path) {
   if (path.empty() || path.front() != '/' || path.find('?') != std::string_view::npos) {
     return std::nullopt;
   }
-  std::vector<std::string_view> segments;
+  PathSegments segments;
   path.remove_prefix(1);
   while (!path.empty()) {
     const std::size_t slash = path.find('/');
     const std::string_view segment = path.substr(0, slash);
-    if (segment.empty()) return std::nullopt;
+    if (segment.empty() || segments.size() == segments.capacity()) return std::nullopt;
     segments.push_back(segment);
     if (slash == std::string_view::npos) break;
     path.remove_prefix(slash + 1);
