@@ -14,6 +14,7 @@ void ClusterLeadership::follow(Pipeline& pipeline, std::uint64_t log_chunks, std
     following_ = true;
   }
   durable_chunks_ = log_chunks;  // catch-up synced them
+  log_ = log;
   node_thread_ = std::thread([this, &pipeline, log_chunks, log] {
     follow_until_elected(pipeline, log_chunks, log);
     {

@@ -89,6 +89,7 @@ class ClusterLeadership {
   void lead_upkeep(Pipeline& pipeline);
   std::string cluster_status_json(const std::vector<NodeStatus>& nodes) const;
   void trim_log(const std::vector<NodeStatus>& nodes, EtcdClient& client);
+  void defragment_as_needed(EtcdClient& client);
   void renew(Pipeline& pipeline);
   Result<bool> campaign(Pipeline& pipeline, std::uint64_t& log_chunks, std::FILE* log);
   void stop_with(std::string problem);
@@ -109,6 +110,7 @@ class ClusterLeadership {
   std::condition_variable phase_changed_;
   std::string problem_;               // guarded by mutex_
   std::function<void()> on_stopped_;  // guarded by mutex_
+  std::FILE* log_ = stderr;           // follow()'s
   std::thread node_thread_;
   std::thread upkeep_thread_;                           // a leader's
   std::chrono::steady_clock::time_point elected_at_{};  // the campaign that won: the lease's start

@@ -6,6 +6,7 @@
 #include <boost/json.hpp>
 
 #include "app/cluster_leadership.hpp"
+#include "cluster/etcd_defragment.hpp"
 
 namespace loket {
 
@@ -52,6 +53,7 @@ void ClusterLeadership::upkeep(Pipeline& pipeline, bool leads, EtcdClient& clien
   if (leads && now >= next_trim_) {
     next_trim_ = now + std::chrono::milliseconds(trim_interval_ms);
     trim_log(*nodes, client);
+    defragment_as_needed(client);
   }
 }
 
@@ -76,8 +78,7 @@ std::string ClusterLeadership::cluster_status_json(const std::vector<NodeStatus>
 
 // Deletes the chunks every node has made durable, then compacts etcd's history to now. A node
 // that is down holds its place (its status key stays), so trimming waits for it; a node never
-// seen must be seeded. Defragmenting, which blocks a member while it runs, is left to the
-// operator (docs/cluster.md, "Compaction").
+// seen must be seeded.
 void ClusterLeadership::trim_log(const std::vector<NodeStatus>& nodes, EtcdClient& client) {
   std::uint64_t floor = tail_seen_.chunks;
   for (const NodeStatus& node : nodes) floor = std::min(floor, node.applied_chunks);
@@ -86,6 +87,23 @@ void ClusterLeadership::trim_log(const std::vector<NodeStatus>& nodes, EtcdClien
   trimmed_before_ = floor + 1;
   const Result<EtcdMemberStatus> status = client.status();
   if (status.ok()) (void)client.compact(status->header.revision);
+}
+
+// Gives etcd's free pages back to the file system, one member per trim interval, only when
+// much of its file is free and little is in use (cluster/etcd_defragment.hpp): defragmenting
+// blocks the member while it copies what is in use, so only at a quiet moment, after trimming.
+void ClusterLeadership::defragment_as_needed(EtcdClient& client) {
+  const Result<std::optional<Defragmented>> done = defragment_one_member(client, {});
+  if (!done.ok()) {
+    fmt::print(log_, "loket serve: defragmenting etcd failed (tried again later): {}\n",
+               done.status().message());
+  } else if (done->has_value()) {
+    constexpr double mib = 1 << 20;
+    fmt::print(log_, "loket serve: defragmented the etcd member at {}: {:.1f} MiB -> {:.1f} MiB\n",
+               (*done)->endpoint, static_cast<double>((*done)->db_size_bytes_before) / mib,
+               static_cast<double>((*done)->db_size_bytes_after) / mib);
+  }
+  std::fflush(log_);
 }
 
 }  // namespace loket

@@ -286,7 +286,8 @@ Result<EtcdMemberStatus> status_answer(const json::object& answer, std::string_v
   return checked(reader, EtcdMemberStatus{
                              read_header(reader, answer), reader.uint64(answer, "leader"),
                              reader.uint64(answer, "raftIndex"), reader.uint64(answer, "raftTerm"),
-                             reader.int64(answer, "dbSize"), reader.text(answer, "version")});
+                             reader.int64(answer, "dbSize"), reader.text(answer, "version"),
+                             reader.int64(answer, "dbSizeInUse")});
 }
 
 Result<EtcdHeader> header_answer(const json::object& answer, std::string_view call) {

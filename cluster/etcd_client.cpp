@@ -206,7 +206,15 @@ Status EtcdClient::defragment(std::size_t index) {
 }
 
 const std::string& EtcdClient::current_endpoint() const {
-  return impl_->connections[impl_->current].endpoint().url;
+  return endpoint(impl_->current);
+}
+
+std::size_t EtcdClient::endpoint_count() const {
+  return impl_->connections.size();
+}
+
+const std::string& EtcdClient::endpoint(std::size_t index) const {
+  return impl_->connections.at(index).endpoint().url;
 }
 
 }  // namespace loket

@@ -85,6 +85,9 @@ class EtcdClient {
 
   // The endpoint the next call goes to first.
   const std::string& current_endpoint() const;
+  // The members' endpoints, in the options' order (member_status and defragment take an index).
+  std::size_t endpoint_count() const;
+  const std::string& endpoint(std::size_t index) const;  // index < endpoint_count()
 
  private:
   struct Impl;

@@ -112,8 +112,9 @@ struct EtcdMemberStatus {
   std::uint64_t leader = 0;
   std::uint64_t raft_index = 0;
   std::uint64_t raft_term = 0;
-  std::int64_t db_size_bytes = 0;
-  std::string version;  // etcd's, e.g. "3.4.23"
+  std::int64_t db_size_bytes = 0;         // the member's database file
+  std::string version;                    // etcd's, e.g. "3.4.23"
+  std::int64_t db_size_in_use_bytes = 0;  // of that file; the rest is free (0: not reported)
 };
 
 // The size etcd counts for a request (its protobuf encoding), as the client bounds it: every

@@ -32,20 +32,7 @@ namespace {
 using namespace testing;
 namespace http = boost::beast::http;
 
-// Generous: only a hang ends these waits; a slow machine just takes longer.
-constexpr std::chrono::milliseconds hang_timeout{120'000};
-
 const EtcdLogKeys rehearsal_keys{"/loket/rehearsal/"};
-
-// Calls `done` every `interval` until it returns true; fails the test after hang_timeout.
-template <typename Done>
-void poll_until(Done done, std::chrono::milliseconds interval = std::chrono::milliseconds(200)) {
-  const auto deadline = std::chrono::steady_clock::now() + hang_timeout;
-  while (!done()) {
-    REQUIRE(std::chrono::steady_clock::now() < deadline);
-    std::this_thread::sleep_for(interval);
-  }
-}
 
 // The members' client URLs, as --cluster takes them.
 std::string endpoints_of(const EtcdCluster& etcd) {
