@@ -155,8 +155,10 @@ void ClusterLeadership::renew(Pipeline& pipeline) {
     const auto now = std::chrono::steady_clock::now();
     if (now - renewed_at < interval) continue;
     const Status renewed = election_->keep_alive();
-    if (renewed.is_ok()) renewed_at = now;
-    if (renewed.code() == StatusCode::not_found || now - renewed_at >= ttl) {
+    if (renewed.is_ok()) renewed_at = now;  // when it was sent: the lease runs from no later
+    // A call that failed may have taken seconds (one timeout per member): judged after it.
+    if (renewed.code() == StatusCode::not_found ||
+        std::chrono::steady_clock::now() - renewed_at >= ttl) {
       return stop_with("it lost its lease and no longer leads");
     }
   }

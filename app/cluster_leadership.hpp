@@ -89,7 +89,7 @@ class ClusterLeadership {
   void lead_upkeep(Pipeline& pipeline);
   std::string cluster_status_json(const std::vector<NodeStatus>& nodes) const;
   void trim_log(const std::vector<NodeStatus>& nodes, EtcdClient& client);
-  void defragment_as_needed(EtcdClient& client);
+  void defragment_as_needed();
   void renew(Pipeline& pipeline);
   Result<bool> campaign(Pipeline& pipeline, std::uint64_t& log_chunks, std::FILE* log);
   void stop_with(std::string problem);
@@ -126,6 +126,8 @@ class ClusterLeadership {
   std::uint64_t trimmed_before_ = 0;
   std::chrono::steady_clock::time_point next_status_{};
   std::chrono::steady_clock::time_point next_trim_{};
+  std::unique_ptr<EtcdClient> defragment_client_;  // the upkeep thread's
+  int defragment_rounds_to_skip_ = 0;
 };
 
 }  // namespace loket

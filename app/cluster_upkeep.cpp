@@ -53,7 +53,7 @@ void ClusterLeadership::upkeep(Pipeline& pipeline, bool leads, EtcdClient& clien
   if (leads && now >= next_trim_) {
     next_trim_ = now + std::chrono::milliseconds(trim_interval_ms);
     trim_log(*nodes, client);
-    defragment_as_needed(client);
+    defragment_as_needed();
   }
 }
 
@@ -92,9 +92,22 @@ void ClusterLeadership::trim_log(const std::vector<NodeStatus>& nodes, EtcdClien
 // Gives etcd's free pages back to the file system, one member per trim interval, only when
 // much of its file is free and little is in use (cluster/etcd_defragment.hpp): defragmenting
 // blocks the member while it copies what is in use, so only at a quiet moment, after trimming.
-void ClusterLeadership::defragment_as_needed(EtcdClient& client) {
-  const Result<std::optional<Defragmented>> done = defragment_one_member(client, {});
+// On a client of its own, which waits long enough for a defragment to finish.
+void ClusterLeadership::defragment_as_needed() {
+  if (defragment_rounds_to_skip_ > 0) {
+    --defragment_rounds_to_skip_;
+    return;
+  }
+  if (!defragment_client_) {
+    Result<EtcdClient> client =
+        EtcdClient::create({options_.endpoints, etcd_limits::connect_timeout_ms_default,
+                            etcd_defragment_limits::request_timeout_ms});
+    if (!client.ok()) return;  // the options made one before: cannot happen
+    defragment_client_ = std::make_unique<EtcdClient>(std::move(*client));
+  }
+  const Result<std::optional<Defragmented>> done = defragment_one_member(*defragment_client_, {});
   if (!done.ok()) {
+    defragment_rounds_to_skip_ = etcd_defragment_limits::rounds_skipped_after_failure;
     fmt::print(log_, "loket serve: defragmenting etcd failed (tried again later): {}\n",
                done.status().message());
   } else if (done->has_value()) {

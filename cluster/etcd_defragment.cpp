@@ -10,38 +10,30 @@ bool worth_defragmenting(const EtcdMemberStatus& member, const DefragmentPolicy&
          in_use <= policy.in_use_bytes_max;
 }
 
-namespace {
-
-struct Candidate {
-  std::size_t index = 0;
-  EtcdMemberStatus status;
-  bool leads() const { return status.leader == status.header.member_id; }
-  std::int64_t reclaimable() const { return status.db_size_bytes - status.db_size_in_use_bytes; }
-  // Is this a better choice than `other`: not etcd's leader first, then the most to free.
-  bool better_than(const Candidate& other) const {
-    if (leads() != other.leads()) return !leads();
-    return reclaimable() > other.reclaimable();
-  }
-};
-
-}  // namespace
-
 Result<std::optional<Defragmented>> defragment_one_member(EtcdClient& client,
                                                           const DefragmentPolicy& policy) {
-  std::optional<Candidate> chosen;
+  std::optional<std::size_t> chosen;
+  std::int64_t chosen_free_bytes = 0;
+  std::int64_t chosen_db_size_bytes = 0;
   for (std::size_t index = 0; index < client.endpoint_count(); ++index) {
-    Result<EtcdMemberStatus> status = client.member_status(index);
-    if (!status.ok() || !worth_defragmenting(*status, policy)) continue;
-    Candidate candidate{index, std::move(*status)};
-    if (!chosen || candidate.better_than(*chosen)) chosen = std::move(candidate);
+    const Result<EtcdMemberStatus> status = client.member_status(index);
+    // etcd's leader is never chosen: while it is blocked, no lease can be renewed anywhere.
+    if (!status.ok() || status->leader == status->header.member_id ||
+        !worth_defragmenting(*status, policy)) {
+      continue;
+    }
+    const std::int64_t free_bytes = status->db_size_bytes - status->db_size_in_use_bytes;
+    if (chosen && free_bytes <= chosen_free_bytes) continue;
+    chosen = index;
+    chosen_free_bytes = free_bytes;
+    chosen_db_size_bytes = status->db_size_bytes;
   }
   if (!chosen) return std::optional<Defragmented>();
-  const std::string& endpoint = client.endpoint(chosen->index);
-  const Status defragmented = client.defragment(chosen->index);
+  const Status defragmented = client.defragment(*chosen);
   if (!defragmented.is_ok()) return defragmented;
-  const Result<EtcdMemberStatus> after = client.member_status(chosen->index);
-  return std::optional<Defragmented>(
-      Defragmented{endpoint, chosen->status.db_size_bytes, after.ok() ? after->db_size_bytes : 0});
+  const Result<EtcdMemberStatus> after = client.member_status(*chosen);
+  return std::optional<Defragmented>(Defragmented{client.endpoint(*chosen), chosen_db_size_bytes,
+                                                  after.ok() ? after->db_size_bytes : 0});
 }
 
 }  // namespace loket
