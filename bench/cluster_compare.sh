@@ -77,6 +77,22 @@ run() {  # port node_pid
       per = 10000 / ($1 * s) / hz
       printf "%s %s %s %.3f %.3f %.3f\n", $1, $2, $3, $4 * per, $5 * per, $6 * per }'
 }
+metric() {  # port name
+  curl -s -H 'Authorization: Bearer dev-auditor-token' "http://127.0.0.1:$1/metrics" |
+    awk -v n="$2" '$1 == n {print $2}'
+}
+# After the follower was stopped it has the whole frozen run to apply: wait for it, so that
+# the next run measures following, not catching up.
+follower_level() {
+  local leader
+  leader="$(metric 18192 loket_durable_sequence)"
+  for _ in $(seq 1200); do
+    [ "$(metric 18193 loket_durable_sequence)" = "$leader" ] && return 0
+    sleep 0.1
+  done
+  echo "cluster_compare: the follower did not catch up to sequence $leader" >&2
+  return 1
+}
 declare -a single_rows cluster_rows frozen_rows
 for round in $(seq "$rounds"); do
   order=(single cluster frozen)
@@ -88,7 +104,8 @@ for round in $(seq "$rounds"); do
       frozen)  # the follower stopped: the leader and etcd alone
         kill -STOP "$follower_pid"
         frozen_rows+=("$(run 18192 "$leader_pid")")
-        kill -CONT "$follower_pid" ;;
+        kill -CONT "$follower_pid"
+        follower_level ;;
     esac
   done
 done
@@ -112,10 +129,6 @@ row "cluster leader, 3 etcd, follower stopped" "${frozen_rows[@]}"
 single_rps="$(mean 1 "${single_rows[@]}")"
 awk -v c="$(mean 1 "${cluster_rows[@]}")" -v f="$(mean 1 "${frozen_rows[@]}")" -v s="$single_rps" \
   'BEGIN {printf "replicated / single: %.2f with the follower, %.2f without\n", c / s, f / s}'
-metric() {  # port name
-  curl -s -H 'Authorization: Bearer dev-auditor-token' "http://127.0.0.1:$1/metrics" |
-    awk -v n="$2" '$1 == n {print $2}'
-}
 sleep 2
 echo "leader durable through sequence $(metric 18192 loket_durable_sequence);" \
   "follower applied through $(metric 18193 loket_durable_sequence)," \
