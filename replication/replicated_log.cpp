@@ -7,6 +7,7 @@
 namespace loket {
 
 using replication_limits::queued_bytes_max;
+constexpr std::chrono::milliseconds etcd_write_interval{replication_limits::etcd_write_interval_ms};
 
 Result<std::unique_ptr<ReplicatedLog>> ReplicatedLog::create(
     Journal& journal, GroupCommitLimits limits, std::function<void(std::uint64_t)> on_durable,
@@ -80,9 +81,15 @@ void ReplicatedLog::flush() {
 
 void ReplicatedLog::run() {
   std::unique_lock lock(mutex_);
+  auto next_write_at = std::chrono::steady_clock::now();
   for (;;) {
     changed_.wait(lock, [this] { return stopping_ || !queued_.empty(); });
     if (queued_.empty()) return;
+    // Under load, what arrives meanwhile joins this transaction (see etcd_write_interval_ms).
+    changed_.wait_until(lock, next_write_at, [this] {
+      return stopping_ || queued_bytes_ >= etcd_log_limits::chunk_bytes_max;
+    });
+    next_write_at = std::chrono::steady_clock::now() + etcd_write_interval;
     const Pending batch = take_queued(lock);
     changed_.notify_all();  // a producer waiting for room
     Status status = etcd_failure_;

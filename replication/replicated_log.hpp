@@ -5,8 +5,9 @@
 // has failed for good: nothing more becomes durable and the caller declines what waits.
 //
 // The etcd side has a thread of its own: it takes whatever the producer has handed over since
-// its last write, so under load one etcd transaction carries several local batches, and the
-// local fsync and the etcd quorum's run side by side.
+// its last write, and starts writes at least etcd_write_interval_ms apart, so under load one
+// etcd transaction carries several local batches, and the local fsync and the etcd quorum's
+// run side by side.
 //
 // Threads: append and flush by the one producer (the sequencing thread); the rest from any.
 #pragma once
@@ -29,6 +30,11 @@ namespace replication_limits {
 // Handed over to the etcd thread and not yet written: beyond this the producer waits, so a
 // slow etcd slows the leader down instead of growing its memory.
 inline constexpr std::size_t queued_bytes_max = 64 << 20;
+// Between the starts of two etcd transactions, unless a chunk's worth is waiting. An etcd
+// transaction's cost is mostly fixed (the gateway, Raft, an fsync on every member), so under
+// load fewer, larger ones cost etcd about a fifth less CPU per registration
+// (bench/cluster_compare.sh); a lone registration waits at most this much longer.
+inline constexpr std::uint32_t etcd_write_interval_ms = 10;
 }  // namespace replication_limits
 
 class ReplicatedLog final : public DurableLog {
