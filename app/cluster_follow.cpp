@@ -15,8 +15,8 @@ void ClusterLeadership::follow(Pipeline& pipeline, std::uint64_t log_chunks, std
   }
   durable_chunks_ = log_chunks;  // catch-up synced them
   log_ = log;
-  node_thread_ = std::thread([this, &pipeline, log_chunks, log] {
-    follow_until_elected(pipeline, log_chunks, log);
+  node_thread_ = std::thread([this, &pipeline, log_chunks] {
+    follow_until_elected(pipeline, log_chunks);
     {
       const std::lock_guard lock(mutex_);
       following_ = false;
@@ -28,8 +28,7 @@ void ClusterLeadership::follow(Pipeline& pipeline, std::uint64_t log_chunks, std
   });
 }
 
-void ClusterLeadership::follow_until_elected(Pipeline& pipeline, std::uint64_t log_chunks,
-                                             std::FILE* log) {
+void ClusterLeadership::follow_until_elected(Pipeline& pipeline, std::uint64_t log_chunks) {
   Result<LeaderElection> election = LeaderElection::create(
       *election_client_, keys_.election_key(), {options_.node_name, options_.advertise_url},
       options_.lease_ttl_seconds);
@@ -37,13 +36,13 @@ void ClusterLeadership::follow_until_elected(Pipeline& pipeline, std::uint64_t l
   election_.emplace(std::move(*election));
   std::string last_problem;
   do {
-    const Result<bool> elected = follow_once(pipeline, log_chunks, log);
+    const Result<bool> elected = follow_once(pipeline, log_chunks);
     if (stopped() || (elected.ok() && *elected)) return;
     const std::string problem = elected.ok() ? "" : elected.status().message();
     if (problem != last_problem && !problem.empty()) {
-      fmt::print(log, "loket serve: node {} cannot follow right now: {}\n", options_.node_name,
+      fmt::print(log_, "loket serve: node {} cannot follow right now: {}\n", options_.node_name,
                  problem);
-      std::fflush(log);
+      std::fflush(log_);
     }
     last_problem = problem;
   } while (!wait_or_stop(std::chrono::milliseconds(follow_interval_ms), true));
@@ -52,8 +51,7 @@ void ClusterLeadership::follow_until_elected(Pipeline& pipeline, std::uint64_t l
 // One look at etcd: the log's new chunks, and who leads (campaigning when nobody does and
 // this node has everything the log holds). True once this node was elected and its pipeline
 // promoted.
-Result<bool> ClusterLeadership::follow_once(Pipeline& pipeline, std::uint64_t& log_chunks,
-                                            std::FILE* log) {
+Result<bool> ClusterLeadership::follow_once(Pipeline& pipeline, std::uint64_t& log_chunks) {
   if (!pipeline.healthy()) {
     stop_with("it cannot apply the cluster's log (see above)");
     return false;
@@ -65,7 +63,7 @@ Result<bool> ClusterLeadership::follow_once(Pipeline& pipeline, std::uint64_t& l
   Result<std::optional<LeaderSeen>> seen = election_->leader();
   if (!seen.ok()) return seen.status();
   if (!*seen && log_chunks == tail_seen_.chunks) {
-    const Result<bool> elected = campaign(pipeline, log_chunks, log);
+    const Result<bool> elected = campaign(pipeline, log_chunks);
     if (!elected.ok() || *elected) return elected;
     seen = election_->leader();
     if (!seen.ok()) return seen.status();
@@ -73,10 +71,10 @@ Result<bool> ClusterLeadership::follow_once(Pipeline& pipeline, std::uint64_t& l
   leader_seen_ = *seen;
   const std::string url = *seen ? (*seen)->node.url : std::string();
   if (url != pipeline.leader_url()) {
-    fmt::print(log, "loket serve: node {} follows: {}\n", options_.node_name,
+    fmt::print(log_, "loket serve: node {} follows: {}\n", options_.node_name,
                *seen ? fmt::format("node {} at {} leads", (*seen)->node.name, url)
                      : std::string("no node leads"));
-    std::fflush(log);
+    std::fflush(log_);
     pipeline.set_leader_url(url);
   }
   upkeep(pipeline, false, *election_client_);
@@ -86,16 +84,15 @@ Result<bool> ClusterLeadership::follow_once(Pipeline& pipeline, std::uint64_t& l
 // Campaigns; once elected, offers what the log gained since the last look (no other node can
 // extend it now) and promotes the pipeline. A failure to read the log then gives the lease up
 // again and goes on following.
-Result<bool> ClusterLeadership::campaign(Pipeline& pipeline, std::uint64_t& log_chunks,
-                                         std::FILE* log) {
+Result<bool> ClusterLeadership::campaign(Pipeline& pipeline, std::uint64_t& log_chunks) {
   const auto campaigned_at = std::chrono::steady_clock::now();
   const Result<Campaign> campaign = election_->campaign_once();
   if (!campaign.ok()) return campaign.status();
   if (!campaign->elected) return false;
   epoch_.store(campaign->leader->epoch, std::memory_order_release);
-  fmt::print(log, "loket serve: node {} was elected (epoch {}); catching up to lead\n",
+  fmt::print(log_, "loket serve: node {} was elected (epoch {}); catching up to lead\n",
              options_.node_name, epoch());
-  std::fflush(log);
+  std::fflush(log_);
   pipeline.set_leader_url({});
   if (Status offered = offer_through_tail(pipeline, log_chunks, true); !offered.is_ok()) {
     (void)election_->resign();

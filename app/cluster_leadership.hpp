@@ -77,8 +77,8 @@ class ClusterLeadership {
  private:
   ClusterLeadership(const ClusterOptions& options, EtcdLogKeys keys, EtcdClient election_client);
   // The follower's loop and its steps (cluster_follow.cpp).
-  void follow_until_elected(Pipeline& pipeline, std::uint64_t log_chunks, std::FILE* log);
-  Result<bool> follow_once(Pipeline& pipeline, std::uint64_t& log_chunks, std::FILE* log);
+  void follow_until_elected(Pipeline& pipeline, std::uint64_t log_chunks);
+  Result<bool> follow_once(Pipeline& pipeline, std::uint64_t& log_chunks);
   // `whole`: through the tail whatever waits (a node about to lead needs all of it).
   Status offer_through_tail(Pipeline& pipeline, std::uint64_t& log_chunks, bool whole);
   // Upkeep, every node_status_interval_ms (cluster_upkeep.cpp): says where this node is,
@@ -91,7 +91,7 @@ class ClusterLeadership {
   void trim_log(const std::vector<NodeStatus>& nodes, EtcdClient& client);
   void defragment_as_needed();
   void renew(Pipeline& pipeline);
-  Result<bool> campaign(Pipeline& pipeline, std::uint64_t& log_chunks, std::FILE* log);
+  Result<bool> campaign(Pipeline& pipeline, std::uint64_t& log_chunks);
   void stop_with(std::string problem);
   // Waits `interval`; true once asked to stop (or to stop following, when `following`).
   bool wait_or_stop(std::chrono::milliseconds interval, bool following);
@@ -110,7 +110,7 @@ class ClusterLeadership {
   std::condition_variable phase_changed_;
   std::string problem_;               // guarded by mutex_
   std::function<void()> on_stopped_;  // guarded by mutex_
-  std::FILE* log_ = stderr;           // follow()'s
+  std::FILE* log_ = stderr;           // follow()'s: where the node's threads say what they do
   std::thread node_thread_;
   std::thread upkeep_thread_;                           // a leader's
   std::chrono::steady_clock::time_point elected_at_{};  // the campaign that won: the lease's start

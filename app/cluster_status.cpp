@@ -60,8 +60,8 @@ void print_members(EtcdClient& client, std::size_t members, std::FILE* out) {
       continue;
     }
     fmt::print(out, "etcd member {}: etcd {}, {}, raft term {}, index {}, {} bytes\n", index + 1,
-               member->version, member->leader == member->header.member_id ? "leader" : "follower",
-               member->raft_term, member->raft_index, member->db_size_bytes);
+               member->version, member->leads() ? "leader" : "follower", member->raft_term,
+               member->raft_index, member->db_size_bytes);
   }
 }
 

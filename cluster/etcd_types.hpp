@@ -115,6 +115,8 @@ struct EtcdMemberStatus {
   std::int64_t db_size_bytes = 0;         // the member's database file
   std::string version;                    // etcd's, e.g. "3.4.23"
   std::int64_t db_size_in_use_bytes = 0;  // of that file; the rest is free (0: not reported)
+  // This member is etcd's Raft leader.
+  bool leads() const { return leader == header.member_id; }
 };
 
 // The size etcd counts for a request (its protobuf encoding), as the client bounds it: every

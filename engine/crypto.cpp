@@ -12,9 +12,10 @@ namespace loket {
 namespace {
 
 // OpenSSL 3's one-shot SHA256() and HMAC() look their algorithm up by name and build a new
-// context on every call, about a dozen allocations and a lock each; a registration hashes
-// several times. So the algorithms are fetched once for the process, and each thread keeps
-// one context of each kind and re-initialises it.
+// context on every call, with a lock and several allocations each (19 of a registration's 60
+// allocations, docs/benchmarks.md); a registration hashes several times. So the algorithms are
+// fetched once for the process, and each thread keeps one context of each kind and re-initialises
+// it.
 const EVP_MD* sha256_algorithm() {
   static EVP_MD* const algorithm = EVP_MD_fetch(nullptr, "SHA256", nullptr);
   LOKET_ASSERT(algorithm != nullptr);

@@ -76,7 +76,7 @@ std::vector<std::size_t> members_leader_last(EtcdClient& client) {
   for (std::size_t index = 0; index < client.endpoint_count(); ++index) {
     const Result<EtcdMemberStatus> member = client.member_status(index);
     REQUIRE(member.ok());
-    if (member->leader == member->header.member_id) {
+    if (member->leads()) {
       leader = index;
     } else {
       followers.push_back(index);

@@ -77,7 +77,7 @@ std::size_t leader_index(EtcdCluster& cluster) {
   REQUIRE(client.ok());
   for (std::size_t index = 0; index < cluster.size(); ++index) {
     const Result<EtcdMemberStatus> status = client->member_status(index);
-    if (status.ok() && status->leader == status->header.member_id) return index;
+    if (status.ok() && status->leads()) return index;
   }
   FAIL("no member leads:\n" << cluster.logs());
   return 0;
