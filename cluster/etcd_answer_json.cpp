@@ -5,7 +5,7 @@
 #include <charconv>
 #include <limits>
 
-#include "cluster/base64.hpp"
+#include "parse/base64.hpp"
 #include "cluster/etcd_json.hpp"
 
 namespace loket::etcd_json {

@@ -7,7 +7,7 @@
 #include <cstddef>
 #include <cstdint>
 
-#include "cluster/base64.hpp"
+#include "parse/base64.hpp"
 
 namespace loket::etcd_limits {
 

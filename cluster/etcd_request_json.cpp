@@ -7,7 +7,7 @@
 #include <string>
 #include <variant>
 
-#include "cluster/base64.hpp"
+#include "parse/base64.hpp"
 #include "cluster/etcd_json.hpp"
 #include "cluster/etcd_limits.hpp"
 

@@ -55,16 +55,22 @@ EVP_MAC_CTX* thread_hmac_context() {
 
 }  // namespace
 
-Sha256Digest sha256(std::span<const std::uint8_t> bytes) {
+Sha256Digest sha256_of_parts(std::initializer_list<std::span<const std::uint8_t>> parts) {
   EVP_MD_CTX* context = thread_digest_context();
+  bool hashed = EVP_DigestInit_ex2(context, sha256_algorithm(), nullptr) == 1;
+  for (const auto& part : parts) {
+    hashed = hashed && EVP_DigestUpdate(context, part.data(), part.size()) == 1;
+  }
   Sha256Digest digest{};
   unsigned int length = 0;
-  const bool hashed = EVP_DigestInit_ex2(context, sha256_algorithm(), nullptr) == 1 &&
-                      EVP_DigestUpdate(context, bytes.data(), bytes.size()) == 1 &&
-                      EVP_DigestFinal_ex(context, digest.data(), &length) == 1;
+  hashed = hashed && EVP_DigestFinal_ex(context, digest.data(), &length) == 1;
   LOKET_ASSERT(hashed);
   LOKET_ASSERT(length == digest.size());
   return digest;
+}
+
+Sha256Digest sha256(std::span<const std::uint8_t> bytes) {
+  return sha256_of_parts({bytes});
 }
 
 Sha256Digest hmac_sha256(std::span<const std::uint8_t> key, std::span<const std::uint8_t> message) {

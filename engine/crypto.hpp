@@ -4,6 +4,7 @@
 
 #include <array>
 #include <cstdint>
+#include <initializer_list>
 #include <optional>
 #include <span>
 #include <string>
@@ -17,6 +18,9 @@ namespace loket {
 using Sha256Digest = std::array<std::uint8_t, 32>;
 
 Sha256Digest sha256(std::span<const std::uint8_t> bytes);
+// SHA-256 of the parts one after the other, without joining them first (the Merkle tree's
+// 0x00/0x01 prefixes, proof/merkle_tree.hpp).
+Sha256Digest sha256_of_parts(std::initializer_list<std::span<const std::uint8_t>> parts);
 
 // HMAC-SHA-256(key, message), RFC 2104.
 Sha256Digest hmac_sha256(std::span<const std::uint8_t> key, std::span<const std::uint8_t> message);

@@ -4,7 +4,7 @@
 #include <catch2/catch.hpp>
 #include <string>
 
-#include "cluster/base64.hpp"
+#include "parse/base64.hpp"
 #include "cluster/etcd_client.hpp"
 #include "cluster/etcd_json.hpp"
 #include "cluster/etcd_limits.hpp"

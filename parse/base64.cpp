@@ -1,4 +1,4 @@
-#include "cluster/base64.hpp"
+#include "parse/base64.hpp"
 
 #include <array>
 #include <cstdint>

@@ -1,5 +1,6 @@
-// Base64 (RFC 4648, the standard alphabet with padding), as etcd's JSON gateway carries every
-// key and value: protobuf `bytes` fields are base64 in the JSON mapping.
+// Base64 (RFC 4648, the standard alphabet with padding): how etcd's JSON gateway carries keys
+// and values (protobuf `bytes` in the JSON mapping), and how signed notes carry hashes and
+// signatures (proof/).
 #pragma once
 
 #include <cstddef>
