@@ -22,11 +22,13 @@ std::span<const std::uint8_t> seed_of(const Command& command) {
 std::shared_ptr<const Accepted> Accepted::make(std::uint64_t sequence, TimestampNs timestamp,
                                                const Sha256Digest& record_hash,
                                                const Command& command,
-                                               std::span<const Decision> decisions) {
+                                               std::span<const Decision> decisions,
+                                               std::uint64_t first_leaf_index) {
   std::shared_ptr<Accepted> accepted(new Accepted());
   accepted->sequence = sequence;
   accepted->timestamp = timestamp;
   accepted->record_hash = record_hash;
+  accepted->first_leaf_index = first_leaf_index;
   accepted->submission = std::holds_alternative<SubmitCommand>(command);
   accepted->tranche_id = tranche_of(command);
   const std::span<const std::uint8_t> seed = seed_of(command);

@@ -21,7 +21,8 @@ class Accepted {
   static std::shared_ptr<const Accepted> make(std::uint64_t sequence, TimestampNs timestamp,
                                               const Sha256Digest& record_hash,
                                               const Command& command,
-                                              std::span<const Decision> decisions);
+                                              std::span<const Decision> decisions,
+                                              std::uint64_t first_leaf_index);
   // Not copied or moved: the decisions' ids are views into ids_.
   Accepted(const Accepted&) = delete;
   Accepted& operator=(const Accepted&) = delete;
@@ -33,6 +34,7 @@ class Accepted {
   std::string tranche_id;
   std::vector<std::uint8_t> seed;  // a close's or close_day's, as journaled
   std::vector<Decision> decisions;
+  std::uint64_t first_leaf_index = 0;  // decisions[i] is leaf first_leaf_index + i
 
  private:
   Accepted() = default;

@@ -63,10 +63,12 @@ Result<Recovered> recover_journal(const std::string& directory, const std::strin
   ReplayOptions replay;
   // A restarted server still recognises retries: the keys are in the journal.
   replay.visit = [&result](const JournalRecord& record) {
+    const std::uint64_t first_leaf_index = result.tree.size();
+    result.tree.append(result.allocator->scheme(), record.sequence, record.decisions);
     if (record.idempotency) {
       result.keys.remember(*record.idempotency,
                            Accepted::make(record.sequence, record.received_at, record.record_hash,
-                                          record.command, record.decisions));
+                                          record.command, record.decisions, first_leaf_index));
     }
     return true;
   };

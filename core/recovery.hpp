@@ -7,6 +7,7 @@
 #include <memory>
 #include <string>
 
+#include "core/decision_tree.hpp"
 #include "core/idempotency_index.hpp"
 #include "engine/allocator.hpp"
 #include "storage/journal.hpp"
@@ -28,6 +29,7 @@ struct Recovered {
   std::unique_ptr<Allocator> allocator;  // at the journal's last sequence
   JournalSummary summary;                // records, head hash; never a problem
   IdempotencyIndex keys{0};              // the journal's most recent Idempotency-Keys
+  DecisionTree tree;                     // every journaled decision, for the Sequencer
 };
 
 // scheme_text: the scheme to create a new journal with; for an existing journal it must be

@@ -39,7 +39,7 @@ Status apply_checked(Sequencer& sequencer, IdempotencyIndex& keys, const Journal
   if (event.idempotency) {
     keys.remember(*event.idempotency,
                   Accepted::make(applied.sequence, applied.timestamp, applied.record_hash,
-                                 event.command, applied.decisions));
+                                 event.command, applied.decisions, applied.first_leaf_index));
   }
   return Status::ok();
 }

@@ -13,13 +13,15 @@ JournalSummary new_journal_summary(std::string_view scheme_text) {
 }
 
 Sequencer::Sequencer(std::unique_ptr<Allocator> allocator, std::unique_ptr<DurableLog> log,
-                     const JournalSummary& journaled)
+                     const JournalSummary& journaled, DecisionTree tree)
     : allocator_(std::move(allocator)),
       log_(std::move(log)),
+      tree_(std::move(tree)),
       head_hash_(journaled.head_hash),
       last_timestamp_(std::max<TimestampNs>(journaled.last_timestamp, 0)) {
   LOKET_ASSERT(allocator_);
   LOKET_ASSERT(allocator_->last_sequence() == journaled.last_sequence);
+  LOKET_ASSERT(!log_ || tree_.size() == allocator_->decisions_made());
 }
 
 Applied Sequencer::apply(const Command& command, TimestampNs timestamp,
@@ -47,6 +49,7 @@ Applied Sequencer::apply_sealed(const Command& command, TimestampNs timestamp,
   if (applied.refusal != Refusal::none) return applied;
   last_timestamp_ = applied.timestamp;
   applied.decisions = decisions_;
+  applied.first_leaf_index = allocator_->decisions_made() - decisions_.size();
   if (!log_) {
     applied.record_hash = head_hash_;
     return applied;
@@ -55,6 +58,7 @@ Applied Sequencer::apply_sealed(const Command& command, TimestampNs timestamp,
                                    monitoring_json, decisions_, head_hash_, idempotency);
   if (expected_record_hash && applied.record_hash != *expected_record_hash) return applied;
   head_hash_ = applied.record_hash;
+  tree_.append(allocator_->scheme(), applied.sequence, decisions_);
   log_->append(applied.sequence, sealed_);
   return applied;
 }

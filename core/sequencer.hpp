@@ -17,6 +17,7 @@
 #include <span>
 #include <string_view>
 
+#include "core/decision_tree.hpp"
 #include "core/durable_log.hpp"
 #include "engine/allocator.hpp"
 #include "storage/event_parts.hpp"
@@ -32,6 +33,7 @@ struct Applied {
   TimestampNs timestamp = 0;
   Sha256Digest record_hash{};
   std::span<const Decision> decisions;
+  std::uint64_t first_leaf_index = 0;  // the first decision's leaf in the decision tree
 };
 
 // Where a new journal starts: no records, the genesis hash of its scheme.
@@ -41,9 +43,11 @@ class Sequencer {
  public:
   // Continues after `journaled` (a recovered journal's summary: its last sequence, timestamp
   // and head hash; for a new journal, the genesis hash and nothing else). allocator: at that
-  // last sequence. log: null for a what-if run that journals nothing (no record is sealed).
+  // last sequence. log: null for a what-if run that journals nothing (no record is sealed
+  // and no decision tree kept). tree: the journaled decisions' (recovery rebuilds it), one
+  // leaf for each decision the allocator has made.
   Sequencer(std::unique_ptr<Allocator> allocator, std::unique_ptr<DurableLog> log,
-            const JournalSummary& journaled);
+            const JournalSummary& journaled, DecisionTree tree = {});
 
   // Applies the command under the next sequence at max(timestamp, the last one); an
   // accepted one is sealed with its monitoring attributes and Idempotency-Key and appended.
@@ -64,6 +68,9 @@ class Sequencer {
   // Ends this Sequencer's work and gives its allocator (at last_sequence()) to whoever goes
   // on from here; the log is left as it is. Nothing may be applied after.
   std::unique_ptr<Allocator> release_allocator() { return std::move(allocator_); }
+  DecisionTree release_decision_tree() { return std::move(tree_); }
+  // Every journaled decision so far (empty for a what-if run).
+  const DecisionTree& decision_tree() const { return tree_; }
   std::uint64_t last_sequence() const { return allocator_->last_sequence(); }
   TimestampNs last_timestamp() const { return last_timestamp_; }
   const Sha256Digest& head_hash() const { return head_hash_; }
@@ -78,6 +85,7 @@ class Sequencer {
 
   std::unique_ptr<Allocator> allocator_;
   std::unique_ptr<DurableLog> log_;
+  DecisionTree tree_;
   Sha256Digest head_hash_{};
   TimestampNs last_timestamp_ = 0;
   std::vector<Decision> decisions_;

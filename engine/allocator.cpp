@@ -82,6 +82,7 @@ Refusal AllocatorCore::apply(const Command& command, Sequence sequence, Timestam
   if (refusal == Refusal::none) {
     last_sequence_ = sequence;
     last_timestamp_ = timestamp;
+    decisions_made_ += decisions.size();
   } else {
     LOKET_ASSERT(decisions.empty());
   }
@@ -194,7 +195,8 @@ void AllocatorCore::set_state(std::uint32_t application, Outcome outcome, Reason
 
 void AllocatorCore::emit(std::uint32_t application, Field field) {
   LOKET_ASSERT(decisions_ != nullptr);
-  const ApplicationRecord& record = records_[application];
+  ApplicationRecord& record = records_[application];
+  record.last_decision_index = decisions_made_ + decisions_->size();
   Decision decision;
   decision.kind = Decision::Kind::application;
   decision.tranche_index = record.tranche;
@@ -292,6 +294,9 @@ Sequence Allocator::last_sequence() const {
 TimestampNs Allocator::last_timestamp() const {
   return core_->last_timestamp();
 }
+std::uint64_t Allocator::decisions_made() const {
+  return core_->decisions_made();
+}
 std::size_t Allocator::application_count() const {
   return core_->records().size();
 }
@@ -328,9 +333,14 @@ std::optional<ApplicationStatus> Allocator::find_application(
   const std::uint32_t application = core_->find_id(application_id);
   if (application == IndexTable::not_found) return std::nullopt;
   const ApplicationRecord& record = core_->records()[application];
-  return ApplicationStatus{
-      core_->id_of(application), record.tranche,      record.pool, record.outcome, record.reason,
-      record.requested_units,    record.granted_units};
+  return ApplicationStatus{core_->id_of(application),
+                           record.tranche,
+                           record.pool,
+                           record.outcome,
+                           record.reason,
+                           record.requested_units,
+                           record.granted_units,
+                           record.last_decision_index};
 }
 
 }  // namespace loket

@@ -69,6 +69,9 @@ struct ApplicationStatus {
   Reason reason = Reason::none;
   std::int64_t requested_units = 0;
   std::int64_t granted_units = 0;
+  // Its latest decision's number among all decisions made, from 0: its leaf index in the
+  // journal's decision tree.
+  std::uint64_t last_decision_index = 0;
 };
 
 class Allocator {
@@ -89,6 +92,8 @@ class Allocator {
   const Scheme& scheme() const;
   Sequence last_sequence() const;
   TimestampNs last_timestamp() const;
+  // Every decision of every accepted command so far: the size of the journal's decision tree.
+  std::uint64_t decisions_made() const;
   TrancheStatus tranche_status(std::size_t tranche_index) const;
   std::optional<ApplicationStatus> find_application(std::string_view application_id) const;
   std::size_t application_count() const;

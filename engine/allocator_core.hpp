@@ -37,7 +37,7 @@ inline std::uint32_t id_hash(std::string_view application_id) {
   return static_cast<std::uint32_t>(hash);
 }
 
-// 40 bytes per application: the engine's memory is dominated by these records.
+// 48 bytes per application: the engine's memory is dominated by these records.
 struct ApplicationRecord {
   std::array<std::uint64_t, 2> participant{};  // first 128 bits of the HMAC (RFC 2104 sec. 5)
   std::int64_t requested_units = 0;            // cents, or 1 for a place
@@ -47,8 +47,11 @@ struct ApplicationRecord {
   std::uint8_t pool = no_compartment;  // compartment index; 0 for a places tranche
   Outcome outcome = Outcome::rejected;
   Reason reason = Reason::none;
+  // The number of its latest decision among all decisions made (its leaf in the journal's
+  // decision tree, proof/merkle_tree.hpp), so an applicant's proof is found without a search.
+  std::uint64_t last_decision_index = 0;
 };
-static_assert(sizeof(ApplicationRecord) == 40);
+static_assert(sizeof(ApplicationRecord) == 48);
 
 // A compartment of a money tranche, or the places of a places tranche.
 struct Pool {
@@ -104,6 +107,7 @@ class AllocatorCore {
   const Scheme& scheme() const { return scheme_; }
   Sequence last_sequence() const { return last_sequence_; }
   TimestampNs last_timestamp() const { return last_timestamp_; }
+  std::uint64_t decisions_made() const { return decisions_made_; }
   const TrancheState& tranche_state(std::size_t index) const { return tranches_[index]; }
   std::span<const ApplicationRecord> records() const { return {records_.data(), record_count_}; }
   std::uint32_t find_id(std::string_view application_id) const {
@@ -163,6 +167,7 @@ class AllocatorCore {
   IndexTable participants_;
   Sequence last_sequence_ = 0;
   TimestampNs last_timestamp_ = INT64_MIN;
+  std::uint64_t decisions_made_ = 0;            // by every apply() accepted so far
   std::vector<Decision>* decisions_ = nullptr;  // the output of the apply() in progress
   std::vector<std::uint32_t> scratch_group_;    // reused by decide_group
   std::vector<std::pair<std::array<std::uint8_t, 32>, std::uint32_t>> scratch_ranks_;

@@ -127,8 +127,9 @@ void Pipeline::Impl::handle_command(std::unique_ptr<Job> job, const Command& com
     const auto outcome = static_cast<std::size_t>(applied.decisions.front().outcome);
     owner.counters_.submissions_by_outcome[outcome].fetch_add(1, std::memory_order_relaxed);
   }
-  std::shared_ptr<const Accepted> accepted = Accepted::make(
-      applied.sequence, applied.timestamp, applied.record_hash, command, applied.decisions);
+  std::shared_ptr<const Accepted> accepted =
+      Accepted::make(applied.sequence, applied.timestamp, applied.record_hash, command,
+                     applied.decisions, applied.first_leaf_index);
   if (job->idempotency) keys->remember(*job->idempotency, accepted);
   await(applied.sequence, std::move(job), JobOutcome{std::move(accepted), scheme});
 }

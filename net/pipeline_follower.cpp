@@ -103,7 +103,9 @@ void Pipeline::Impl::take_the_lead() {
   summary.last_timestamp = sequencer->last_timestamp();
   summary.head_hash = sequencer->head_hash();
   std::unique_ptr<Allocator> allocator = sequencer->release_allocator();
-  sequencer = std::make_unique<Sequencer>(std::move(allocator), std::move(*log), summary);
+  DecisionTree tree = sequencer->release_decision_tree();
+  sequencer =
+      std::make_unique<Sequencer>(std::move(allocator), std::move(*log), summary, std::move(tree));
   owner.following_.store(false, std::memory_order_release);
   commit_lottery_seeds();
   fmt::print(stderr, "loket serve: this node leads from sequence {} on; accepting submissions\n",

@@ -24,7 +24,7 @@ void Pipeline::Impl::install(Recovered recovered) {
                                      : Result<std::unique_ptr<DurableLog>>(local_log(last));
   if (!log.ok()) return fail_journal(log.status().message());
   sequencer = std::make_unique<Sequencer>(std::move(recovered.allocator), std::move(*log),
-                                          recovered.summary);
+                                          recovered.summary, std::move(recovered.tree));
   keys.emplace(std::move(recovered.keys));
   if (!owner.following()) commit_lottery_seeds();  // the leader's to journal
   const std::lock_guard lock(readers_mutex);

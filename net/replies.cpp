@@ -50,7 +50,9 @@ void append_receipt(std::string& out, const Scheme& scheme, const Accepted& acce
         back, "\"{}\"",
         scheme.tranches.at(decision.tranche_index).compartments.at(decision.compartment_index).id);
   }
-  fmt::format_to(back, R"(,"granted_cents":{},"journal_hash":")", decision.granted_cents);
+  // The receipt reports the command's only decision: the first leaf.
+  fmt::format_to(back, R"(,"granted_cents":{},"leaf_index":{},"journal_hash":")",
+                 decision.granted_cents, accepted.first_leaf_index);
   append_hex(out, accepted.record_hash);
   out += '"';
 }
@@ -85,8 +87,8 @@ Reply operator_reply(const Scheme& scheme, const Accepted& accepted) {
   std::string body = fmt::format(R"({{"seq":{},"received_at":"{}",)", accepted.sequence,
                                  format_rfc3339(accepted.timestamp));
   if (!accepted.seed.empty()) body += fmt::format(R"("seed":"{}",)", to_hex(accepted.seed));
-  body += fmt::format(R"("decisions":[{}],"journal_hash":"{}"}})", decided,
-                      to_hex(accepted.record_hash));
+  body += fmt::format(R"("decisions":[{}],"first_leaf_index":{},"journal_hash":"{}"}})", decided,
+                      accepted.first_leaf_index, to_hex(accepted.record_hash));
   return Reply{200, std::move(body), false, 0, {}};
 }
 
@@ -107,6 +109,7 @@ json::object application_json(const Scheme& scheme, const ApplicationView& view)
                             : json::value(nullptr);
   body["requested_cents"] = money ? found.requested_units : 0;
   body["granted_cents"] = money ? found.granted_units : 0;
+  body["leaf_index"] = found.last_decision_index;
   return body;
 }
 

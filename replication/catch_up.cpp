@@ -39,7 +39,7 @@ Result<std::uint64_t> apply_from_etcd(Recovered& recovered, EtcdClient& client,
   const std::uint64_t last = recovered.summary.last_sequence;
   Sequencer sequencer(std::move(recovered.allocator),
                       std::make_unique<SyncedBatchLog>(recovered.journal.get(), last),
-                      recovered.summary);
+                      recovered.summary, std::move(recovered.tree));
   ReplicaFeed feed;
   std::uint64_t applied_events = 0;
   for (std::uint64_t next = first_chunk; next != 0 && next <= last_chunk;) {
@@ -63,6 +63,7 @@ Result<std::uint64_t> apply_from_etcd(Recovered& recovered, EtcdClient& client,
   recovered.summary.last_timestamp = sequencer.last_timestamp();
   recovered.summary.head_hash = sequencer.head_hash();
   recovered.allocator = sequencer.release_allocator();
+  recovered.tree = sequencer.release_decision_tree();
   return applied_events;
 }
 

@@ -266,7 +266,7 @@ class Run {
         std::move(recovered.allocator),
         std::make_unique<LocalLog>(*journal_, GroupCommitLimits{}, nullptr,
                                    recovered.summary.last_sequence),
-        recovered.summary);
+        recovered.summary, std::move(recovered.tree));
   }
 
   // Recovers the journal as the server does at start-up, and requires the live state.

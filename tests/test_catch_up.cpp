@@ -125,7 +125,7 @@ TEST_CASE("catch-up: a former leader's records that the next leader overtook are
   Sequencer next_sequencer(
       std::move(recovered.allocator),
       testing::replicated_log_of(leader.cluster, *recovered.journal, next.epoch, acknowledged),
-      recovered.summary);
+      recovered.summary, std::move(recovered.tree));
   const std::uint64_t unreplicated = submit(*leader.sequencer, 5);
   REQUIRE(leader.sequencer->log()->wait_durable(unreplicated).code() == StatusCode::unavailable);
   leader.stop();
