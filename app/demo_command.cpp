@@ -118,7 +118,13 @@ int run_demo(const DemoOptions& options, std::FILE* out, std::FILE* errors) {
   const std::string auditor = random_token();
   fmt::print(out, "loket demo: a server on {} with {}\n", data, options.scheme_path);
 
-  Pipeline pipeline(std::move(*recovered), PipelineLimits{});
+  // Checkpoints signed with the development key, every few seconds of the compressed day.
+  constexpr std::chrono::seconds demo_checkpoint_interval{5};
+  Pipeline pipeline(std::move(*recovered), PipelineLimits{}, Pipeline::system_clock_now,
+                    {development_lottery_key.begin(), development_lottery_key.end()}, {},
+                    PipelineRole::leader,
+                    CheckpointSigning{parse_signer_key(development_checkpoint_key).value(),
+                                      demo_checkpoint_interval});
   ServerOptions server_options;
   server_options.port = 0;
   server_options.tokens.tokens = {token_entry("demo portal", portal, Role::portal),

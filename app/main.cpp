@@ -7,6 +7,7 @@
 #include "app/demo_command.hpp"
 #include "app/export_command.hpp"
 #include "app/file_text.hpp"
+#include "app/keys_command.hpp"
 #include "app/report_command.hpp"
 #include "app/serve_command.hpp"
 #include "app/serve_config.hpp"
@@ -53,6 +54,15 @@ CLI::App* add_export_command(CLI::App& app, loket::ExportOptions& export_options
   return export_command;
 }
 
+CLI::App* add_keys_command(CLI::App& app, loket::KeysOptions& keys) {
+  CLI::App* keys_command = app.add_subcommand(
+      "keys", "Create a key pair for signing checkpoints; print the verifier key to publish");
+  keys_command->add_option("--name", keys.name, "The key's name, such as example.org/scheme")
+      ->required();
+  keys_command->add_option("--out", keys.out_path, "The signing key's new file")->required();
+  return keys_command;
+}
+
 CLI::App* add_report_command(CLI::App& app, loket::ReportOptions& report) {
   CLI::App* report_command =
       app.add_subcommand("report", "Write the auditor's self-contained HTML report of a journal");
@@ -73,6 +83,14 @@ CLI::App* add_serve_command(CLI::App& app, loket::ServeOptions& serve) {
                             "Secret for the participant HMAC (required off loopback)");
   serve_command->add_option("--lottery-key-file", serve.lottery_key_path,
                             "Secret the lottery seeds derive from (required off loopback)");
+  serve_command->add_option("--checkpoint-key-file", serve.checkpoint_key_path,
+                            "Key checkpoints are signed with, from loket keys (required off "
+                            "loopback)");
+  serve_command
+      ->add_option("--checkpoint-interval", serve.checkpoint_interval_seconds,
+                   "Seconds between checkpoints while decisions are made")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 86400));
   serve_command->add_option("--io-threads", serve.io_threads, "HTTP I/O threads")
       ->capture_default_str()
       ->check(CLI::Range(1, 64));
@@ -181,6 +199,8 @@ int run_command(int argc, char** argv) {
   CLI::App* audit_command = add_audit_command(app, audit);
   loket::ExportOptions export_options;
   CLI::App* export_command = add_export_command(app, export_options);
+  loket::KeysOptions keys;
+  CLI::App* keys_command = add_keys_command(app, keys);
   loket::ReportOptions report;
   CLI::App* report_command = add_report_command(app, report);
   loket::ServeOptions serve;
@@ -207,6 +227,7 @@ int run_command(int argc, char** argv) {
   if (loadtest_command->parsed()) return loket::run_loadtest(loadtest, stdout, stderr);
   if (demo_command->parsed()) return loket::run_demo(demo, stdout, stderr);
   if (report_command->parsed()) return loket::run_report(report, stderr);
+  if (keys_command->parsed()) return loket::run_keys(keys, stdout, stderr);
   if (export_command->parsed()) return loket::run_export(export_options, stderr);
   if (allocate_command->parsed()) return loket::run_allocate(allocate, stderr);
   if (audit_command->parsed()) return loket::run_audit(audit, stdout, stderr);

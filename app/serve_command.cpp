@@ -20,6 +20,7 @@
 #include "net/server.hpp"
 #include "parse/scheme_toml.hpp"
 #include "parse/token_toml.hpp"
+#include "proof/signed_note.hpp"
 #include "storage/record.hpp"
 
 namespace loket {
@@ -77,6 +78,7 @@ struct ServeInputs {
   TokenFile tokens;
   std::vector<std::uint8_t> participant_key;
   std::vector<std::uint8_t> lottery_key;  // R8: the secret the lottery seeds derive from
+  NoteSignerKey checkpoint_key;
 };
 
 // A secret from its file, or the development default when no file is given; a Status when
@@ -90,6 +92,16 @@ Result<std::vector<std::uint8_t>> read_secret(const std::string& path,
   if (!key.ok()) return key.status();
   if (key->empty()) return Status::invalid_argument(path + ": empty");
   return std::vector<std::uint8_t>(key->begin(), key->end());
+}
+
+// The key checkpoints are signed with: from its file, or the development key.
+Result<NoteSignerKey> read_checkpoint_key(const std::string& path) {
+  if (path.empty()) return parse_signer_key(development_checkpoint_key);
+  const Result<std::string> text = read_file_text(path, secret_key_bytes_max);
+  if (!text.ok()) return text.status();
+  Result<NoteSignerKey> key = parse_signer_key(*text);
+  if (!key.ok()) return Status::invalid_argument(path + ": " + key.status().message());
+  return key;
 }
 
 // Reads and checks the scheme, the tokens and the participant key, and refuses development
@@ -116,20 +128,27 @@ Result<ServeInputs> read_inputs(const ServeOptions& options) {
   for (const Result<std::vector<std::uint8_t>>* key : {&participant_key, &lottery_key}) {
     if (!key->ok()) return key->status();
   }
+  Result<NoteSignerKey> checkpoint_key = read_checkpoint_key(options.checkpoint_key_path);
+  if (!checkpoint_key.ok()) return checkpoint_key.status();
   ServeInputs inputs{*listen,
                      std::move(scheme).value(),
                      std::move(parsed).value(),
                      std::move(tokens).value(),
                      std::move(participant_key).value(),
-                     std::move(lottery_key).value()};
+                     std::move(lottery_key).value(),
+                     std::move(checkpoint_key).value()};
   std::string development = development_credentials(inputs.tokens, inputs.participant_key);
   if (development.empty() && is_public_key(inputs.lottery_key, development_lottery_key)) {
     development = "the development lottery key";
   }
+  if (development.empty() &&
+      format_signer_key(inputs.checkpoint_key) == development_checkpoint_key) {
+    development = "the development checkpoint key";
+  }
   if (!development.empty() && !boost::asio::ip::make_address(listen->host).is_loopback()) {
     return Status::invalid_argument(
         fmt::format("refusing to listen on {} with {}: give --tokens a file of your own, and "
-                    "--participant-key-file and --lottery-key-file secrets",
+                    "--participant-key-file, --lottery-key-file and --checkpoint-key-file secrets",
                     options.listen, development));
   }
   return inputs;
@@ -301,7 +320,9 @@ int run_serve(const ServeOptions& options, std::FILE* log) {
                     std::move(inputs.lottery_key),
                     leadership ? leadership->log_factory(to_hex(genesis_hash(inputs.scheme_text)))
                                : DurableLogFactory(),
-                    leadership ? PipelineRole::follower : PipelineRole::leader);
+                    leadership ? PipelineRole::follower : PipelineRole::leader,
+                    CheckpointSigning{std::move(inputs.checkpoint_key),
+                                      std::chrono::seconds(options.checkpoint_interval_seconds)});
   server->serve(pipeline);
   if (leadership) {
     leadership->on_stopped([&server] { server->stop(); });

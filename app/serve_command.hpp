@@ -22,6 +22,10 @@ struct ServeOptions {
   std::string participant_key_path;  // empty: the development key (loopback only)
   // R8: the secret the lottery seeds derive from; empty: the development key (loopback only).
   std::string lottery_key_path;
+  // The key checkpoints are signed with (loket keys); empty: the development key (loopback
+  // only). How often, at most, while decisions are made (docs/verify.md).
+  std::string checkpoint_key_path;
+  std::int64_t checkpoint_interval_seconds = 60;
   std::size_t io_threads = 2;
   std::string config_path;  // settings from a file (serve_config.hpp); flags win
   // The server's and the pipeline's own defaults unless set.

@@ -23,6 +23,8 @@ Status apply_serve_config(std::string_view toml_text, const std::string& file_pa
   set_if_given(options.tokens_path, config.tokens_path);
   set_if_given(options.participant_key_path, config.participant_key_path);
   set_if_given(options.lottery_key_path, config.lottery_key_path);
+  set_if_given(options.checkpoint_key_path, config.checkpoint_key_path);
+  set_if_given(options.checkpoint_interval_seconds, config.checkpoint_interval_seconds);
   set_if_given(options.io_threads, config.io_threads);
   set_if_given(options.connections_max, config.connections_max);
   set_if_given(options.queue_jobs_max, config.queue_jobs_max);

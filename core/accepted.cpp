@@ -8,7 +8,12 @@ namespace loket {
 namespace {
 
 std::string_view tranche_of(const Command& command) {
-  return std::visit([](const auto& typed) { return typed.tranche_id; }, command);
+  return std::visit(
+      [](const auto& typed) -> std::string_view {
+        if constexpr (requires { typed.tranche_id; }) return typed.tranche_id;
+        return {};
+      },
+      command);
 }
 
 std::span<const std::uint8_t> seed_of(const Command& command) {

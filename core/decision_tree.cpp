@@ -1,6 +1,9 @@
 #include "core/decision_tree.hpp"
 
+#include <fmt/format.h>
+
 #include "parse/event_json.hpp"
+#include "proof/checkpoint.hpp"
 
 namespace loket {
 
@@ -12,6 +15,27 @@ void DecisionTree::append(const Scheme& scheme, std::uint64_t sequence,
     line_.pop_back();  // the newline ends the export's line; it is not part of the leaf
     tree_.append_leaf(line_);
   }
+}
+
+std::optional<std::string> DecisionTree::checkpoint_mismatch(std::string_view scheme_id,
+                                                             std::string_view note) const {
+  Result<std::string> text = unverified_note_text(note);
+  if (!text.ok()) return text.status().message();
+  Result<Checkpoint> checkpoint = parse_checkpoint_text(*text);
+  if (!checkpoint.ok()) return checkpoint.status().message();
+  const std::string origin = checkpoint_origin(scheme_id);
+  if (checkpoint->origin != origin) {
+    return fmt::format("the checkpoint is of {}, not {}", checkpoint->origin, origin);
+  }
+  if (checkpoint->tree_size != size()) {
+    return fmt::format("the checkpoint pins {} decisions; the journal has {} at that point",
+                       checkpoint->tree_size, size());
+  }
+  if (checkpoint->root_hash != tree_.root(size())) {
+    return fmt::format("the checkpoint's root is not the root of the journal's {} decisions",
+                       size());
+  }
+  return std::nullopt;
 }
 
 }  // namespace loket

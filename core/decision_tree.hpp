@@ -4,8 +4,10 @@
 // rebuilds it, so a leaf's index is the decision's position in that export, from 0.
 #pragma once
 
+#include <optional>
 #include <span>
 #include <string>
+#include <string_view>
 
 #include "engine/decision.hpp"
 #include "engine/scheme.hpp"
@@ -20,8 +22,24 @@ class DecisionTree {
   const MerkleTree& tree() const { return tree_; }
   std::uint64_t size() const { return tree_.size(); }
 
+  // Why a checkpoint's `note` does not pin this tree as it stands, or nothing when it does:
+  // its text must be a checkpoint of `scheme_id`'s log at this size with this root. The
+  // signature is not checked here: that needs the verifier key (loket audit --key, loket verify).
+  std::optional<std::string> checkpoint_mismatch(std::string_view scheme_id,
+                                                 std::string_view note) const;
+  // The latest journaled checkpoint's note (empty before the first) and the size it pins,
+  // which is the tree's size when it was journaled.
+  const std::string& latest_checkpoint() const { return latest_checkpoint_; }
+  std::uint64_t latest_checkpoint_size() const { return latest_checkpoint_size_; }
+  void set_latest_checkpoint(std::string_view note) {
+    latest_checkpoint_ = note;
+    latest_checkpoint_size_ = size();
+  }
+
  private:
   MerkleTree tree_;
+  std::string latest_checkpoint_;
+  std::uint64_t latest_checkpoint_size_ = 0;
   std::string line_;  // reused: no allocation per leaf once it has grown
 };
 

@@ -62,7 +62,16 @@ Result<Recovered> recover_journal(const std::string& directory, const std::strin
   result.keys = IdempotencyIndex(options.idempotency_keys_max);
   ReplayOptions replay;
   // A restarted server still recognises retries: the keys are in the journal.
-  replay.visit = [&result](const JournalRecord& record) {
+  std::optional<JournalProblem> checkpoint_problem;
+  replay.visit = [&result, &checkpoint_problem](const JournalRecord& record) {
+    if (const auto* checkpoint = std::get_if<CheckpointCommand>(&record.command)) {
+      if (auto mismatch =
+              result.tree.checkpoint_mismatch(result.allocator->scheme().id, checkpoint->note)) {
+        checkpoint_problem = JournalProblem{record.sequence, std::move(*mismatch), {}, {}};
+        return false;
+      }
+      result.tree.set_latest_checkpoint(checkpoint->note);
+    }
     const std::uint64_t first_leaf_index = result.tree.size();
     result.tree.append(result.allocator->scheme(), record.sequence, record.decisions);
     if (record.idempotency) {
@@ -73,6 +82,7 @@ Result<Recovered> recover_journal(const std::string& directory, const std::strin
     return true;
   };
   result.summary = replay_journal(**journal, *result.allocator, replay);
+  if (checkpoint_problem) result.summary.problem = std::move(checkpoint_problem);
   if (result.summary.problem) {
     return Status::corruption(fmt::format("{}: record {}: {}; refusing to continue from it. {}",
                                           directory, result.summary.problem->sequence,

@@ -45,6 +45,13 @@ Applied Sequencer::apply_sealed(const Command& command, TimestampNs timestamp,
   Applied applied;
   applied.sequence = allocator_->last_sequence() + 1;
   applied.timestamp = std::max(timestamp, last_timestamp_);
+  const auto* checkpoint = std::get_if<CheckpointCommand>(&command);
+  // Only a journal keeps the tree a checkpoint could pin.
+  if (checkpoint != nullptr && log_ &&
+      tree_.checkpoint_mismatch(allocator_->scheme().id, checkpoint->note)) {
+    applied.refusal = Refusal::checkpoint_mismatch;
+    return applied;
+  }
   applied.refusal = allocator_->apply(command, applied.sequence, applied.timestamp, decisions_);
   if (applied.refusal != Refusal::none) return applied;
   last_timestamp_ = applied.timestamp;
@@ -59,6 +66,7 @@ Applied Sequencer::apply_sealed(const Command& command, TimestampNs timestamp,
   if (expected_record_hash && applied.record_hash != *expected_record_hash) return applied;
   head_hash_ = applied.record_hash;
   tree_.append(allocator_->scheme(), applied.sequence, decisions_);
+  if (checkpoint != nullptr) tree_.set_latest_checkpoint(checkpoint->note);
   log_->append(applied.sequence, sealed_);
   return applied;
 }

@@ -76,6 +76,7 @@ Refusal AllocatorCore::apply(const Command& command, Sequence sequence, Timestam
           [&](const CloseCommand& close_command) { return close(close_command); },
           [&](const AppealCommand& appeal_command) { return appeal(appeal_command); },
           [&](const CommitSeedCommand& commit_command) { return commit_seed(commit_command); },
+          [&](const CheckpointCommand&) { return Refusal::none; },
       },
       command);
   decisions_ = nullptr;

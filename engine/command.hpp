@@ -72,7 +72,14 @@ struct CommitSeedCommand {
   std::optional<std::array<std::uint8_t, 32>> nonce;
 };
 
-using Command =
-    std::variant<SubmitCommand, CloseDayCommand, CloseCommand, AppealCommand, CommitSeedCommand>;
+// A signed checkpoint of the journal's decision tree (proof/checkpoint.hpp), journaled as an
+// event of its own. The allocator decides nothing for it; core/ (the Sequencer, recovery)
+// checks that it pins the tree as it stands.
+struct CheckpointCommand {
+  std::string_view note;  // at most limits::checkpoint_note_bytes_max
+};
+
+using Command = std::variant<SubmitCommand, CloseDayCommand, CloseCommand, AppealCommand,
+                             CommitSeedCommand, CheckpointCommand>;
 
 }  // namespace loket

@@ -38,6 +38,8 @@ inline constexpr std::uint32_t lottery_draws_max = 301 * 366 + 1;
 inline constexpr std::size_t event_line_bytes_max = 1 << 16;  // one JSON-lines event
 inline constexpr std::size_t monitoring_bytes_max = 1024;     // a submission's monitoring object
 inline constexpr std::size_t json_depth_max = 8;              // nesting of JSON from outside
+// A journaled checkpoint's signed note (loket's own are about 200 bytes).
+inline constexpr std::size_t checkpoint_note_bytes_max = 4096;
 
 // Engine state. Application handles are 32-bit; the id arena is addressed with 32 bits.
 inline constexpr std::size_t applications_max = 100'000'000;

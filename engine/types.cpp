@@ -42,7 +42,8 @@ constexpr std::array<std::string_view, refusal_count> refusal_names = {"",
                                                                        "seed_invalid",
                                                                        "day_outside_window",
                                                                        "seed_commitment_invalid",
-                                                                       "seed_commitment_late"};
+                                                                       "seed_commitment_late",
+                                                                       "checkpoint_mismatch"};
 constexpr std::array<std::string_view, refusal_count> refusal_descriptions = {
     "",
     "the tranche does not exist in this scheme",
@@ -62,7 +63,8 @@ constexpr std::array<std::string_view, refusal_count> refusal_descriptions = {
     "the seed is longer than 64 bytes, or does not begin with the secret committed for this draw",
     "the tranche's seed is committed for the days of its window only; close the tranche instead",
     "a seed commitment needs a lottery tranche without one, and its number of draws",
-    "a seed commitment must come before the tranche's first submission"};
+    "a seed commitment must come before the tranche's first submission",
+    "a checkpoint must name this scheme's log, the decisions made so far and their root"};
 
 // An array sized by a count but given too few names would fill the rest with "": every
 // number after 0 must have its name.

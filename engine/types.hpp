@@ -84,8 +84,9 @@ enum class Refusal : std::uint8_t {
   day_outside_window = 16,
   seed_commitment_invalid = 17,
   seed_commitment_late = 18,
+  checkpoint_mismatch = 19,  // core/'s: a checkpoint that does not pin the tree as it stands
 };
-inline constexpr Refusal refusal_last = Refusal::seed_commitment_late;
+inline constexpr Refusal refusal_last = Refusal::checkpoint_mismatch;
 inline constexpr std::size_t refusal_count = static_cast<std::size_t>(refusal_last) + 1;
 
 std::string_view to_string(Outcome outcome);

@@ -42,9 +42,11 @@ struct ApplicationQuery {
 struct TrancheQuery {
   std::string tranche_id;
 };
+// GET /v1/checkpoint.
+struct CheckpointQuery {};
 
-using JobRequest =
-    std::variant<SubmissionRequest, CloseRequest, AppealRequest, ApplicationQuery, TrancheQuery>;
+using JobRequest = std::variant<SubmissionRequest, CloseRequest, AppealRequest, ApplicationQuery,
+                                TrancheQuery, CheckpointQuery>;
 
 // Why the pipeline did not do a job, other than the engine's Refusal or R8's SeedRefusal.
 enum class JobRefusal : std::uint8_t {
@@ -54,6 +56,7 @@ enum class JobRefusal : std::uint8_t {
   unknown_application,     // a query for an id the allocator does not know
   unknown_tranche,         // a query for a tranche the scheme does not have
   not_leader,              // a cluster's follower takes no command; the leader does
+  no_checkpoint,           // nothing was checkpointed yet (or the server signs none)
 };
 
 struct Declined {
@@ -73,9 +76,16 @@ struct TrancheView {
   TrancheStatus status;  // its pools' compartment ids are not used: they point into the allocator
 };
 
+// The latest journaled checkpoint: a signed note (proof/checkpoint.hpp).
+struct CheckpointView {
+  std::string note;
+};
+
 struct JobOutcome {
   // Not done; an accepted command (a receipt, an operator's answer); a query's answer.
-  std::variant<Declined, std::shared_ptr<const Accepted>, ApplicationView, TrancheView> result;
+  std::variant<Declined, std::shared_ptr<const Accepted>, ApplicationView, TrancheView,
+               CheckpointView>
+      result;
   // Names the tranches and compartments the outcome refers to by index.
   std::shared_ptr<const Scheme> scheme;
   std::uint64_t as_of_sequence = 0;  // a query's: what it reflects

@@ -36,6 +36,7 @@ inline constexpr std::string_view json_content_type = "application/json";
 inline constexpr std::string_view problem_content_type = "application/problem+json";
 inline constexpr std::string_view csv_content_type = "text/csv; charset=utf-8";
 inline constexpr std::string_view jsonl_content_type = "application/x-ndjson";
+inline constexpr std::string_view text_content_type = "text/plain; charset=utf-8";
 inline constexpr std::string_view authorization_header = "Authorization";
 inline constexpr std::string_view content_type_header = "Content-Type";
 inline constexpr std::string_view idempotency_key_header = "Idempotency-Key";

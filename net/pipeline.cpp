@@ -7,7 +7,7 @@ namespace loket {
 
 Pipeline::Impl::Impl(Pipeline& pipeline, Recovered recovered, PipelineLimits pipeline_limits,
                      Clock wall_clock, std::vector<std::uint8_t> key, DurableLogFactory log_factory,
-                     PipelineRole role)
+                     PipelineRole role, CheckpointSigning checkpoint_signing)
     : owner(pipeline),
       limits(pipeline_limits),
       clock(std::move(wall_clock)),
@@ -18,10 +18,12 @@ Pipeline::Impl::Impl(Pipeline& pipeline, Recovered recovered, PipelineLimits pip
                       false},
       idempotency_keys_max(recovered.keys.keys_max()),
       make_log(std::move(log_factory)),
+      checkpoints(std::move(checkpoint_signing)),
       queue(pipeline_limits.queue_jobs_max) {
   LOKET_ASSERT(role == PipelineRole::leader || make_log);  // a follower must be able to lead
   owner.following_.store(role == PipelineRole::follower, std::memory_order_release);
   install(std::move(recovered));
+  last_checkpoint_at = clock();
   last_closed_day.assign(scheme->tranches.size(), INT32_MIN);
   thread = std::thread([this] { run(); });
   ticker = std::thread([this] { tick(); });
@@ -57,6 +59,7 @@ void Pipeline::Impl::run() {
     } else {
       if (owner.following()) apply_replicated();
       if (tick_due && !owner.following()) close_on_clock();
+      if (!owner.following()) checkpoint_if_due();
       // With no more input right now, hand the partial batch to the log.
       if (taken < limits.jobs_per_turn_max) sequencer->log()->flush();
       complete_durable();
@@ -73,7 +76,8 @@ void Pipeline::Impl::handle(std::unique_ptr<Job> job) {
     return decline(*job, Declined{JobRefusal::journal_unavailable, journal_problem});
   }
   if (std::holds_alternative<ApplicationQuery>(job->request) ||
-      std::holds_alternative<TrancheQuery>(job->request)) {
+      std::holds_alternative<TrancheQuery>(job->request) ||
+      std::holds_alternative<CheckpointQuery>(job->request)) {
     return handle_query(std::move(job));
   }
   // Sent here before this node followed (net/ redirects the others before they are queued).
@@ -148,6 +152,7 @@ void Pipeline::Impl::handle_close(std::unique_ptr<Job> job) {
                               ? Command(CloseDayCommand{close.tranche_id, *close.day, close.seed})
                               : Command(CloseCommand{close.tranche_id, close.seed});
   handle_command(std::move(job), command, "");
+  closed_since_checkpoint = true;
 }
 
 // A query's answer is shown only once everything it reflects is durable.
@@ -159,6 +164,10 @@ void Pipeline::Impl::handle_query(std::unique_ptr<Job> job) {
         allocator.find_application(query->application_id);
     if (!found) return decline(*job, Declined{JobRefusal::unknown_application, {}});
     outcome.result = ApplicationView{std::string(found->application_id), *found};
+  } else if (std::holds_alternative<CheckpointQuery>(job->request)) {
+    const std::string& note = sequencer->decision_tree().latest_checkpoint();
+    if (note.empty()) return decline(*job, Declined{JobRefusal::no_checkpoint, {}});
+    outcome.result = CheckpointView{note};
   } else {
     const std::optional<std::size_t> index =
         scheme->find_tranche(std::get<TrancheQuery>(job->request).tranche_id);
@@ -195,9 +204,10 @@ TimestampNs Pipeline::system_clock_now() {
 
 Pipeline::Pipeline(Recovered recovered, PipelineLimits limits, Clock clock,
                    std::vector<std::uint8_t> lottery_key, DurableLogFactory make_log,
-                   PipelineRole role)
+                   PipelineRole role, CheckpointSigning checkpoints)
     : impl_(std::make_unique<Impl>(*this, std::move(recovered), limits, std::move(clock),
-                                   std::move(lottery_key), std::move(make_log), role)) {}
+                                   std::move(lottery_key), std::move(make_log), role,
+                                   std::move(checkpoints))) {}
 
 Pipeline::~Pipeline() {
   stop();

@@ -33,6 +33,7 @@
 #include "core/recovery.hpp"
 #include "engine/lottery.hpp"
 #include "net/job.hpp"
+#include "proof/signed_note.hpp"
 #include "storage/group_commit.hpp"
 
 namespace loket {
@@ -44,6 +45,13 @@ struct PipelineLimits {
   // and, while the journal cannot write, tries to reopen it.
   std::chrono::milliseconds clock_check_interval{1000};
   GroupCommitLimits commit;
+};
+
+// Signed checkpoints of the decision tree (docs/verify.md): the leader journals one after each
+// close and, when decisions were added since the last, every `interval`. None without a key.
+struct CheckpointSigning {
+  std::optional<NoteSignerKey> key;
+  std::chrono::seconds interval{60};
 };
 
 // Makes the durable log a Sequencer hands its records to, for a journal after its last
@@ -96,7 +104,8 @@ class Pipeline {
   Pipeline(Recovered recovered, PipelineLimits limits, Clock clock = system_clock_now,
            std::vector<std::uint8_t> lottery_key = {development_lottery_key.begin(),
                                                     development_lottery_key.end()},
-           DurableLogFactory make_log = {}, PipelineRole role = PipelineRole::leader);
+           DurableLogFactory make_log = {}, PipelineRole role = PipelineRole::leader,
+           CheckpointSigning checkpoints = {});
   ~Pipeline();  // stop()
   Pipeline(const Pipeline&) = delete;
   Pipeline& operator=(const Pipeline&) = delete;

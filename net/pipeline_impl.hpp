@@ -17,7 +17,8 @@ namespace loket {
 
 struct Pipeline::Impl {
   Impl(Pipeline& pipeline, Recovered recovered, PipelineLimits pipeline_limits, Clock wall_clock,
-       std::vector<std::uint8_t> key, DurableLogFactory log_factory, PipelineRole role);
+       std::vector<std::uint8_t> key, DurableLogFactory log_factory, PipelineRole role,
+       CheckpointSigning checkpoint_signing);
 
   void wake_up() {
     wake.fetch_add(1, std::memory_order_release);
@@ -46,6 +47,7 @@ struct Pipeline::Impl {
   void close_on_clock();
   void commit_lottery_seeds();
   void apply_internal(const Command& command, TimestampNs timestamp);
+  void checkpoint_if_due();                               // pipeline_checkpoint.cpp
   std::function<void(std::uint64_t)> durable_callback();  // counts, and wakes the loop
   std::unique_ptr<DurableLog> local_log(std::uint64_t durable_through);
 
@@ -64,6 +66,9 @@ struct Pipeline::Impl {
   const JournalOptions journal_options;
   const std::size_t idempotency_keys_max;
   const DurableLogFactory make_log;  // empty: a LocalLog, reopened after a failure
+  const CheckpointSigning checkpoints;
+  bool closed_since_checkpoint = false;  // a close (or an attempt) since the latest checkpoint
+  TimestampNs last_checkpoint_at = 0;
   // From the journal, replaced together when it is reopened (the export reads the journal
   // through journal_for_readers).
   std::shared_ptr<Journal> journal;

@@ -133,6 +133,7 @@ void Pipeline::Impl::close_on_clock() {
           allocator, sequencer->head_hash(), tranche.id, std::nullopt, {}, seed);
       LOKET_ASSERT(!refusal);  // only an operator's seed or beacon can be refused
       apply_internal(CloseCommand{tranche.id, seed}, now);
+      closed_since_checkpoint = true;
       continue;
     }
     if (tranche.ranking != Ranking::same_day_lottery) continue;
@@ -145,6 +146,7 @@ void Pipeline::Impl::close_on_clock() {
         lottery_seeds.choose(allocator, sequencer->head_hash(), tranche.id, yesterday, {}, seed);
     LOKET_ASSERT(!refusal);
     apply_internal(CloseDayCommand{tranche.id, yesterday, seed}, now);
+    closed_since_checkpoint = true;
     last_closed_day[index] = yesterday;
   }
 }

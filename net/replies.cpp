@@ -202,6 +202,10 @@ Problem job_problem(JobRefusal refusal, const std::string& detail) {
       return make_problem(404, "unknown-tranche", "No such tranche");
     case JobRefusal::not_leader:  // queued before this node followed: no leader to name yet
       return not_leader_problem({}, {});
+    case JobRefusal::no_checkpoint:
+      return make_problem(404, "no-checkpoint", "No checkpoint yet",
+                          "the server journals one after each close and, while decisions are "
+                          "made, every checkpoint interval; none without a signing key");
   }
   LOKET_ASSERT(false);
   return {};
@@ -249,6 +253,9 @@ Reply render_reply(const JobOutcome& outcome) {
   }
   if (const auto* application = std::get_if<ApplicationView>(&outcome.result)) {
     return query_reply(application_json(scheme, *application), outcome.as_of_sequence);
+  }
+  if (const auto* checkpoint = std::get_if<CheckpointView>(&outcome.result)) {
+    return Reply{200, checkpoint->note, false, 0, {}, net_limits::text_content_type};
   }
   return query_reply(tranche_json(scheme, std::get<TrancheView>(outcome.result)),
                      outcome.as_of_sequence);

@@ -15,7 +15,8 @@ struct Reply {
   std::string body;      // JSON
   bool problem = false;  // application/problem+json
   int retry_after_seconds = 0;
-  std::string location;  // the Location header, when not empty
+  std::string location;                // the Location header, when not empty
+  std::string_view content_type = {};  // empty: JSON, or a problem's
 };
 
 // A problem as a reply (application/problem+json, with Retry-After when it says so).

@@ -66,6 +66,9 @@ std::variant<RouteMatch, Problem> match_route(std::string_view method, std::stri
   if (parts.size() == 2 && parts[0] == "v1" && parts[1] == "cluster") {
     return allow(get, {Endpoint::cluster, {}, {}});
   }
+  if (parts.size() == 2 && parts[0] == "v1" && parts[1] == "checkpoint") {
+    return allow(get, {Endpoint::checkpoint, {}, {}});
+  }
   if (parts.size() < 3 || parts[0] != "v1") return not_found(target);
   if (parts[1] == "export" && parts.size() == 3) {
     const std::size_t dot = parts[2].find('.');
@@ -103,6 +106,7 @@ bool role_may(Role role, Endpoint endpoint) {
       return role == Role::portal;
     case Endpoint::get_submission:
     case Endpoint::get_tranche:
+    case Endpoint::checkpoint:  // public by nature: it is made to be published
       return true;
     case Endpoint::close:
     case Endpoint::close_day:

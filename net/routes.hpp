@@ -24,6 +24,7 @@ enum class Endpoint : std::uint8_t {
   readyz,          // GET  /readyz
   export_records,  // GET  /v1/export/{events|decisions}.{jsonl|csv}
   cluster,         // GET  /v1/cluster
+  checkpoint,      // GET  /v1/checkpoint
 };
 
 // The endpoints whose commands are journaled, and so may carry an Idempotency-Key.

@@ -229,8 +229,10 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
     auto response = std::make_shared<http::response<http::string_body>>(
         static_cast<http::status>(reply.status), 11);
     response->set(http::field::server, net_limits::server_header_value);
-    response->set(http::field::content_type,
-                  reply.problem ? net_limits::problem_content_type : net_limits::json_content_type);
+    response->set(http::field::content_type, reply.problem ? net_limits::problem_content_type
+                                             : reply.content_type.empty()
+                                                 ? net_limits::json_content_type
+                                                 : reply.content_type);
     if (reply.retry_after_seconds > 0) {
       response->set(http::field::retry_after, std::to_string(reply.retry_after_seconds));
     }

@@ -242,10 +242,12 @@ Result<ParsedEvent> EventParser::parse(std::string_view line) {
       event.command = read_appeal(*object);
     } else if (type == "commit_seed") {
       event.command = read_commit_seed(*object);
+    } else if (type == "checkpoint") {
+      event.command = read_checkpoint(*object);
     } else {
       fail("type",
            "must be one of \"submit\", \"close_day\", \"close\", \"appeal\", "
-           "\"commit_seed\"");
+           "\"commit_seed\", \"checkpoint\"");
     }
     return event;
   } catch (const LineError& line_error) {
@@ -312,6 +314,16 @@ Command EventParser::read_commit_seed(const json::object& object) {
   }
   command.draws = static_cast<std::uint32_t>(*draws_value);
   return command;
+}
+
+Command EventParser::read_checkpoint(const json::object& object) {
+  check_keys(object, {"type", "seq", "received_at", "note"});
+  const auto note = optional_string(object, "note", limits::checkpoint_note_bytes_max);
+  if (!note || note->empty()) {
+    fail("note", fmt::format("must be the signed checkpoint, 1 to {} bytes",
+                             limits::checkpoint_note_bytes_max));
+  }
+  return CheckpointCommand{keep(reference_, *note)};
 }
 
 std::span<const std::uint8_t> EventParser::read_seed(const json::object& object) {

@@ -55,6 +55,7 @@ class EventParser {
   Command read_close(const boost::json::object& object);
   Command read_appeal(const boost::json::object& object);
   Command read_commit_seed(const boost::json::object& object);
+  Command read_checkpoint(const boost::json::object& object);
   std::span<const std::uint8_t> read_seed(const boost::json::object& object);
 
   std::vector<std::uint8_t> secret_key_;

@@ -137,6 +137,9 @@ void append_event_json(std::string& out, Sequence sequence, TimestampNs received
                    sequence, format_rfc3339(received_at), tranche(commit->tranche_id),
                    to_hex(commit->commitment), commit->draws);
     if (commit->nonce) fmt::format_to(back, R"(,"nonce":"{}")", to_hex(*commit->nonce));
+  } else if (const auto* checkpoint = std::get_if<CheckpointCommand>(&command)) {
+    fmt::format_to(back, R"({{"type":"checkpoint","seq":{},"received_at":"{}","note":{})", sequence,
+                   format_rfc3339(received_at), json::serialize(json::string(checkpoint->note)));
   } else {
     const auto& appeal = std::get<AppealCommand>(command);
     fmt::format_to(back, R"({{"type":"appeal","seq":{},"received_at":"{}","tranche":{},"id":{})",

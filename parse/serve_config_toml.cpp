@@ -18,7 +18,8 @@ constexpr Range connections_range{1, 1'000'000};
 constexpr Range queue_jobs_range{16, 1 << 24};
 constexpr Range timeout_ms_range{1, 3'600'000};  // up to an hour
 constexpr Range lease_ttl_seconds_range{1, 3600};
-constexpr std::size_t cluster_endpoints_max = 16;  // etcd_limits::endpoints_max
+constexpr Range checkpoint_interval_seconds_range{1, 86400};  // up to a day
+constexpr std::size_t cluster_endpoints_max = 16;             // etcd_limits::endpoints_max
 
 class ConfigReader : public TomlReader {
  public:
@@ -118,7 +119,8 @@ ServeConfig::Cluster read_cluster(const ConfigReader& reader, const toml::table&
 ServeConfig read_serve_config(const ConfigReader& reader, const toml::table& root) {
   reader.check_keys(root, "",
                     {"scheme", "data", "listen", "tokens", "participant_key_file",
-                     "lottery_key_file", "io_threads", "limits", "tls", "cluster"});
+                     "lottery_key_file", "checkpoint_key_file", "checkpoint_interval_seconds",
+                     "io_threads", "limits", "tls", "cluster"});
   ServeConfig config;
   config.scheme_path = reader.file_path(root, "", "scheme");
   config.data_path = reader.file_path(root, "", "data");
@@ -126,6 +128,9 @@ ServeConfig read_serve_config(const ConfigReader& reader, const toml::table& roo
   config.tokens_path = reader.file_path(root, "", "tokens");
   config.participant_key_path = reader.file_path(root, "", "participant_key_file");
   config.lottery_key_path = reader.file_path(root, "", "lottery_key_file");
+  config.checkpoint_key_path = reader.file_path(root, "", "checkpoint_key_file");
+  config.checkpoint_interval_seconds = reader.number<std::int64_t>(
+      root, "", "checkpoint_interval_seconds", checkpoint_interval_seconds_range);
   config.io_threads = reader.number<std::size_t>(root, "", "io_threads", io_threads_range);
   if (const toml::table* limits = reader.table(root, "limits")) {
     read_limits(reader, *limits, config);

@@ -9,6 +9,8 @@
 //   tokens = "tokens.toml"
 //   participant_key_file = "participant.key"
 //   lottery_key_file = "lottery.key"      # R8's seed secret; both keys required off loopback
+//   checkpoint_key_file = "checkpoint.key"  # from `loket keys`; required off loopback
+//   checkpoint_interval_seconds = 60      # 1 to 86400
 //   io_threads = 2
 //   [limits]
 //   connections_max = 10000
@@ -42,6 +44,8 @@ struct ServeConfig {
   std::optional<std::string> tokens_path;
   std::optional<std::string> participant_key_path;
   std::optional<std::string> lottery_key_path;
+  std::optional<std::string> checkpoint_key_path;
+  std::optional<std::int64_t> checkpoint_interval_seconds;
   std::optional<std::size_t> io_threads;
   std::optional<std::size_t> connections_max;
   std::optional<std::size_t> queue_jobs_max;

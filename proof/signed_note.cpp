@@ -178,7 +178,14 @@ std::string sign_note(const NoteSignerKey& key, std::string_view text) {
                      base64_encode(raw));
 }
 
-Result<std::string> open_note(std::string_view note, const NoteVerifierKey& key) {
+namespace {
+
+struct SplitNote {
+  std::string_view text;
+  std::vector<SignatureLine> signatures;
+};
+
+Result<SplitNote> split_note(std::string_view note) {
   if (note.size() > note_limits::note_bytes_max) return malformed("longer than 64 KiB");
   if (std::any_of(note.begin(), note.end(), [](char c) {
         return (static_cast<unsigned char>(c) < 0x20 && c != '\n') || c == 0x7f;
@@ -189,17 +196,37 @@ Result<std::string> open_note(std::string_view note, const NoteVerifierKey& key)
   if (blank == std::string_view::npos || !note.ends_with('\n')) {
     return malformed("no blank line before the signatures, or no final newline");
   }
-  const std::string_view text = note.substr(0, blank + 1);
-  std::string_view signatures = note.substr(blank + 2);
-  bool verified = false;
-  for (std::size_t count = 0; !signatures.empty(); ++count) {
-    if (count == note_limits::signatures_max) return malformed("more than 16 signatures");
-    const std::size_t end = signatures.find('\n');
-    const auto line = parse_signature_line(signatures.substr(0, end));
-    signatures.remove_prefix(end + 1);
+  SplitNote split;
+  split.text = note.substr(0, blank + 1);
+  for (std::string_view rest = note.substr(blank + 2); !rest.empty();) {
+    if (split.signatures.size() == note_limits::signatures_max) {
+      return malformed("more than 16 signatures");
+    }
+    const std::size_t end = rest.find('\n');
+    auto line = parse_signature_line(rest.substr(0, end));
+    rest.remove_prefix(end + 1);
     if (!line) return malformed("a signature line is not \"— NAME BASE64\"");
-    if (line->name != key.name || line->key_id != key.key_id) continue;  // another key's
-    if (!ed25519::verify(key.public_key, bytes_of(text), bytes_of(line->signature))) {
+    split.signatures.push_back(std::move(*line));
+  }
+  if (split.signatures.empty()) return malformed("no signature");
+  return split;
+}
+
+}  // namespace
+
+Result<std::string> unverified_note_text(std::string_view note) {
+  Result<SplitNote> split = split_note(note);
+  if (!split.ok()) return split.status();
+  return std::string(split->text);
+}
+
+Result<std::string> open_note(std::string_view note, const NoteVerifierKey& key) {
+  Result<SplitNote> split = split_note(note);
+  if (!split.ok()) return split.status();
+  bool verified = false;
+  for (const SignatureLine& line : split->signatures) {
+    if (line.name != key.name || line.key_id != key.key_id) continue;  // another key's
+    if (!ed25519::verify(key.public_key, bytes_of(split->text), bytes_of(line.signature))) {
       return Status::invalid_argument(fmt::format(
           "the signature by {} does not verify: the note was altered or forged", key.name));
     }
@@ -209,7 +236,7 @@ Result<std::string> open_note(std::string_view note, const NoteVerifierKey& key)
     return Status::invalid_argument(
         fmt::format("the note carries no signature by {} (key ID {:08x})", key.name, key.key_id));
   }
-  return std::string(text);
+  return std::string(split->text);
 }
 
 }  // namespace loket

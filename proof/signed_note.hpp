@@ -54,6 +54,10 @@ Result<NoteVerifierKey> parse_verifier_key(std::string_view text);
 // line and the key's signature line.
 std::string sign_note(const NoteSignerKey& key, std::string_view text);
 
+// The text of a well-formed note, without checking any signature: for checks that compare the
+// text with the journal (the signature needs the verifier key, loket audit --key).
+Result<std::string> unverified_note_text(std::string_view note);
+
 // The text of `note` if a signature by `key` verifies over it; invalid_argument if the note is
 // malformed, has no signature by that key or a signature by it that fails.
 Result<std::string> open_note(std::string_view note, const NoteVerifierKey& key);

@@ -89,6 +89,11 @@ void append_event_csv(std::string& out, const JournalRecord& record) {
     out += ",,,,,,,,,,";
     append_csv_text(out, to_hex(commit->commitment));
     out += ',';
+  } else if (const auto* checkpoint = std::get_if<CheckpointCommand>(&record.command)) {
+    // The signed note stands in the reference column.
+    append_csv_text(out, "checkpoint");
+    out += ",,,,,,,,,,,,";
+    append_csv_text(out, checkpoint->note);
   } else {
     const auto& appeal = std::get<AppealCommand>(record.command);
     append_csv_text(out, "appeal");

@@ -40,6 +40,8 @@ inline constexpr std::uint8_t event_part = 11;
 inline constexpr std::uint8_t event_commit_seed = 5;
 // commit_seed with the journal's own nonce (engine/lottery.hpp); every new commitment has one.
 inline constexpr std::uint8_t event_commit_seed_nonce = 6;
+// A signed checkpoint of the decision tree (proof/checkpoint.hpp).
+inline constexpr std::uint8_t event_checkpoint = 7;
 
 // Presence bits of a submit's optional fields.
 inline constexpr std::uint8_t has_participant = 1 << 0;

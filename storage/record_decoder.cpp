@@ -141,6 +141,8 @@ Command decode_event(Reader& reader) {
       }
       return commit;
     }
+    case format::event_checkpoint:
+      return CheckpointCommand{reader.str16()};
     default:
       throw DecodeError{fmt::format("unknown event type {}", type)};
   }

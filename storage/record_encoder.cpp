@@ -13,6 +13,7 @@
 //     part      := part:u32                  part 1..parts-1: monitoring empty, no idempotency
 //     commit_seed := tranche:str16 commitment:[32] draws:u32
 //     commit_seed_nonce := tranche:str16 commitment:[32] draws:u32 nonce:[32]
+//     checkpoint  := note:str16
 //   monitoring  := str16 (JSON object text, or empty)
 //   idempotency := present:u8 [key_hash:[32] request_hash:[32]]
 //   decision    := kind:u8 tranche:u8 body
@@ -118,6 +119,11 @@ void encode_event(Writer& writer, const Command& command) {
     writer.bytes(commit->commitment);
     writer.integer(commit->draws);
     if (commit->nonce) writer.bytes(*commit->nonce);
+    return;
+  }
+  if (const auto* checkpoint = std::get_if<CheckpointCommand>(&command)) {
+    writer.integer(format::event_checkpoint);
+    writer.str16(checkpoint->note);
     return;
   }
   const auto& appeal = std::get<AppealCommand>(command);

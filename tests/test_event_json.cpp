@@ -30,7 +30,7 @@ TEST_CASE("Malformed event lines are errors that name the field") {
         "field 'received_at': must be an RFC 3339 date-time with offset");
   CHECK(error_of(R"({"type":"grant","seq":1,"received_at":"2020-12-01T08:00:00Z"})") ==
         "field 'type': must be one of \"submit\", \"close_day\", \"close\", \"appeal\", "
-        "\"commit_seed\"");
+        "\"commit_seed\", \"checkpoint\"");
   CHECK(error_of(R"({"type":"submit","seq":1,"received_at":"2020-12-01T08:00:00Z","amount":5})") ==
         "field 'amount': unknown key");
   CHECK(error_of(R"({"type":"close","seq":1,"received_at":"2020-12-01T08:00:00Z"})") ==

@@ -380,8 +380,8 @@ sha256 = "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
   CHECK(run_serve(options, log) == 2);
   CHECK(text_of(log) ==
         "loket serve: refusing to listen on 0.0.0.0:0 with the development lottery key: give "
-        "--tokens a file of your own, and --participant-key-file and --lottery-key-file "
-        "secrets\n");
+        "--tokens a file of your own, and --participant-key-file, --lottery-key-file and "
+        "--checkpoint-key-file secrets\n");
   // A journal committed under one key is not served with another (its draws would fail).
   { SeedServer server(folder, "the first key", at("2020-12-01T10:00:00Z")); }
   options.listen = "127.0.0.1:0";

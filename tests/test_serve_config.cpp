@@ -18,6 +18,7 @@
 #include "engine/crypto.hpp"
 #include "engine/lottery.hpp"
 #include "parse/token_toml.hpp"
+#include "proof/signed_note.hpp"
 #include "tests/child_process.hpp"
 #include "tests/http_client.hpp"
 #include "tests/journal_fixture.hpp"
@@ -222,11 +223,25 @@ TEST_CASE("Off loopback, serve refuses the development tokens and key even witho
   INFO(log);
   CHECK(code == 2);
   CHECK(log.find("with the development lottery key") != std::string::npos);
-  // Its own credentials are served off loopback.
+  // And the development checkpoint key, which anyone can sign with.
   const std::string own_lottery_key = folder.write("lottery.key", "a-lottery-secret");
-  ChildProcess serve(build_path("loket"), serve_arguments(folder, "0.0.0.0:0", own,
-                                                          {"--participant-key-file", own_key,
-                                                           "--lottery-key-file", own_lottery_key}));
+  const std::string development_checkpoint =
+      folder.write("development-checkpoint.key", std::string(development_checkpoint_key) + "\n");
+  const auto [checkpoint_code, checkpoint_log] = refused_serve(
+      serve_arguments(folder, "0.0.0.0:0", own,
+                      {"--participant-key-file", own_key, "--lottery-key-file", own_lottery_key,
+                       "--checkpoint-key-file", development_checkpoint}));
+  INFO(checkpoint_log);
+  CHECK(checkpoint_code == 2);
+  CHECK(checkpoint_log.find("with the development checkpoint key") != std::string::npos);
+  // Its own credentials are served off loopback.
+  const std::string own_checkpoint_key = folder.write(
+      "checkpoint.key", format_signer_key(generate_signer_key("example.org/serve-guard")));
+  ChildProcess serve(
+      build_path("loket"),
+      serve_arguments(folder, "0.0.0.0:0", own,
+                      {"--participant-key-file", own_key, "--lottery-key-file", own_lottery_key,
+                       "--checkpoint-key-file", own_checkpoint_key}));
   CHECK(serve.wait_for_log("listening on http://0.0.0.0:", hang_bound));
   INFO(serve.log());
   serve.signal(SIGTERM);
