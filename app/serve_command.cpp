@@ -268,6 +268,23 @@ int exit_code_after(const Pipeline& pipeline, const std::optional<std::string>& 
 
 // The order is the point: everything that can refuse the start (arguments, files, the port,
 // TLS, the journal's lock) is checked before the journal folder is created or opened.
+// Whether the recovered journal's lottery commitments derive from the key given (else its
+// draws would fail); says so, or what was recovered, on `log`.
+bool lottery_key_fits(const Recovered& recovered, const ServeInputs& inputs,
+                      const std::string& data_path, std::FILE* log) {
+  const LotterySeeds lottery_seeds(inputs.lottery_key, recovered.journal->scheme_text());
+  if (const Status key = lottery_seeds.check_key(*recovered.allocator); !key.is_ok()) {
+    fmt::print(log,
+               "loket serve: journal {}: {}; give the --lottery-key-file it was started with\n",
+               data_path, key.message());
+    return false;
+  }
+  fmt::print(log, "loket serve: journal {}: {} records recovered and verified, head {}\n",
+             data_path, recovered.summary.records,
+             to_hex(recovered.summary.head_hash).substr(0, 16));
+  return true;
+}
+
 int run_serve(const ServeOptions& options, std::FILE* log) {
   Result<ServeInputs> read = read_inputs(options);
   if (!read.ok()) {
@@ -304,16 +321,7 @@ int run_serve(const ServeOptions& options, std::FILE* log) {
                holder ? journal_in_use(options.data_path, *holder) : recovered.status().message());
     return 1;
   }
-  const LotterySeeds lottery_seeds(inputs.lottery_key, recovered->journal->scheme_text());
-  if (const Status key = lottery_seeds.check_key(*recovered->allocator); !key.is_ok()) {
-    fmt::print(log,
-               "loket serve: journal {}: {}; give the --lottery-key-file it was started with\n",
-               options.data_path, key.message());
-    return 2;
-  }
-  fmt::print(log, "loket serve: journal {}: {} records recovered and verified, head {}\n",
-             options.data_path, recovered->summary.records,
-             to_hex(recovered->summary.head_hash).substr(0, 16));
+  if (!lottery_key_fits(*recovered, inputs, options.data_path, log)) return 2;
   PipelineLimits pipeline_limits;
   pipeline_limits.queue_jobs_max = options.queue_jobs_max;
   Pipeline pipeline(std::move(recovered).value(), pipeline_limits, Pipeline::system_clock_now,

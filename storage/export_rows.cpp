@@ -33,42 +33,45 @@ void append_optional_cents(std::string& row, const std::optional<std::int64_t>& 
   }
 }
 
+// A submit's columns from `type` through `reference` (its date, seed and reference are empty).
+void append_submit_csv(std::string& out, const SubmitCommand& submit) {
+  append_csv_text(out, "submit");
+  append_csv_text(out, submit.tranche_id);
+  append_csv_text(out, submit.application_id);
+  append_csv_text(out, submit.participant ? to_hex(*submit.participant) : "");
+  append_optional_cents(out, submit.amount_cents);
+  std::string activities;
+  if (submit.activity_units) {
+    for (std::size_t index = 0; index < activity_count; ++index) {
+      if ((*submit.activity_units)[index] == 0) continue;
+      activities += fmt::format("{}{}={}", activities.empty() ? "" : " ", activity_names[index],
+                                (*submit.activity_units)[index]);
+    }
+  }
+  append_csv_text(out, activities);
+  append_optional_cents(out, submit.declared_value_cents);
+  std::string partnership;
+  if (submit.partnership) {
+    partnership = fmt::format("employer={} employee={} stvda={}", submit.partnership->employer_org,
+                              submit.partnership->employee_org, submit.partnership->stvda_advice);
+  }
+  append_csv_text(out, partnership);
+  std::string malformed;
+  for (std::size_t field = 1; field < field_count; ++field) {
+    if (submit.malformed_fields & field_bit(static_cast<Field>(field))) {
+      malformed +=
+          fmt::format("{}{}", malformed.empty() ? "" : " ", to_string(static_cast<Field>(field)));
+    }
+  }
+  append_csv_text(out, malformed);
+  out += ",,,";
+}
+
 void append_event_csv(std::string& out, const JournalRecord& record) {
   append_csv_number(out, static_cast<std::int64_t>(record.sequence));
   append_csv_text(out, format_rfc3339(record.received_at));
-  std::string seed;
   if (const auto* submit = std::get_if<SubmitCommand>(&record.command)) {
-    append_csv_text(out, "submit");
-    append_csv_text(out, submit->tranche_id);
-    append_csv_text(out, submit->application_id);
-    append_csv_text(out, submit->participant ? to_hex(*submit->participant) : "");
-    append_optional_cents(out, submit->amount_cents);
-    std::string activities;
-    if (submit->activity_units) {
-      for (std::size_t index = 0; index < activity_count; ++index) {
-        if ((*submit->activity_units)[index] == 0) continue;
-        activities += fmt::format("{}{}={}", activities.empty() ? "" : " ", activity_names[index],
-                                  (*submit->activity_units)[index]);
-      }
-    }
-    append_csv_text(out, activities);
-    append_optional_cents(out, submit->declared_value_cents);
-    std::string partnership;
-    if (submit->partnership) {
-      partnership =
-          fmt::format("employer={} employee={} stvda={}", submit->partnership->employer_org,
-                      submit->partnership->employee_org, submit->partnership->stvda_advice);
-    }
-    append_csv_text(out, partnership);
-    std::string malformed;
-    for (std::size_t field = 1; field < field_count; ++field) {
-      if (submit->malformed_fields & field_bit(static_cast<Field>(field))) {
-        malformed +=
-            fmt::format("{}{}", malformed.empty() ? "" : " ", to_string(static_cast<Field>(field)));
-      }
-    }
-    append_csv_text(out, malformed);
-    out += ",,,";
+    append_submit_csv(out, *submit);
   } else if (const auto* close_day = std::get_if<CloseDayCommand>(&record.command)) {
     append_csv_text(out, "close_day");
     append_csv_text(out, close_day->tranche_id);
