@@ -4,6 +4,7 @@
 
 #include <chrono>
 
+#include "app/checkpoint_audit.hpp"
 #include "app/file_text.hpp"
 #include "app/progress.hpp"
 #include "app/seed_audit.hpp"
@@ -66,6 +67,41 @@ void print_problem(std::FILE* errors, const std::string& data_path, const Journa
   fmt::print(errors, "  records 1-{} verified before it.\n", summary.last_sequence);
 }
 
+// --key's verifier key, given as the key or as a file that holds it; nothing when not given.
+Result<std::optional<NoteVerifierKey>> audit_key(const std::string& key_or_path) {
+  if (key_or_path.empty()) return std::optional<NoteVerifierKey>();
+  Result<NoteVerifierKey> key = parse_verifier_key(key_or_path);
+  if (!key.ok() && key_or_path.find('+') == std::string::npos) {
+    const Result<std::string> file = read_file_text(key_or_path, note_limits::note_bytes_max);
+    if (!file.ok()) return file.status();
+    key = parse_verifier_key(*file);
+    if (!key.ok()) return Status::invalid_argument(key_or_path + ": " + key.status().message());
+  }
+  if (!key.ok()) return Status::invalid_argument("--key: " + key.status().message());
+  return std::optional<NoteVerifierKey>(std::move(key).value());
+}
+
+// The checkpoint audit of --checkpoint and --key; nothing, with the reason on `errors`, when
+// a key or a checkpoint file is refused.
+std::optional<CheckpointAudit> checkpoint_audit(const Scheme& scheme, const AuditOptions& options,
+                                                std::FILE* errors) {
+  Result<std::optional<NoteVerifierKey>> key = audit_key(options.verifier_key);
+  if (!key.ok()) {
+    fmt::print(errors, "loket audit: {}\n", key.status().message());
+    return std::nullopt;
+  }
+  std::vector<GivenCheckpoint> given;
+  for (const std::string& path : options.checkpoint_paths) {
+    Result<GivenCheckpoint> read = read_given_checkpoint(path, *key);
+    if (!read.ok()) {
+      fmt::print(errors, "loket audit: {}\n", read.status().message());
+      return std::nullopt;
+    }
+    given.push_back(std::move(read).value());
+  }
+  return std::optional<CheckpointAudit>(std::in_place, scheme, std::move(*key), std::move(given));
+}
+
 }  // namespace
 
 int run_audit(const AuditOptions& options, std::FILE* out, std::FILE* errors) {
@@ -84,13 +120,17 @@ int run_audit(const AuditOptions& options, std::FILE* out, std::FILE* errors) {
                       AllocatorOptions{std::max<std::size_t>(expected_records, 1 << 16)});
   ProgressBar progress(errors, "loket audit", expected_records);
   SeedAudit seed_audit(allocator.scheme());
+  std::optional<CheckpointAudit> tree_audit = checkpoint_audit(allocator.scheme(), options, errors);
+  if (!tree_audit) return 2;
   ReplayOptions replay;
   replay.progress = [&](std::uint64_t done) { progress.update(done); };
   replay.visit = [&](const JournalRecord& record) {
     seed_audit.visit(record);
+    tree_audit->visit(record);
     return true;
   };
   const JournalSummary summary = replay_journal(journal, allocator, replay);
+  tree_audit->finish();
   progress.finish();
   const double seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
@@ -99,9 +139,11 @@ int run_audit(const AuditOptions& options, std::FILE* out, std::FILE* errors) {
     print_problem(errors, options.data_path, summary);
     return 1;
   }
-  if (seed_audit.failure()) {
-    fmt::print(errors, "loket audit: {}: {}\n", options.data_path, *seed_audit.failure());
-    return 1;
+  for (const auto* failure : {&seed_audit.failure(), &tree_audit->failure()}) {
+    if (*failure) {
+      fmt::print(errors, "loket audit: {}: {}\n", options.data_path, **failure);
+      return 1;
+    }
   }
   fmt::print(out,
              "loket audit: {}: {} records, sequence 1-{} without gaps, every checksum and the "
@@ -109,7 +151,7 @@ int run_audit(const AuditOptions& options, std::FILE* out, std::FILE* errors) {
              "  head hash {}\n  {:.3f} s, {:.0f} records/s\n",
              options.data_path, summary.records, summary.last_sequence, to_hex(summary.head_hash),
              seconds, static_cast<double>(summary.records) / std::max(seconds, 1e-9));
-  fmt::print(out, "{}", seed_audit.report());
+  fmt::print(out, "{}{}", seed_audit.report(), tree_audit->report());
   return 0;
 }
 

@@ -159,7 +159,8 @@ int run_demo(const DemoOptions& options, std::FILE* out, std::FILE* errors) {
   const std::uint64_t records = pipeline.durable_sequence();
 
   fmt::print(out, "\n3. The auditor replays the journal\n");
-  const int audited = run_audit(AuditOptions{data, {}}, out, errors);
+  const int audited = run_audit(
+      AuditOptions{data, {}, {}, std::string(development_checkpoint_verifier_key)}, out, errors);
   const std::string report_path = (std::filesystem::path(data) / "report.html").string();
   const int reported = run_report(ReportOptions{data, report_path}, errors);
 

@@ -38,6 +38,10 @@ CLI::App* add_audit_command(CLI::App& app, loket::AuditOptions& audit) {
   audit_command->add_option("--data", audit.data_path, "The journal's folder")->required();
   audit_command->add_option("--scheme", audit.scheme_path,
                             "Audit against this scheme file instead of the journal's own");
+  audit_command->add_option("--checkpoint", audit.checkpoint_paths,
+                            "A published checkpoint the journal must meet (any number)");
+  audit_command->add_option("--key", audit.verifier_key,
+                            "The checkpoints' verifier key (NAME+KEYID+KEY, or a file with it)");
   return audit_command;
 }
 

@@ -98,7 +98,7 @@ AuditResult audit(const std::string& journal_path) {
   std::FILE* out = std::tmpfile();
   std::FILE* errors = std::tmpfile();
   AuditResult result;
-  result.code = run_audit(AuditOptions{journal_path, ""}, out, errors);
+  result.code = run_audit(AuditOptions{journal_path, "", {}, ""}, out, errors);
   result.out = text_of(out);
   result.errors = text_of(errors);
   return result;

@@ -195,7 +195,7 @@ TemporaryFolder::~TemporaryFolder() {
 void audit_export_and_allocate_again(const FinishedRun& run) {
   const TemporaryFolder& folder = run.folder;
   run_cli("loket audit", [&](std::FILE* errors) {
-    return run_audit(AuditOptions{(folder / "journal").string(), ""}, errors, errors);
+    return run_audit(AuditOptions{(folder / "journal").string(), "", {}, ""}, errors, errors);
   });
   require_same("the exported decisions (expected: live)", run.decision_lines,
                export_journal(folder, "journal", "decisions", "jsonl"));

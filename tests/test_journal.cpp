@@ -257,21 +257,21 @@ TEST_CASE("loket audit passes a good journal and names the record of a bad one")
   allocate_into(sector_scheme, sector_events, folder.path("journal"));
   std::FILE* out = std::tmpfile();
   std::FILE* errors = std::tmpfile();
-  CHECK(run_audit(AuditOptions{folder.path("journal"), ""}, out, errors) == 0);
+  CHECK(run_audit(AuditOptions{folder.path("journal"), "", {}, ""}, out, errors) == 0);
   {
     JournalOpenResult opened =
         Journal::open(folder.path("journal"), JournalOptions{{}, nullptr, false});
     REQUIRE(opened.ok());
     REQUIRE(overwrite_record(*opened->journal, 12, "garbage").is_ok());
   }
-  CHECK(run_audit(AuditOptions{folder.path("journal"), ""}, out, errors) == 1);
+  CHECK(run_audit(AuditOptions{folder.path("journal"), "", {}, ""}, out, errors) == 1);
   std::rewind(errors);
   char buffer[4096] = {};
   const std::size_t read = std::fread(buffer, 1, sizeof(buffer) - 1, errors);
   const std::string text(buffer, read);
   CHECK(text.find("record 12: too short") != std::string::npos);
   CHECK(text.find("records 1-11 verified before it") != std::string::npos);
-  CHECK(run_audit(AuditOptions{folder.path("nothing-here"), ""}, out, errors) == 2);
+  CHECK(run_audit(AuditOptions{folder.path("nothing-here"), "", {}, ""}, out, errors) == 2);
   std::fclose(out);
   std::fclose(errors);
 }
