@@ -11,6 +11,7 @@
 #include "app/report_command.hpp"
 #include "app/serve_command.hpp"
 #include "app/serve_config.hpp"
+#include "app/verify_command.hpp"
 #include "loadgen/loadtest_command.hpp"
 
 namespace {
@@ -65,6 +66,20 @@ CLI::App* add_keys_command(CLI::App& app, loket::KeysOptions& keys) {
       ->required();
   keys_command->add_option("--out", keys.out_path, "The signing key's new file")->required();
   return keys_command;
+}
+
+CLI::App* add_verify_command(CLI::App& app, loket::VerifyOptions& verify) {
+  CLI::App* verify_command = app.add_subcommand(
+      "verify", "Check an applicant's proof offline against its signed checkpoint");
+  verify_command
+      ->add_option("--proof", verify.proof_path,
+                   "GET /v1/submissions/{id}/proof's JSON ('-': stdin)")
+      ->required();
+  verify_command
+      ->add_option("--key", verify.verifier_key,
+                   "The verifier key (NAME+KEYID+KEY, or a file with it)")
+      ->required();
+  return verify_command;
 }
 
 CLI::App* add_report_command(CLI::App& app, loket::ReportOptions& report) {
@@ -205,6 +220,8 @@ int run_command(int argc, char** argv) {
   CLI::App* export_command = add_export_command(app, export_options);
   loket::KeysOptions keys;
   CLI::App* keys_command = add_keys_command(app, keys);
+  loket::VerifyOptions verify;
+  CLI::App* verify_command = add_verify_command(app, verify);
   loket::ReportOptions report;
   CLI::App* report_command = add_report_command(app, report);
   loket::ServeOptions serve;
@@ -232,6 +249,7 @@ int run_command(int argc, char** argv) {
   if (demo_command->parsed()) return loket::run_demo(demo, stdout, stderr);
   if (report_command->parsed()) return loket::run_report(report, stderr);
   if (keys_command->parsed()) return loket::run_keys(keys, stdout, stderr);
+  if (verify_command->parsed()) return loket::run_verify(verify, stdout, stderr);
   if (export_command->parsed()) return loket::run_export(export_options, stderr);
   if (allocate_command->parsed()) return loket::run_allocate(allocate, stderr);
   if (audit_command->parsed()) return loket::run_audit(audit, stdout, stderr);

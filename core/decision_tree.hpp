@@ -8,6 +8,8 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <utility>
+#include <vector>
 
 #include "engine/decision.hpp"
 #include "engine/scheme.hpp"
@@ -21,6 +23,14 @@ class DecisionTree {
 
   const MerkleTree& tree() const { return tree_; }
   std::uint64_t size() const { return tree_.size(); }
+
+  // Where leaf `leaf_index` (< size()) is in the journal: its event's sequence and its place
+  // among that event's decisions.
+  struct LeafPlace {
+    std::uint64_t sequence = 0;
+    std::uint64_t decision_index = 0;
+  };
+  LeafPlace place_of(std::uint64_t leaf_index) const;
 
   // Why a checkpoint's `note` does not pin this tree as it stands, or nothing when it does:
   // its text must be a checkpoint of `scheme_id`'s log at this size with this root. The
@@ -38,6 +48,8 @@ class DecisionTree {
 
  private:
   MerkleTree tree_;
+  // (first leaf, sequence) of every event with decisions, in order: 16 bytes per such event.
+  std::vector<std::pair<std::uint64_t, std::uint64_t>> events_;
   std::string latest_checkpoint_;
   std::uint64_t latest_checkpoint_size_ = 0;
   std::string line_;  // reused: no allocation per leaf once it has grown

@@ -15,6 +15,7 @@
 #include "core/lottery_seeds.hpp"
 #include "engine/allocator.hpp"
 #include "net/submission_request.hpp"
+#include "proof/merkle_tree.hpp"
 #include "storage/record.hpp"
 
 namespace loket {
@@ -44,9 +45,13 @@ struct TrancheQuery {
 };
 // GET /v1/checkpoint.
 struct CheckpointQuery {};
+// GET /v1/submissions/{id}/proof.
+struct ProofQuery {
+  std::string application_id;
+};
 
 using JobRequest = std::variant<SubmissionRequest, CloseRequest, AppealRequest, ApplicationQuery,
-                                TrancheQuery, CheckpointQuery>;
+                                TrancheQuery, CheckpointQuery, ProofQuery>;
 
 // Why the pipeline did not do a job, other than the engine's Refusal or R8's SeedRefusal.
 enum class JobRefusal : std::uint8_t {
@@ -57,6 +62,7 @@ enum class JobRefusal : std::uint8_t {
   unknown_tranche,         // a query for a tranche the scheme does not have
   not_leader,              // a cluster's follower takes no command; the leader does
   no_checkpoint,           // nothing was checkpointed yet (or the server signs none)
+  not_checkpointed,        // the decision is newer than the latest checkpoint
 };
 
 struct Declined {
@@ -81,10 +87,20 @@ struct CheckpointView {
   std::string note;
 };
 
+// An application's latest decision with its inclusion proof against the latest checkpoint.
+struct ProofView {
+  std::string application_id;
+  std::uint64_t leaf_index = 0;
+  std::string line;  // the leaf: the decisions export's line, without the newline
+  std::uint64_t tree_size = 0;
+  std::vector<MerkleHash> inclusion_proof;
+  std::string checkpoint;  // the signed note that pins tree_size
+};
+
 struct JobOutcome {
   // Not done; an accepted command (a receipt, an operator's answer); a query's answer.
   std::variant<Declined, std::shared_ptr<const Accepted>, ApplicationView, TrancheView,
-               CheckpointView>
+               CheckpointView, ProofView>
       result;
   // Names the tranches and compartments the outcome refers to by index.
   std::shared_ptr<const Scheme> scheme;

@@ -37,6 +37,8 @@ inline constexpr std::string_view problem_content_type = "application/problem+js
 inline constexpr std::string_view csv_content_type = "text/csv; charset=utf-8";
 inline constexpr std::string_view jsonl_content_type = "application/x-ndjson";
 inline constexpr std::string_view text_content_type = "text/plain; charset=utf-8";
+// A proof asked for before the next checkpoint: try again after about this long.
+inline constexpr int not_checkpointed_retry_after_seconds = 5;
 inline constexpr std::string_view authorization_header = "Authorization";
 inline constexpr std::string_view content_type_header = "Content-Type";
 inline constexpr std::string_view idempotency_key_header = "Idempotency-Key";

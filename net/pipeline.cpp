@@ -77,7 +77,8 @@ void Pipeline::Impl::handle(std::unique_ptr<Job> job) {
   }
   if (std::holds_alternative<ApplicationQuery>(job->request) ||
       std::holds_alternative<TrancheQuery>(job->request) ||
-      std::holds_alternative<CheckpointQuery>(job->request)) {
+      std::holds_alternative<CheckpointQuery>(job->request) ||
+      std::holds_alternative<ProofQuery>(job->request)) {
     return handle_query(std::move(job));
   }
   // Sent here before this node followed (net/ redirects the others before they are queued).
@@ -164,6 +165,10 @@ void Pipeline::Impl::handle_query(std::unique_ptr<Job> job) {
         allocator.find_application(query->application_id);
     if (!found) return decline(*job, Declined{JobRefusal::unknown_application, {}});
     outcome.result = ApplicationView{std::string(found->application_id), *found};
+  } else if (const auto* proof = std::get_if<ProofQuery>(&job->request)) {
+    std::variant<ProofView, Declined> answered = answer_proof(proof->application_id);
+    if (auto* declined = std::get_if<Declined>(&answered)) return decline(*job, *declined);
+    outcome.result = std::get<ProofView>(std::move(answered));
   } else if (std::holds_alternative<CheckpointQuery>(job->request)) {
     const std::string& note = sequencer->decision_tree().latest_checkpoint();
     if (note.empty()) return decline(*job, Declined{JobRefusal::no_checkpoint, {}});

@@ -47,7 +47,9 @@ struct Pipeline::Impl {
   void close_on_clock();
   void commit_lottery_seeds();
   void apply_internal(const Command& command, TimestampNs timestamp);
-  void checkpoint_if_due();                               // pipeline_checkpoint.cpp
+  // pipeline_checkpoint.cpp
+  void checkpoint_if_due();
+  std::variant<ProofView, Declined> answer_proof(const std::string& application_id);
   std::function<void(std::uint64_t)> durable_callback();  // counts, and wakes the loop
   std::unique_ptr<DurableLog> local_log(std::uint64_t durable_through);
 

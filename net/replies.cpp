@@ -202,6 +202,13 @@ Problem job_problem(JobRefusal refusal, const std::string& detail) {
       return make_problem(404, "unknown-tranche", "No such tranche");
     case JobRefusal::not_leader:  // queued before this node followed: no leader to name yet
       return not_leader_problem({}, {});
+    case JobRefusal::not_checkpointed: {
+      Problem problem = make_problem(409, "not-checkpointed", "Not checkpointed yet",
+                                     "the decision is newer than the latest checkpoint; the next "
+                                     "comes within the server's checkpoint interval");
+      problem.retry_after_seconds = net_limits::not_checkpointed_retry_after_seconds;
+      return problem;
+    }
     case JobRefusal::no_checkpoint:
       return make_problem(404, "no-checkpoint", "No checkpoint yet",
                           "the server journals one after each close and, while decisions are "
@@ -241,6 +248,20 @@ Problem not_leader_problem(std::string_view leader_url, std::string_view target)
   return problem;
 }
 
+// The proof as JSON: everything `loket verify` needs, offline, besides the verifier key.
+Reply proof_reply(const ProofView& proof) {
+  json::array path;
+  for (const MerkleHash& hash : proof.inclusion_proof) path.emplace_back(to_hex(hash));
+  json::object body;
+  body["id"] = proof.application_id;
+  body["leaf_index"] = proof.leaf_index;
+  body["line"] = proof.line;
+  body["tree_size"] = proof.tree_size;
+  body["inclusion_proof"] = std::move(path);
+  body["checkpoint"] = proof.checkpoint;
+  return Reply{200, json::serialize(body), false, 0, {}};
+}
+
 Reply render_reply(const JobOutcome& outcome) {
   if (const auto* declined = std::get_if<Declined>(&outcome.result)) {
     return problem_reply(declined_problem(*declined));
@@ -254,6 +275,7 @@ Reply render_reply(const JobOutcome& outcome) {
   if (const auto* application = std::get_if<ApplicationView>(&outcome.result)) {
     return query_reply(application_json(scheme, *application), outcome.as_of_sequence);
   }
+  if (const auto* proof = std::get_if<ProofView>(&outcome.result)) return proof_reply(*proof);
   if (const auto* checkpoint = std::get_if<CheckpointView>(&outcome.result)) {
     return Reply{200, checkpoint->note, false, 0, {}, net_limits::text_content_type};
   }

@@ -57,6 +57,8 @@ std::variant<std::unique_ptr<Job>, Problem> typed_job(const RouteMatch& route,
       return std::make_unique<Job>(TrancheQuery{route.tranche_id});
     case Endpoint::checkpoint:
       return std::make_unique<Job>(CheckpointQuery{});
+    case Endpoint::get_proof:
+      return std::make_unique<Job>(ProofQuery{route.application_id});
     case Endpoint::close:
     case Endpoint::close_day:
     case Endpoint::appeal: {

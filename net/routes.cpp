@@ -86,6 +86,9 @@ std::variant<RouteMatch, Problem> match_route(std::string_view method, std::stri
   if (parts[1] == "submissions" && parts.size() == 3) {
     return allow(get, {Endpoint::get_submission, {}, name});
   }
+  if (parts[1] == "submissions" && parts.size() == 4 && parts[3] == "proof") {
+    return allow(get, {Endpoint::get_proof, {}, name});
+  }
   if (parts[1] != "tranches") return not_found(target);
   if (parts.size() == 3) return allow(get, {Endpoint::get_tranche, name, {}});
   if (parts.size() != 4) return not_found(target);
@@ -107,6 +110,7 @@ bool role_may(Role role, Endpoint endpoint) {
     case Endpoint::get_submission:
     case Endpoint::get_tranche:
     case Endpoint::checkpoint:  // public by nature: it is made to be published
+    case Endpoint::get_proof:   // as public as the decision it proves
       return true;
     case Endpoint::close:
     case Endpoint::close_day:

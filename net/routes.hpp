@@ -25,6 +25,7 @@ enum class Endpoint : std::uint8_t {
   export_records,  // GET  /v1/export/{events|decisions}.{jsonl|csv}
   cluster,         // GET  /v1/cluster
   checkpoint,      // GET  /v1/checkpoint
+  get_proof,       // GET  /v1/submissions/{id}/proof
 };
 
 // The endpoints whose commands are journaled, and so may carry an Idempotency-Key.

@@ -15,6 +15,7 @@
 #include "tests/child_process.hpp"
 #include "tests/http_client.hpp"
 #include "tests/journal_fixture.hpp"
+#include "tests/merkle_reference.hpp"
 
 namespace loket::testing {
 namespace {
@@ -69,6 +70,38 @@ std::vector<std::pair<std::string, std::uint64_t>> register_participants(unsigne
   return receipts;
 }
 
+// Every receipt's proof from the server: the export's line at its leaf, and a path that leads
+// to the checkpoint's root by the RFC written again in the tests. Returns the last proof.
+std::string check_proofs(unsigned short port,
+                         const std::vector<std::pair<std::string, std::uint64_t>>& receipts,
+                         const std::vector<std::string>& lines, const Checkpoint& checkpoint) {
+  Client client(port);
+  std::string body;
+  for (const auto& [id, leaf_index] : receipts) {
+    const Answer answer = client.send(http::verb::get, fmt::format("/v1/submissions/{}/proof", id),
+                                      "dev-portal-token");
+    REQUIRE(answer.status == 200);
+    body = answer.body;
+    const boost::json::value proof = answer.json();
+    REQUIRE(proof.at("leaf_index").to_number<std::uint64_t>() == leaf_index);
+    REQUIRE(proof.at("line").as_string() == lines.at(leaf_index));
+    REQUIRE(proof.at("tree_size").to_number<std::uint64_t>() == checkpoint.tree_size);
+    std::vector<Sha256Digest> path;
+    for (const auto& hash : proof.at("inclusion_proof").as_array()) {
+      const auto bytes = from_hex(hash.as_string());
+      REQUIRE(bytes);
+      REQUIRE(bytes->size() == 32);
+      path.emplace_back();
+      std::copy(bytes->begin(), bytes->end(), path.back().begin());
+    }
+    const auto root = merkle_reference::root_from_path(
+        leaf_index, checkpoint.tree_size,
+        merkle_reference::leaf_of(std::string(proof.at("line").as_string())), path);
+    REQUIRE(root == checkpoint.root_hash);
+  }
+  return body;
+}
+
 LoketRun audit_with(const std::string& journal, const std::vector<std::string>& checkpoints,
                     const std::string& key) {
   std::vector<std::string> arguments = {"audit", "--data", journal, "--key", key};
@@ -112,9 +145,10 @@ TEST_CASE("checkpoints: signed by the server, met by its journal, failed by a ch
     const auto port = server.wait_listening(hang_timeout);
     INFO(server.log());
     REQUIRE(port);
-    const auto receipts = register_participants(*port, 1, 40);
+    auto receipts = register_participants(*port, 1, 40);
     first_checkpoint = checkpoint_at(*port, 40, *verifier);
-    register_participants(*port, 41, 10);
+    const auto later = register_participants(*port, 41, 10);
+    receipts.insert(receipts.end(), later.begin(), later.end());
     second_checkpoint = checkpoint_at(*port, 50, *verifier);
     // The checkpoint pins the decisions export, line for line; receipts name their line.
     Client client(*port);
@@ -128,6 +162,18 @@ TEST_CASE("checkpoints: signed by the server, met by its journal, failed by a ch
     for (const auto& [id, leaf_index] : receipts) {
       CHECK(lines.at(leaf_index).find(fmt::format(R"("id":"{}")", id)) != std::string::npos);
     }
+    // Each applicant's proof holds by an independent RFC 9162, and by `loket verify` offline.
+    const std::string proof =
+        check_proofs(*port, receipts, lines, *open_checkpoint(second_checkpoint, *verifier));
+    const LoketRun verified =
+        run_loket({"verify", "--proof", folder.write("proof.json", proof), "--key", verifier_text});
+    INFO(verified.output);
+    CHECK(verified.exit_code == 0);
+    std::string altered = proof;
+    altered.replace(altered.find("window_closed"), 13, "tranche_full");
+    CHECK(run_loket(
+              {"verify", "--proof", folder.write("altered.json", altered), "--key", verifier_text})
+              .exit_code == 1);
     server.signal(SIGTERM);
     REQUIRE(server.wait() == 0);
   }

@@ -13,83 +13,12 @@
 #include "engine/crypto.hpp"
 #include "proof/merkle_tree.hpp"
 #include "proof/merkle_verify.hpp"
+#include "tests/merkle_reference.hpp"
 
 namespace loket {
 namespace {
 
-using Hash = Sha256Digest;
-
-Hash hash_of(const std::string& bytes) {
-  return sha256({reinterpret_cast<const std::uint8_t*>(bytes.data()), bytes.size()});
-}
-Hash leaf_of(const std::string& leaf) {
-  return hash_of(std::string(1, '\0') + leaf);
-}
-Hash node_of(const Hash& left, const Hash& right) {
-  std::string joined(1, '\1');
-  joined.append(left.begin(), left.end());
-  joined.append(right.begin(), right.end());
-  return hash_of(joined);
-}
-
-// The largest power of two strictly below n, by counting.
-std::uint64_t split_below(std::uint64_t n) {
-  std::uint64_t k = 1;
-  while (k * 2 < n) k *= 2;
-  return k;
-}
-
-// MTH(D[begin:end]) by the definition.
-Hash reference_root(const std::vector<std::string>& leaves, std::uint64_t begin,
-                    std::uint64_t end) {
-  if (end == begin) return hash_of("");
-  if (end - begin == 1) return leaf_of(leaves[begin]);
-  const std::uint64_t k = split_below(end - begin);
-  return node_of(reference_root(leaves, begin, begin + k), reference_root(leaves, begin + k, end));
-}
-
-// The root an inclusion path leads to: PATH's definition read backwards (the last element is
-// the sibling at the top).
-std::optional<Hash> root_from_path(std::uint64_t m, std::uint64_t n, const Hash& leaf,
-                                   std::vector<Hash> path) {
-  if (n == 1) return path.empty() ? std::optional(leaf) : std::nullopt;
-  if (path.empty()) return std::nullopt;
-  const Hash top = path.back();
-  path.pop_back();
-  const std::uint64_t k = split_below(n);
-  if (m < k) {
-    const auto left = root_from_path(m, k, leaf, path);
-    return left ? std::optional(node_of(*left, top)) : std::nullopt;
-  }
-  const auto right = root_from_path(m - k, n - k, leaf, path);
-  return right ? std::optional(node_of(top, *right)) : std::nullopt;
-}
-
-struct Roots {
-  Hash old_root;
-  Hash new_root;
-};
-
-// The old and new roots a consistency proof leads to: SUBPROOF's definition read backwards.
-std::optional<Roots> roots_from_consistency(std::uint64_t m, std::uint64_t n, bool whole_old,
-                                            std::vector<Hash> path, const Hash& old_root) {
-  if (m == n) {
-    if (whole_old) return path.empty() ? std::optional(Roots{old_root, old_root}) : std::nullopt;
-    return path.size() == 1 ? std::optional(Roots{path[0], path[0]}) : std::nullopt;
-  }
-  if (path.empty()) return std::nullopt;
-  const Hash top = path.back();
-  path.pop_back();
-  const std::uint64_t k = split_below(n);
-  if (m <= k) {
-    const auto left = roots_from_consistency(m, k, whole_old, path, old_root);
-    if (!left) return std::nullopt;
-    return Roots{left->old_root, node_of(left->new_root, top)};
-  }
-  const auto right = roots_from_consistency(m - k, n - k, false, path, old_root);
-  if (!right) return std::nullopt;
-  return Roots{node_of(top, right->old_root), node_of(top, right->new_root)};
-}
+using namespace merkle_reference;
 
 std::vector<std::string> random_leaves(std::mt19937_64& random, std::size_t count) {
   std::vector<std::string> leaves(count);

@@ -53,6 +53,15 @@ TEST_CASE("Routes map method and path to an endpoint, or to 404 and 405") {
   CHECK(status("POST", "/v1/cluster") == 405);
   CHECK(status("GET", "/v1/cluster/") == 404);
   CHECK(status("GET", "/v1/clusters") == 404);
+  CHECK(match("GET", "/v1/checkpoint").endpoint == Endpoint::checkpoint);
+  CHECK(status("POST", "/v1/checkpoint") == 405);
+  CHECK(status("GET", "/v1/checkpoint/1") == 404);
+  CHECK(match("GET", "/v1/submissions/APP-1/proof").endpoint == Endpoint::get_proof);
+  CHECK(match("GET", "/v1/submissions/APP-1/proof").application_id == "APP-1");
+  CHECK(status("POST", "/v1/submissions/APP-1/proof") == 405);
+  CHECK(status("GET", "/v1/submissions/APP-1/proofs") == 404);
+  CHECK(status("GET", "/v1/submissions/APP-1/proof/") == 404);
+  CHECK(status("GET", "/v1/submissions/" + std::string(65, 'a') + "/proof") == 404);
   CHECK(match("GET", "/v1/export/events.csv").export_kind == ExportKind::events_csv);
   CHECK(match("GET", "/v1/export/decisions.jsonl").export_kind == ExportKind::decisions_jsonl);
   CHECK(status("GET", "/v1/export/decisions.xml") == 404);
@@ -74,6 +83,11 @@ TEST_CASE("Routes map method and path to an endpoint, or to 404 and 405") {
 }
 
 TEST_CASE("Roles: the portal submits, the operator closes, everyone with a token reads") {
+  for (const Role role : {Role::portal, Role::operator_role, Role::auditor}) {
+    CHECK(role_may(role, Endpoint::checkpoint));  // made to be published
+    CHECK(role_may(role, Endpoint::get_proof));
+  }
+  CHECK(needs_token(Endpoint::checkpoint));
   CHECK(role_may(Role::portal, Endpoint::submit));
   CHECK_FALSE(role_may(Role::operator_role, Endpoint::submit));
   CHECK_FALSE(role_may(Role::auditor, Endpoint::submit));
