@@ -50,8 +50,14 @@ struct ProofQuery {
   std::string application_id;
 };
 
+// GET /v1/proofs/consistency?from=M&to=N.
+struct ConsistencyQuery {
+  std::uint64_t from_size = 0;
+  std::uint64_t to_size = 0;
+};
+
 using JobRequest = std::variant<SubmissionRequest, CloseRequest, AppealRequest, ApplicationQuery,
-                                TrancheQuery, CheckpointQuery, ProofQuery>;
+                                TrancheQuery, CheckpointQuery, ProofQuery, ConsistencyQuery>;
 
 // Why the pipeline did not do a job, other than the engine's Refusal or R8's SeedRefusal.
 enum class JobRefusal : std::uint8_t {
@@ -63,6 +69,7 @@ enum class JobRefusal : std::uint8_t {
   not_leader,              // a cluster's follower takes no command; the leader does
   no_checkpoint,           // nothing was checkpointed yet (or the server signs none)
   not_checkpointed,        // the decision is newer than the latest checkpoint
+  sizes_out_of_range,      // a consistency proof needs 1 <= from <= to <= the checkpoint's size
 };
 
 struct Declined {
@@ -97,10 +104,17 @@ struct ProofView {
   std::string checkpoint;  // the signed note that pins tree_size
 };
 
+// A consistency proof between two tree sizes (RFC 9162 2.1.4).
+struct ConsistencyView {
+  std::uint64_t from_size = 0;
+  std::uint64_t to_size = 0;
+  std::vector<MerkleHash> proof;
+};
+
 struct JobOutcome {
   // Not done; an accepted command (a receipt, an operator's answer); a query's answer.
   std::variant<Declined, std::shared_ptr<const Accepted>, ApplicationView, TrancheView,
-               CheckpointView, ProofView>
+               CheckpointView, ProofView, ConsistencyView>
       result;
   // Names the tranches and compartments the outcome refers to by index.
   std::shared_ptr<const Scheme> scheme;

@@ -78,7 +78,8 @@ void Pipeline::Impl::handle(std::unique_ptr<Job> job) {
   if (std::holds_alternative<ApplicationQuery>(job->request) ||
       std::holds_alternative<TrancheQuery>(job->request) ||
       std::holds_alternative<CheckpointQuery>(job->request) ||
-      std::holds_alternative<ProofQuery>(job->request)) {
+      std::holds_alternative<ProofQuery>(job->request) ||
+      std::holds_alternative<ConsistencyQuery>(job->request)) {
     return handle_query(std::move(job));
   }
   // Sent here before this node followed (net/ redirects the others before they are queued).
@@ -169,6 +170,16 @@ void Pipeline::Impl::handle_query(std::unique_ptr<Job> job) {
     std::variant<ProofView, Declined> answered = answer_proof(proof->application_id);
     if (auto* declined = std::get_if<Declined>(&answered)) return decline(*job, *declined);
     outcome.result = std::get<ProofView>(std::move(answered));
+  } else if (const auto* sizes = std::get_if<ConsistencyQuery>(&job->request)) {
+    const DecisionTree& tree = sequencer->decision_tree();
+    if (sizes->from_size == 0 || sizes->from_size > sizes->to_size ||
+        sizes->to_size > tree.latest_checkpoint_size()) {
+      return decline(*job, Declined{JobRefusal::sizes_out_of_range,
+                                    std::to_string(tree.latest_checkpoint_size())});
+    }
+    outcome.result =
+        ConsistencyView{sizes->from_size, sizes->to_size,
+                        tree.tree().consistency_proof(sizes->from_size, sizes->to_size)};
   } else if (std::holds_alternative<CheckpointQuery>(job->request)) {
     const std::string& note = sequencer->decision_tree().latest_checkpoint();
     if (note.empty()) return decline(*job, Declined{JobRefusal::no_checkpoint, {}});

@@ -209,6 +209,13 @@ Problem job_problem(JobRefusal refusal, const std::string& detail) {
       problem.retry_after_seconds = net_limits::not_checkpointed_retry_after_seconds;
       return problem;
     }
+    case JobRefusal::sizes_out_of_range:
+      return make_problem(
+          400, "sizes-out-of-range", "No such tree sizes",
+          fmt::format("a consistency proof needs 1 <= from <= to <= {}, the latest checkpoint's "
+                      "size",
+                      detail),
+          "query");
     case JobRefusal::no_checkpoint:
       return make_problem(404, "no-checkpoint", "No checkpoint yet",
                           "the server journals one after each close and, while decisions are "
@@ -276,6 +283,15 @@ Reply render_reply(const JobOutcome& outcome) {
     return query_reply(application_json(scheme, *application), outcome.as_of_sequence);
   }
   if (const auto* proof = std::get_if<ProofView>(&outcome.result)) return proof_reply(*proof);
+  if (const auto* consistency = std::get_if<ConsistencyView>(&outcome.result)) {
+    json::array path;
+    for (const MerkleHash& hash : consistency->proof) path.emplace_back(to_hex(hash));
+    json::object body;
+    body["from"] = consistency->from_size;
+    body["to"] = consistency->to_size;
+    body["consistency_proof"] = std::move(path);
+    return Reply{200, json::serialize(body), false, 0, {}};
+  }
   if (const auto* checkpoint = std::get_if<CheckpointView>(&outcome.result)) {
     return Reply{200, checkpoint->note, false, 0, {}, net_limits::text_content_type};
   }

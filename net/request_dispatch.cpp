@@ -59,6 +59,8 @@ std::variant<std::unique_ptr<Job>, Problem> typed_job(const RouteMatch& route,
       return std::make_unique<Job>(CheckpointQuery{});
     case Endpoint::get_proof:
       return std::make_unique<Job>(ProofQuery{route.application_id});
+    case Endpoint::consistency:
+      return std::make_unique<Job>(ConsistencyQuery{route.from_size, route.to_size});
     case Endpoint::close:
     case Endpoint::close_day:
     case Endpoint::appeal: {

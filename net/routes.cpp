@@ -4,6 +4,9 @@
 
 #include <array>
 #include <boost/container/static_vector.hpp>
+#include <charconv>
+#include <optional>
+#include <tuple>
 
 #include "engine/submission_checks.hpp"
 
@@ -35,6 +38,58 @@ std::optional<PathSegments> segments_of(std::string_view path) {
   return segments;
 }
 
+// "from=M&to=N" with decimal sizes: the consistency proof's only query.
+std::optional<std::pair<std::uint64_t, std::uint64_t>> consistency_sizes(std::string_view query) {
+  const auto number = [](std::string_view text) -> std::optional<std::uint64_t> {
+    std::uint64_t value = 0;
+    const auto parsed = std::from_chars(text.data(), text.data() + text.size(), value);
+    if (text.empty() || parsed.ec != std::errc{} || parsed.ptr != text.data() + text.size() ||
+        (text.size() > 1 && text.front() == '0')) {
+      return std::nullopt;
+    }
+    return value;
+  };
+  constexpr std::string_view from_key = "from=";
+  constexpr std::string_view to_key = "&to=";
+  const std::size_t to = query.find(to_key);
+  if (!query.starts_with(from_key) || to == std::string_view::npos) return std::nullopt;
+  const auto from_size = number(query.substr(from_key.size(), to - from_key.size()));
+  const auto to_size = number(query.substr(to + to_key.size()));
+  if (!from_size || !to_size) return std::nullopt;
+  return std::pair{*from_size, *to_size};
+}
+
+// Every path serves one method; another is 405 naming it.
+std::variant<RouteMatch, Problem> allow_only(std::string_view served, std::string_view method,
+                                             RouteMatch match) {
+  if (method != served) {
+    Problem problem =
+        make_problem(405, "method-not-allowed", "Method not allowed",
+                     fmt::format("{} is not served at this path", method.substr(0, 16)));
+    problem.allow = served;
+    return problem;
+  }
+  return match;
+}
+
+// GET /v1/proofs/consistency?from=M&to=N, the one path with a query; nothing for another path.
+std::optional<std::variant<RouteMatch, Problem>> match_consistency(std::string_view method,
+                                                                   std::string_view target) {
+  constexpr std::string_view path = "/v1/proofs/consistency";
+  if (!target.starts_with(path) || (target.size() > path.size() && target[path.size()] != '?')) {
+    return std::nullopt;
+  }
+  const auto sizes = target.size() > path.size() ? consistency_sizes(target.substr(path.size() + 1))
+                                                 : std::nullopt;
+  if (!sizes && method == "GET") {
+    return make_problem(400, "invalid-query", "The query must be from=M&to=N",
+                        "two tree sizes in decimal, 1 <= M <= N", "query");
+  }
+  RouteMatch match{Endpoint::consistency, {}, {}};
+  if (sizes) std::tie(match.from_size, match.to_size) = *sizes;
+  return allow_only("GET", method, std::move(match));
+}
+
 Problem not_found(std::string_view target) {
   return make_problem(404, "not-found", "No such resource",
                       fmt::format("nothing is served at {}", target.substr(0, 200)));
@@ -43,22 +98,14 @@ Problem not_found(std::string_view target) {
 }  // namespace
 
 std::variant<RouteMatch, Problem> match_route(std::string_view method, std::string_view target) {
+  if (auto consistency = match_consistency(method, target)) return std::move(*consistency);
   const auto segments = segments_of(target);
   if (!segments) return not_found(target);
   const auto& parts = *segments;
   constexpr std::string_view get = "GET";
   constexpr std::string_view post = "POST";
-  // Every path serves one method.
-  const auto allow = [&](std::string_view served,
-                         RouteMatch match) -> std::variant<RouteMatch, Problem> {
-    if (method != served) {
-      Problem problem =
-          make_problem(405, "method-not-allowed", "Method not allowed",
-                       fmt::format("{} is not served at this path", method.substr(0, 16)));
-      problem.allow = served;
-      return problem;
-    }
-    return match;
+  const auto allow = [&](std::string_view served, RouteMatch match) {
+    return allow_only(served, method, std::move(match));
   };
   if (parts.size() == 1 && parts[0] == "metrics") return allow(get, {Endpoint::metrics, {}, {}});
   if (parts.size() == 1 && parts[0] == "healthz") return allow(get, {Endpoint::healthz, {}, {}});
@@ -111,6 +158,7 @@ bool role_may(Role role, Endpoint endpoint) {
     case Endpoint::get_tranche:
     case Endpoint::checkpoint:  // public by nature: it is made to be published
     case Endpoint::get_proof:   // as public as the decision it proves
+    case Endpoint::consistency:
       return true;
     case Endpoint::close:
     case Endpoint::close_day:

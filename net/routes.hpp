@@ -26,6 +26,7 @@ enum class Endpoint : std::uint8_t {
   cluster,         // GET  /v1/cluster
   checkpoint,      // GET  /v1/checkpoint
   get_proof,       // GET  /v1/submissions/{id}/proof
+  consistency,     // GET  /v1/proofs/consistency?from=M&to=N
 };
 
 // The endpoints whose commands are journaled, and so may carry an Idempotency-Key.
@@ -39,6 +40,8 @@ struct RouteMatch {
   std::string tranche_id;
   std::string application_id;
   ExportKind export_kind = ExportKind::decisions_jsonl;
+  std::uint64_t from_size = 0;  // consistency: the two tree sizes
+  std::uint64_t to_size = 0;
 };
 
 // 404 for an unknown path, 405 for a known path with another method (naming the one it

@@ -39,6 +39,33 @@ std::string TempFolder::write(std::string_view child, std::string_view text) con
   return target;
 }
 
+std::string window_lottery_scheme(std::size_t places) {
+  return fmt::format(R"(
+[scheme]
+id = "window"
+name = "Window lottery"
+unique_participant = "scheme"
+[[tranche]]
+id = "w"
+opens_at = "2020-12-01T08:00:00Z"
+closes_at = "2020-12-02T08:00:00Z"
+places = {}
+ranking = "window_lottery"
+)",
+                     places);
+}
+
+std::vector<std::string> lines_of(const std::string& text) {
+  std::vector<std::string> lines;
+  for (std::size_t start = 0; start < text.size();) {
+    const std::size_t end = text.find('\n', start);
+    lines.push_back(text.substr(start, end - start));
+    if (end == std::string::npos) break;
+    start = end + 1;
+  }
+  return lines;
+}
+
 std::string read_text(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
   std::stringstream buffer;

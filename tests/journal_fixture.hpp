@@ -23,6 +23,12 @@ places = 1000
 ranking = "arrival"
 )";
 
+// A scheme of one window_lottery tranche "w" of `places`, open on 2020-12-01 only.
+std::string window_lottery_scheme(std::size_t places);
+
+// The lines of `text`, without their newlines.
+std::vector<std::string> lines_of(const std::string& text);
+
 class TempFolder {
  public:
   explicit TempFolder(std::string_view name);

@@ -12,6 +12,7 @@
 
 #include "proof/checkpoint.hpp"
 #include "proof/merkle_tree.hpp"
+#include "proof/merkle_verify.hpp"
 #include "tests/child_process.hpp"
 #include "tests/http_client.hpp"
 #include "tests/journal_fixture.hpp"
@@ -22,16 +23,6 @@ namespace {
 
 namespace http = boost::beast::http;
 constexpr std::chrono::milliseconds hang_timeout{120'000};  // only a hang ends these waits
-
-std::vector<std::string> lines_of(const std::string& text) {
-  std::vector<std::string> lines;
-  for (std::size_t start = 0; start < text.size();) {
-    const std::size_t end = text.find('\n', start);
-    lines.push_back(text.substr(start, end - start));
-    start = end + 1;
-  }
-  return lines;
-}
 
 // The server's checkpoint once it pins `decisions` decisions (it signs one a second here).
 std::string checkpoint_at(unsigned short port, std::uint64_t decisions,
@@ -165,6 +156,27 @@ TEST_CASE("checkpoints: signed by the server, met by its journal, failed by a ch
     // Each applicant's proof holds by an independent RFC 9162, and by `loket verify` offline.
     const std::string proof =
         check_proofs(*port, receipts, lines, *open_checkpoint(second_checkpoint, *verifier));
+    // The second checkpoint extends the first, by the server's consistency proof.
+    const Answer consistency =
+        client.send(http::verb::get, "/v1/proofs/consistency?from=40&to=50", "dev-auditor-token");
+    REQUIRE(consistency.status == 200);
+    const boost::json::value consistency_json = consistency.json();
+    std::vector<Sha256Digest> path;
+    for (const auto& hash : consistency_json.at("consistency_proof").as_array()) {
+      path.emplace_back();
+      const auto bytes = from_hex(hash.as_string());
+      REQUIRE((bytes && bytes->size() == 32));
+      std::copy(bytes->begin(), bytes->end(), path.back().begin());
+    }
+    const auto roots = merkle_reference::roots_from_consistency(40, 50, true, path, tree.root(40));
+    REQUIRE(roots);
+    CHECK(roots->old_root == tree.root(40));
+    CHECK(roots->new_root == tree.root(50));
+    CHECK(verify_consistency(40, 50, tree.root(40), tree.root(50), path));
+    CHECK(client.send(http::verb::get, "/v1/proofs/consistency?from=40&to=51", "dev-portal-token")
+              .problem_type() == "sizes-out-of-range");
+    CHECK(client.send(http::verb::get, "/v1/proofs/consistency?from=0&to=50", "dev-portal-token")
+              .status == 400);
     const LoketRun verified =
         run_loket({"verify", "--proof", folder.write("proof.json", proof), "--key", verifier_text});
     INFO(verified.output);

@@ -19,18 +19,7 @@ using testing::scheme_from_toml;
 
 namespace {
 
-constexpr std::string_view lottery_scheme = R"(
-[scheme]
-id = "window"
-name = "Window lottery"
-unique_participant = "scheme"
-[[tranche]]
-id = "w"
-opens_at = "2020-12-01T08:00:00Z"
-closes_at = "2020-12-02T08:00:00Z"
-places = 100
-ranking = "window_lottery"
-)";
+const std::string lottery_scheme = testing::window_lottery_scheme(100);
 
 constexpr TimestampNs opened_at_ns = 1'606'813'200'000'000'000;  // 2020-12-01T09:00:00Z
 
@@ -43,13 +32,7 @@ std::vector<std::string> exported_decisions(const Journal& journal) {
     return true;
   });
   REQUIRE_FALSE(summary.problem);
-  std::vector<std::string> lines;
-  for (std::size_t start = 0; start < text.size();) {
-    const std::size_t end = text.find('\n', start);
-    lines.push_back(text.substr(start, end - start));
-    start = end + 1;
-  }
-  return lines;
+  return testing::lines_of(text);
 }
 
 MerkleHash root_of(const std::vector<std::string>& lines) {
@@ -74,7 +57,7 @@ TEST_CASE("decision tree: leaves are the decisions export's lines, across a rest
           "[unit][proof]") {
   testing::TempFolder folder("decision-tree");
   const std::string directory = folder.path("journal");
-  const std::string scheme_text(lottery_scheme);
+  const std::string& scheme_text = lottery_scheme;
   std::vector<std::string> ids;
   std::uint64_t leaves = 0;
   {

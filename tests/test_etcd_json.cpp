@@ -4,11 +4,11 @@
 #include <catch2/catch.hpp>
 #include <string>
 
-#include "parse/base64.hpp"
 #include "cluster/etcd_client.hpp"
 #include "cluster/etcd_json.hpp"
 #include "cluster/etcd_limits.hpp"
 #include "cluster/http_connection.hpp"
+#include "parse/base64.hpp"
 
 namespace loket {
 namespace {

@@ -54,6 +54,17 @@ TEST_CASE("Routes map method and path to an endpoint, or to 404 and 405") {
   CHECK(status("GET", "/v1/cluster/") == 404);
   CHECK(status("GET", "/v1/clusters") == 404);
   CHECK(match("GET", "/v1/checkpoint").endpoint == Endpoint::checkpoint);
+  CHECK(match("GET", "/v1/proofs/consistency?from=1&to=18446744073709551615").to_size ==
+        UINT64_MAX);
+  CHECK(match("GET", "/v1/proofs/consistency?from=40&to=50").from_size == 40);
+  CHECK(status("GET", "/v1/proofs/consistency?from=1&to=18446744073709551616") == 400);
+  CHECK(status("GET", "/v1/proofs/consistency?from=01&to=5") == 400);
+  CHECK(status("GET", "/v1/proofs/consistency?from=-1&to=5") == 400);
+  CHECK(status("GET", "/v1/proofs/consistency?to=5&from=1") == 400);
+  CHECK(status("GET", "/v1/proofs/consistency?from=1&to=5&x=1") == 400);
+  CHECK(status("GET", "/v1/proofs/consistency") == 400);
+  CHECK(status("POST", "/v1/proofs/consistency?from=1&to=5") == 405);
+  CHECK(status("GET", "/v1/proofs/consistencyx?from=1&to=5") == 404);
   CHECK(status("POST", "/v1/checkpoint") == 405);
   CHECK(status("GET", "/v1/checkpoint/1") == 404);
   CHECK(match("GET", "/v1/submissions/APP-1/proof").endpoint == Endpoint::get_proof);

@@ -39,22 +39,6 @@ constexpr std::size_t pending_large = 230'000;
 constexpr std::size_t pending_large = 1'000'000;
 #endif
 
-std::string window_lottery_scheme(std::size_t places) {
-  return fmt::format(R"(
-[scheme]
-id = "window"
-name = "Window lottery"
-unique_participant = "scheme"
-[[tranche]]
-id = "w"
-opens_at = "2020-12-01T08:00:00Z"
-closes_at = "2020-12-02T08:00:00Z"
-places = {}
-ranking = "window_lottery"
-)",
-                     places);
-}
-
 // Ids of the documented maximum length: the largest decisions there are.
 std::string long_id(std::size_t number) {
   std::string id = fmt::format("W-{}-", number);
