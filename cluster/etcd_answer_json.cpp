@@ -5,8 +5,8 @@
 #include <charconv>
 #include <limits>
 
-#include "parse/base64.hpp"
 #include "cluster/etcd_json.hpp"
+#include "parse/base64.hpp"
 
 namespace loket::etcd_json {
 namespace {

@@ -7,9 +7,9 @@
 #include <string>
 #include <variant>
 
-#include "parse/base64.hpp"
 #include "cluster/etcd_json.hpp"
 #include "cluster/etcd_limits.hpp"
+#include "parse/base64.hpp"
 
 namespace loket::etcd_json {
 namespace {

@@ -34,10 +34,12 @@ std::variant<ProofView, Declined> Pipeline::Impl::answer_proof(const std::string
   if (!found) return Declined{JobRefusal::unknown_application, {}};
   const DecisionTree& tree = sequencer->decision_tree();
   const std::uint64_t leaf_index = found->last_decision_index;
-  const DecisionTree::LeafPlace place = tree.place_of(leaf_index);
   // The line is read from the journal, so its record must be durable (it is, soon after).
-  if (leaf_index >= tree.latest_checkpoint_size() ||
-      place.sequence > owner.counters_.durable_sequence.load(std::memory_order_acquire)) {
+  if (leaf_index >= tree.latest_checkpoint_size())
+    return Declined{JobRefusal::not_checkpointed, {}};
+  // Only now: place_of requires a leaf the tree holds, which a checkpointed one is.
+  const DecisionTree::LeafPlace place = tree.place_of(leaf_index);
+  if (place.sequence > owner.counters_.durable_sequence.load(std::memory_order_acquire)) {
     return Declined{JobRefusal::not_checkpointed, {}};
   }
   Result<std::string> line =
