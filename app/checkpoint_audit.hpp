@@ -41,6 +41,9 @@ class CheckpointAudit {
   const std::optional<std::string>& failure() const { return failure_; }
   // What was checked, in lines that end in '\n'.
   std::string report() const;
+  // The tree as replayed so far, with the latest journaled checkpoint.
+  const DecisionTree& tree() const { return tree_; }
+  std::uint64_t checkpoints_journaled() const { return journaled_; }
 
  private:
   const Scheme& scheme_;

@@ -5,6 +5,7 @@
 #include <boost/json.hpp>
 #include <unordered_map>
 
+#include "app/checkpoint_audit.hpp"
 #include "parse/scheme_toml.hpp"
 
 namespace loket {
@@ -153,13 +154,23 @@ Result<ReportData> gather_report(const std::string& data_path) {
   Allocator allocator(std::move(parsed).value(), AllocatorOptions{std::max<std::size_t>(
                                                      opened->journal->last_sequence(), 1024)});
   Gatherer gatherer(data);
+  // No verifier key here: the report shows who signed, `loket audit --key` checks it.
+  CheckpointAudit checkpoints(data.scheme, std::nullopt, {});
   ReplayOptions options;
   options.visit = [&](const JournalRecord& record) {
     gatherer.visit(record);
+    checkpoints.visit(record);
     return true;
   };
   data.summary = replay_journal(*opened->journal, allocator, options);
   gatherer.finish();
+  const DecisionTree& tree = checkpoints.tree();
+  data.tree = {tree.size(),
+               tree.tree().root(tree.size()),
+               checkpoints.checkpoints_journaled(),
+               tree.latest_checkpoint(),
+               tree.latest_checkpoint_size(),
+               checkpoints.failure()};
   for (std::size_t index = 0; index < data.scheme.tranches.size(); ++index) {
     data.tranches.push_back(allocator.tranche_status(index));
   }

@@ -3,11 +3,13 @@
 
 #include <array>
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "base/status.hpp"
 #include "engine/allocator.hpp"
+#include "proof/merkle_tree.hpp"
 #include "storage/replay.hpp"
 
 namespace loket {
@@ -42,6 +44,16 @@ struct FillPoint {
   std::int64_t granted_units = 0;  // places or cents within the cap, cumulative
 };
 
+// The decision tree (docs/verify.md) at the end of the journal and its latest checkpoint.
+struct TreeSummary {
+  std::uint64_t decisions = 0;
+  MerkleHash root{};
+  std::uint64_t checkpoints_journaled = 0;
+  std::string final_checkpoint;  // the latest journaled note; empty when there is none
+  std::uint64_t final_checkpoint_size = 0;
+  std::optional<std::string> problem;  // a journaled checkpoint that does not pin the tree
+};
+
 struct ReportData {
   std::string data_path;
   Scheme scheme;
@@ -57,6 +69,7 @@ struct ReportData {
   std::vector<TransferEntry> transfers;
   // monitoring "key=value" -> final outcome counts
   std::map<std::string, std::array<std::uint64_t, outcome_count>> monitoring;
+  TreeSummary tree;
 };
 
 // Replays the journal; data.summary.problem is set if it does not verify. A Status when the

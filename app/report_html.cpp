@@ -4,6 +4,7 @@
 
 #include <algorithm>
 
+#include "parse/base64.hpp"
 #include "storage/csv.hpp"
 #include "storage/format.hpp"
 
@@ -289,12 +290,47 @@ void event_tables(std::string& html, const ReportData& data) {
   if (!data.appeals.empty()) html += "</table>";
 }
 
+// The final checkpoint in full: whoever holds a published copy compares it with this one, and
+// `loket audit --checkpoint` compares it with the journal.
+void checkpoint_section(std::string& html, const ReportData& data) {
+  const TreeSummary& tree = data.tree;
+  auto out = std::back_inserter(html);
+  html += "<h2>The decision tree and its final checkpoint</h2>";
+  if (tree.problem) {
+    fmt::format_to(out, "<p class=bad>A journaled checkpoint does not pin the tree: {}.</p>",
+                   escape(*tree.problem));
+  }
+  fmt::format_to(out,
+                 "<p>The journal's {} decisions are the leaves of a Merkle tree (RFC 9162) with "
+                 "root <code>{}</code>. {} signed checkpoints were journaled.</p>",
+                 grouped(static_cast<std::int64_t>(tree.decisions)),
+                 base64_encode({reinterpret_cast<const char*>(tree.root.data()), tree.root.size()}),
+                 grouped(static_cast<std::int64_t>(tree.checkpoints_journaled)));
+  if (tree.final_checkpoint.empty()) {
+    html += "<p>No checkpoint was journaled: nothing outside the journal pins it.</p>";
+    return;
+  }
+  const std::uint64_t after = tree.decisions - tree.final_checkpoint_size;
+  fmt::format_to(out, "<p>The final checkpoint pins the first {} of them{}:</p><pre>{}</pre>",
+                 grouped(static_cast<std::int64_t>(tree.final_checkpoint_size)),
+                 after == 0 ? ", all"
+                            : fmt::format("; {} decisions came after it",
+                                          grouped(static_cast<std::int64_t>(after))),
+                 escape(tree.final_checkpoint));
+  fmt::format_to(out,
+                 "<p>With a published copy of it in a file, <code>loket audit --data {} "
+                 "--checkpoint FILE --key VERIFIER_KEY</code> checks its signature and that the "
+                 "journal still holds the tree it pins; an applicant checks their own decision "
+                 "against it with <code>loket verify</code> (docs/verify.md).</p>",
+                 escape(data.data_path));
+}
+
 constexpr std::string_view style = R"(<style>
 body{font:11pt/1.4 Georgia,'Times New Roman',serif;max-width:60em;margin:2em auto;color:#111}
 h1{font-size:18pt;margin-bottom:0}h2{font-size:13pt;border-bottom:1px solid #999;margin-top:1.6em}
 table{border-collapse:collapse;margin:.6em 0;font-size:9.5pt}th,td{border:1px solid #bbb;padding:2px 6px;text-align:left;vertical-align:top}
 td.n{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}tr.total td{font-weight:bold}
-code{font-size:9pt;word-break:break-all}.ok{color:#064}.bad{color:#a00;font-weight:bold}
+code{font-size:9pt;word-break:break-all}pre{font-size:9pt;white-space:pre-wrap;word-break:break-all}.ok{color:#064}.bad{color:#a00;font-weight:bold}
 svg text{font:10px sans-serif}.frame{fill:none;stroke:#999}.cap{stroke:#a00;stroke-dasharray:4 3}
 .line{fill:none;stroke:#036;stroke-width:1.5}.bar{fill:#036}figure{margin:1em 0}figcaption{font-size:9pt;color:#444}
 @media print{body{margin:0;max-width:none}h2{break-after:avoid}table,figure{break-inside:avoid}}
@@ -335,6 +371,7 @@ std::string render_report_html(const ReportData& data) {
                  "Journal format version {}. Anyone with the journal can check this report with "
                  "<code>loket audit --data {}</code>.</p>",
                  to_hex(summary.head_hash), journal_format::version, escape(data.data_path));
+  checkpoint_section(html, data);
   scheme_section(html, data);
   budget_section(html, data);
   html += "<h2>How the tranches filled</h2>";

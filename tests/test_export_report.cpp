@@ -117,6 +117,12 @@ TEST_CASE("The report shows the scheme's totals and the verification", "[process
   CHECK(data->outcomes[static_cast<std::size_t>(Outcome::granted)] == 28);
   CHECK(data->outcomes[static_cast<std::size_t>(Outcome::rejected)] == 8);
   CHECK(data->monitoring.at("sector=bouw")[static_cast<std::size_t>(Outcome::granted)] == 1);
+  // A journal from `loket allocate` has a decision tree but no checkpoint: the report says so.
+  CHECK(data->tree.decisions ==
+        lines_of(export_text(folder.path("journal"), "decisions", "jsonl", folder)).size());
+  CHECK(data->tree.decisions > 30);
+  CHECK(data->tree.checkpoints_journaled == 0);
+  CHECK(html.find("No checkpoint was journaled") != std::string::npos);
   // Self-contained: nothing is loaded from elsewhere.
   CHECK(html.find("<script") == std::string::npos);
   CHECK(html.find("http") == std::string::npos);
