@@ -22,6 +22,7 @@
 #include "cluster/etcd_log.hpp"
 #include "cluster/node_status.hpp"
 #include "tests/child_process.hpp"
+#include "tests/cluster_fixture.hpp"
 #include "tests/etcd_test.hpp"
 #include "tests/http_client.hpp"
 #include "tests/journal_fixture.hpp"
@@ -34,40 +35,13 @@ namespace http = boost::beast::http;
 
 const EtcdLogKeys rehearsal_keys{"/loket/rehearsal/"};
 
-// The members' client URLs, as --cluster takes them.
-std::string endpoints_of(const EtcdCluster& etcd) {
-  std::string endpoints;
-  for (const std::string& url : etcd.client_urls()) {
-    endpoints += (endpoints.empty() ? "" : ",") + url;
-  }
-  return endpoints;
-}
-
-std::unique_ptr<ChildProcess> start_node(const EtcdCluster& etcd, const TempFolder& folder,
-                                         const std::string& name, const std::string& scheme) {
-  const std::string endpoints = endpoints_of(etcd);
-  return std::make_unique<ChildProcess>(
-      build_path("loket"),
-      std::vector<std::string>{"serve", "--scheme", scheme, "--data", folder.path(name), "--listen",
-                               "127.0.0.1:0", "--tokens",
-                               source_path("app/development-tokens.toml"), "--cluster", endpoints,
-                               "--node", name, "--lease-ttl", "2"});
-}
-
 // A receipt's sequence and outcome, by application id.
 using Receipts = std::map<std::string, std::pair<std::uint64_t, std::string>>;
 
 // Registers `count` participants; returns their receipts.
 Receipts register_participants(unsigned short port, std::size_t first, std::size_t count) {
   Receipts receipts;
-  Client client(port);
-  for (std::size_t number = first; number < first + count; ++number) {
-    const Answer answer =
-        client.send(http::verb::post, "/v1/tranches/t2/submissions", "dev-portal-token",
-                    fmt::format(R"({{"id":"C-{}","participant":"p-{}"}})", number, number));
-    INFO(answer.body);
-    REQUIRE(answer.status == 201);
-    const boost::json::object receipt = answer.json().as_object();
+  for (const boost::json::object& receipt : register_in_t2(port, first, count)) {
     receipts[std::string(receipt.at("id").as_string())] = {
         receipt.at("seq").to_number<std::uint64_t>(),
         std::string(receipt.at("outcome").as_string())};
@@ -114,67 +88,6 @@ void stop_and_audit(ChildProcess& node, const std::string& journal) {
   CHECK(WIFEXITED(status));
   CHECK(WEXITSTATUS(status) == 0);
 }
-
-std::uint64_t milliseconds_since(std::chrono::steady_clock::time_point then) {
-  return static_cast<std::uint64_t>(
-      std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - then)
-          .count());
-}
-
-// Three etcd members, and nodes "a" and "b", both listening: one leads, the other follows.
-struct TwoNodes {
-  explicit TwoNodes(std::string scheme_file = source_path("schemes/rehearsal.toml"))
-      : scheme(std::move(scheme_file)) {
-    start_node_at(0);
-    INFO(nodes[0]->log());
-    REQUIRE(nodes[0]->wait_for_log("node a was elected", hang_timeout));
-    REQUIRE(readyz_becomes(ports[0], 200, hang_timeout));
-    leader_port = ports[0];
-    start_follower(1);
-  }
-  void start_node_at(std::size_t index) {
-    nodes[index] = start_node(etcd, folder, names[index], scheme);
-    const std::optional<unsigned short> port = nodes[index]->wait_listening(hang_timeout);
-    INFO(nodes[index]->log());
-    REQUIRE(port);
-    ports[index] = *port;
-  }
-  void start_follower(std::size_t index) {
-    start_node_at(index);
-    INFO(nodes[index]->log());
-    REQUIRE(nodes[index]->wait_for_log(fmt::format("follows: node {} at http://127.0.0.1:{} leads",
-                                                   names[1 - index], ports[1 - index]),
-                                       hang_timeout));
-  }
-  // The follower, once it leads; how long after `since` it answered ready.
-  std::uint64_t wait_for_new_leader(std::chrono::steady_clock::time_point since) {
-    leader = 1 - leader;
-    INFO(nodes[leader]->log());
-    REQUIRE(readyz_becomes(ports[leader], 200, hang_timeout));
-    leader_port = ports[leader];
-    return milliseconds_since(since);
-  }
-  // SIGKILLs the leader, waits for the other node to lead, and starts the killed one again
-  // as a follower. Returns the failover time: the kill to the new leader's readiness.
-  std::uint64_t fail_over() {
-    nodes[leader]->signal(SIGKILL);
-    nodes[leader]->wait();
-    const auto killed_at = std::chrono::steady_clock::now();
-    const std::size_t killed = leader;
-    const std::uint64_t failover_ms = wait_for_new_leader(killed_at);
-    start_follower(killed);
-    return failover_ms;
-  }
-
-  const std::string scheme;
-  EtcdCluster etcd{3};
-  TempFolder folder{"cluster"};
-  const std::array<std::string, 2> names{"a", "b"};
-  std::array<std::unique_ptr<ChildProcess>, 2> nodes;
-  std::array<unsigned short, 2> ports{};
-  std::size_t leader = 0;
-  unsigned short leader_port = 0;
-};
 
 // Registers on the leader, kills it, and checks every receipt so far on the next, `rounds`
 // times; returns the failover times.

@@ -1,0 +1,25 @@
+// What the tests of signed checkpoints and proofs against a real server share.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "proof/checkpoint.hpp"
+
+namespace loket::testing {
+
+// The server's checkpoint (GET /v1/checkpoint) once it pins `decisions` decisions, its
+// signature verified by `key`.
+std::string checkpoint_at(unsigned short port, std::uint64_t decisions, const NoteVerifierKey& key);
+
+// Each (application id, leaf index) pair's proof from the server
+// (GET /v1/submissions/{id}/proof): the line at its leaf in `lines` (the decisions export),
+// and a path that leads to `checkpoint`'s root by the RFC written again in the tests
+// (tests/merkle_reference.hpp). Returns the last proof's body.
+std::string check_proofs(unsigned short port,
+                         const std::vector<std::pair<std::string, std::uint64_t>>& receipts,
+                         const std::vector<std::string>& lines, const Checkpoint& checkpoint);
+
+}  // namespace loket::testing
