@@ -4,6 +4,7 @@
 // rebuilds it, so a leaf's index is the decision's position in that export, from 0.
 #pragma once
 
+#include <deque>
 #include <optional>
 #include <span>
 #include <string>
@@ -11,6 +12,7 @@
 #include <utility>
 #include <vector>
 
+#include "base/deque_bytes.hpp"
 #include "engine/decision.hpp"
 #include "engine/scheme.hpp"
 #include "proof/merkle_tree.hpp"
@@ -23,6 +25,10 @@ class DecisionTree {
 
   const MerkleTree& tree() const { return tree_; }
   std::uint64_t size() const { return tree_.size(); }
+  // The heap bytes it holds: the tree's hashes and the index of events with decisions.
+  std::size_t bytes_used() const {
+    return tree_.bytes_used() + deque_bytes(events_) + line_.capacity();
+  }
 
   // Where leaf `leaf_index` (< size()) is in the journal: its event's sequence and its place
   // among that event's decisions.
@@ -48,8 +54,9 @@ class DecisionTree {
 
  private:
   MerkleTree tree_;
-  // (first leaf, sequence) of every event with decisions, in order: 16 bytes per such event.
-  std::vector<std::pair<std::uint64_t, std::uint64_t>> events_;
+  // (first leaf, sequence) of every event with decisions, in order: 16 bytes per such event,
+  // in blocks that an append never moves (see MerkleTree).
+  std::deque<std::pair<std::uint64_t, std::uint64_t>> events_;
   std::string latest_checkpoint_;
   std::uint64_t latest_checkpoint_size_ = 0;
   std::string line_;  // reused: no allocation per leaf once it has grown

@@ -14,40 +14,51 @@ namespace json = boost::json;
 
 void append_decision_json(std::string& out, const Scheme& scheme, Sequence sequence,
                           const Decision& decision) {
-  auto back = std::back_inserter(out);
   if (decision.kind == Decision::Kind::transfer) {
     const Tranche& tranche = scheme.tranches.at(decision.tranche_index);
-    fmt::format_to(back,
+    fmt::format_to(std::back_inserter(out),
                    "{{\"type\":\"transfer\",\"seq\":{},\"tranche\":\"{}\",\"from\":\"{}\","
                    "\"to\":\"{}\",\"amount_cents\":{}}}\n",
                    sequence, tranche.id, tranche.compartments.at(decision.from_compartment).id,
                    tranche.compartments.at(decision.to_compartment).id, decision.amount_cents);
     return;
   }
-  // Ids, reasons and compartment names are restricted to characters that need no escaping.
-  fmt::format_to(back, "{{\"seq\":{},\"id\":", sequence);
-  if (decision.application_id.empty()) {
-    out += "null";
-  } else {
-    fmt::format_to(back, "\"{}\"", decision.application_id);
-  }
-  fmt::format_to(back, ",\"outcome\":\"{}\",\"reason\":", to_string(decision.outcome));
-  if (decision.reason == Reason::none) {
-    out += "null";
-  } else {
-    fmt::format_to(back, "\"{}\"", to_string(decision.reason));
-  }
+  // Appended piece by piece rather than formatted: every decision's line is a leaf of the
+  // decision tree, made on the writer thread (bench/decision_tree_bench.cpp). Ids, reasons and
+  // compartment names are restricted to characters that need no escaping.
+  const auto quoted_or_null = [&out](std::string_view text) {
+    if (text.empty()) {
+      out += "null";
+      return;
+    }
+    out += '"';
+    out += text;
+    out += '"';
+  };
+  out += "{\"seq\":";
+  const fmt::format_int sequence_text(sequence);
+  out.append(sequence_text.data(), sequence_text.size());
+  out += ",\"id\":";
+  quoted_or_null(decision.application_id);
+  out += ",\"outcome\":\"";
+  out += to_string(decision.outcome);
+  out += "\",\"reason\":";
+  quoted_or_null(decision.reason == Reason::none ? "" : to_string(decision.reason));
   if (decision.reason == Reason::invalid) {
-    fmt::format_to(back, ",\"field\":\"{}\"", to_string(decision.field));
+    out += ",\"field\":\"";
+    out += to_string(decision.field);
+    out += '"';
   }
   out += ",\"compartment\":";
-  if (decision.compartment_index == no_compartment) {
-    out += "null";
-  } else {
-    const Tranche& tranche = scheme.tranches.at(decision.tranche_index);
-    fmt::format_to(back, "\"{}\"", tranche.compartments.at(decision.compartment_index).id);
-  }
-  fmt::format_to(back, ",\"granted_cents\":{}}}\n", decision.granted_cents);
+  quoted_or_null(decision.compartment_index == no_compartment
+                     ? std::string_view()
+                     : std::string_view(scheme.tranches.at(decision.tranche_index)
+                                            .compartments.at(decision.compartment_index)
+                                            .id));
+  out += ",\"granted_cents\":";
+  const fmt::format_int granted_text(decision.granted_cents);
+  out.append(granted_text.data(), granted_text.size());
+  out += "}\n";
 }
 
 namespace {

@@ -2,6 +2,7 @@
 
 #include <bit>
 
+#include "base/deque_bytes.hpp"
 #include "engine/assert.hpp"
 
 namespace loket {
@@ -42,6 +43,12 @@ void MerkleTree::append_leaf_hash(const MerkleHash& leaf_hash) {
     const auto& nodes = levels_[level];
     carried = merkle_node_hash(nodes[nodes.size() - 2], nodes.back());
   }
+}
+
+std::size_t MerkleTree::bytes_used() const {
+  std::size_t bytes = levels_.capacity() * sizeof(levels_[0]);
+  for (const auto& level : levels_) bytes += deque_bytes(level);
+  return bytes;
 }
 
 MerkleHash MerkleTree::range_hash(std::uint64_t begin, std::uint64_t end) const {

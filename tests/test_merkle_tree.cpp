@@ -142,4 +142,16 @@ TEST_CASE("merkle proofs: the checks at the extremes of their sizes", "[unit][pr
   CHECK_FALSE(verify_consistency(1, UINT64_MAX, some, some, std::vector<Hash>(64, some)));
 }
 
+TEST_CASE("merkle tree: memory is two hashes per leaf", "[unit][proof]") {
+  MerkleTree tree;
+  const std::size_t empty_bytes = tree.bytes_used();
+  constexpr std::size_t leaves = 20'000;
+  for (std::size_t index = 0; index < leaves; ++index) tree.append_leaf(std::to_string(index));
+  // Each leaf's hash and, on average, one node's: 64 bytes, plus the blocks' map and the
+  // last, partly filled block of each level.
+  const std::size_t per_leaf_bytes = (tree.bytes_used() - empty_bytes) / leaves;
+  CHECK(per_leaf_bytes >= 64);
+  CHECK(per_leaf_bytes <= 66);
+}
+
 }  // namespace loket
