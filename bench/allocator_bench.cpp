@@ -10,9 +10,9 @@
 #include <cstring>
 #include <random>
 
+#include "bench/bench_scheme.hpp"
 #include "engine/allocator.hpp"
 #include "engine/crypto.hpp"
-#include "parse/scheme_toml.hpp"
 
 namespace {
 
@@ -20,46 +20,6 @@ using namespace loket;
 
 constexpr std::size_t submission_count = 10'000'000;
 constexpr std::int64_t opens_at_ns = 1'606'809'600'000'000'000;  // 2020-12-01T08:00:00Z
-
-Scheme bench_scheme(bool money) {
-  const std::string text = money ? R"(
-[scheme]
-id = "bench"
-name = "Bench"
-unique_participant = "scheme"
-[[tranche]]
-id = "t"
-opens_at = "2020-12-01T08:00:00Z"
-closes_at = "2021-12-01T08:00:00Z"
-budget_cents = 1000000000000
-ranking = "arrival"
-fit = "partial"
-spillover = "at_close"
-[[tranche.compartment]]
-id = "small"
-share_percent = 20
-min_cents = 1000
-max_cents = 100000
-[[tranche.compartment]]
-id = "large"
-share_percent = 80
-min_cents = 100000
-max_cents = 500000
-)"
-                                 : R"(
-[scheme]
-id = "bench"
-name = "Bench"
-unique_participant = "scheme"
-[[tranche]]
-id = "t"
-opens_at = "2020-12-01T08:00:00Z"
-closes_at = "2021-12-01T08:00:00Z"
-places = 100000000
-ranking = "arrival"
-)";
-  return parse_scheme(text, "bench").value();
-}
 
 // Ids, participant keys and amounts for every submission, made once for all benchmarks.
 struct Workload {

@@ -9,9 +9,9 @@
 #include <chrono>
 #include <cstring>
 
+#include "bench/bench_scheme.hpp"
 #include "core/decision_tree.hpp"
 #include "engine/allocator.hpp"
-#include "parse/scheme_toml.hpp"
 #include "proof/checkpoint.hpp"
 
 namespace {
@@ -21,25 +21,7 @@ using namespace loket;
 constexpr std::size_t registration_count = 2'000'000;
 constexpr std::int64_t opens_at_ns = 1'606'809'600'000'000'000;  // 2020-12-01T08:00:00Z
 
-Scheme places_scheme() {
-  return parse_scheme(R"(
-[scheme]
-id = "bench"
-name = "Bench"
-unique_participant = "scheme"
-[[tranche]]
-id = "t"
-opens_at = "2020-12-01T08:00:00Z"
-closes_at = "2021-12-01T08:00:00Z"
-places = 1000000
-ranking = "arrival"
-)",
-                      "bench")
-      .value();
-}
-
 // Registration `index`: a 12-character id and a participant key that no other one shares.
-// Half of them find the tranche full, so both kinds of decision line are in the tree.
 SubmitCommand registration(std::string& id, std::size_t index) {
   id = fmt::format("APP-{:08}", index);
   SubmitCommand command;
@@ -55,13 +37,13 @@ SubmitCommand registration(std::string& id, std::size_t index) {
 // state.range(0): 1 grows the tree with every decision, as the Sequencer does; 0 does not.
 void decide(benchmark::State& state) {
   const bool with_tree = state.range(0) != 0;
-  const Scheme scheme = places_scheme();
+  const Scheme scheme = bench_scheme(false);
   std::vector<Decision> decisions;
   std::string id;
   std::size_t tree_bytes = 0;
   for (auto _ : state) {
     state.PauseTiming();
-    Allocator allocator(places_scheme(), AllocatorOptions{registration_count});
+    Allocator allocator(bench_scheme(false), AllocatorOptions{registration_count});
     DecisionTree tree;
     state.ResumeTiming();
     for (std::size_t index = 0; index < registration_count; ++index) {
@@ -84,7 +66,7 @@ void decide(benchmark::State& state) {
 // Every append timed on its own: the mean and the worst, which is what a registration
 // waiting behind it would feel.
 void worst_append(benchmark::State& state) {
-  const Scheme scheme = places_scheme();
+  const Scheme scheme = bench_scheme(false);
   Decision decision;
   decision.kind = Decision::Kind::application;
   decision.outcome = Outcome::granted;
