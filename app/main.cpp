@@ -1,5 +1,8 @@
 // The `loket` executable: one subcommand per job.
+#include <fmt/format.h>
+
 #include <CLI/CLI.hpp>
+#include <optional>
 
 #include "app/allocate_command.hpp"
 #include "app/audit_command.hpp"
@@ -12,6 +15,7 @@
 #include "app/serve_command.hpp"
 #include "app/serve_config.hpp"
 #include "app/verify_command.hpp"
+#include "base/version.hpp"
 #include "loadgen/loadtest_command.hpp"
 
 namespace {
@@ -209,9 +213,47 @@ loket::Status apply_serve_config_file(loket::ServeOptions& serve) {
   return config.ok() ? loket::apply_serve_config(*config, config_path, serve) : config.status();
 }
 
+// Exit status 2 for a command line that cannot be run, as POSIX utilities do.
+constexpr int usage_exit_code = 2;
+
+// The subcommand's name in argv[1] when it is not one of app's: CLI11 would only say that a
+// subcommand is required.
+std::optional<std::string> unknown_subcommand(const CLI::App& app, int argc, char** argv) {
+  if (argc < 2 || argv[1][0] == '-') return std::nullopt;
+  std::string known;
+  for (const CLI::App* subcommand : app.get_subcommands([](const CLI::App*) { return true; })) {
+    if (subcommand->get_name() == argv[1]) return std::nullopt;
+    known += (known.empty() ? "" : ", ") + subcommand->get_name();
+  }
+  return fmt::format("loket: unknown subcommand '{}'; the subcommands are {}", argv[1], known);
+}
+
+// Parses argv into app. Nothing when a command is to run; else the exit code, after --help or
+// --version (0) or a usage error (2, with what is wrong on stderr).
+std::optional<int> parse_command_line(CLI::App& app, int argc, char** argv) {
+  if (const std::optional<std::string> unknown = unknown_subcommand(app, argc, argv)) {
+    std::fprintf(stderr, "%s\n", unknown->c_str());
+    return usage_exit_code;
+  }
+  try {
+    app.parse(argc, argv);
+    return std::nullopt;
+  } catch (const CLI::CallForHelp& help) {
+    return app.exit(help);
+  } catch (const CLI::CallForAllHelp& help) {
+    return app.exit(help);
+  } catch (const CLI::CallForVersion& version) {
+    return app.exit(version);
+  } catch (const CLI::ParseError& error) {
+    app.exit(error);
+    return usage_exit_code;
+  }
+}
+
 int run_command(int argc, char** argv) {
   CLI::App app{"loket: first-come-first-served allocation of scarce public budget"};
   app.require_subcommand(1);
+  app.set_version_flag("--version", "loket " + std::string(loket::loket_version));
   loket::AllocateOptions allocate;
   CLI::App* allocate_command = add_allocate_command(app, allocate);
   loket::AuditOptions audit;
@@ -233,13 +275,15 @@ int run_command(int argc, char** argv) {
   loket::ClusterStatusOptions cluster_status;
   CLI::App* cluster_status_command = add_cluster_command(app, cluster_status);
 
-  CLI11_PARSE(app, argc, argv);
+  if (const std::optional<int> exit_code = parse_command_line(app, argc, argv)) return *exit_code;
   if (serve_command->parsed() && !serve.config_path.empty()) {
     if (const loket::Status applied = apply_serve_config_file(serve); !applied.is_ok()) {
       std::fprintf(stderr, "loket serve: %s\n", applied.message().c_str());
       return 2;
     }
-    CLI11_PARSE(app, argc, argv);
+    if (const std::optional<int> exit_code = parse_command_line(app, argc, argv)) {
+      return *exit_code;
+    }
   }
   if (serve_command->parsed()) return loket::run_serve(serve, stderr);
   if (cluster_status_command->parsed()) {

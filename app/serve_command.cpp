@@ -4,8 +4,11 @@
 #include <fmt/format.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <array>
+#include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/address.hpp>
+#include <boost/asio/ip/tcp.hpp>
 #include <cctype>
 #include <filesystem>
 #include <optional>
@@ -34,23 +37,39 @@ struct ListenAddress {
   unsigned short port = 0;
 };
 
-std::optional<ListenAddress> parse_listen(std::string_view text) {
+// HOST:PORT, HOST an IP address (IPv6 in brackets) or a name resolved once, now: the server
+// listens on the name's first IPv4 address, or its first address when it has none.
+Result<ListenAddress> parse_listen(std::string_view text) {
+  const auto wrong = [text](std::string_view what) {
+    return Status::invalid_argument(fmt::format("--listen {}: {}", text, what));
+  };
   const std::size_t colon = text.rfind(':');
-  if (colon == std::string_view::npos) return std::nullopt;
+  if (colon == std::string_view::npos) return wrong("expected HOST:PORT, such as 127.0.0.1:8080");
   const std::string port_text(text.substr(colon + 1));
   if (port_text.empty() || port_text.size() > 5 ||
-      port_text.find_first_not_of("0123456789") != std::string::npos) {
-    return std::nullopt;
+      port_text.find_first_not_of("0123456789") != std::string::npos ||
+      std::stoi(port_text) > 65535) {
+    return wrong("the port must be a number from 0 to 65535");
   }
-  const int port = std::stoi(port_text);
-  if (port > 65535) return std::nullopt;
+  const auto port = static_cast<unsigned short>(std::stoi(port_text));
   std::string host(text.substr(0, colon));
   if (host.size() > 2 && host.front() == '[' && host.back() == ']')
     host = host.substr(1, host.size() - 2);
   boost::system::error_code error;
   boost::asio::ip::make_address(host, error);
-  if (error) return std::nullopt;
-  return ListenAddress{host, static_cast<unsigned short>(port)};
+  if (!error) return ListenAddress{host, port};
+  boost::asio::io_context context;
+  boost::asio::ip::tcp::resolver resolver(context);
+  const auto results =
+      resolver.resolve(host, port_text, boost::asio::ip::resolver_base::numeric_service, error);
+  if (error || results.empty()) {
+    return wrong(fmt::format("the host '{}' cannot be resolved ({})", host, error.message()));
+  }
+  const auto ipv4 = std::find_if(results.begin(), results.end(), [](const auto& entry) {
+    return entry.endpoint().address().is_v4();
+  });
+  const auto chosen = ipv4 != results.end() ? ipv4 : results.begin();
+  return ListenAddress{chosen->endpoint().address().to_string(), port};
 }
 
 // The development tokens of app/development-tokens.toml. They are public (the README
@@ -107,11 +126,8 @@ Result<NoteSignerKey> read_checkpoint_key(const std::string& path) {
 // Reads and checks the scheme, the tokens and the participant key, and refuses development
 // credentials off loopback. A Status whose message is the error line when anything is wrong.
 Result<ServeInputs> read_inputs(const ServeOptions& options) {
-  const auto listen = parse_listen(options.listen);
-  if (!listen) {
-    return Status::invalid_argument(
-        fmt::format("--listen {}: expected ADDRESS:PORT, such as 127.0.0.1:8080", options.listen));
-  }
+  Result<ListenAddress> listen = parse_listen(options.listen);
+  if (!listen.ok()) return listen.status();
   Result<std::string> scheme = read_file_text(options.scheme_path, limits::scheme_file_bytes_max);
   Result<std::string> tokens_text = read_file_text(options.tokens_path, tokens_file_bytes_max);
   for (const Result<std::string>* file : {&scheme, &tokens_text}) {

@@ -9,6 +9,7 @@
 #include <boost/beast/core/error.hpp>
 #include <thread>
 
+#include "base/version.hpp"
 #include "engine/assert.hpp"
 #include "net/limits.hpp"
 #include "net/server_impl.hpp"
@@ -72,7 +73,10 @@ void Server::Impl::accept() {
 }
 
 Reply Server::Impl::immediate(const RouteMatch& route) const {
-  if (route.endpoint == Endpoint::healthz) return Reply{200, R"({"status":"ok"})", false, 0, {}};
+  if (route.endpoint == Endpoint::healthz) {
+    return Reply{
+        200, fmt::format(R"({{"status":"ok","version":"{}"}})", loket_version), false, 0, {}};
+  }
   if (route.endpoint == Endpoint::cluster) {
     Pipeline::ClusterView view = pipeline->cluster_view();
     if (view.status_json.empty()) {
