@@ -119,6 +119,7 @@ struct JobOutcome {
   // Names the tranches and compartments the outcome refers to by index.
   std::shared_ptr<const Scheme> scheme;
   std::uint64_t as_of_sequence = 0;  // a query's: what it reflects
+  bool idempotent_replay = false;    // the recorded answer to an earlier Idempotency-Key
 };
 
 struct Job {

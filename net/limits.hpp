@@ -42,5 +42,8 @@ inline constexpr int not_checkpointed_retry_after_seconds = 5;
 inline constexpr std::string_view authorization_header = "Authorization";
 inline constexpr std::string_view content_type_header = "Content-Type";
 inline constexpr std::string_view idempotency_key_header = "Idempotency-Key";
+// On the recorded answer that a retry with a known Idempotency-Key gets: "true". A client
+// can tell it from a first answer (Stripe's name for the same header).
+inline constexpr std::string_view idempotent_replayed_header = "Idempotent-Replayed";
 
 }  // namespace loket::net_limits

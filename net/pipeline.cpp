@@ -88,6 +88,11 @@ void Pipeline::Impl::handle(std::unique_ptr<Job> job) {
   if (const auto* submission = std::get_if<SubmissionRequest>(&job->request)) {
     // Views into the job, which stays where it is when its pointer moves.
     const SubmitCommand command = submission->command();
+    // Over HTTP a tranche the scheme does not have is the client's error, journaled nowhere
+    // (R3); in an event file it stays a rejected decision.
+    if (!scheme->find_tranche(command.tranche_id)) {
+      return decline(*job, Declined{JobRefusal::unknown_tranche, {}});
+    }
     const std::string_view monitoring = submission->monitoring_json;
     return handle_command(std::move(job), command, monitoring);
   }
@@ -114,7 +119,9 @@ std::unique_ptr<Job> Pipeline::Impl::answer_retry(std::unique_ptr<Job> job) {
     return nullptr;
   }
   const std::uint64_t sequence = found->accepted->sequence;
-  await(sequence, std::move(job), JobOutcome{found->accepted, scheme});
+  JobOutcome replayed{found->accepted, scheme};
+  replayed.idempotent_replay = true;
+  await(sequence, std::move(job), std::move(replayed));
   return nullptr;
 }
 

@@ -67,7 +67,12 @@ Reply submission_reply(const Scheme& scheme, const Accepted& accepted) {
   body += '{';
   append_receipt(body, scheme, accepted, decision);
   body += '}';
-  if (decision.reason != Reason::invalid) return Reply{201, std::move(body), false, 0, {}};
+  if (decision.reason != Reason::invalid) {
+    return Reply{201, std::move(body), false, 0,
+                 decision.application_id.empty()
+                     ? std::string()
+                     : fmt::format("/v1/submissions/{}", decision.application_id)};
+  }
   // The receipt names the field; the problem does not name it a second time.
   return problem_reply(make_problem(422, "invalid-submission",
                                     "The submission was rejected as invalid; it has a receipt",
@@ -276,8 +281,10 @@ Reply render_reply(const JobOutcome& outcome) {
   LOKET_ASSERT(outcome.scheme);
   const Scheme& scheme = *outcome.scheme;
   if (const auto* accepted = std::get_if<std::shared_ptr<const Accepted>>(&outcome.result)) {
-    return (*accepted)->submission ? submission_reply(scheme, **accepted)
-                                   : operator_reply(scheme, **accepted);
+    Reply reply = (*accepted)->submission ? submission_reply(scheme, **accepted)
+                                          : operator_reply(scheme, **accepted);
+    reply.idempotent_replay = outcome.idempotent_replay;
+    return reply;
   }
   if (const auto* application = std::get_if<ApplicationView>(&outcome.result)) {
     return query_reply(application_json(scheme, *application), outcome.as_of_sequence);

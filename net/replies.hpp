@@ -17,6 +17,7 @@ struct Reply {
   int retry_after_seconds = 0;
   std::string location;                // the Location header, when not empty
   std::string_view content_type = {};  // empty: JSON, or a problem's
+  bool idempotent_replay = false;      // sent as Idempotent-Replayed: true
 };
 
 // A problem as a reply (application/problem+json, with Retry-After when it says so).

@@ -237,6 +237,7 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
       response->set(http::field::retry_after, std::to_string(reply.retry_after_seconds));
     }
     if (!reply.location.empty()) response->set(http::field::location, reply.location);
+    if (reply.idempotent_replay) response->set(net_limits::idempotent_replayed_header, "true");
     if (reply.status == 401)
       response->set(http::field::www_authenticate, net_limits::bearer_challenge);
     for (auto& [field, value] : extra) response->set(field, std::move(value));

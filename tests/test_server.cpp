@@ -20,6 +20,7 @@
 #include "app/export_command.hpp"
 #include "core/recovery.hpp"
 #include "engine/crypto.hpp"
+#include "engine/limits.hpp"
 #include "net/limits.hpp"
 #include "net/server.hpp"
 #include "testing/fault_injection.hpp"
@@ -436,10 +437,15 @@ TEST_CASE(
         client.send(http::verb::post, submissions, "portal", body, "application/json", "key-1");
     REQUIRE(first.status == 201);
     first_receipt = first.body;
+    const std::string id(first.json().at("id").as_string());
+    CHECK(first.headers[http::field::location] == "/v1/submissions/" + id);
+    CHECK(first.headers.count("Idempotent-Replayed") == 0);  // a first answer
     const Answer retry =
         client.send(http::verb::post, submissions, "portal", body, "application/json", "key-1");
     CHECK(retry.status == 201);
     CHECK(retry.body == first_receipt);
+    CHECK(retry.headers["Idempotent-Replayed"] == "true");
+    CHECK(retry.headers[http::field::location] == "/v1/submissions/" + id);
     const Answer other = client.send(http::verb::post, submissions, "portal",
                                      R"({"participant":"bert"})", "application/json", "key-1");
     CHECK(other.status == 422);
@@ -456,11 +462,41 @@ TEST_CASE(
       client.send(http::verb::post, submissions, "portal", body, "application/json", "key-1");
   CHECK(after_restart.status == 201);
   CHECK(after_restart.body == first_receipt);
+  CHECK(after_restart.headers["Idempotent-Replayed"] == "true");
   CHECK(restarted.pipeline().durable_sequence() == 1);
   // Without the key, the same body is a new submission (a duplicate participant here).
   const Answer without = client.send(http::verb::post, submissions, "portal", body);
   CHECK(without.json().as_object().at("seq") == 2);
   CHECK(without.json().as_object().at("reason") == "duplicate_participant");
+}
+
+TEST_CASE("A submission to a tranche the scheme does not have is 404 and journaled nowhere",
+          "[process]") {
+  TempFolder folder("unknown-tranche");
+  RunningServer server(folder);
+  Client client(server.port());
+  const std::string tranche_max(limits::identifier_bytes_max, 'u');
+  for (const std::string& tranche :
+       {std::string("nope"), std::string("T2"), tranche_max, tranche_max + "u"}) {
+    INFO(tranche);
+    const Answer answer =
+        client.send(http::verb::post, "/v1/tranches/" + tranche + "/submissions", "portal",
+                    R"({"id":"U-1","participant":"anna"})", "application/json", "key-u");
+    CHECK(answer.status == 404);
+    // A name longer than any tranche id is refused by the router, before the writer.
+    CHECK(answer.problem_type() ==
+          (tranche.size() > limits::identifier_bytes_max ? "not-found" : "unknown-tranche"));
+    CHECK(client.send(http::verb::get, "/v1/tranches/" + tranche, "auditor").status == 404);
+  }
+  CHECK(server.pipeline().durable_sequence() == 0);
+  CHECK(client.send(http::verb::get, "/v1/submissions/U-1", "portal").status == 404);
+  // The key was not used up: the same key and body to a real tranche is a first answer.
+  const Answer real =
+      client.send(http::verb::post, "/v1/tranches/t2/submissions", "portal",
+                  R"({"id":"U-1","participant":"anna"})", "application/json", "key-u");
+  CHECK(real.status == 201);
+  CHECK(real.headers.count("Idempotent-Replayed") == 0);
+  CHECK(server.pipeline().durable_sequence() == 1);
 }
 
 TEST_CASE("The server closes windows and lottery days on its own clock", "[process]") {
