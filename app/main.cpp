@@ -14,6 +14,7 @@
 #include "app/report_command.hpp"
 #include "app/serve_command.hpp"
 #include "app/serve_config.hpp"
+#include "app/shipped_files.hpp"
 #include "app/verify_command.hpp"
 #include "base/version.hpp"
 #include "loadgen/loadtest_command.hpp"
@@ -285,6 +286,9 @@ int run_command(int argc, char** argv) {
       return *exit_code;
     }
   }
+  serve.scheme_path = loket::shipped_file(serve.scheme_path);
+  serve.tokens_path = loket::shipped_file(serve.tokens_path);
+  demo.scheme_path = loket::shipped_file(demo.scheme_path);
   if (serve_command->parsed()) return loket::run_serve(serve, stderr);
   if (cluster_status_command->parsed()) {
     return loket::run_cluster_status(cluster_status, stdout, stderr);

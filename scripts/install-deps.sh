@@ -13,6 +13,7 @@ packages=(
   catch2 libbenchmark-dev
   clang-14 libclang-rt-14-dev
   etcd-server etcd-client
+  dpkg-dev systemd
 )
 
 missing=()

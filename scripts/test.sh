@@ -3,7 +3,8 @@
 # First the development build (warnings as errors), then the unit tier in the optimised
 # release build (what users run: `scripts/loket.sh` builds it), then the same suite under
 # ThreadSanitizer (the concurrent parts: group commit, replay pipeline, server) and under
-# AddressSanitizer with UndefinedBehaviorSanitizer, then a short pass of each fuzzer.
+# AddressSanitizer with UndefinedBehaviorSanitizer, then a short pass of each fuzzer. The
+# release build is also packaged as a .deb, installed and smoke-tested.
 # --quick runs only the development build's suite, for iterating locally.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -21,6 +22,7 @@ if [ "${1:-}" != "--quick" ]; then
   cmake --preset release >/dev/null
   cmake --build --preset release --target loket_tests
   ctest --preset release
+  scripts/package-test.sh  # the .deb installs and runs the demo (issue 17)
   for sanitizer in tsan asan; do
     cmake --preset "$sanitizer" >/dev/null
     cmake --build --preset "$sanitizer"
