@@ -31,22 +31,26 @@ CheckpointAudit::CheckpointAudit(const Scheme& scheme, std::optional<NoteVerifie
     : scheme_(scheme), key_(std::move(key)), given_(std::move(given)) {}
 
 void CheckpointAudit::visit(const JournalRecord& record) {
-  if (failure_) return;
-  if (const auto* checkpoint = std::get_if<CheckpointCommand>(&record.command)) {
-    if (auto mismatch = tree_.checkpoint_mismatch(scheme_.id, checkpoint->note)) {
-      failure_ = fmt::format("record {}: {}", record.sequence, *mismatch);
+  const auto* checkpoint = std::get_if<CheckpointCommand>(&record.command);
+  // After a failure the tree still grows, so that what it shows (the report's figures) covers
+  // the whole journal; only the first failure is reported.
+  if (checkpoint != nullptr && !failure_) check_journaled(record.sequence, checkpoint->note);
+  tree_.append(scheme_, record.sequence, record.decisions);
+}
+
+void CheckpointAudit::check_journaled(std::uint64_t sequence, std::string_view note) {
+  if (auto mismatch = tree_.checkpoint_mismatch(scheme_.id, note)) {
+    failure_ = fmt::format("record {}: {}", sequence, *mismatch);
+    return;
+  }
+  if (key_) {
+    if (Result<std::string> opened = open_note(note, *key_); !opened.ok()) {
+      failure_ = fmt::format("record {}: {}", sequence, opened.status().message());
       return;
     }
-    if (key_) {
-      if (Result<std::string> opened = open_note(checkpoint->note, *key_); !opened.ok()) {
-        failure_ = fmt::format("record {}: {}", record.sequence, opened.status().message());
-        return;
-      }
-    }
-    tree_.set_latest_checkpoint(checkpoint->note);
-    ++journaled_;
   }
-  tree_.append(scheme_, record.sequence, record.decisions);
+  tree_.set_latest_checkpoint(note);
+  ++journaled_;
 }
 
 void CheckpointAudit::finish() {

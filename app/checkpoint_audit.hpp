@@ -41,11 +41,14 @@ class CheckpointAudit {
   const std::optional<std::string>& failure() const { return failure_; }
   // What was checked, in lines that end in '\n'.
   std::string report() const;
-  // The tree as replayed so far, with the latest journaled checkpoint.
+  // The tree as replayed so far, with the latest journaled checkpoint that held.
   const DecisionTree& tree() const { return tree_; }
   std::uint64_t checkpoints_journaled() const { return journaled_; }
 
  private:
+  // A journaled checkpoint must pin the tree as it stands (and be signed by the key).
+  void check_journaled(std::uint64_t sequence, std::string_view note);
+
   const Scheme& scheme_;
   const std::optional<NoteVerifierKey> key_;
   const std::vector<GivenCheckpoint> given_;

@@ -44,7 +44,9 @@ Result<ListenAddress> parse_listen(std::string_view text) {
     return Status::invalid_argument(fmt::format("--listen {}: {}", text, what));
   };
   const std::size_t colon = text.rfind(':');
-  if (colon == std::string_view::npos) return wrong("expected HOST:PORT, such as 127.0.0.1:8080");
+  if (colon == std::string_view::npos || colon == 0 || text.ends_with(']')) {
+    return wrong("expected HOST:PORT, such as 127.0.0.1:8080 or [::1]:8080");
+  }
   const std::string port_text(text.substr(colon + 1));
   if (port_text.empty() || port_text.size() > 5 ||
       port_text.find_first_not_of("0123456789") != std::string::npos ||

@@ -91,6 +91,7 @@ void Pipeline::Impl::handle(std::unique_ptr<Job> job) {
     // Over HTTP a tranche the scheme does not have is the client's error, journaled nowhere
     // (R3); in an event file it stays a rejected decision.
     if (!scheme->find_tranche(command.tranche_id)) {
+      owner.counters_.refused.fetch_add(1, std::memory_order_relaxed);
       return decline(*job, Declined{JobRefusal::unknown_tranche, {}});
     }
     const std::string_view monitoring = submission->monitoring_json;

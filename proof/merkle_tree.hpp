@@ -34,6 +34,10 @@ MerkleHash merkle_empty_root();
 
 class MerkleTree {
  public:
+  // Room for every level a 64-bit size can need, so that the levels themselves never move
+  // either (a deque's move is not noexcept: a growing vector of them would copy them all).
+  MerkleTree() { levels_.reserve(levels_max); }
+
   void append_leaf(std::string_view leaf_bytes) { append_leaf_hash(merkle_leaf_hash(leaf_bytes)); }
   void append_leaf_hash(const MerkleHash& leaf_hash);
 
@@ -58,6 +62,7 @@ class MerkleTree {
   void append_consistency_path(std::vector<MerkleHash>& path, std::uint64_t old_end,
                                std::uint64_t begin, std::uint64_t end, bool whole_old_tree) const;
 
+  static constexpr std::size_t levels_max = 65;  // sizes up to 2^64 - 1
   // levels_[k][i]: the hash of the complete subtree over leaves [i * 2^k, (i + 1) * 2^k).
   std::vector<std::deque<MerkleHash>> levels_;
 };

@@ -187,6 +187,24 @@ TEST_CASE("checkpoints: signed by the server, met by its journal, failed by a ch
   CHECK(cut_audit.output.find("cut short") != std::string::npos);
   CHECK(audit_with(cut, {first}, verifier_text).exit_code == 0);
 
+  // The events through the checkpoint of 40 decisions, then five more registrations: the
+  // report shows that checkpoint as the final one and the five after it.
+  std::vector<std::string> through_checkpoint;
+  bool checkpoint_of_40 = false;
+  for (const auto& line : lines_of(exported.output)) {
+    through_checkpoint.push_back(line);
+    checkpoint_of_40 = line.find(R"("type":"checkpoint")") != std::string::npos &&
+                       line.find(R"(\n40\n)") != std::string::npos;
+    if (checkpoint_of_40) break;
+  }
+  REQUIRE(checkpoint_of_40);
+  through_checkpoint.insert(through_checkpoint.end(), events.begin() + 40, events.begin() + 45);
+  const std::string after = journal_of(through_checkpoint, "after");
+  REQUIRE(run_loket({"report", "--data", after, "--out", folder.path("after.html")}).exit_code ==
+          0);
+  CHECK(read_text(folder.path("after.html"))
+            .find("pins the first 40 of them; 5 decisions came after it") != std::string::npos);
+
   // Registration 45 rewritten (another id), and everything sealed again from there on.
   std::vector<std::string> rewritten = events;
   rewritten[44].replace(rewritten[44].find("C-45"), 4, "X-45");

@@ -1,6 +1,7 @@
 // The command line as an installer and a script see it: --version, exit status 2 for every
 // command line that cannot be run (0 for --help), an unknown subcommand named as such, and
-// --listen taking a host name as well as an address.
+// --listen taking a host name as well as an address. (A name that does not resolve is not
+// tried: the answer would depend on the machine's resolver, and could take long.)
 #include <signal.h>
 
 #include <catch2/catch.hpp>
@@ -68,7 +69,8 @@ TEST_CASE("command line: --listen takes a host name and names a wrong one", "[pr
            {"localhost:", "the port must be a number"},
            {"localhost:000000", "the port must be a number"},
            {"localhost", "expected HOST:PORT"},
-           {"no-such-host.invalid:8080", "the host 'no-such-host.invalid' cannot be resolved"}}) {
+           {":8080", "expected HOST:PORT"},
+           {"[::1]", "expected HOST:PORT"}}) {
     const LoketRun refused = run_loket(serve_on(listen));
     INFO(listen << ": " << refused.output);
     CHECK(refused.exit_code == 2);

@@ -475,7 +475,7 @@ TEST_CASE("A submission to a tranche the scheme does not have is 404 and journal
   TempFolder folder("unknown-tranche");
   RunningServer server(folder);
   Client client(server.port());
-  const std::string tranche_max(limits::identifier_bytes_max, 'u');
+  const std::string tranche_max(limits::application_id_bytes_max, 'u');  // the router's
   for (const std::string& tranche :
        {std::string("nope"), std::string("T2"), tranche_max, tranche_max + "u"}) {
     INFO(tranche);
@@ -485,7 +485,7 @@ TEST_CASE("A submission to a tranche the scheme does not have is 404 and journal
     CHECK(answer.status == 404);
     // A name longer than any tranche id is refused by the router, before the writer.
     CHECK(answer.problem_type() ==
-          (tranche.size() > limits::identifier_bytes_max ? "not-found" : "unknown-tranche"));
+          (tranche.size() > limits::application_id_bytes_max ? "not-found" : "unknown-tranche"));
     CHECK(client.send(http::verb::get, "/v1/tranches/" + tranche, "auditor").status == 404);
   }
   CHECK(server.pipeline().durable_sequence() == 0);
