@@ -19,6 +19,49 @@ void append_family_header(std::string& text, std::string_view name, std::string_
   fmt::format_to(std::back_inserter(text), "# HELP {} {}\n# TYPE {} {}\n", name, help, name, type);
 }
 
+// Per tranche and per compartment ("pool"), as last published by the allocator thread. A
+// pool's units are places or cents, named in the `unit` label.
+void append_tranche_gauges(std::string& text, const Pipeline::TrancheGauges& gauges) {
+  if (!gauges.scheme) return;
+  auto out = std::back_inserter(text);
+  append_family_header(text, "loket_tranche_applications", "gauge",
+                       "Applications in each tranche by their current outcome.");
+  for (std::size_t index = 0; index < gauges.tranches.size(); ++index) {
+    for (auto outcome = static_cast<std::size_t>(outcome_first); outcome < outcome_count;
+         ++outcome) {
+      fmt::format_to(out, "loket_tranche_applications{{tranche=\"{}\",outcome=\"{}\"}} {}\n",
+                     gauges.scheme->tranches[index].id, to_string(static_cast<Outcome>(outcome)),
+                     gauges.tranches[index].applications_by_outcome[outcome]);
+    }
+  }
+  append_family_header(text, "loket_tranche_closed", "gauge", "1 once the tranche is closed.");
+  for (std::size_t index = 0; index < gauges.tranches.size(); ++index) {
+    fmt::format_to(out, "loket_tranche_closed{{tranche=\"{}\"}} {}\n",
+                   gauges.scheme->tranches[index].id, gauges.tranches[index].closed ? 1 : 0);
+  }
+  const std::pair<std::string_view, std::int64_t PoolStatus::*> pool_families[] = {
+      {"capacity", &PoolStatus::capacity_units},
+      {"remaining", &PoolStatus::remaining_units},
+      {"granted", &PoolStatus::granted_units}};
+  for (const auto& [what, member] : pool_families) {
+    const std::string name = fmt::format("loket_pool_{}_units", what);
+    append_family_header(
+        text, name, "gauge",
+        fmt::format("Each compartment's {}, in places or cents (the unit label).", what));
+    for (std::size_t index = 0; index < gauges.tranches.size(); ++index) {
+      const Tranche& tranche = gauges.scheme->tranches[index];
+      for (const PoolStatus& pool : gauges.tranches[index].pools) {
+        fmt::format_to(out, "{}{{tranche=\"{}\",compartment=\"{}\",unit=\"{}\"}} {}\n", name,
+                       tranche.id, pool.compartment_id, tranche.counts_places ? "places" : "cents",
+                       pool.*member);
+      }
+    }
+  }
+  append_family_header(text, "loket_tranches_as_of_sequence", "gauge",
+                       "The sequence the tranche gauges reflect.");
+  fmt::format_to(out, "loket_tranches_as_of_sequence {}\n", gauges.as_of_sequence);
+}
+
 }  // namespace
 
 std::string metrics_text(const Pipeline& pipeline, const LatencyHistogram& latency,
@@ -74,6 +117,7 @@ std::string metrics_text(const Pipeline& pipeline, const LatencyHistogram& laten
     append_family_header(text, family.name, family.type, family.help);
     fmt::format_to(out, "{} {}\n", family.name, family.value);
   }
+  append_tranche_gauges(text, pipeline.tranche_gauges());
   append_family_header(text, "loket_ack_latency_seconds", "histogram",
                        "From arrival to the reply being written.");
   std::uint64_t cumulative = 0;

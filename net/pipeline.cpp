@@ -54,6 +54,7 @@ void Pipeline::Impl::run() {
       ++taken;
     }
     const bool tick_due = clock_check_due.exchange(false, std::memory_order_acq_rel);
+    if (tick_due) publish_gauges();
     if (owner.journal_failed_.load(std::memory_order_acquire)) {
       if (tick_due && !stopping.load(std::memory_order_acquire)) try_reopen();
     } else {
@@ -200,6 +201,30 @@ void Pipeline::Impl::handle_query(std::unique_ptr<Job> job) {
   }
   const std::uint64_t as_of = outcome.as_of_sequence;
   await(as_of, std::move(job), std::move(outcome));
+}
+
+void Pipeline::Impl::publish_gauges() {
+  if (!sequencer) return;  // the journal failed: the last published figures stand
+  const Allocator& allocator = sequencer->allocator();
+  std::vector<TrancheStatus> tranches;
+  for (std::size_t index = 0; index < scheme->tranches.size(); ++index) {
+    tranches.push_back(allocator.tranche_status(index));
+    // The compartment ids viewed the allocator's scheme, which a reopened journal replaces:
+    // view the pipeline's own, which the gauges hold.
+    for (PoolStatus& pool : tranches.back().pools) {
+      if (pool.compartment_id.empty()) pool.compartment_id = {};
+      for (const Compartment& compartment : scheme->tranches[index].compartments) {
+        if (compartment.id == pool.compartment_id) pool.compartment_id = compartment.id;
+      }
+    }
+  }
+  const std::lock_guard lock(gauges_mutex);
+  gauges = {scheme, std::move(tranches), allocator.last_sequence()};
+}
+
+Pipeline::TrancheGauges Pipeline::tranche_gauges() const {
+  const std::lock_guard lock(impl_->gauges_mutex);
+  return impl_->gauges;
 }
 
 void Pipeline::Impl::await(std::uint64_t sequence, std::unique_ptr<Job> job, JobOutcome outcome) {

@@ -138,6 +138,15 @@ class Pipeline {
   };
   void set_cluster_view(ClusterView view);
   ClusterView cluster_view() const;
+  // Every tranche's state as the allocator thread last published it: at the start and on
+  // each clock check (PipelineLimits::clock_check_interval), never on the submission path.
+  // For /metrics; as of `as_of_sequence`, which may run a batch ahead of the durable one.
+  struct TrancheGauges {
+    std::shared_ptr<const Scheme> scheme;
+    std::vector<TrancheStatus> tranches;
+    std::uint64_t as_of_sequence = 0;
+  };
+  TrancheGauges tranche_gauges() const;
   const PipelineCounters& counters() const { return counters_; }
   std::uint64_t durable_sequence() const {
     return counters_.durable_sequence.load(std::memory_order_acquire);

@@ -47,6 +47,7 @@ struct Pipeline::Impl {
   void close_on_clock();
   void commit_lottery_seeds();
   void apply_internal(const Command& command, TimestampNs timestamp);
+  void publish_gauges();
   // pipeline_checkpoint.cpp
   void checkpoint_if_due();
   std::variant<ProofView, Declined> answer_proof(const std::string& application_id);
@@ -98,6 +99,8 @@ struct Pipeline::Impl {
   std::string leader_url;
   Pipeline::ClusterView cluster_view;
   bool promotion_requested = false;
+  mutable std::mutex gauges_mutex;  // /metrics reads, the allocator thread writes once a tick
+  Pipeline::TrancheGauges gauges;
   ReplicaFeed replica_feed;  // the allocator thread's only
   std::thread thread;
   std::thread ticker;

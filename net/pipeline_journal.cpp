@@ -27,6 +27,7 @@ void Pipeline::Impl::install(Recovered recovered) {
                                           recovered.summary, std::move(recovered.tree));
   keys.emplace(std::move(recovered.keys));
   if (!owner.following()) commit_lottery_seeds();  // the leader's to journal
+  publish_gauges();
   const std::lock_guard lock(readers_mutex);
   journal_for_readers = journal;
 }

@@ -24,6 +24,7 @@
 #include "net/limits.hpp"
 #include "net/server.hpp"
 #include "testing/fault_injection.hpp"
+#include "tests/etcd_test.hpp"
 #include "tests/http_client.hpp"
 #include "tests/journal_fixture.hpp"
 
@@ -409,6 +410,27 @@ TEST_CASE("/metrics is Prometheus text 0.0.4: its content type, and HELP and TYP
   INFO(metrics.body);
   for (const std::string& problem : metrics_structure_problems(metrics.body)) FAIL_CHECK(problem);
   CHECK(metrics_structure_problems("x 1\n").size() == 2);  // the check itself finds a gap
+  // The tranche gauges, published on the allocator thread's next clock check, agree with
+  // GET /v1/tranches/t2.
+  std::string gauges;
+  poll_until([&] {
+    gauges = client.send(http::verb::get, "/metrics", "operator").body;
+    return gauges.find("loket_tranches_as_of_sequence 1\n") != std::string::npos;
+  });
+  const boost::json::value tranche =
+      client.send(http::verb::get, "/v1/tranches/t2", "auditor").json();
+  const auto& pool = tranche.at("pools").at(0);
+  CHECK_THAT(gauges,
+             Catch::Contains(R"(loket_tranche_applications{tranche="t2",outcome="granted"} 1)"));
+  CHECK_THAT(gauges,
+             Catch::Contains(fmt::format(
+                 R"(loket_pool_remaining_units{{tranche="t2",compartment="",unit="places"}} {})",
+                 pool.at("remaining").to_number<std::int64_t>())));
+  CHECK_THAT(gauges,
+             Catch::Contains(fmt::format(
+                 R"(loket_pool_capacity_units{{tranche="t2",compartment="",unit="places"}} {})",
+                 pool.at("capacity").to_number<std::int64_t>())));
+  CHECK_THAT(gauges, Catch::Contains(R"(loket_tranche_closed{tranche="t2"} 0)"));
   // Prometheus' own checker, where it is installed (Debian: the prometheus package). The
   // structural check above runs either way.
   if (std::system("command -v promtool >/dev/null 2>&1") == 0) {
