@@ -3,7 +3,7 @@
 # smoke-tests the installed files from a folder outside the checkout: `loket --version`, the
 # shipped service settings, `loket demo` on the shipped scheme, and `systemd-analyze verify`
 # of the unit. The package is removed again at the end, whatever happened. Needs root (or
-# sudo) for dpkg; scripts/test.sh runs it in CI.
+# sudo) for dpkg; scripts/test.sh runs it in CI. Purged at the end: no settings file stays.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/install-deps.sh
@@ -19,7 +19,7 @@ package="build/release/loket_${version}_amd64.deb"
 
 work=$(mktemp -d)
 cleanup() {
-  "${sudo_cmd[@]}" dpkg -r loket >/dev/null 2>&1 || true
+  "${sudo_cmd[@]}" dpkg --purge loket >/dev/null 2>&1 || true
   rm -rf "$work"
 }
 trap cleanup EXIT
