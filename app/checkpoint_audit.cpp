@@ -3,16 +3,8 @@
 #include <fmt/format.h>
 
 #include "app/file_text.hpp"
-#include "parse/base64.hpp"
 
 namespace loket {
-namespace {
-
-std::string root_text(const MerkleHash& root) {
-  return base64_encode({reinterpret_cast<const char*>(root.data()), root.size()});
-}
-
-}  // namespace
 
 Result<GivenCheckpoint> read_given_checkpoint(const std::string& path,
                                               const std::optional<NoteVerifierKey>& key) {
@@ -70,7 +62,7 @@ void CheckpointAudit::finish() {
       failure_ = fmt::format(
           "{}: the journal's first {} decisions do not have the checkpoint's root {}: they were "
           "changed after the checkpoint was made",
-          given.source, checkpoint.tree_size, root_text(checkpoint.root_hash));
+          given.source, checkpoint.tree_size, root_hash_text(checkpoint.root_hash));
     }
   }
 }
@@ -79,11 +71,11 @@ std::string CheckpointAudit::report() const {
   std::string report = fmt::format(
       "  decision tree: {} decisions, root {}; {} checkpoints journaled, each pinning the tree "
       "as it stood{}\n",
-      tree_.size(), root_text(tree_.tree().root(tree_.size())), journaled_,
+      tree_.size(), root_hash_text(tree_.tree().root(tree_.size())), journaled_,
       key_ ? fmt::format(" and signed by {}", key_->name) : " (signatures not checked: no --key)");
   for (const GivenCheckpoint& given : given_) {
     report += fmt::format("  checkpoint {}: {} decisions, root {}: met{}\n", given.source,
-                          given.checkpoint.tree_size, root_text(given.checkpoint.root_hash),
+                          given.checkpoint.tree_size, root_hash_text(given.checkpoint.root_hash),
                           given.signature_checked ? ", signature verified" : "");
   }
   return report;

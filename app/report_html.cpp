@@ -4,7 +4,7 @@
 
 #include <algorithm>
 
-#include "parse/base64.hpp"
+#include "proof/checkpoint.hpp"
 #include "storage/csv.hpp"
 #include "storage/format.hpp"
 
@@ -303,8 +303,7 @@ void checkpoint_section(std::string& html, const ReportData& data) {
   fmt::format_to(out,
                  "<p>The journal's {} decisions are the leaves of a Merkle tree (RFC 9162) with "
                  "root <code>{}</code>. {} signed checkpoints were journaled.</p>",
-                 grouped(static_cast<std::int64_t>(tree.decisions)),
-                 base64_encode({reinterpret_cast<const char*>(tree.root.data()), tree.root.size()}),
+                 grouped(static_cast<std::int64_t>(tree.decisions)), root_hash_text(tree.root),
                  grouped(static_cast<std::int64_t>(tree.checkpoints_journaled)));
   if (tree.final_checkpoint.empty()) {
     html += "<p>No checkpoint was journaled: nothing outside the journal pins it.</p>";

@@ -321,10 +321,10 @@ TrancheStatus Allocator::tranche_status(std::size_t tranche_index) const {
   }
   for (std::size_t index = 0; index < state.pools.size(); ++index) {
     const Pool& pool = state.pools[index];
-    status.pools.push_back(PoolStatus{
-        tranche.counts_places ? std::string_view{} : tranche.compartments[index].id,
-        pool.capacity_units, pool.remaining_units, pool.granted_units, pool.appeal_granted_units,
-        pool.transferred_in_units, pool.transferred_out_units, pool.unmet_units});
+    status.pools.push_back(PoolStatus{tranche.pool_compartment_id(index), pool.capacity_units,
+                                      pool.remaining_units, pool.granted_units,
+                                      pool.appeal_granted_units, pool.transferred_in_units,
+                                      pool.transferred_out_units, pool.unmet_units});
   }
   return status;
 }

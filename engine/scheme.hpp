@@ -45,6 +45,12 @@ struct Tranche {
   // Money tranches have at least one compartment (an implicit one with an empty id when the
   // file names none); places tranches have none. Budgets add up to budget_cents exactly.
   std::vector<Compartment> compartments;
+
+  // The id of the compartment pool `pool_index` allocates from: empty for a places tranche's
+  // one pool, and for a money tranche's implicit compartment.
+  std::string_view pool_compartment_id(std::size_t pool_index) const {
+    return counts_places ? std::string_view{} : std::string_view(compartments.at(pool_index).id);
+  }
 };
 
 struct Scheme {

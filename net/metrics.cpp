@@ -50,10 +50,11 @@ void append_tranche_gauges(std::string& text, const Pipeline::TrancheGauges& gau
         fmt::format("Each compartment's {}, in places or cents (the unit label).", what));
     for (std::size_t index = 0; index < gauges.tranches.size(); ++index) {
       const Tranche& tranche = gauges.scheme->tranches[index];
-      for (const PoolStatus& pool : gauges.tranches[index].pools) {
+      const std::vector<PoolStatus>& pools = gauges.tranches[index].pools;
+      for (std::size_t pool = 0; pool < pools.size(); ++pool) {
         fmt::format_to(out, "{}{{tranche=\"{}\",compartment=\"{}\",unit=\"{}\"}} {}\n", name,
-                       tranche.id, pool.compartment_id, tranche.counts_places ? "places" : "cents",
-                       pool.*member);
+                       tranche.id, tranche.pool_compartment_id(pool),
+                       tranche.counts_places ? "places" : "cents", pools[pool].*member);
       }
     }
   }

@@ -209,14 +209,6 @@ void Pipeline::Impl::publish_gauges() {
   std::vector<TrancheStatus> tranches;
   for (std::size_t index = 0; index < scheme->tranches.size(); ++index) {
     tranches.push_back(allocator.tranche_status(index));
-    // The compartment ids viewed the allocator's scheme, which a reopened journal replaces:
-    // view the pipeline's own, which the gauges hold.
-    for (PoolStatus& pool : tranches.back().pools) {
-      if (pool.compartment_id.empty()) pool.compartment_id = {};
-      for (const Compartment& compartment : scheme->tranches[index].compartments) {
-        if (compartment.id == pool.compartment_id) pool.compartment_id = compartment.id;
-      }
-    }
   }
   const std::lock_guard lock(gauges_mutex);
   gauges = {scheme, std::move(tranches), allocator.last_sequence()};

@@ -141,6 +141,8 @@ class Pipeline {
   // Every tranche's state as the allocator thread last published it: at the start and on
   // each clock check (PipelineLimits::clock_check_interval), never on the submission path.
   // For /metrics; as of `as_of_sequence`, which may run a batch ahead of the durable one.
+  // A pool's compartment_id views the allocator's scheme, which a reopened journal replaces:
+  // name it from `scheme` (Tranche::pool_compartment_id), as GET /v1/tranches does.
   struct TrancheGauges {
     std::shared_ptr<const Scheme> scheme;
     std::vector<TrancheStatus> tranches;

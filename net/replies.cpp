@@ -133,8 +133,7 @@ json::object tranche_json(const Scheme& scheme, const TrancheView& view) {
   json::array pools;
   for (std::size_t index = 0; index < status.pools.size(); ++index) {
     const PoolStatus& pool = status.pools[index];
-    const std::string_view compartment =
-        tranche.counts_places ? std::string_view{} : tranche.compartments.at(index).id;
+    const std::string_view compartment = tranche.pool_compartment_id(index);
     pools.push_back(
         {{"compartment", compartment.empty() ? json::value(nullptr) : json::value(compartment)},
          {"capacity", pool.capacity_units},

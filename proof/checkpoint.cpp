@@ -30,10 +30,13 @@ std::string checkpoint_origin(std::string_view scheme_id) {
   return fmt::format("loket/{}", scheme_id);
 }
 
+std::string root_hash_text(const MerkleHash& root_hash) {
+  return base64_encode({reinterpret_cast<const char*>(root_hash.data()), root_hash.size()});
+}
+
 std::string checkpoint_text(const Checkpoint& checkpoint) {
-  const std::string_view root(reinterpret_cast<const char*>(checkpoint.root_hash.data()),
-                              checkpoint.root_hash.size());
-  return fmt::format("{}\n{}\n{}\n", checkpoint.origin, checkpoint.tree_size, base64_encode(root));
+  return fmt::format("{}\n{}\n{}\n", checkpoint.origin, checkpoint.tree_size,
+                     root_hash_text(checkpoint.root_hash));
 }
 
 Result<Checkpoint> parse_checkpoint_text(std::string_view text) {

@@ -25,6 +25,8 @@ struct Checkpoint {
 std::string checkpoint_origin(std::string_view scheme_id);
 
 std::string checkpoint_text(const Checkpoint& checkpoint);
+// A root hash as a checkpoint's third line writes it: base64.
+std::string root_hash_text(const MerkleHash& root_hash);
 // The note text's first three lines (extension lines after them are allowed and ignored);
 // invalid_argument saying which line is wrong.
 Result<Checkpoint> parse_checkpoint_text(std::string_view text);

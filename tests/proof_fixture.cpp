@@ -14,6 +14,17 @@ namespace loket::testing {
 
 namespace http = boost::beast::http;
 
+std::vector<MerkleHash> hashes_of(const boost::json::array& hex_hashes) {
+  std::vector<MerkleHash> hashes;
+  for (const auto& hex : hex_hashes) {
+    const auto bytes = from_hex(hex.as_string());
+    REQUIRE((bytes && bytes->size() == 32));
+    hashes.emplace_back();
+    std::copy(bytes->begin(), bytes->end(), hashes.back().begin());
+  }
+  return hashes;
+}
+
 std::string checkpoint_at(unsigned short port, std::uint64_t decisions,
                           const NoteVerifierKey& key) {
   Client client(port);
@@ -46,14 +57,7 @@ std::string check_proofs(unsigned short port,
     REQUIRE(proof.at("leaf_index").to_number<std::uint64_t>() == leaf_index);
     REQUIRE(proof.at("line").as_string() == lines.at(leaf_index));
     REQUIRE(proof.at("tree_size").to_number<std::uint64_t>() == checkpoint.tree_size);
-    std::vector<Sha256Digest> path;
-    for (const auto& hash : proof.at("inclusion_proof").as_array()) {
-      const auto bytes = from_hex(hash.as_string());
-      REQUIRE(bytes);
-      REQUIRE(bytes->size() == 32);
-      path.emplace_back();
-      std::copy(bytes->begin(), bytes->end(), path.back().begin());
-    }
+    const std::vector<MerkleHash> path = hashes_of(proof.at("inclusion_proof").as_array());
     const auto root = merkle_reference::root_from_path(
         leaf_index, checkpoint.tree_size,
         merkle_reference::leaf_of(std::string(proof.at("line").as_string())), path);

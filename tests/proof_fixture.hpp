@@ -1,6 +1,7 @@
 // What the tests of signed checkpoints and proofs against a real server share.
 #pragma once
 
+#include <boost/json.hpp>
 #include <cstdint>
 #include <string>
 #include <utility>
@@ -9,6 +10,9 @@
 #include "proof/checkpoint.hpp"
 
 namespace loket::testing {
+
+// A proof's hashes, hex in JSON as the server gives them; each must be 32 bytes.
+std::vector<MerkleHash> hashes_of(const boost::json::array& hex_hashes);
 
 // The server's checkpoint (GET /v1/checkpoint) once it pins `decisions` decisions, its
 // signature verified by `key`.

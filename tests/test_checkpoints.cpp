@@ -110,14 +110,8 @@ TEST_CASE("checkpoints: signed by the server, met by its journal, failed by a ch
     const Answer consistency =
         client.send(http::verb::get, "/v1/proofs/consistency?from=40&to=50", "dev-auditor-token");
     REQUIRE(consistency.status == 200);
-    const boost::json::value consistency_json = consistency.json();
-    std::vector<Sha256Digest> path;
-    for (const auto& hash : consistency_json.at("consistency_proof").as_array()) {
-      path.emplace_back();
-      const auto bytes = from_hex(hash.as_string());
-      REQUIRE((bytes && bytes->size() == 32));
-      std::copy(bytes->begin(), bytes->end(), path.back().begin());
-    }
+    const std::vector<MerkleHash> path =
+        hashes_of(consistency.json().at("consistency_proof").as_array());
     const auto roots = merkle_reference::roots_from_consistency(40, 50, true, path, tree.root(40));
     REQUIRE(roots);
     CHECK(roots->old_root == tree.root(40));

@@ -45,17 +45,6 @@ std::vector<std::string> decision_lines(unsigned short port, std::size_t count) 
   return lines;
 }
 
-std::vector<MerkleHash> hashes_of(const boost::json::array& hex_hashes) {
-  std::vector<MerkleHash> hashes;
-  for (const auto& hex : hex_hashes) {
-    const auto bytes = from_hex(hex.as_string());
-    REQUIRE((bytes && bytes->size() == 32));
-    hashes.emplace_back();
-    std::copy(bytes->begin(), bytes->end(), hashes.back().begin());
-  }
-  return hashes;
-}
-
 void audit_meets(const std::string& journal, const std::vector<std::string>& checkpoints) {
   std::vector<std::string> arguments = {"audit", "--data", journal, "--key",
                                         std::string(development_checkpoint_verifier_key)};
