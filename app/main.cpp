@@ -239,15 +239,9 @@ std::optional<int> parse_command_line(CLI::App& app, int argc, char** argv) {
   try {
     app.parse(argc, argv);
     return std::nullopt;
-  } catch (const CLI::CallForHelp& help) {
-    return app.exit(help);
-  } catch (const CLI::CallForAllHelp& help) {
-    return app.exit(help);
-  } catch (const CLI::CallForVersion& version) {
-    return app.exit(version);
   } catch (const CLI::ParseError& error) {
-    app.exit(error);
-    return usage_exit_code;
+    // --help and --version are ParseErrors too, whose exit code is 0 (success).
+    return app.exit(error) == 0 ? 0 : usage_exit_code;
   }
 }
 
@@ -286,15 +280,19 @@ int run_command(int argc, char** argv) {
       return *exit_code;
     }
   }
-  serve.scheme_path = loket::shipped_file(serve.scheme_path);
-  serve.tokens_path = loket::shipped_file(serve.tokens_path);
-  demo.scheme_path = loket::shipped_file(demo.scheme_path);
-  if (serve_command->parsed()) return loket::run_serve(serve, stderr);
+  if (serve_command->parsed()) {
+    serve.scheme_path = loket::shipped_file(serve.scheme_path);
+    serve.tokens_path = loket::shipped_file(serve.tokens_path);
+    return loket::run_serve(serve, stderr);
+  }
   if (cluster_status_command->parsed()) {
     return loket::run_cluster_status(cluster_status, stdout, stderr);
   }
   if (loadtest_command->parsed()) return loket::run_loadtest(loadtest, stdout, stderr);
-  if (demo_command->parsed()) return loket::run_demo(demo, stdout, stderr);
+  if (demo_command->parsed()) {
+    demo.scheme_path = loket::shipped_file(demo.scheme_path);
+    return loket::run_demo(demo, stdout, stderr);
+  }
   if (report_command->parsed()) return loket::run_report(report, stderr);
   if (keys_command->parsed()) return loket::run_keys(keys, stdout, stderr);
   if (verify_command->parsed()) return loket::run_verify(verify, stdout, stderr);

@@ -10,6 +10,7 @@
 #include <boost/asio/ip/address.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <cctype>
+#include <charconv>
 #include <filesystem>
 #include <optional>
 
@@ -48,12 +49,14 @@ Result<ListenAddress> parse_listen(std::string_view text) {
     return wrong("expected HOST:PORT, such as 127.0.0.1:8080 or [::1]:8080");
   }
   const std::string port_text(text.substr(colon + 1));
-  if (port_text.empty() || port_text.size() > 5 ||
-      port_text.find_first_not_of("0123456789") != std::string::npos ||
-      std::stoi(port_text) > 65535) {
+  unsigned port_number = 0;
+  const auto [end, parsed] =
+      std::from_chars(port_text.data(), port_text.data() + port_text.size(), port_number);
+  if (port_text.empty() || port_text.size() > 5 || parsed != std::errc{} ||
+      end != port_text.data() + port_text.size() || port_number > 65535) {
     return wrong("the port must be a number from 0 to 65535");
   }
-  const auto port = static_cast<unsigned short>(std::stoi(port_text));
+  const auto port = static_cast<unsigned short>(port_number);
   std::string host(text.substr(0, colon));
   if (host.size() > 2 && host.front() == '[' && host.back() == ']')
     host = host.substr(1, host.size() - 2);

@@ -2,13 +2,16 @@
 // participant one application; places (100 million, never full) or money in two compartments.
 #pragma once
 
+#include <string>
+#include <string_view>
+
 #include "engine/scheme.hpp"
 #include "parse/scheme_toml.hpp"
 
 namespace loket {
 
 inline Scheme bench_scheme(bool money) {
-  const std::string text = money ? R"(
+  constexpr std::string_view head = R"(
 [scheme]
 id = "bench"
 name = "Bench"
@@ -17,8 +20,11 @@ unique_participant = "scheme"
 id = "t"
 opens_at = "2020-12-01T08:00:00Z"
 closes_at = "2021-12-01T08:00:00Z"
-budget_cents = 1000000000000
 ranking = "arrival"
+)";
+  constexpr std::string_view places = R"(places = 100000000
+)";
+  constexpr std::string_view money_compartments = R"(budget_cents = 1000000000000
 fit = "partial"
 spillover = "at_close"
 [[tranche.compartment]]
@@ -31,19 +37,8 @@ id = "large"
 share_percent = 80
 min_cents = 100000
 max_cents = 500000
-)"
-                                 : R"(
-[scheme]
-id = "bench"
-name = "Bench"
-unique_participant = "scheme"
-[[tranche]]
-id = "t"
-opens_at = "2020-12-01T08:00:00Z"
-closes_at = "2021-12-01T08:00:00Z"
-places = 100000000
-ranking = "arrival"
 )";
+  const std::string text = std::string(head) + std::string(money ? money_compartments : places);
   return parse_scheme(text, "bench").value();
 }
 
