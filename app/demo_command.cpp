@@ -107,6 +107,23 @@ std::optional<Recovered> start_journal(const std::string& scheme_path, const std
   return std::move(recovered).value();
 }
 
+// Step 2: the operator's close, then the time the user asked to look at the dashboard.
+bool close_as_operator(const HttpTarget& target, const DemoOptions& options,
+                       const std::string& operator_token, std::FILE* out) {
+  fmt::print(out, "\n2. The operator closes tranche {}\n", options.tranche);
+  const Result<Fetched> closed = fetch(
+      target, "POST", fmt::format("/v1/tranches/{}/close", options.tranche), operator_token, "{}");
+  fmt::print(out, "  {}\n",
+             closed.ok() ? fmt::format("{} {}", closed->status, closed->body.substr(0, 200))
+                         : closed.status().message());
+  if (options.linger_seconds > 0) {
+    fmt::print(out, "  the server stays up {} s for the dashboard\n", options.linger_seconds);
+    std::fflush(out);
+    std::this_thread::sleep_for(std::chrono::seconds(options.linger_seconds));
+  }
+  return closed.ok() && closed->status == 200;
+}
+
 }  // namespace
 
 int run_demo(const DemoOptions& options, std::FILE* out, std::FILE* errors) {
@@ -126,7 +143,7 @@ int run_demo(const DemoOptions& options, std::FILE* out, std::FILE* errors) {
                     CheckpointSigning{parse_signer_key(development_checkpoint_key).value(),
                                       demo_checkpoint_interval});
   ServerOptions server_options;
-  server_options.port = 0;
+  server_options.port = options.port;
   server_options.tokens.tokens = {token_entry("demo portal", portal, Role::portal),
                                   token_entry("demo operator", operator_token, Role::operator_role),
                                   token_entry("demo auditor", auditor, Role::auditor)};
@@ -142,17 +159,14 @@ int run_demo(const DemoOptions& options, std::FILE* out, std::FILE* errors) {
   std::thread server_thread([&] { server.run(); });
   const HttpTarget target{"127.0.0.1", server.port()};
 
+  fmt::print(out, "  dashboard: http://127.0.0.1:{}/ops (paste this run's auditor token: {})\n",
+             server.port(), auditor);
   const LoadtestOptions rehearsal = opening_rehearsal(options, server.port(), portal, auditor);
   fmt::print(out, "\n1. The opening: {} registrations over a day compressed into {} s\n",
              options.registrations, options.duration_seconds);
   const int rehearsed = run_loadtest(rehearsal, out, errors);
 
-  fmt::print(out, "\n2. The operator closes tranche {}\n", options.tranche);
-  const Result<Fetched> closed = fetch(
-      target, "POST", fmt::format("/v1/tranches/{}/close", options.tranche), operator_token, "{}");
-  fmt::print(out, "  {}\n",
-             closed.ok() ? fmt::format("{} {}", closed->status, closed->body.substr(0, 200))
-                         : closed.status().message());
+  const bool closed = close_as_operator(target, options, operator_token, out);
   server.stop();
   server_thread.join();
   pipeline.stop();
@@ -164,14 +178,13 @@ int run_demo(const DemoOptions& options, std::FILE* out, std::FILE* errors) {
   const std::string report_path = (std::filesystem::path(data) / "report.html").string();
   const int reported = run_report(ReportOptions{data, report_path}, errors);
 
-  const bool passed =
-      rehearsed == 0 && closed.ok() && closed->status == 200 && audited == 0 && reported == 0;
+  const bool passed = rehearsed == 0 && closed && audited == 0 && reported == 0;
   fmt::print(out,
              "\nloket demo: {}. {} records journaled; rehearsal checks {}, close {}, audit {}.\n"
              "  report: {}\n  journal: {} (audit it again: loket audit --data {})\n",
              passed ? "done" : "FAILED", records, rehearsed == 0 ? "passed" : "FAILED",
-             closed.ok() && closed->status == 200 ? "journaled" : "FAILED",
-             audited == 0 ? "passed" : "FAILED", report_path, data, data);
+             closed ? "journaled" : "FAILED", audited == 0 ? "passed" : "FAILED", report_path, data,
+             data);
   return passed ? 0 : 1;
 }
 

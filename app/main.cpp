@@ -198,6 +198,12 @@ CLI::App* add_demo_command(CLI::App& app, loket::DemoOptions& demo) {
                    "Seconds the opening day is compressed into")
       ->capture_default_str()
       ->check(CLI::Range(1, 3600));
+  demo_command->add_option("--port", demo.port, "Port to serve on (default: any free one)");
+  demo_command
+      ->add_option("--linger", demo.linger_seconds,
+                   "Seconds the server stays up after the close, to look at the dashboard")
+      ->capture_default_str()
+      ->check(CLI::Range(0, 3600));
   return demo_command;
 }
 

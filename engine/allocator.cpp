@@ -1,5 +1,6 @@
 #include "engine/allocator.hpp"
 
+#include <algorithm>
 #include <cstring>
 #include <utility>
 
@@ -190,6 +191,9 @@ void AllocatorCore::set_state(std::uint32_t application, Outcome outcome, Reason
   LOKET_ASSERT(counts[old_index] > 0);
   counts[old_index] -= 1;
   counts[static_cast<std::size_t>(outcome)] += 1;
+  auto& reasons = tranches_[record.tranche].rejected_by_reason;
+  if (record.outcome == Outcome::rejected) reasons[static_cast<std::size_t>(record.reason)] -= 1;
+  if (outcome == Outcome::rejected) reasons[static_cast<std::size_t>(reason)] += 1;
   record.outcome = outcome;
   record.reason = reason;
 }
@@ -314,6 +318,14 @@ TrancheStatus Allocator::tranche_status(std::size_t tranche_index) const {
   status.closed = state.closed;
   status.counts_places = tranche.counts_places;
   status.applications_by_outcome = state.applications_by_outcome;
+  status.rejected_by_reason = state.rejected_by_reason;
+  // Pending entries are in sequence order, so their days never decrease: one search per day.
+  status.pending_applications = state.pending.size() - state.pending_head;
+  for (auto entry = state.pending.begin() + static_cast<std::ptrdiff_t>(state.pending_head);
+       entry != state.pending.end(); ++status.pending_days) {
+    entry = std::upper_bound(entry, state.pending.end(), entry->day,
+                             [](LocalDate day, const PendingEntry& e) { return day < e.day; });
+  }
   if (state.seed_commitment) {
     status.seed_commitment = state.seed_commitment->commitment;
     status.seed_draws = state.seed_commitment->draws;

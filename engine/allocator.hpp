@@ -53,7 +53,11 @@ struct TrancheStatus {
   bool closed = false;
   bool counts_places = false;
   std::array<std::uint64_t, outcome_count>
-      applications_by_outcome{};  // indexed by Outcome's number
+      applications_by_outcome{};                                 // indexed by Outcome's number
+  std::array<std::uint64_t, reason_count> rejected_by_reason{};  // indexed by Reason's number
+  // Same-day lottery applications not yet drawn, and the local days they were received on.
+  std::uint64_t pending_applications = 0;
+  std::uint32_t pending_days = 0;
   std::vector<PoolStatus> pools;
   // R8: the journaled commitment to the tranche's lottery seeds, if it has one.
   std::optional<std::array<std::uint8_t, 32>> seed_commitment;

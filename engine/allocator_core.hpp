@@ -87,6 +87,7 @@ struct TrancheState {
   std::size_t pending_head = 0;
   std::vector<Pool> pools;
   std::array<std::uint64_t, outcome_count> applications_by_outcome{};
+  std::array<std::uint64_t, reason_count> rejected_by_reason{};  // sums to the rejected count
 };
 
 // R6's fit rules: how much of `need_units` an application gets from `remaining_units`.

@@ -15,6 +15,12 @@ std::array<std::uint64_t, 2> truncate_key(const ParticipantKey& key) {
   return words;
 }
 
+// A new application in the tranche's counts; set_state moves it between them later.
+void count_new(TrancheState& state, Outcome outcome, Reason reason) {
+  state.applications_by_outcome[static_cast<std::size_t>(outcome)] += 1;
+  if (outcome == Outcome::rejected) state.rejected_by_reason[static_cast<std::size_t>(reason)] += 1;
+}
+
 }  // namespace
 
 std::uint32_t AllocatorCore::add_record(std::string_view application_id, std::uint32_t hash,
@@ -34,9 +40,7 @@ std::uint32_t AllocatorCore::add_record(std::string_view application_id, std::ui
   record.outcome = outcome;
   record.reason = reason;
   records_[record_count_++] = record;
-  if (tranche != no_tranche) {
-    tranches_[tranche].applications_by_outcome[static_cast<std::size_t>(outcome)] += 1;
-  }
+  if (tranche != no_tranche) count_new(tranches_[tranche], outcome, reason);
   ids_.insert(hash, application);
   LOKET_ASSERT(id_of(application) == application_id);
   return application;
@@ -67,9 +71,7 @@ Refusal AllocatorCore::submit(const SubmitCommand& command, TimestampNs timestam
     decision.reason = check.reason;
     decision.field = check.field;
     decisions_->push_back(decision);
-    if (tranche != no_tranche) {
-      tranches_[tranche].applications_by_outcome[static_cast<std::size_t>(Outcome::rejected)] += 1;
-    }
+    if (tranche != no_tranche) count_new(tranches_[tranche], Outcome::rejected, check.reason);
     return Refusal::none;
   }
 

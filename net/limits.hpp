@@ -15,6 +15,11 @@ inline constexpr std::size_t idempotency_key_bytes_max = 128;
 inline constexpr std::size_t token_bytes_max = 256;
 inline constexpr std::size_t exports_max = 2;  // running at once
 inline constexpr std::size_t export_chunk_bytes = 256 * 1024;
+// The dashboard's event streams (GET /v1/ops/stream), open at once, and how often each sends.
+inline constexpr std::size_t ops_streams_max = 16;
+inline constexpr std::chrono::milliseconds ops_event_interval{1000};
+inline constexpr std::string_view event_stream_content_type = "text/event-stream";
+inline constexpr std::string_view html_content_type = "text/html; charset=utf-8";
 // Ids the server generates for submissions without one start with this; a client may not
 // use it, so no client can take the id the server is about to give (docs/api.md).
 inline constexpr std::string_view generated_id_prefix = "loket.";

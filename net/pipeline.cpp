@@ -211,7 +211,9 @@ void Pipeline::Impl::publish_gauges() {
     tranches.push_back(allocator.tranche_status(index));
   }
   const std::lock_guard lock(gauges_mutex);
-  gauges = {scheme, std::move(tranches), allocator.last_sequence()};
+  const DecisionTree& tree = sequencer->decision_tree();
+  gauges = {scheme, std::move(tranches), allocator.last_sequence(), tree.size(),
+            tree.latest_checkpoint_size()};
 }
 
 Pipeline::TrancheGauges Pipeline::tranche_gauges() const {

@@ -147,6 +147,8 @@ class Pipeline {
     std::shared_ptr<const Scheme> scheme;
     std::vector<TrancheStatus> tranches;
     std::uint64_t as_of_sequence = 0;
+    std::uint64_t decisions = 0;        // leaves in the decision tree
+    std::uint64_t checkpoint_size = 0;  // leaves the latest signed checkpoint pins
   };
   TrancheGauges tranche_gauges() const;
   const PipelineCounters& counters() const { return counters_; }

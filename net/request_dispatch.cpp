@@ -73,6 +73,8 @@ std::variant<std::unique_ptr<Job>, Problem> typed_job(const RouteMatch& route,
     case Endpoint::readyz:
     case Endpoint::export_records:
     case Endpoint::cluster:
+    case Endpoint::ops_page:
+    case Endpoint::ops_stream:
       break;  // answered by the session itself
   }
   LOKET_ASSERT(false);

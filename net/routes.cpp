@@ -110,6 +110,10 @@ std::variant<RouteMatch, Problem> match_route(std::string_view method, std::stri
   if (parts.size() == 1 && parts[0] == "metrics") return allow(get, {Endpoint::metrics, {}, {}});
   if (parts.size() == 1 && parts[0] == "healthz") return allow(get, {Endpoint::healthz, {}, {}});
   if (parts.size() == 1 && parts[0] == "readyz") return allow(get, {Endpoint::readyz, {}, {}});
+  if (parts.size() == 1 && parts[0] == "ops") return allow(get, {Endpoint::ops_page, {}, {}});
+  if (parts.size() == 3 && parts[0] == "v1" && parts[1] == "ops" && parts[2] == "stream") {
+    return allow(get, {Endpoint::ops_stream, {}, {}});
+  }
   if (parts.size() == 2 && parts[0] == "v1" && parts[1] == "cluster") {
     return allow(get, {Endpoint::cluster, {}, {}});
   }
@@ -146,8 +150,10 @@ std::variant<RouteMatch, Problem> match_route(std::string_view method, std::stri
   return not_found(target);
 }
 
+// The dashboard's page holds no figures (its stream does), so it is served to anyone.
 bool needs_token(Endpoint endpoint) {
-  return endpoint != Endpoint::healthz && endpoint != Endpoint::readyz;
+  return endpoint != Endpoint::healthz && endpoint != Endpoint::readyz &&
+         endpoint != Endpoint::ops_page;
 }
 
 bool role_may(Role role, Endpoint endpoint) {
@@ -166,11 +172,13 @@ bool role_may(Role role, Endpoint endpoint) {
       return role == Role::operator_role;
     case Endpoint::metrics:
     case Endpoint::cluster:
+    case Endpoint::ops_stream:
       return role == Role::operator_role || role == Role::auditor;
     case Endpoint::export_records:
       return role == Role::auditor;
     case Endpoint::healthz:
     case Endpoint::readyz:
+    case Endpoint::ops_page:
       return true;
   }
   return false;

@@ -27,6 +27,8 @@ enum class Endpoint : std::uint8_t {
   checkpoint,      // GET  /v1/checkpoint
   get_proof,       // GET  /v1/submissions/{id}/proof
   consistency,     // GET  /v1/proofs/consistency?from=M&to=N
+  ops_page,        // GET  /ops
+  ops_stream,      // GET  /v1/ops/stream
 };
 
 // The endpoints whose commands are journaled, and so may carry an Idempotency-Key.

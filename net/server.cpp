@@ -40,6 +40,7 @@ Server::Impl::Impl(ServerOptions server_options)
       acceptor(asio::make_strand(io)),
       signals(io, SIGINT, SIGTERM, SIGHUP),
       drain_timer(io),
+      ops_timer(io),
       id_prefix(fmt::format("{}{:x}", net_limits::generated_id_prefix,
                             Pipeline::system_clock_now() / 1000)) {
   if (options.tls) tls = make_tls_context(*options.tls);
@@ -55,6 +56,14 @@ Server::Impl::Impl(ServerOptions server_options)
 
 std::string Server::Impl::generated_id() {
   return fmt::format("{}-{}", id_prefix, generated_id_counter.fetch_add(1) + 1);
+}
+
+void Server::Impl::sample_ops() {
+  ops_history.add(take_ops_sample(*pipeline, latency, Pipeline::system_clock_now()));
+  ops_timer.expires_after(net_limits::ops_event_interval);
+  ops_timer.async_wait([this](beast::error_code error) {
+    if (!error) sample_ops();
+  });
 }
 
 void Server::Impl::accept() {
@@ -179,6 +188,7 @@ void Server::run() {
     if (!error) stop();
   });
   impl_->accept();
+  impl_->sample_ops();
   std::vector<std::thread> threads;
   for (std::size_t index = 1; index < impl_->options.io_threads; ++index) {
     threads.emplace_back([this] { impl_->io.run(); });

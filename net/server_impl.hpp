@@ -10,6 +10,7 @@
 #include <boost/asio/steady_timer.hpp>
 #include <deque>
 
+#include "net/ops_history.hpp"
 #include "net/rate_limit.hpp"
 #include "net/replies.hpp"
 #include "net/routes.hpp"
@@ -31,6 +32,8 @@ struct Server::Impl {
   std::optional<Problem> rate_limited(const TokenEntry& token);
   // A submission id no client may choose (net_limits::generated_id_prefix).
   std::string generated_id();
+  // Takes the dashboard's sample now, and again every second (ops_history.hpp).
+  void sample_ops();
 
   ServerOptions options;
   Pipeline* pipeline = nullptr;  // set before run()
@@ -38,12 +41,15 @@ struct Server::Impl {
   boost::asio::ip::tcp::acceptor acceptor;
   boost::asio::signal_set signals;
   boost::asio::steady_timer drain_timer;
+  boost::asio::steady_timer ops_timer;
+  OpsHistory ops_history;
   std::optional<boost::asio::ssl::context> tls;
   std::string id_prefix;
   std::deque<RateLimiter> rate_limiters;  // one per token, in the token file's order
   std::atomic<std::size_t> connections{0};
   std::atomic<std::size_t> requests_in_flight{0};
   std::atomic<std::size_t> exports_running{0};
+  std::atomic<std::size_t> ops_streams_running{0};
   std::atomic<bool> draining{false};
   LatencyHistogram latency;
 };

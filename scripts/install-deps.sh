@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
-# Installs the Debian 12 packages loket builds against, and etcd (3.4), which the cluster
-# tests start as real processes (docs/cluster.md). Idempotent: when every package is
+# Installs the Debian 12 packages loket builds against, and what the tests start as real
+# processes on loopback: etcd (3.4) for the cluster (docs/cluster.md), Chromium for the
+# dashboard and report pages, Prometheus (and promtool) for the scrape and alert tests
+# (docs/operations.md). Idempotent: when every package is
 # already installed it prints nothing and touches nothing, so the README commands and CI can
 # call it on every run.
 set -euo pipefail
@@ -13,6 +15,7 @@ packages=(
   catch2 libbenchmark-dev
   clang-14 libclang-rt-14-dev
   etcd-server etcd-client
+  chromium prometheus
   dpkg-dev systemd
 )
 

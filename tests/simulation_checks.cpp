@@ -51,8 +51,10 @@ std::string state_text(const Allocator& allocator, std::span<const std::string> 
   auto out = std::back_inserter(text);
   for (std::size_t index = 0; index < allocator.scheme().tranches.size(); ++index) {
     const TrancheStatus status = allocator.tranche_status(index);
-    fmt::format_to(out, "tranche {} closed {} outcomes {}\n", index, status.closed,
-                   fmt::join(status.applications_by_outcome, " "));
+    fmt::format_to(out, "tranche {} closed {} outcomes {} rejected {} pending {} on {} days\n",
+                   index, status.closed, fmt::join(status.applications_by_outcome, " "),
+                   fmt::join(status.rejected_by_reason, " "), status.pending_applications,
+                   status.pending_days);
     for (const PoolStatus& pool : status.pools) {
       fmt::format_to(out,
                      "  pool '{}' capacity {} remaining {} granted {} on appeal {} in {} out {} "

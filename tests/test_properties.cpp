@@ -113,8 +113,10 @@ TEST_CASE("Properties hold over random scenarios") {
       const ScenarioTranche& tranche = scenario.tranches[t];
       std::int64_t granted = 0;
       std::uint64_t granted_count = 0;
+      std::map<std::string, std::uint64_t> rejected_by_reason;
       for (const auto& [id, final] : finals) {
         if (final.tranche != tranche.id) continue;
+        if (final.outcome == "rejected") rejected_by_reason[final.reason] += 1;
         // Every tranche was closed: nothing is left pending or waiting.
         REQUIRE((final.outcome == "granted" || final.outcome == "rejected"));
         if (final.outcome != "granted") continue;
@@ -130,6 +132,14 @@ TEST_CASE("Properties hold over random scenarios") {
       REQUIRE(status.closed);
       REQUIRE(status.applications_by_outcome[static_cast<std::size_t>(Outcome::granted)] ==
               granted_count);
+      REQUIRE(status.pending_applications == 0);
+      REQUIRE(status.pending_days == 0);
+      for (auto reason = std::size_t{1}; reason < reason_count; ++reason) {
+        const std::string name(to_string(static_cast<Reason>(reason)));
+        const auto found = rejected_by_reason.find(name);
+        REQUIRE(status.rejected_by_reason[reason] ==
+                (found == rejected_by_reason.end() ? 0 : found->second));
+      }
       std::int64_t counted = 0;
       for (const PoolStatus& pool : status.pools) {
         counted += pool.granted_units + pool.appeal_granted_units;

@@ -95,9 +95,15 @@ TEST_CASE("R8: closing a day first closes earlier open days, closing the tranche
   harness.apply(place("d", "A-1", "p1", "2021-03-26T09:00:00Z"));
   harness.apply(place("d", "A-2", "p2", "2021-03-27T09:00:00Z"));
   harness.apply(place("d", "A-3", "p3", "2021-03-28T09:00:00Z"));
+  const auto pending = [&harness] {
+    const TrancheStatus status = harness.allocator().tranche_status(0);
+    return std::pair{status.pending_applications, status.pending_days};
+  };
+  CHECK(pending() == std::pair<std::uint64_t, std::uint32_t>{3, 3});
   CHECK(harness.apply(close_day("2021-03-27", "2021-03-28T10:00:00Z")) ==
         std::vector{decided(4, "A-1", "granted"), decided(4, "A-2", "granted")});
   harness.apply(place("d", "A-4", "p4", "2021-03-28T11:00:00Z"));
+  CHECK(pending() == std::pair<std::uint64_t, std::uint32_t>{2, 1});  // both on the 28th
   CHECK(harness.apply(
             R"({"type":"close","received_at":"2021-03-28T12:00:00Z","tranche":"d","seed":"01"})") ==
         std::vector{decided(6, "A-3", "granted"), decided(6, "A-4", "granted")});

@@ -1,0 +1,334 @@
+// One session per connection: it reads requests within their limits and timeouts, answers
+// what needs no pipeline, hands the rest to the pipeline through request_dispatch, and writes
+// the replies (an export and the dashboard's events as chunked streams, in
+// session_streams.cpp). Each session runs on its connection's strand. Internal to net/.
+#pragma once
+
+#include <fmt/format.h>
+
+#include <boost/asio.hpp>
+#include <boost/asio/ssl.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <boost/beast/ssl.hpp>
+#include <cstdio>
+
+#include "net/export_stream.hpp"
+#include "net/limits.hpp"
+#include "net/ops_page.hpp"
+#include "net/request_dispatch.hpp"
+#include "net/server_impl.hpp"
+
+namespace loket::net_session {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace http = beast::http;
+using tcp = asio::ip::tcp;
+
+inline constexpr std::chrono::milliseconds tls_shutdown_timeout{1000};
+inline constexpr std::size_t first_read_bytes = 4096;
+inline constexpr std::string_view continue_response = "HTTP/1.1 100 Continue\r\n\r\n";
+inline constexpr std::string_view header_block_end = "\r\n\r\n";
+
+inline Problem headers_too_large() {
+  return make_problem(431, "headers-too-large", "The headers are too large",
+                      fmt::format("at most {} bytes", net_limits::header_bytes_max));
+}
+
+// Stream: beast::tcp_stream, or beast::ssl_stream<beast::tcp_stream> for TLS.
+template <class Stream>
+class Session : public std::enable_shared_from_this<Session<Stream>> {
+ public:
+  template <class... StreamArguments>
+  Session(Server::Impl& server, StreamArguments&&... arguments)
+      : stream_(std::forward<StreamArguments>(arguments)...), server_(server) {
+    server_.connections.fetch_add(1);
+  }
+  ~Session() { server_.connections.fetch_sub(1); }
+
+  void start() {
+    if constexpr (is_tls) {
+      // The handshake is part of the first request: it gets the read timeout.
+      expires_after(server_.options.read_timeout);
+      stream_.async_handshake(asio::ssl::stream_base::server,
+                              [self = this->shared_from_this()](beast::error_code error) {
+                                if (error) return self->close();
+                                self->read();
+                              });
+    } else {
+      read();
+    }
+  }
+
+ private:
+  // Two phases: the next request may take idle_timeout to begin; once its first bytes are
+  // in, the whole request must arrive within read_timeout. A client that trickles bytes
+  // (slow loris) is cut off then; the others are served meanwhile.
+  void read() {
+    parser_.emplace();
+    parser_->body_limit(net_limits::body_bytes_max);
+    parser_->header_limit(static_cast<std::uint32_t>(net_limits::header_bytes_max));
+    admitted_.reset();
+    if (buffer_.size() > 0) return start_request();  // bytes of it already arrived
+    expires_after(server_.options.idle_timeout);
+    read_more([self = this->shared_from_this()] { self->start_request(); });
+  }
+
+  template <class Then>
+  void read_more(Then then) {
+    stream_.async_read_some(
+        buffer_.prepare(first_read_bytes),
+        [self = this->shared_from_this(), then](beast::error_code error, std::size_t bytes) {
+          if (error) return self->close();
+          self->buffer_.commit(bytes);
+          then();
+        });
+  }
+
+  void start_request() {
+    expires_after(server_.options.read_timeout);
+    read_header();
+  }
+
+  // The header block is read whole before Beast parses it, so that what Beast would quietly
+  // repair (a folded line) is refused on the raw bytes, and the header limit holds to the
+  // byte: the block, through its blank line, is counted here whatever the reads were.
+  void read_header() {
+    const std::string_view received(static_cast<const char*>(buffer_.data().data()),
+                                    buffer_.size());
+    const std::size_t end = received.find(header_block_end);
+    const std::size_t block_bytes =
+        end == std::string_view::npos ? received.size() : end + header_block_end.size();
+    if (block_bytes > net_limits::header_bytes_max) {
+      return answer_and_close(headers_too_large());
+    }
+    if (end == std::string_view::npos) {
+      return read_more([self = this->shared_from_this()] { self->read_header(); });
+    }
+    if (end != std::string_view::npos && has_obsolete_line_folding(received.substr(0, end + 2))) {
+      return answer_and_close(make_problem(400, "bad-request", "The request is not valid HTTP/1.1",
+                                           "a header line is folded onto the next (obs-fold)"));
+    }
+    http::async_read_header(
+        stream_, buffer_, *parser_,
+        beast::bind_front_handler(&Session::on_header, this->shared_from_this()));
+  }
+
+  // The framing decides how much of what follows is this request's body; when it is not
+  // unambiguous, nothing more on this connection is read.
+  void on_header(beast::error_code error, std::size_t) {
+    if (connection_gone(error)) return close();
+    if (error) return answer_unreadable(error);
+    const RequestHeader& header = parser_->get().base();
+    if (auto problem = framing_problem(header)) return answer_and_close(*problem);
+    if (!expects_continue(header)) return read_body();
+    // The client waits before sending its body: what the header alone decides is answered
+    // now, without the body, and the connection closed (its body would follow otherwise).
+    const bool has_body = parser_->chunked() || parser_->content_length().value_or(0) > 0;
+    auto admitted = admit_request(parser_->get(), has_body, server_);
+    if (auto* problem = std::get_if<Problem>(&admitted)) return answer_and_close(*problem);
+    admitted_ = std::get<AdmittedRequest>(std::move(admitted));
+    asio::async_write(
+        stream_, asio::buffer(continue_response),
+        [self = this->shared_from_this()](beast::error_code write_error, std::size_t) {
+          if (write_error) return self->close();
+          self->read_body();
+        });
+  }
+
+  void read_body() {
+    http::async_read(stream_, buffer_, *parser_,
+                     beast::bind_front_handler(&Session::on_body, this->shared_from_this()));
+  }
+
+  void on_body(beast::error_code error, std::size_t) {
+    if (connection_gone(error)) return close();
+    if (error) return answer_unreadable(error);
+    begin_answer();
+    keep_alive_ = parser_->get().keep_alive();
+    handle(parser_->release());
+  }
+
+  static bool connection_gone(beast::error_code error) {
+    return error == http::error::end_of_stream || error == beast::error::timeout ||
+           error == asio::error::connection_reset || error == asio::error::operation_aborted;
+  }
+
+  // A request is being answered from here on: it counts as in flight until its reply is
+  // written, and it arrived now.
+  void begin_answer() {
+    received_at_ = Pipeline::system_clock_now();
+    started_ = std::chrono::steady_clock::now();
+    server_.requests_in_flight.fetch_add(1);
+  }
+
+  // The problem, then the connection closes: what follows on it cannot be told apart from
+  // this request's body.
+  void answer_and_close(const Problem& problem) {
+    begin_answer();
+    keep_alive_ = false;
+    send_problem(problem);
+  }
+
+  void answer_unreadable(beast::error_code error) {
+    if (error == http::error::body_limit) {
+      return answer_and_close(
+          make_problem(413, "body-too-large", "The body is too large",
+                       fmt::format("at most {} bytes", net_limits::body_bytes_max)));
+    }
+    if (error == http::error::header_limit) {
+      return answer_and_close(headers_too_large());
+    }
+    answer_and_close(
+        make_problem(400, "bad-request", "The request is not valid HTTP/1.1", error.message()));
+  }
+
+  void handle(StringRequest request) {
+    auto admitted = admitted_ ? std::variant<AdmittedRequest, Problem>(std::move(*admitted_))
+                              : admit_request(request, !request.body().empty(), server_);
+    if (auto* problem = std::get_if<Problem>(&admitted)) return send_problem(*problem);
+    const RouteMatch& route = std::get<AdmittedRequest>(admitted).route;
+    if (route.endpoint == Endpoint::export_records) return start_export(route.export_kind);
+    if (route.endpoint == Endpoint::ops_stream) return start_ops_stream();
+    if (route.endpoint == Endpoint::ops_page) {
+      Reply reply{200, ops_page().html, false, 0, {}};
+      reply.content_type = net_limits::html_content_type;
+      return send(std::move(reply),
+                  {{"Content-Security-Policy", ops_page().content_security_policy},
+                   {"Cache-Control", "no-store"},
+                   {"X-Content-Type-Options", "nosniff"},
+                   {"Referrer-Policy", "no-referrer"}});
+    }
+    if (route.endpoint == Endpoint::healthz || route.endpoint == Endpoint::readyz ||
+        route.endpoint == Endpoint::cluster) {
+      return send(server_.immediate(route));
+    }
+    if (route.endpoint == Endpoint::metrics) {
+      return send(server_.immediate(route), {{"Content-Type", std::string(metrics_content_type)}});
+    }
+    auto made =
+        job_for_request(std::get<AdmittedRequest>(admitted), request, received_at_, server_);
+    if (auto* problem = std::get_if<Problem>(&made)) return send_problem(*problem);
+    auto job = std::get<std::unique_ptr<Job>>(std::move(made));
+    // The outcome comes back on the allocator thread; it is handed to this connection's
+    // executor, rendered and written from there.
+    job->complete = [self = this->shared_from_this()](JobOutcome outcome) {
+      asio::post(self->stream_.get_executor(),
+                 [self, moved = std::move(outcome)]() { self->send(render_reply(moved)); });
+    };
+    if (!server_.pipeline->try_enqueue(std::move(job))) {
+      Problem problem =
+          make_problem(503, "busy", "Too many requests are waiting; try again shortly");
+      problem.retry_after_seconds = net_limits::queue_full_retry_after_seconds;
+      send_problem(problem);
+    }
+  }
+
+  // With the headers RFC 9110 asks for: Allow on 405, a challenge on 401 (send adds it).
+  void send_problem(const Problem& problem) {
+    ExtraHeaders headers;
+    if (!problem.allow.empty()) headers.emplace_back("Allow", problem.allow);
+    send(problem_reply(problem), std::move(headers));
+  }
+
+  using ExtraHeaders = std::vector<std::pair<std::string_view, std::string>>;  // name, value
+
+  // The reply with its content type, Retry-After and, on 401, the Bearer challenge; `extra`
+  // is set last (and so may replace the content type).
+  void send(Reply reply, ExtraHeaders extra = {}) {
+    auto response = std::make_shared<http::response<http::string_body>>(
+        static_cast<http::status>(reply.status), 11);
+    response->set(http::field::server, net_limits::server_header_value);
+    response->set(http::field::content_type, reply.problem ? net_limits::problem_content_type
+                                             : reply.content_type.empty()
+                                                 ? net_limits::json_content_type
+                                                 : reply.content_type);
+    if (reply.retry_after_seconds > 0) {
+      response->set(http::field::retry_after, std::to_string(reply.retry_after_seconds));
+    }
+    if (!reply.location.empty()) response->set(http::field::location, reply.location);
+    if (reply.idempotent_replay) response->set(net_limits::idempotent_replayed_header, "true");
+    if (reply.status == 401)
+      response->set(http::field::www_authenticate, net_limits::bearer_challenge);
+    for (auto& [field, value] : extra) response->set(field, std::move(value));
+    const bool keep = keep_alive_ && !server_.draining.load();
+    response->keep_alive(keep);
+    response->body() = std::move(reply.body);
+    response->prepare_payload();
+    expires_after(server_.options.write_timeout);
+    http::async_write(stream_, *response,
+                      [self = this->shared_from_this(), response, keep](
+                          beast::error_code error, std::size_t) { self->on_write(error, keep); });
+  }
+
+  static constexpr bool is_tls = !std::is_same_v<Stream, beast::tcp_stream>;
+
+  void expires_after(std::chrono::milliseconds timeout) {
+    beast::get_lowest_layer(stream_).expires_after(timeout);
+  }
+
+  void close() {
+    if constexpr (is_tls) {
+      if (!tls_closing_) {
+        // close_notify, so that the client can tell the end from a truncation; bounded.
+        tls_closing_ = true;
+        expires_after(tls_shutdown_timeout);
+        return stream_.async_shutdown(
+            [self = this->shared_from_this()](beast::error_code) { self->close(); });
+      }
+    }
+    auto& socket = beast::get_lowest_layer(stream_).socket();
+    beast::error_code ignored;
+    socket.shutdown(tcp::socket::shutdown_send, ignored);
+    beast::get_lowest_layer(stream_).close();
+  }
+
+  Stream stream_;
+  bool tls_closing_ = false;
+  beast::flat_buffer buffer_;
+  std::optional<http::request_parser<http::string_body>> parser_;
+  struct ChunkedState {
+    http::response<http::empty_body> response;
+    std::optional<http::response_serializer<http::empty_body>> serializer;
+    std::string chunk;
+  };
+  struct ExportState : ChunkedState {
+    ExportState(std::shared_ptr<const Journal> exported, ExportKind kind,
+                std::uint64_t through_sequence)
+        : journal(std::move(exported)), rows(*journal, kind, through_sequence) {}
+    std::shared_ptr<const Journal> journal;  // outlives the rows, which read it
+    ExportStream rows;
+  };
+  struct OpsState : ChunkedState {
+    explicit OpsState(const asio::any_io_executor& executor) : timer(executor) {}
+    asio::steady_timer timer;
+  };
+  std::unique_ptr<ExportState> export_;
+  std::unique_ptr<OpsState> ops_;
+  Server::Impl& server_;
+  std::optional<AdmittedRequest> admitted_;  // after 100 Continue: what the header decided
+  TimestampNs received_at_ = 0;
+  std::chrono::steady_clock::time_point started_;
+  bool keep_alive_ = false;
+
+  // session_streams.cpp: the chunked replies, an export and the dashboard's event stream.
+  void start_export(ExportKind kind);
+  template <class Then>
+  void start_chunked(ChunkedState& state, std::string_view content_type, Then then);
+  void start_ops_stream();
+  void write_ops_event(beast::error_code error);
+  void write_export_chunk(beast::error_code error);
+  void finish_export(beast::error_code error, bool keep);
+
+  void on_write(beast::error_code error, bool keep) {
+    const auto elapsed = std::chrono::steady_clock::now() - started_;
+    server_.latency.record(static_cast<std::uint64_t>(
+        std::chrono::duration_cast<std::chrono::microseconds>(elapsed).count()));
+    server_.requests_in_flight.fetch_sub(1);
+    if (error || !keep) return close();
+    read();
+  }
+};
+
+}  // namespace loket::net_session
