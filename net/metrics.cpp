@@ -66,7 +66,7 @@ void append_tranche_gauges(std::string& text, const Pipeline::TrancheGauges& gau
 }  // namespace
 
 std::string metrics_text(const Pipeline& pipeline, const LatencyHistogram& latency,
-                         std::size_t connections) {
+                         std::size_t connections, bool ready) {
   const PipelineCounters& counters = pipeline.counters();
   std::string text;
   auto out = std::back_inserter(text);
@@ -80,8 +80,12 @@ std::string metrics_text(const Pipeline& pipeline, const LatencyHistogram& laten
   const Pipeline::ClusterView view = pipeline.cluster_view();
   const std::uint64_t durable = pipeline.durable_sequence();
   const Family families[] = {
+      {"loket_ready", "gauge", "1 while /readyz answers 200: this node takes submissions.",
+       ready ? 1U : 0U},
       {"loket_queue_depth", "gauge", "Jobs waiting for the allocator thread.",
        counters.queue_depth.load()},
+      {"loket_queue_capacity", "gauge", "Jobs the queue holds before it answers 503.",
+       pipeline.queue_jobs_max()},
       {"loket_awaiting_durability", "gauge", "Decided jobs waiting for their journal sync.",
        counters.awaiting_durability.load()},
       {"loket_rejected_busy_total", "counter", "Requests answered 503 because the queue was full.",

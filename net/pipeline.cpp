@@ -216,6 +216,10 @@ void Pipeline::Impl::publish_gauges() {
             tree.latest_checkpoint_size()};
 }
 
+std::size_t Pipeline::queue_jobs_max() const {
+  return impl_->limits.queue_jobs_max;
+}
+
 Pipeline::TrancheGauges Pipeline::tranche_gauges() const {
   const std::lock_guard lock(impl_->gauges_mutex);
   return impl_->gauges;

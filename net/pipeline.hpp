@@ -152,6 +152,7 @@ class Pipeline {
   };
   TrancheGauges tranche_gauges() const;
   const PipelineCounters& counters() const { return counters_; }
+  std::size_t queue_jobs_max() const;
   std::uint64_t durable_sequence() const {
     return counters_.durable_sequence.load(std::memory_order_acquire);
   }

@@ -81,6 +81,10 @@ void Server::Impl::accept() {
   });
 }
 
+bool Server::Impl::ready() const {
+  return pipeline->healthy() && !pipeline->following() && !draining.load();
+}
+
 Reply Server::Impl::immediate(const RouteMatch& route) const {
   if (route.endpoint == Endpoint::healthz) {
     return Reply{
@@ -95,9 +99,7 @@ Reply Server::Impl::immediate(const RouteMatch& route) const {
     return Reply{200, std::move(view.status_json), false, 0, {}};
   }
   if (route.endpoint == Endpoint::readyz) {
-    const bool following = pipeline->following();
-    if (pipeline->healthy() && !following && !draining.load())
-      return Reply{200, R"({"status":"ready"})", false, 0, {}};
+    if (ready()) return Reply{200, R"({"status":"ready"})", false, 0, {}};
     Problem problem =
         make_problem(503, "not-ready", "Not accepting submissions",
                      draining.load()        ? "shutting down"
@@ -106,7 +108,7 @@ Reply Server::Impl::immediate(const RouteMatch& route) const {
     problem.retry_after_seconds = net_limits::journal_unavailable_retry_after_seconds;
     return problem_reply(problem);
   }
-  Reply reply{200, metrics_text(*pipeline, latency, connections.load()), false, 0, {}};
+  Reply reply{200, metrics_text(*pipeline, latency, connections.load(), ready()), false, 0, {}};
   return reply;
 }
 

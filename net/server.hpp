@@ -79,7 +79,8 @@ class Server {
 // The Prometheus text exposition format, version 0.0.4, for GET /metrics; every family has
 // its # HELP and # TYPE.
 inline constexpr std::string_view metrics_content_type = "text/plain; version=0.0.4; charset=utf-8";
+// `ready`: whether /readyz answers 200 now.
 std::string metrics_text(const Pipeline& pipeline, const LatencyHistogram& latency,
-                         std::size_t connections);
+                         std::size_t connections, bool ready);
 
 }  // namespace loket

@@ -26,6 +26,8 @@ struct Server::Impl {
   void start_session(boost::asio::ip::tcp::socket socket);  // in session.cpp
   void begin_shutdown();
   void drain(std::chrono::steady_clock::time_point deadline);
+  // Whether this node takes submissions now (/readyz, loket_ready).
+  bool ready() const;
   // The replies that need no pipeline job: health, readiness, metrics.
   Reply immediate(const RouteMatch& route) const;
   // Nothing when the token may make a request now; otherwise 429 with Retry-After.
