@@ -169,6 +169,14 @@ CLI::App* add_loadtest_command(CLI::App& app, loket::LoadtestOptions& loadtest) 
       ->capture_default_str()
       ->check(CLI::Range(0.0, 1.0));
   loadtest_command->add_option("--report", loadtest.report_path, "Write the figures as JSON");
+  loadtest_command->add_option("--html-report", loadtest.html_report_path,
+                               "Write the figures as a self-contained HTML page");
+  loadtest_command
+      ->add_option("--threshold", loadtest.thresholds,
+                   "A condition such as p99<200ms, errors<1% or rate>5000 (exit 3 when not met)")
+      ->take_all();
+  loadtest_command->add_flag("!--no-preflight", loadtest.preflight,
+                             "Send even when the pre-flight check fails");
   return loadtest_command;
 }
 

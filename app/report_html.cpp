@@ -4,6 +4,7 @@
 
 #include <algorithm>
 
+#include "parse/html_text.hpp"
 #include "proof/checkpoint.hpp"
 #include "storage/csv.hpp"
 #include "storage/format.hpp"
@@ -16,29 +17,6 @@ constexpr int chart_height = 200;
 constexpr int chart_margin = 40;
 constexpr std::size_t chart_points_max = 600;
 constexpr std::size_t histogram_bars_max = 240;
-
-std::string escape(std::string_view text) {
-  std::string out;
-  for (const char c : text) {
-    switch (c) {
-      case '&':
-        out += "&amp;";
-        break;
-      case '<':
-        out += "&lt;";
-        break;
-      case '>':
-        out += "&gt;";
-        break;
-      case '"':
-        out += "&quot;";
-        break;
-      default:
-        out += c;
-    }
-  }
-  return out;
-}
 
 // Thousands separators in a decimal number's text, after its minus sign if it has one. On
 // the text, so that no number is negated (-INT64_MIN does not fit an int64).
@@ -74,7 +52,7 @@ void scheme_section(std::string& html, const ReportData& data) {
       "<tr><th>one holding submission per participant per</th><td>{}</td></tr>"
       "<tr><th>partnership required</th><td>{}</td></tr>"
       "<tr><th>co-financing</th><td>{}</td></tr></table>",
-      escape(scheme.id), to_string(scheme.time_zone), to_string(scheme.unique_participant),
+      html_escaped(scheme.id), to_string(scheme.time_zone), to_string(scheme.unique_participant),
       scheme.requires_partnership ? "yes" : "no",
       scheme.cofinancing_percent ? fmt::format("{} %", *scheme.cofinancing_percent) : "none");
   html +=
@@ -85,7 +63,7 @@ void scheme_section(std::string& html, const ReportData& data) {
         out,
         "<tr><td>{}</td><td>{}</td><td>{}</td><td "
         "class=n>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
-        escape(tranche.id), local_time(tranche.opens_at, scheme.time_zone),
+        html_escaped(tranche.id), local_time(tranche.opens_at, scheme.time_zone),
         local_time(tranche.closes_at, scheme.time_zone),
         units_text(tranche, tranche.counts_places ? tranche.places : tranche.budget_cents),
         to_string(tranche.ranking), tranche.counts_places ? "" : to_string(tranche.fit),
@@ -116,7 +94,7 @@ void budget_section(std::string& html, const ReportData& data) {
           "<tr><td>{}</td><td>{}</td><td>{}</td><td class=n>{}</td><td class=n>{} / {}</td>"
           "<td class=n>{}</td><td class=n>{}</td><td class=n>{}</td><td "
           "class=n>{}</td><td>{}</td></tr>",
-          escape(tranche.id), compartment ? escape(compartment->id) : "", band,
+          html_escaped(tranche.id), compartment ? html_escaped(compartment->id) : "", band,
           units_text(tranche, figures.capacity_units),
           units_text(tranche, figures.transferred_in_units),
           units_text(tranche, figures.transferred_out_units),
@@ -169,7 +147,7 @@ void filling_chart(std::string& html, const ReportData& data, std::size_t index)
       fmt::arg("tl", chart_height - chart_margin + 16), fmt::arg("capy", chart_margin - 6),
       fmt::arg("start", local_time(first, data.scheme.time_zone)),
       fmt::arg("end", local_time(points.back().at, data.scheme.time_zone)),
-      fmt::arg("cap", units_text(tranche, cap)), fmt::arg("id", escape(tranche.id)),
+      fmt::arg("cap", units_text(tranche, cap)), fmt::arg("id", html_escaped(tranche.id)),
       fmt::arg("n", grouped(static_cast<std::int64_t>(points.size()))));
 }
 
@@ -235,7 +213,7 @@ void outcome_tables(std::string& html, const ReportData& data) {
   html += "<h2>Outcomes</h2>";
   outcome_header(html, "reason");
   for (const auto& [reason, counts] : data.outcomes_by_reason)
-    outcome_row(html, escape(reason), counts);
+    outcome_row(html, html_escaped(reason), counts);
   outcome_row(html, "all applications", data.outcomes, true);
   html += "</table>";
   if (data.monitoring.empty()) return;
@@ -244,7 +222,7 @@ void outcome_tables(std::string& html, const ReportData& data) {
       "used for allocation.</p>";
   outcome_header(html, "attribute");
   for (const auto& [attribute, counts] : data.monitoring)
-    outcome_row(html, escape(attribute), counts);
+    outcome_row(html, html_escaped(attribute), counts);
   html += "</table>";
 }
 
@@ -254,12 +232,12 @@ void event_tables(std::string& html, const ReportData& data) {
   if (data.draws.empty()) html += "<p>None: no tranche ranked by lottery was closed.</p>";
   for (const LotteryDraw& draw : data.draws) {
     std::string ranked;
-    for (const std::string& id : draw.first_ranked) ranked += escape(id) + " ";
+    for (const std::string& id : draw.first_ranked) ranked += html_escaped(id) + " ";
     fmt::format_to(
         out, "<p><b>{}</b>, {}, at {}: seed <code>{}</code>; {} decisions. In rank order: {}{}</p>",
-        escape(draw.tranche), escape(draw.what), local_time(draw.at, data.scheme.time_zone),
-        escape(draw.seed_hex), draw.decided, ranked,
-        draw.decided > draw.first_ranked.size() ? "&hellip;" : "");
+        html_escaped(draw.tranche), html_escaped(draw.what),
+        local_time(draw.at, data.scheme.time_zone), html_escaped(draw.seed_hex), draw.decided,
+        ranked, draw.decided > draw.first_ranked.size() ? "&hellip;" : "");
   }
   html += "<h2>Transfers between compartments</h2>";
   if (data.transfers.empty())
@@ -269,8 +247,8 @@ void event_tables(std::string& html, const ReportData& data) {
   for (const TransferEntry& transfer : data.transfers) {
     fmt::format_to(
         out, "<tr><td class=n>{}</td><td>{}</td><td>{}</td><td>{}</td><td class=n>{}</td></tr>",
-        transfer.sequence, escape(transfer.tranche), escape(transfer.from), escape(transfer.to),
-        euros_text(transfer.amount_cents));
+        transfer.sequence, html_escaped(transfer.tranche), html_escaped(transfer.from),
+        html_escaped(transfer.to), euros_text(transfer.amount_cents));
   }
   if (!data.transfers.empty()) html += "</table>";
   html += "<h2>Grants on appeal (above the cap)</h2>";
@@ -283,9 +261,9 @@ void event_tables(std::string& html, const ReportData& data) {
   for (const AppealEntry& appeal : data.appeals) {
     fmt::format_to(
         out, "<tr><td class=n>{}</td><td>{}</td><td>{}</td><td class=n>{}</td><td>{}</td></tr>",
-        appeal.sequence, escape(appeal.tranche), escape(appeal.id),
+        appeal.sequence, html_escaped(appeal.tranche), html_escaped(appeal.id),
         appeal.amount_cents > 0 ? euros_text(appeal.amount_cents) : "1 place",
-        escape(appeal.reference));
+        html_escaped(appeal.reference));
   }
   if (!data.appeals.empty()) html += "</table>";
 }
@@ -298,7 +276,7 @@ void checkpoint_section(std::string& html, const ReportData& data) {
   html += "<h2>The decision tree and its final checkpoint</h2>";
   if (tree.problem) {
     fmt::format_to(out, "<p class=bad>A journaled checkpoint does not pin the tree: {}.</p>",
-                   escape(*tree.problem));
+                   html_escaped(*tree.problem));
   }
   fmt::format_to(out,
                  "<p>The journal's {} decisions are the leaves of a Merkle tree (RFC 9162) with "
@@ -315,13 +293,13 @@ void checkpoint_section(std::string& html, const ReportData& data) {
                  after == 0 ? ", all"
                             : fmt::format("; {} decisions came after it",
                                           grouped(static_cast<std::int64_t>(after))),
-                 escape(tree.final_checkpoint));
+                 html_escaped(tree.final_checkpoint));
   fmt::format_to(out,
                  "<p>With a published copy of it in a file, <code>loket audit --data {} "
                  "--checkpoint FILE --key VERIFIER_KEY</code> checks its signature and that the "
                  "journal still holds the tree it pins; an applicant checks their own decision "
                  "against it with <code>loket verify</code> (docs/verify.md).</p>",
-                 escape(data.data_path));
+                 html_escaped(data.data_path));
 }
 
 constexpr std::string_view style = R"(<style>
@@ -347,17 +325,17 @@ std::string euros_text(std::int64_t cents) {
 std::string render_report_html(const ReportData& data) {
   std::string html = "<!DOCTYPE html><html lang=en><head><meta charset='utf-8'>";
   fmt::format_to(std::back_inserter(html), "<title>loket report: {}</title>{}</head><body>",
-                 escape(data.scheme.name), style);
+                 html_escaped(data.scheme.name), style);
   fmt::format_to(std::back_inserter(html),
                  "<h1>{}</h1><p>Allocation report for the journal in <code>{}</code>.</p>",
-                 escape(data.scheme.name), escape(data.data_path));
+                 html_escaped(data.scheme.name), html_escaped(data.data_path));
   const JournalSummary& summary = data.summary;
   if (summary.problem) {
     fmt::format_to(
         std::back_inserter(html),
         "<p class=bad>The journal does NOT verify: record {}: {}. The figures below cover "
         "records 1 to {} only.</p>",
-        summary.problem->sequence, escape(summary.problem->what), summary.last_sequence);
+        summary.problem->sequence, html_escaped(summary.problem->what), summary.last_sequence);
   } else {
     fmt::format_to(
         std::back_inserter(html),
@@ -369,7 +347,7 @@ std::string render_report_html(const ReportData& data) {
                  "<p>Journal head hash (SHA-256): <code>{}</code><br>"
                  "Journal format version {}. Anyone with the journal can check this report with "
                  "<code>loket audit --data {}</code>.</p>",
-                 to_hex(summary.head_hash), journal_format::version, escape(data.data_path));
+                 to_hex(summary.head_hash), journal_format::version, html_escaped(data.data_path));
   checkpoint_section(html, data);
   scheme_section(html, data);
   budget_section(html, data);

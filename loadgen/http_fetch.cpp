@@ -61,7 +61,8 @@ Result<Fetched> fetch(const HttpTarget& target, std::string_view method, std::st
     http::read(stream, buffer, parser);
     return Fetched{parser.get().result_int(), std::move(parser.get().body())};
   } catch (const boost::system::system_error& error) {
-    return Status::unavailable(error.what());
+    // The code's words only: what() appends the library's source location.
+    return Status::unavailable(error.code().message());
   }
 }
 

@@ -26,12 +26,14 @@ void LatencyHistogramUs::record(std::uint64_t microseconds) {
   counts_[index_of(microseconds)] += 1;
   count_ += 1;
   max_ = std::max(max_, microseconds);
+  sum_ += microseconds;
 }
 
 void LatencyHistogramUs::merge(const LatencyHistogramUs& other) {
   for (std::size_t index = 0; index < bucket_count; ++index) counts_[index] += other.counts_[index];
   count_ += other.count_;
   max_ = std::max(max_, other.max_);
+  sum_ += other.sum_;
 }
 
 std::uint64_t LatencyHistogramUs::percentile(double percent) const {

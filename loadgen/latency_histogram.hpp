@@ -14,6 +14,10 @@ class LatencyHistogramUs {
   void merge(const LatencyHistogramUs& other);
   std::uint64_t count() const { return count_; }
   std::uint64_t max() const { return max_; }
+  // The exact mean (the sum is kept beside the buckets); 0 when empty.
+  double mean() const {
+    return count_ == 0 ? 0.0 : static_cast<double>(sum_) / static_cast<double>(count_);
+  }
   // The smallest recorded value's bucket top that at least `percent` of the values are at or
   // under; 0 when empty. percent in [0, 100].
   std::uint64_t percentile(double percent) const;
@@ -28,6 +32,7 @@ class LatencyHistogramUs {
   std::array<std::uint64_t, bucket_count> counts_{};
   std::uint64_t count_ = 0;
   std::uint64_t max_ = 0;
+  std::uint64_t sum_ = 0;  // 2^64 us is half a million years: it cannot wrap
 };
 
 }  // namespace loket

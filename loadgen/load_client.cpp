@@ -45,6 +45,8 @@ struct Run {
   std::size_t connections_open = 0;
   asio::steady_timer* progress_timer = nullptr;
   LoadResult result;
+  LatencyHistogramUs interval_latency;  // since the last progress report
+  std::uint64_t interval_errors = 0;
 
   double elapsed_seconds() const {
     return std::chrono::duration<double>(Clock::now() - start).count();
@@ -52,6 +54,7 @@ struct Run {
   bool time_is_up() const { return Clock::now() - start >= options.duration_max; }
   void record_transport_error(const beast::error_code& error) {
     result.answers_by_status[0] += 1;
+    interval_errors += 1;
     if (result.transport_errors.size() < transport_errors_kept) {
       result.transport_errors.push_back(error.message());
     }
@@ -89,6 +92,7 @@ http::request<http::string_body> registration_request(const LoadOptions& options
 void Run::record_answer(const http::response<http::string_body>& response) {
   const int status = static_cast<int>(response.result_int());
   result.answers_by_status[status] += 1;
+  interval_errors += status >= 500;
   boost::system::error_code error;
   const boost::json::value parsed = boost::json::parse(response.body(), error);
   const boost::json::object* body = error ? nullptr : parsed.if_object();
@@ -172,9 +176,10 @@ asio::awaitable<void> run_connection(Run& run) {
       continue;
     }
     run.answered += 1;
-    run.result.latency.record(static_cast<std::uint64_t>(
-        std::chrono::duration_cast<std::chrono::microseconds>(Clock::now() - counted_from)
-            .count()));
+    const auto latency_us = static_cast<std::uint64_t>(
+        std::chrono::duration_cast<std::chrono::microseconds>(Clock::now() - counted_from).count());
+    run.result.latency.record(latency_us);
+    run.interval_latency.record(latency_us);
     run.record_answer(response);
     if (!response.keep_alive()) {
       stream.reset();
@@ -196,8 +201,14 @@ asio::awaitable<void> report_progress(Run& run,
     timer.expires_after(progress_interval);
     co_await timer.async_wait(asio::redirect_error(asio::use_awaitable, error));
     if (run.connections_open == 0) break;
-    progress(LoadProgress{run.result.sent, run.answered, run.elapsed_seconds(),
-                          run.result.latency.percentile(99)});
+    const LoadInterval interval{run.elapsed_seconds(), run.interval_latency.count(),
+                                run.interval_errors, run.interval_latency.percentile(50),
+                                run.interval_latency.percentile(99)};
+    run.result.intervals.push_back(interval);
+    run.interval_latency = {};
+    run.interval_errors = 0;
+    progress(LoadProgress{run.result.sent, run.answered, interval.end_seconds,
+                          run.result.latency.percentile(99), interval});
   }
   run.progress_timer = nullptr;
 }

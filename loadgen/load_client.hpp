@@ -39,11 +39,21 @@ struct LoadReceipt {
   std::string reason;  // empty for none
 };
 
+// One progress interval (about a second): what was answered in it and how fast.
+struct LoadInterval {
+  double end_seconds = 0;  // since the start
+  std::uint64_t answered = 0;
+  std::uint64_t errors = 0;  // no answer, or a 5xx
+  std::uint64_t p50_us = 0;
+  std::uint64_t p99_us = 0;
+};
+
 struct LoadProgress {
   std::uint64_t sent = 0;
   std::uint64_t answered = 0;
   double elapsed_seconds = 0;
-  std::uint64_t p99_us = 0;
+  std::uint64_t p99_us = 0;  // of everything so far
+  LoadInterval interval;     // the one that just ended
 };
 
 struct LoadResult {
@@ -59,6 +69,7 @@ struct LoadResult {
   std::uint64_t duplicates_sent = 0;
   double elapsed_seconds = 0;
   bool stopped_by_duration = false;
+  std::vector<LoadInterval> intervals;  // with a progress callback only
 };
 
 LoadResult run_load(const LoadOptions& options,

@@ -3,13 +3,19 @@
 #include <fmt/format.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <boost/system/system_error.hpp>
+#include <chrono>
 #include <fstream>
 #include <sstream>
 
+#include "engine/civil_time.hpp"
 #include "loadgen/http_fetch.hpp"
 #include "loadgen/load_checks.hpp"
 #include "loadgen/load_client.hpp"
+#include "loadgen/load_report.hpp"
+#include "loadgen/preflight.hpp"
+#include "loadgen/thresholds.hpp"
 
 namespace loket {
 namespace {
@@ -40,68 +46,6 @@ std::optional<ArrivalProfile> make_profile(const LoadtestOptions& options, std::
     return std::nullopt;
   }
   return std::move(parsed).value();
-}
-
-std::string milliseconds(std::uint64_t microseconds) {
-  return fmt::format("{:.2f}", static_cast<double>(microseconds) / 1000.0);
-}
-
-void print_result(std::FILE* out, const LoadtestOptions& options, const LoadResult& result,
-                  const RunCheck* check) {
-  const LatencyHistogramUs& latency = result.latency;
-  const double answered = static_cast<double>(latency.count());
-  fmt::print(out, "  sent {}, answered {} in {:.2f} s: {:.0f} answers per second{}\n", result.sent,
-             latency.count(), result.elapsed_seconds,
-             result.elapsed_seconds > 0 ? answered / result.elapsed_seconds : 0.0,
-             result.stopped_by_duration ? " (stopped at --duration)" : "");
-  fmt::print(out, "  acknowledgement latency ms{}: p50 {}  p90 {}  p99 {}  p99.9 {}  max {}\n",
-             options.profile == "flood" ? "" : " (from when each was due)",
-             milliseconds(latency.percentile(50)), milliseconds(latency.percentile(90)),
-             milliseconds(latency.percentile(99)), milliseconds(latency.percentile(99.9)),
-             milliseconds(latency.max()));
-  std::string statuses;
-  for (const auto& [status, count] : result.answers_by_status) {
-    statuses += fmt::format("  {} {}", status == 0 ? "no-answer" : std::to_string(status), count);
-  }
-  fmt::print(out, "  answers by status:{}  (sent as duplicates {}, as bad requests {})\n", statuses,
-             result.duplicates_sent, result.bad_sent);
-  std::string decisions;
-  for (const auto& [decision, count] : result.decisions) {
-    decisions += fmt::format("  {} {}", decision, count);
-  }
-  fmt::print(out, "  decisions:{}\n", decisions);
-  for (const auto& [type, count] : result.problems)
-    fmt::print(out, "  problem {} {}\n", type, count);
-  for (const std::string& error : result.transport_errors) {
-    fmt::print(out, "  connection error: {}\n", error);
-  }
-  if (check == nullptr) return;
-  fmt::print(out, "  check: {} {} granted of {}; {} receipts compared with the server's record\n",
-             check->granted_units, check->unit, check->capacity_units, check->receipts_checked);
-  for (const std::string& failure : check->failures) fmt::print(out, "  FAILED: {}\n", failure);
-}
-
-void write_report(const std::string& path, const LoadtestOptions& options, const LoadResult& result,
-                  const RunCheck* check, std::FILE* errors) {
-  const LatencyHistogramUs& latency = result.latency;
-  std::string statuses;
-  for (const auto& [status, count] : result.answers_by_status) {
-    statuses += fmt::format("{}\"{}\":{}", statuses.empty() ? "" : ",", status, count);
-  }
-  const std::string text = fmt::format(
-      "{{\"target\":\"{}\",\"tranche\":\"{}\",\"profile\":\"{}\",\"connections\":{},"
-      "\"sent\":{},\"answered\":{},\"elapsed_seconds\":{:.3f},\"answers_per_second\":{:.1f},"
-      "\"latency_us\":{{\"p50\":{},\"p90\":{},\"p99\":{},\"p99_9\":{},\"max\":{}}},"
-      "\"answers_by_status\":{{{}}},\"checked\":{},\"failures\":{}}}\n",
-      options.target, options.tranche, options.profile, options.connections, result.sent,
-      latency.count(), result.elapsed_seconds,
-      result.elapsed_seconds > 0 ? static_cast<double>(latency.count()) / result.elapsed_seconds
-                                 : 0.0,
-      latency.percentile(50), latency.percentile(90), latency.percentile(99),
-      latency.percentile(99.9), latency.max(), statuses, check != nullptr,
-      check == nullptr ? 0 : check->failures.size());
-  std::ofstream file(path, std::ios::binary);
-  if (!(file << text)) fmt::print(errors, "loket loadtest: {}: cannot write the report\n", path);
 }
 
 // Checks the options and builds the load's; nothing (and a message) when one is off.
@@ -137,28 +81,29 @@ std::optional<LoadOptions> load_options(const LoadtestOptions& options, const Ht
   return load;
 }
 
-// Runs the load, with a progress line when errors go to a terminal; nothing (and a message)
-// when the target cannot be reached.
+// Runs the load with a progress report each second: one line redrawn on a terminal, plain
+// lines (for a CI log) otherwise, each with the last second's rate and latency. Nothing (and
+// a message) when the target cannot be reached.
 std::optional<LoadResult> run_with_progress(const LoadOptions& load, const LoadtestOptions& options,
                                             std::FILE* errors) {
   const bool terminal = ::isatty(::fileno(errors)) == 1;
   LoadResult result;
   try {
     result = run_load(load, [&](const LoadProgress& progress) {
-      if (!terminal) return;
-      fmt::print(errors, "\r  sent {}, acknowledged {}, {:.0f}/s, p99 so far {} ms   ",
-                 progress.sent, progress.answered,
-                 progress.elapsed_seconds > 0
-                     ? static_cast<double>(progress.answered) / progress.elapsed_seconds
-                     : 0.0,
-                 milliseconds(progress.p99_us));
+      const LoadInterval& last = progress.interval;
+      fmt::print(errors,
+                 "{}  {:.0f} s: sent {}, acknowledged {}; last second {} answers, p99 {:.2f} ms, "
+                 "{} errors{}",
+                 terminal ? "\r" : "", progress.elapsed_seconds, progress.sent, progress.answered,
+                 last.answered, static_cast<double>(last.p99_us) / 1000.0, last.errors,
+                 terminal ? "   " : "\n");
       std::fflush(errors);
     });
   } catch (const boost::system::system_error& error) {
-    fmt::print(errors, "loket loadtest: {}: {}\n", options.target, error.what());
+    fmt::print(errors, "loket loadtest: {}: {}\n", options.target, error.code().message());
     return std::nullopt;
   }
-  if (terminal) fmt::print(errors, "\r{:80}\r", "");
+  if (terminal) fmt::print(errors, "\r{:100}\r", "");
   return result;
 }
 
@@ -187,6 +132,47 @@ std::optional<ServerRecord> read_server_record(const HttpTarget& target,
   return ServerRecord{*fetched[0], *fetched[1], *fetched[2]};
 }
 
+// Writes `text` to `path`; a message when it cannot.
+void write_file(const std::string& path, const std::string& text, std::FILE* errors) {
+  std::ofstream file(path, std::ios::binary);
+  if (!(file << text)) fmt::print(errors, "loket loadtest: {}: cannot write the report\n", path);
+}
+
+std::optional<std::vector<Threshold>> parse_thresholds(const LoadtestOptions& options,
+                                                       std::FILE* errors) {
+  if (options.thresholds.size() > thresholds_max) {
+    fmt::print(errors, "loket loadtest: at most {} --threshold\n", thresholds_max);
+    return std::nullopt;
+  }
+  std::vector<Threshold> thresholds;
+  for (const std::string& text : options.thresholds) {
+    Result<Threshold> parsed = parse_threshold(text);
+    if (!parsed.ok()) {
+      fmt::print(errors, "loket loadtest: {}\n", parsed.status().message());
+      return std::nullopt;
+    }
+    thresholds.push_back(std::move(parsed).value());
+  }
+  return thresholds;
+}
+
+// The record check, when there is an auditor token; nothing (and a message) when the record
+// cannot be read.
+std::optional<std::optional<RunCheck>> check_record(const HttpTarget& target,
+                                                    const LoadtestOptions& options,
+                                                    const LoadResult& result, std::FILE* errors) {
+  if (options.auditor_token.empty()) return std::optional<RunCheck>{};
+  const std::optional<ServerRecord> record = read_server_record(target, options, errors);
+  if (!record) return std::nullopt;
+  RunCheck check = check_run(result.receipts, options.tranche, record->tranche.body,
+                             record->events.body, record->decisions.body);
+  if (result.unreadable_receipts > 0) {
+    check.failures.push_back(
+        fmt::format("{} answers of 201 or 422 were not receipts", result.unreadable_receipts));
+  }
+  return std::optional<RunCheck>(std::move(check));
+}
+
 }  // namespace
 
 int run_loadtest(const LoadtestOptions& options, std::FILE* out, std::FILE* errors) {
@@ -196,33 +182,45 @@ int run_loadtest(const LoadtestOptions& options, std::FILE* out, std::FILE* erro
     return 2;
   }
   const std::optional<LoadOptions> load = load_options(options, *target, errors);
-  if (!load) return 2;
+  const std::optional<std::vector<Threshold>> thresholds = parse_thresholds(options, errors);
+  if (!load || !thresholds) return 2;
+  const TimestampNs started = std::chrono::duration_cast<std::chrono::nanoseconds>(
+                                  std::chrono::system_clock::now().time_since_epoch())
+                                  .count();
+  if (options.preflight) {
+    if (auto problem = preflight_problem(*target, options, started)) {
+      fmt::print(errors, "loket loadtest: pre-flight: {}; nothing was sent\n", *problem);
+      return 2;
+    }
+  }
   fmt::print(out, "loket loadtest: {} registrations to {} tranche {}, {} connections, profile {}\n",
              options.registrations, options.target, options.tranche, options.connections,
              options.profile);
   std::fflush(out);
   const std::optional<LoadResult> result = run_with_progress(*load, options, errors);
   if (!result) return 2;
-
-  std::optional<RunCheck> check;
-  if (!options.auditor_token.empty()) {
-    const std::optional<ServerRecord> record = read_server_record(*target, options, errors);
-    if (!record) return 2;
-    check = check_run(result->receipts, options.tranche, record->tranche.body, record->events.body,
-                      record->decisions.body);
-    if (result->unreadable_receipts > 0) {
-      check->failures.push_back(
-          fmt::format("{} answers of 201 or 422 were not receipts", result->unreadable_receipts));
-    }
-  }
-  print_result(out, options, *result, check ? &*check : nullptr);
-  if (!options.report_path.empty()) {
-    write_report(options.report_path, options, *result, check ? &*check : nullptr, errors);
+  const auto check = check_record(*target, options, *result, errors);
+  if (!check) return 2;
+  LoadReport report{options, *result, *check ? &**check : nullptr, {}, format_rfc3339(started)};
+  const RunFigures figures{&result->latency, result->sent, error_answers(*result),
+                           answers_per_second(*result)};
+  for (const Threshold& threshold : *thresholds)
+    report.verdicts.push_back(judge(threshold, figures));
+  print_report(out, report);
+  if (!options.report_path.empty()) write_file(options.report_path, report_json(report), errors);
+  if (!options.html_report_path.empty()) {
+    write_file(options.html_report_path, report_html(report), errors);
   }
   const bool unanswered = result->answers_by_status.contains(0);
-  const bool passed = (!check || check->failures.empty()) && !unanswered;
-  fmt::print(out, "{}\n", passed ? "PASS" : "FAIL");
-  return passed ? 0 : 1;
+  const bool checked = (!*check || (*check)->failures.empty()) && !unanswered;
+  const bool thresholds_met =
+      std::all_of(report.verdicts.begin(), report.verdicts.end(),
+                  [](const ThresholdVerdict& verdict) { return verdict.met; });
+  fmt::print(out, "{}\n",
+             !checked         ? "FAIL"
+             : thresholds_met ? "PASS"
+                              : "FAIL: a threshold was not met");
+  return !checked ? 1 : thresholds_met ? 0 : loadtest_exit_threshold_missed;
 }
 
 }  // namespace loket

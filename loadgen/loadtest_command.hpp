@@ -1,12 +1,15 @@
-// `loket loadtest`: rehearses a tranche opening against a loket server (or a portal with the
-// same API), then checks the server's record: see load_client.hpp and load_checks.hpp.
-// Exit 0 when every answer came and every check passed, 1 when a check failed, 2 on bad
-// options or when the target cannot be reached.
+// `loket loadtest`: checks the settings against the server (preflight.hpp), rehearses a
+// tranche opening against it (or a portal with the same API), then checks the server's record
+// (load_checks.hpp) and the thresholds (thresholds.hpp), and reports (load_report.hpp).
+// Exit codes, for a CI gate: 0 when every answer came, every check passed and every threshold
+// was met; 1 when an answer was missing or a check failed; 2 on bad options, an unreachable
+// target or a failed pre-flight (nothing was sent); 3 when only a threshold was not met.
 #pragma once
 
 #include <cstdint>
 #include <cstdio>
 #include <string>
+#include <vector>
 
 namespace loket {
 
@@ -22,9 +25,14 @@ struct LoadtestOptions {
   std::string auditor_token = "dev-auditor-token";  // for the export; empty: no record check
   double duplicate_share = 0.01;
   double bad_share = 0.001;
-  std::string report_path;  // a JSON file of the figures
-  std::string run_id;       // empty: made from the clock
+  std::string report_path;              // a JSON file of the figures
+  std::string html_report_path;         // a self-contained HTML page of them
+  std::vector<std::string> thresholds;  // such as "p99<200ms"
+  bool preflight = true;
+  std::string run_id;  // empty: made from the clock
 };
+
+inline constexpr int loadtest_exit_threshold_missed = 3;
 
 int run_loadtest(const LoadtestOptions& options, std::FILE* out, std::FILE* errors);
 

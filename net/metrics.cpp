@@ -63,6 +63,24 @@ void append_tranche_gauges(std::string& text, const Pipeline::TrancheGauges& gau
   fmt::format_to(out, "loket_tranches_as_of_sequence {}\n", gauges.as_of_sequence);
 }
 
+// The acknowledgement latency as a Prometheus histogram, in seconds.
+void append_latency_histogram(std::string& text, const LatencyHistogram& latency) {
+  auto out = std::back_inserter(text);
+  append_family_header(text, "loket_ack_latency_seconds", "histogram",
+                       "From arrival to the reply being written.");
+  std::uint64_t cumulative = 0;
+  for (std::size_t bucket = 0; bucket < LatencyHistogram::bounds_us.size(); ++bucket) {
+    cumulative += latency.counts[bucket].load();
+    fmt::format_to(out, "loket_ack_latency_seconds_bucket{{le=\"{}\"}} {}\n",
+                   static_cast<double>(LatencyHistogram::bounds_us[bucket]) / 1e6, cumulative);
+  }
+  cumulative += latency.counts.back().load();
+  fmt::format_to(out,
+                 "loket_ack_latency_seconds_bucket{{le=\"+Inf\"}} {}\n"
+                 "loket_ack_latency_seconds_sum {}\nloket_ack_latency_seconds_count {}\n",
+                 cumulative, static_cast<double>(latency.sum_us.load()) / 1e6, cumulative);
+}
+
 }  // namespace
 
 std::string metrics_text(const Pipeline& pipeline, const LatencyHistogram& latency,
@@ -123,19 +141,7 @@ std::string metrics_text(const Pipeline& pipeline, const LatencyHistogram& laten
     fmt::format_to(out, "{} {}\n", family.name, family.value);
   }
   append_tranche_gauges(text, pipeline.tranche_gauges());
-  append_family_header(text, "loket_ack_latency_seconds", "histogram",
-                       "From arrival to the reply being written.");
-  std::uint64_t cumulative = 0;
-  for (std::size_t bucket = 0; bucket < LatencyHistogram::bounds_us.size(); ++bucket) {
-    cumulative += latency.counts[bucket].load();
-    fmt::format_to(out, "loket_ack_latency_seconds_bucket{{le=\"{}\"}} {}\n",
-                   static_cast<double>(LatencyHistogram::bounds_us[bucket]) / 1e6, cumulative);
-  }
-  cumulative += latency.counts.back().load();
-  fmt::format_to(out,
-                 "loket_ack_latency_seconds_bucket{{le=\"+Inf\"}} {}\n"
-                 "loket_ack_latency_seconds_sum {}\nloket_ack_latency_seconds_count {}\n",
-                 cumulative, static_cast<double>(latency.sum_us.load()) / 1e6, cumulative);
+  append_latency_histogram(text, latency);
   return text;
 }
 

@@ -6,6 +6,7 @@
 #include <boost/json.hpp>
 
 #include "engine/assert.hpp"
+#include "engine/civil_time.hpp"
 #include "net/limits.hpp"
 #include "parse/event_json.hpp"
 
@@ -124,6 +125,8 @@ json::object tranche_json(const Scheme& scheme, const TrancheView& view) {
   json::object body;
   body["id"] = tranche.id;
   body["unit"] = tranche.counts_places ? "places" : "cents";
+  body["opens_at"] = format_rfc3339(tranche.opens_at);
+  body["closes_at"] = format_rfc3339(tranche.closes_at);
   body["closed"] = status.closed;
   json::object outcomes;
   for (auto outcome = static_cast<std::size_t>(outcome_first); outcome < outcome_count; ++outcome) {

@@ -64,6 +64,7 @@ class BufferedUntilSyncFile : public rocksdb::FSWritableFileOwnerWrapper {
     if (faults_->crashed) return IOStatus::IOError("injected: crashed");
     if (sync && faults_->fail_sync) return injected(IOStatus::IOError("injected: sync failed"));
     while (sync && faults_->stall_sync) std::this_thread::sleep_for(stall_poll_interval);
+    if (sync && faults_->slow_sync) std::this_thread::sleep_for(slow_sync_delay);
     if (!unsynced_.empty()) {
       const IOStatus appended = target()->Append(unsynced_, options, debug);
       if (!appended.ok()) return appended;

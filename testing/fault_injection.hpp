@@ -7,15 +7,19 @@
 #include <rocksdb/env.h>
 
 #include <atomic>
+#include <chrono>
 #include <memory>
 
 namespace loket {
+
+inline constexpr std::chrono::milliseconds slow_sync_delay{5};
 
 struct StorageFaults {
   std::atomic<bool> fail_sync{false};
   std::atomic<bool> fail_write{false};
   std::atomic<bool> disk_full{false};
   std::atomic<bool> stall_sync{false};  // a disk that stops answering: syncs wait while set
+  std::atomic<bool> slow_sync{false};   // a slow disk: each sync takes slow_sync_delay more
   // After a crash nothing more reaches the disk: unsynced bytes are gone, later writes and
   // syncs are dropped, and closing a file writes nothing.
   std::atomic<bool> crashed{false};

@@ -1,7 +1,7 @@
 // `loket serve` on a fault-injecting file system (testing/fault_injection.hpp), for the tests
 // that break a real server's disk while it serves. It takes the serve options the tests need
 // and reads commands on standard input, one a line:
-//   fail-sync | fail-write | disk-full | stall-sync   that fault, from now on
+//   fail-sync | fail-write | disk-full | stall-sync | slow-sync   that fault, from now on
 //   clear                                             no fault
 // and says "faults: COMMAND (command N)" on standard error once the command is in force, N
 // counting the commands from 1, so that a test can wait for this one and not an earlier one.
@@ -24,12 +24,14 @@ bool apply_command(loket::StorageFaults& faults, const std::string& command) {
     faults.fail_write = false;
     faults.disk_full = false;
     faults.stall_sync = false;
+    faults.slow_sync = false;
     return true;
   }
   std::atomic<bool>* fault = command == "fail-sync"    ? &faults.fail_sync
                              : command == "fail-write" ? &faults.fail_write
                              : command == "disk-full"  ? &faults.disk_full
                              : command == "stall-sync" ? &faults.stall_sync
+                             : command == "slow-sync"  ? &faults.slow_sync
                                                        : nullptr;
   if (fault == nullptr) return false;
   fault->store(true);

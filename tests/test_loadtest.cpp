@@ -178,7 +178,11 @@ class OverAllocatingServer {
                      http::response<http::string_body>& response) {
     const std::lock_guard lock(mutex_);
     const std::string target(request.target());
-    if (target == "/v1/tranches/t2") return R"({"unit":"places","pools":[{"capacity":10}]})";
+    if (target == "/v1/tranches/t2") {
+      return R"({"unit":"places","opens_at":"2020-12-01T08:00:00Z","closes_at":)"
+             R"("2099-12-01T08:00:00Z","closed":false,"pools":[{"capacity":10}]})";
+    }
+    if (target == "/metrics") return "# an auditor may read this\n";
     if (target == "/v1/export/events.jsonl") return events_;
     if (target == "/v1/export/decisions.jsonl") return decisions_;
     const auto body = boost::json::parse(request.body()).as_object();
