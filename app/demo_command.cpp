@@ -157,7 +157,7 @@ int run_demo(const DemoOptions& options, std::FILE* out, std::FILE* errors) {
   Server& server = **created;
   server.serve(pipeline);
   std::thread server_thread([&] { server.run(); });
-  const HttpTarget target{"127.0.0.1", server.port()};
+  const HttpTarget target{"127.0.0.1", server.port(), false, nullptr};
 
   fmt::print(out, "  dashboard: http://127.0.0.1:{}/ops (paste this run's auditor token: {})\n",
              server.port(), auditor);

@@ -137,7 +137,7 @@ CLI::App* add_serve_command(CLI::App& app, loket::ServeOptions& serve) {
 CLI::App* add_loadtest_command(CLI::App& app, loket::LoadtestOptions& loadtest) {
   CLI::App* loadtest_command = app.add_subcommand(
       "loadtest", "Rehearse a tranche opening against a server, then check its record");
-  loadtest_command->add_option("--target", loadtest.target, "http://HOST:PORT")
+  loadtest_command->add_option("--target", loadtest.target, "http://HOST:PORT or https://HOST:PORT")
       ->capture_default_str();
   loadtest_command->add_option("--tranche", loadtest.tranche, "Tranche id")->required();
   loadtest_command->add_option("--registrations", loadtest.registrations, "How many to send")
@@ -169,6 +169,9 @@ CLI::App* add_loadtest_command(CLI::App& app, loket::LoadtestOptions& loadtest) 
       ->capture_default_str()
       ->check(CLI::Range(0.0, 1.0));
   loadtest_command->add_option("--report", loadtest.report_path, "Write the figures as JSON");
+  loadtest_command->add_option("--ca-file", loadtest.ca_file,
+                               "For an https:// target: the server's CA certificates (PEM); "
+                               "default: the system's");
   loadtest_command->add_option("--html-report", loadtest.html_report_path,
                                "Write the figures as a self-contained HTML page");
   loadtest_command

@@ -7,6 +7,8 @@
 #include <boost/beast/http.hpp>
 #include <charconv>
 
+#include "loadgen/tls_client.hpp"
+
 namespace loket {
 namespace {
 
@@ -20,12 +22,15 @@ constexpr std::uint64_t fetch_body_bytes_max = std::uint64_t{8} << 30;
 }  // namespace
 
 std::optional<HttpTarget> parse_target(std::string_view url) {
-  constexpr std::string_view scheme = "http://";
-  if (!url.starts_with(scheme)) return std::nullopt;
-  url.remove_prefix(scheme.size());
+  constexpr std::string_view plain = "http://";
+  constexpr std::string_view secure = "https://";
+  const bool tls = url.starts_with(secure);
+  if (!tls && !url.starts_with(plain)) return std::nullopt;
+  url.remove_prefix(tls ? secure.size() : plain.size());
   if (url.ends_with('/')) url.remove_suffix(1);
   const std::size_t colon = url.rfind(':');
-  HttpTarget target{std::string(url.substr(0, colon)), 80};
+  HttpTarget target{std::string(url.substr(0, colon)), static_cast<unsigned short>(tls ? 443 : 80),
+                    tls, nullptr};
   if (colon != std::string_view::npos) {
     const std::string_view port = url.substr(colon + 1);
     unsigned value = 0;
@@ -39,27 +44,51 @@ std::optional<HttpTarget> parse_target(std::string_view url) {
   return target;
 }
 
+namespace {
+
+template <class Stream>
+Fetched exchange(Stream& stream, const HttpTarget& target, std::string_view method,
+                 std::string_view path, std::string_view token, std::string_view json_body) {
+  http::request<http::string_body> request{http::string_to_verb(method), path, 11};
+  request.set(http::field::host, target.host);
+  if (!token.empty()) request.set(http::field::authorization, fmt::format("Bearer {}", token));
+  if (!json_body.empty()) {
+    request.set(http::field::content_type, "application/json");
+    request.body() = std::string(json_body);
+  }
+  request.prepare_payload();
+  http::write(stream, request);
+  beast::flat_buffer buffer;
+  http::response_parser<http::string_body> parser;
+  parser.body_limit(fetch_body_bytes_max);
+  http::read(stream, buffer, parser);
+  return Fetched{parser.get().result_int(), std::move(parser.get().body())};
+}
+
+}  // namespace
+
 Result<Fetched> fetch(const HttpTarget& target, std::string_view method, std::string_view path,
                       std::string_view token, std::string_view json_body) {
   try {
     asio::io_context io;
-    beast::tcp_stream stream(io);
-    stream.expires_after(fetch_timeout);
-    stream.connect(asio::ip::tcp::resolver(io).resolve(target.host, std::to_string(target.port)));
-    http::request<http::string_body> request{http::string_to_verb(method), path, 11};
-    request.set(http::field::host, target.host);
-    if (!token.empty()) request.set(http::field::authorization, fmt::format("Bearer {}", token));
-    if (!json_body.empty()) {
-      request.set(http::field::content_type, "application/json");
-      request.body() = std::string(json_body);
+    const auto endpoints =
+        asio::ip::tcp::resolver(io).resolve(target.host, std::to_string(target.port));
+    if (!target.tls) {
+      beast::tcp_stream stream(io);
+      stream.expires_after(fetch_timeout);
+      stream.connect(endpoints);
+      return exchange(stream, target, method, path, token, json_body);
     }
-    request.prepare_payload();
-    http::write(stream, request);
-    beast::flat_buffer buffer;
-    http::response_parser<http::string_body> parser;
-    parser.body_limit(fetch_body_bytes_max);
-    http::read(stream, buffer, parser);
-    return Fetched{parser.get().result_int(), std::move(parser.get().body())};
+    if (!target.tls_context)
+      return Status::invalid_argument("an https:// target needs TLS settings");
+    TlsStream stream(io, *target.tls_context);
+    if (!prepare_tls_stream(stream, target.host)) {
+      return Status::invalid_argument(target.host + ": not usable as a TLS server name");
+    }
+    beast::get_lowest_layer(stream).expires_after(fetch_timeout);
+    beast::get_lowest_layer(stream).connect(endpoints);
+    stream.handshake(asio::ssl::stream_base::client);
+    return exchange(stream, target, method, path, token, json_body);
   } catch (const boost::system::system_error& error) {
     // The code's words only: what() appends the library's source location.
     return Status::unavailable(error.code().message());

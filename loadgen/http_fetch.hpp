@@ -1,21 +1,31 @@
 // A plain HTTP/1.1 client for the load generator's own requests (the tranche's state, the
-// export, a close): one request per connection, bounded in time, errors as text.
+// export, a close): one request per connection, over TLS for an https:// target, bounded in
+// time, errors as text.
 #pragma once
 
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
 
 #include "base/status.hpp"
 
+namespace boost::asio::ssl {
+class context;
+}
+
 namespace loket {
 
 struct HttpTarget {
   std::string host;
   unsigned short port = 80;
+  bool tls = false;  // https://
+  // For an https:// target: how the server's certificate is checked (tls_client.hpp).
+  std::shared_ptr<boost::asio::ssl::context> tls_context;
 };
 
-// "http://HOST[:PORT]"; nothing for anything else.
+// "http://HOST[:PORT]" or "https://HOST[:PORT]" (port 80 or 443 by default); nothing for
+// anything else.
 std::optional<HttpTarget> parse_target(std::string_view url);
 
 struct Fetched {

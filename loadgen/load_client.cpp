@@ -8,6 +8,7 @@
 #include <boost/json.hpp>
 
 #include "engine/assert.hpp"
+#include "loadgen/tls_client.hpp"
 
 namespace loket {
 namespace {
@@ -125,10 +126,35 @@ void Run::record_answer(const http::response<http::string_body>& response) {
   result.receipts.push_back(std::move(receipt));
 }
 
+// A new connection to the target, with its TLS handshake when it is TLS.
+template <class Stream>
+asio::awaitable<beast::error_code> connect(std::optional<Stream>& stream, const Run& run) {
+  const auto executor = co_await asio::this_coro::executor;
+  beast::error_code error;
+  if constexpr (std::is_same_v<Stream, TlsStream>) {
+    stream.emplace(executor, *run.options.tls_context);
+    if (!prepare_tls_stream(*stream, run.options.host)) co_return asio::error::invalid_argument;
+  } else {
+    stream.emplace(executor);
+  }
+  auto& socket = beast::get_lowest_layer(*stream);
+  socket.expires_after(run.options.request_timeout);
+  co_await socket.async_connect(run.endpoint, asio::redirect_error(asio::use_awaitable, error));
+  if constexpr (std::is_same_v<Stream, TlsStream>) {
+    if (!error) {
+      co_await stream->async_handshake(asio::ssl::stream_base::client,
+                                       asio::redirect_error(asio::use_awaitable, error));
+    }
+  }
+  co_return error;
+}
+
+// Stream: beast::tcp_stream, or TlsStream for an https:// target.
+template <class Stream>
 asio::awaitable<void> run_connection(Run& run) {
   const auto executor = co_await asio::this_coro::executor;
   const LoadOptions& options = run.options;
-  std::optional<beast::tcp_stream> stream;
+  std::optional<Stream> stream;
   beast::flat_buffer buffer;
   asio::steady_timer timer(executor);
   beast::error_code error;
@@ -145,10 +171,7 @@ asio::awaitable<void> run_connection(Run& run) {
       co_await timer.async_wait(asio::redirect_error(asio::use_awaitable, error));
     }
     if (!stream) {
-      stream.emplace(executor);
-      stream->expires_after(options.request_timeout);
-      co_await stream->async_connect(run.endpoint,
-                                     asio::redirect_error(asio::use_awaitable, error));
+      error = co_await connect(stream, run);
       if (error) {
         run.record_transport_error(error);
         stream.reset();
@@ -162,7 +185,7 @@ asio::awaitable<void> run_connection(Run& run) {
     // Latency counts from when the request was due; in a flood everything is due at once,
     // so there it counts from the send.
     const auto counted_from = options.profile.is_flood() ? Clock::now() : due;
-    stream->expires_after(options.request_timeout);
+    beast::get_lowest_layer(*stream).expires_after(options.request_timeout);
     co_await http::async_write(*stream, request, asio::redirect_error(asio::use_awaitable, error));
     http::response<http::string_body> response;
     if (!error) {
@@ -187,7 +210,7 @@ asio::awaitable<void> run_connection(Run& run) {
     }
   }
   if (stream) {
-    stream->socket().shutdown(tcp::socket::shutdown_both, error);
+    beast::get_lowest_layer(*stream).socket().shutdown(tcp::socket::shutdown_both, error);
   }
   run.close_connection();
 }
@@ -244,7 +267,11 @@ LoadResult run_load(const LoadOptions& options,
   Run run(options, *endpoints.begin());
   run.result.receipts.reserve(static_cast<std::size_t>(options.registrations));
   for (std::size_t connection = 0; connection < options.connections; ++connection) {
-    asio::co_spawn(io, run_connection(run), asio::detached);
+    if (options.tls_context) {
+      asio::co_spawn(io, run_connection<TlsStream>(run), asio::detached);
+    } else {
+      asio::co_spawn(io, run_connection<beast::tcp_stream>(run), asio::detached);
+    }
   }
   if (progress) asio::co_spawn(io, report_progress(run, progress), asio::detached);
   io.run();

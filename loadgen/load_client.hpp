@@ -8,11 +8,16 @@
 #include <cstdint>
 #include <functional>
 #include <map>
+#include <memory>
 #include <string>
 #include <vector>
 
 #include "loadgen/arrival_profile.hpp"
 #include "loadgen/latency_histogram.hpp"
+
+namespace boost::asio::ssl {
+class context;
+}
 
 namespace loket {
 
@@ -29,6 +34,8 @@ struct LoadOptions {
   double bad_share = 0.001;
   std::string run_id;  // in every id and participant, so that reruns do not collide
   std::chrono::seconds request_timeout{30};
+  // Set: every connection is TLS, verified by this context against `host` (tls_client.hpp).
+  std::shared_ptr<boost::asio::ssl::context> tls_context;
 };
 
 // A 201 (or a 422: decided and journaled as invalid) as the client saw it.

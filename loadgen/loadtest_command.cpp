@@ -16,6 +16,7 @@
 #include "loadgen/load_report.hpp"
 #include "loadgen/preflight.hpp"
 #include "loadgen/thresholds.hpp"
+#include "loadgen/tls_client.hpp"
 
 namespace loket {
 namespace {
@@ -65,6 +66,7 @@ std::optional<LoadOptions> load_options(const LoadtestOptions& options, const Ht
   LoadOptions load;
   load.host = target.host;
   load.port = target.port;
+  load.tls_context = target.tls_context;
   load.tranche = options.tranche;
   load.token = options.token;
   load.registrations = options.registrations;
@@ -132,6 +134,23 @@ std::optional<ServerRecord> read_server_record(const HttpTarget& target,
   return ServerRecord{*fetched[0], *fetched[1], *fetched[2]};
 }
 
+// An https:// target's certificate check; false (and a message) when it cannot be set up or
+// a CA file is given for a plain target.
+bool with_tls_settings(HttpTarget& target, const LoadtestOptions& options, std::FILE* errors) {
+  if (!target.tls) {
+    if (options.ca_file.empty()) return true;
+    fmt::print(errors, "loket loadtest: --ca-file is for an https:// --target\n");
+    return false;
+  }
+  Result<std::shared_ptr<boost::asio::ssl::context>> context = client_tls_context(options.ca_file);
+  if (!context.ok()) {
+    fmt::print(errors, "loket loadtest: {}\n", context.status().message());
+    return false;
+  }
+  target.tls_context = std::move(context).value();
+  return true;
+}
+
 // Writes `text` to `path`; a message when it cannot.
 void write_file(const std::string& path, const std::string& text, std::FILE* errors) {
   std::ofstream file(path, std::ios::binary);
@@ -176,9 +195,13 @@ std::optional<std::optional<RunCheck>> check_record(const HttpTarget& target,
 }  // namespace
 
 int run_loadtest(const LoadtestOptions& options, std::FILE* out, std::FILE* errors) {
-  const std::optional<HttpTarget> target = parse_target(options.target);
-  if (!target) {
-    fmt::print(errors, "loket loadtest: --target {}: expected http://HOST:PORT\n", options.target);
+  std::optional<HttpTarget> target = parse_target(options.target);
+  if (!target || !with_tls_settings(*target, options, errors)) {
+    if (!target) {
+      fmt::print(errors,
+                 "loket loadtest: --target {}: expected http://HOST:PORT or https://HOST:PORT\n",
+                 options.target);
+    }
     return 2;
   }
   const std::optional<LoadOptions> load = load_options(options, *target, errors);

@@ -14,7 +14,8 @@
 namespace loket {
 
 struct LoadtestOptions {
-  std::string target = "http://127.0.0.1:8080";
+  std::string target = "http://127.0.0.1:8080";  // or https://
+  std::string ca_file;  // https://: the server's CA (default: the system's)
   std::string tranche;
   std::uint64_t registrations = 10'000;
   std::size_t connections = 100;

@@ -20,7 +20,7 @@ Fetched fetch_or_empty(const HttpTarget& target, const std::string& path) {
 
 RecordCheck check_server_record(unsigned short port, const std::vector<TrancheReceipts>& tranches) {
   RecordCheck check;
-  const HttpTarget target{"127.0.0.1", port};
+  const HttpTarget target{"127.0.0.1", port, false, nullptr};
   const Fetched events = fetch_or_empty(target, "/v1/export/events.jsonl");
   const Fetched decisions = fetch_or_empty(target, "/v1/export/decisions.jsonl");
   if (events.status != 200 || decisions.status != 200) {

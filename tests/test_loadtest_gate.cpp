@@ -157,3 +157,50 @@ TEST_CASE("loadtest gate: pre-flight, thresholds, progress lines and reports",
 }
 
 }  // namespace loket::testing
+
+namespace loket::testing {
+
+TEST_CASE("loadtest gate: an https target is checked against its CA and its name",
+          "[process][loadtest]") {
+  TempFolder folder("loadtest-tls");
+  const std::string certificate = source_path("tests/data/tls/test-certificate.pem");
+  const std::string config = folder.write(
+      "tls.toml", fmt::format("[tls]\ncertificate_chain_file = \"{}\"\nprivate_key_file = \"{}\"\n",
+                              certificate, source_path("tests/data/tls/test-key.pem")));
+  ChildProcess server(build_path("loket"),
+                      {"serve", "--scheme", folder.write("gate.toml", gate_scheme), "--data",
+                       folder.path("journal"), "--listen", "127.0.0.1:0", "--tokens",
+                       source_path("app/development-tokens.toml"), "--config", config});
+  constexpr std::string_view listening = "listening on https://127.0.0.1:";
+  REQUIRE(server.wait_for_log(listening, hang_timeout));
+  const std::string log = server.log();
+  const std::string port = log.substr(log.find(listening) + listening.size(), 5);
+  const std::string target = "https://127.0.0.1:" + port.substr(0, port.find(' '));
+  const auto run = [&](std::vector<std::string> extra) {
+    std::vector<std::string> arguments = {"loadtest",  "--target",      target,
+                                          "--tranche", "open",          "--registrations",
+                                          "100",       "--connections", "4"};
+    arguments.insert(arguments.end(), extra.begin(), extra.end());
+    return run_loket(arguments);
+  };
+  const LoketRun verified = run({"--ca-file", certificate});
+  INFO(verified.output);
+  CHECK(verified.exit_code == 0);
+  CHECK(verified.output.find("check: 100 places granted") != std::string::npos);
+  const LoketRun unknown_ca = run({});
+  INFO(unknown_ca.output);
+  CHECK(unknown_ca.exit_code == 2);
+  CHECK(unknown_ca.output.find("pre-flight: " + target +
+                               " does not answer: certificate verify failed") != std::string::npos);
+  const LoketRun no_file = run({"--ca-file", folder.path("missing.pem")});
+  CHECK(no_file.exit_code == 2);
+  CHECK(no_file.output.find("not readable as PEM certificates") != std::string::npos);
+  const LoketRun plain = run_loket({"loadtest", "--target", "http://127.0.0.1:1", "--tranche",
+                                    "open", "--ca-file", certificate});
+  CHECK(plain.exit_code == 2);
+  CHECK(plain.output.find("--ca-file is for an https:// --target") != std::string::npos);
+  server.signal(SIGTERM);
+  CHECK(server.wait() == 0);
+}
+
+}  // namespace loket::testing
