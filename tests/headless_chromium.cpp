@@ -22,18 +22,21 @@ constexpr std::chrono::seconds browser_start_timeout{60};
 constexpr std::chrono::seconds page_load_timeout{60};
 constexpr std::string_view listening_line = "DevTools listening on ws://127.0.0.1:";
 
-std::vector<std::string> browser_arguments(const std::string& profile_folder) {
+std::vector<std::string> browser_arguments(const std::string& profile_folder,
+                                           const std::vector<std::string>& extra_arguments) {
   // --no-sandbox: the tests may run as root (CI containers), where Chromium's sandbox refuses.
-  return {"--headless=new",
-          "--no-sandbox",
-          "--disable-gpu",
-          "--no-first-run",
-          "--no-default-browser-check",
-          "--disable-extensions",
-          "--remote-debugging-port=0",
-          "--window-size=1280,1600",
-          fmt::format("--user-data-dir={}", profile_folder),
-          "about:blank"};
+  std::vector<std::string> arguments = {"--headless=new",
+                                        "--no-sandbox",
+                                        "--disable-gpu",
+                                        "--no-first-run",
+                                        "--no-default-browser-check",
+                                        "--disable-extensions",
+                                        "--remote-debugging-port=0",
+                                        "--window-size=1280,1600",
+                                        fmt::format("--user-data-dir={}", profile_folder),
+                                        "about:blank"};
+  arguments.insert(arguments.end() - 1, extra_arguments.begin(), extra_arguments.end());
+  return arguments;
 }
 
 // The DevTools port from the line Chromium logs once it listens.
@@ -62,8 +65,10 @@ std::string page_path(unsigned short port) {
 
 }  // namespace
 
-HeadlessChromium::HeadlessChromium(const std::string& profile_folder)
-    : browser_("/usr/bin/chromium", browser_arguments(profile_folder)), socket_(io_) {
+HeadlessChromium::HeadlessChromium(const std::string& profile_folder,
+                                   const std::vector<std::string>& extra_arguments)
+    : browser_("/usr/bin/chromium", browser_arguments(profile_folder, extra_arguments)),
+      socket_(io_) {
   const unsigned short port = devtools_port(browser_);
   const std::string path = page_path(port);
   boost::asio::ip::tcp::resolver resolver(io_);

@@ -10,6 +10,7 @@
 #include <boost/json/value.hpp>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "tests/child_process.hpp"
 
@@ -18,8 +19,10 @@ namespace loket::testing {
 class HeadlessChromium {
  public:
   // Starts Chromium with a new profile in `profile_folder` (which must exist) and attaches to
-  // its first page.
-  explicit HeadlessChromium(const std::string& profile_folder);
+  // its first page. `extra_arguments`: Chromium's own, such as --ignore-certificate-errors
+  // for a server with the test certificate.
+  explicit HeadlessChromium(const std::string& profile_folder,
+                            const std::vector<std::string>& extra_arguments = {});
   ~HeadlessChromium();
   HeadlessChromium(const HeadlessChromium&) = delete;
   HeadlessChromium& operator=(const HeadlessChromium&) = delete;

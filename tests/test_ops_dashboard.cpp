@@ -1,8 +1,9 @@
 // The operator's dashboard through the real executable: GET /ops is one self-contained page
 // with a strict Content-Security-Policy; GET /v1/ops/stream sends a snapshot a second to the
-// operator and the auditor only, up to its limit; and in Debian's headless Chromium the page,
-// given the auditor's token in its form (never in a URL), shows figures that move during a
-// burst and end equal to GET /v1/tranches/{id}. The screenshot is kept under the build folder.
+// operator and the auditor only, up to its limit; and in Debian's headless Chromium, over TLS,
+// the page, given the auditor's token in its form (never in a URL), shows figures that move
+// during a burst and end equal to GET /v1/tranches/{id}. The screenshot is kept under the
+// build folder.
 #include <fmt/format.h>
 #include <signal.h>
 
@@ -75,11 +76,6 @@ std::unique_ptr<OpenStream> open_stream(unsigned short port, std::string_view to
   return stream;
 }
 
-std::uint64_t granted_in(Client& client) {
-  const Answer tranche = client.send(http::verb::get, "/v1/tranches/t", "dev-auditor-token");
-  return tranche.json().at("applications").at("granted").to_number<std::uint64_t>();
-}
-
 }  // namespace
 
 TEST_CASE("ops: the page is public and strict and the stream is for the operator and auditor",
@@ -133,16 +129,28 @@ TEST_CASE("ops: the page is public and strict and the stream is for the operator
   CHECK(server.wait() == 0);
 }
 
-TEST_CASE("ops: the dashboard in headless Chromium moves with a burst and agrees with the API",
-          "[process][ops][browser]") {
+TEST_CASE(
+    "ops: the dashboard in headless Chromium over TLS moves with a burst and agrees "
+    "with the API",
+    "[process][ops][browser]") {
   TempFolder folder("ops-browser");
-  ChildProcess server(build_path("loket"), serve_arguments(folder));
-  const auto port = server.wait_listening(hang_timeout);
+  const std::string certificate = source_path("tests/data/tls/test-certificate.pem");
+  std::vector<std::string> arguments = serve_arguments(folder);
+  arguments.push_back("--config");
+  arguments.push_back(folder.write(
+      "tls.toml", fmt::format("[tls]\ncertificate_chain_file = \"{}\"\nprivate_key_file = \"{}\"\n",
+                              certificate, source_path("tests/data/tls/test-key.pem"))));
+  ChildProcess server(build_path("loket"), arguments);
+  constexpr std::string_view listening = "listening on https://127.0.0.1:";
   INFO(server.log());
-  REQUIRE(port);
+  REQUIRE(server.wait_for_log(listening, hang_timeout));
+  const std::string log = server.log();
+  const std::string origin = fmt::format(
+      "https://127.0.0.1:{}", std::stoi(log.substr(log.find(listening) + listening.size())));
   std::filesystem::create_directories(folder.path("profile"));
-  HeadlessChromium browser(folder.path("profile"));
-  browser.navigate(fmt::format("http://127.0.0.1:{}/ops", *port));
+  // The test certificate is the server's own; Chromium is told to take it.
+  HeadlessChromium browser(folder.path("profile"), {"--ignore-certificate-errors"});
+  browser.navigate(origin + "/ops");
   browser.evaluate(
       "document.getElementById('token').value = 'dev-auditor-token';"
       "document.getElementById('token-form').requestSubmit(); true");
@@ -156,25 +164,30 @@ TEST_CASE("ops: the dashboard in headless Chromium moves with a burst and agrees
   };
   poll_until([&] { return dom_number("#durable-sequence", "value") >= 0; });
   CHECK(browser.evaluate("document.getElementById('stream-state').textContent") == "live");
-  CHECK(browser.evaluate("location.href").as_string() ==
-        fmt::format("http://127.0.0.1:{}/ops", *port));
+  CHECK(browser.evaluate("location.href").as_string() == origin + "/ops");
   CHECK(dom_number("[data-tranche='t'] tr[data-outcome='granted']", "count") == 0);
 
-  Client client(*port);
-  for (int number = 1; number <= 50; ++number) {
-    REQUIRE(client
-                .send(http::verb::post, "/v1/tranches/t/submissions", "dev-portal-token",
-                      fmt::format(R"({{"id":"D-{}","participant":"p-{}"}})", number, number))
-                .status == 201);
-  }
-  const auto granted = static_cast<std::int64_t>(granted_in(client));
+  // The burst: the rehearsal tool over TLS, with the test certificate as its CA.
+  const LoketRun burst =
+      run_loket({"loadtest", "--target", origin, "--ca-file", certificate, "--tranche", "t",
+                 "--registrations", "50", "--connections", "8", "--duplicates", "0", "--bad", "0"});
+  INFO(burst.output);
+  REQUIRE(burst.exit_code == 0);
+  // The API's figures, read by the page's own origin with the same token.
+  const json::value tranche = browser.evaluate(
+      "fetch('/v1/tranches/t', {headers: {Authorization: 'Bearer dev-auditor-token'}})"
+      ".then((r) => r.json())");
+  const auto granted = tranche.at("applications").at("granted").to_number<std::int64_t>();
+  const auto rejected = tranche.at("applications").at("rejected").to_number<std::int64_t>();
   CHECK(granted == 40);
+  CHECK(rejected == 10);
   // The page may show a snapshot from the middle of the burst first; it ends at the API's.
   poll_until([&] {
     return dom_number("[data-tranche='t'] tr[data-outcome='granted']", "count") == granted &&
-           dom_number("[data-tranche='t'] tr[data-reason='tranche_full']", "count") == 10;
+           dom_number("[data-tranche='t'] tr[data-reason='tranche_full']", "count") == rejected;
   });
-  CHECK(dom_number("[data-tranche='t'] tr[data-compartment='']", "remaining") == 0);
+  CHECK(dom_number("[data-tranche='t'] tr[data-compartment='']", "remaining") ==
+        tranche.at("pools").at(0).at("remaining").to_number<std::int64_t>());
   poll_until([&] { return dom_number("#durable-sequence", "value") >= 50; });
   CHECK(browser.evaluate("document.querySelectorAll('#rate-chart polyline').length") == 1);
   CHECK(browser.evaluate("sessionStorage.length") == 1);  // the token stays in this tab
