@@ -39,15 +39,22 @@ void append_tranche_gauges(std::string& text, const Pipeline::TrancheGauges& gau
     fmt::format_to(out, "loket_tranche_closed{{tranche=\"{}\"}} {}\n",
                    gauges.scheme->tranches[index].id, gauges.tranches[index].closed ? 1 : 0);
   }
-  const std::pair<std::string_view, std::int64_t PoolStatus::*> pool_families[] = {
-      {"capacity", &PoolStatus::capacity_units},
-      {"remaining", &PoolStatus::remaining_units},
-      {"granted", &PoolStatus::granted_units}};
-  for (const auto& [what, member] : pool_families) {
+  struct PoolFamily {
+    std::string_view what;
+    std::int64_t PoolStatus::*member;
+    std::string_view help;
+  };
+  const PoolFamily pool_families[] = {
+      {"capacity", &PoolStatus::capacity_units, "share of the cap, before transfers"},
+      {"remaining", &PoolStatus::remaining_units, "places or budget still to grant"},
+      {"granted", &PoolStatus::granted_units, "grants within the cap"},
+      {"unmet", &PoolStatus::unmet_units,
+       "requested but not (yet) granted, of applications still short of it"}};
+  for (const auto& [what, member, help] : pool_families) {
     const std::string name = fmt::format("loket_pool_{}_units", what);
     append_family_header(
         text, name, "gauge",
-        fmt::format("Each compartment's {}, in places or cents (the unit label).", what));
+        fmt::format("Each compartment's {}, in places or cents (the unit label).", help));
     for (std::size_t index = 0; index < gauges.tranches.size(); ++index) {
       const Tranche& tranche = gauges.scheme->tranches[index];
       const std::vector<PoolStatus>& pools = gauges.tranches[index].pools;
