@@ -192,7 +192,10 @@ void AllocatorCore::set_state(std::uint32_t application, Outcome outcome, Reason
   counts[old_index] -= 1;
   counts[static_cast<std::size_t>(outcome)] += 1;
   auto& reasons = tranches_[record.tranche].rejected_by_reason;
-  if (record.outcome == Outcome::rejected) reasons[static_cast<std::size_t>(record.reason)] -= 1;
+  if (record.outcome == Outcome::rejected) {
+    LOKET_ASSERT(reasons[static_cast<std::size_t>(record.reason)] > 0);
+    reasons[static_cast<std::size_t>(record.reason)] -= 1;
+  }
   if (outcome == Outcome::rejected) reasons[static_cast<std::size_t>(reason)] += 1;
   record.outcome = outcome;
   record.reason = reason;

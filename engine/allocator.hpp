@@ -55,7 +55,8 @@ struct TrancheStatus {
   std::array<std::uint64_t, outcome_count>
       applications_by_outcome{};                                 // indexed by Outcome's number
   std::array<std::uint64_t, reason_count> rejected_by_reason{};  // indexed by Reason's number
-  // Same-day lottery applications not yet drawn, and the local days they were received on.
+  // Lottery applications not yet drawn (same-day or window), and on how many scheme-local
+  // days they were received.
   std::uint64_t pending_applications = 0;
   std::uint32_t pending_days = 0;
   std::vector<PoolStatus> pools;

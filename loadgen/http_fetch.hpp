@@ -3,6 +3,7 @@
 // time, errors as text.
 #pragma once
 
+#include <chrono>
 #include <memory>
 #include <optional>
 #include <string>
@@ -33,9 +34,14 @@ struct Fetched {
   std::string body;
 };
 
-// The answer, whatever its status; unavailable when there is none (no connection, a timeout,
-// a malformed or oversized answer).
+// Long enough for an export of a large journal.
+inline constexpr std::chrono::seconds fetch_timeout{300};
+
+// The answer, whatever its status; unavailable when there is none (no connection, nothing
+// within `timeout` for the connection, the handshake, the request and the answer together, a
+// malformed or oversized answer).
 Result<Fetched> fetch(const HttpTarget& target, std::string_view method, std::string_view path,
-                      std::string_view token, std::string_view json_body = {});
+                      std::string_view token, std::string_view json_body = {},
+                      std::chrono::seconds timeout = fetch_timeout);
 
 }  // namespace loket

@@ -61,6 +61,15 @@ struct Run {
     }
   }
   void record_answer(const http::response<http::string_body>& response);
+  // Ends the current progress interval: kept in the result, and returned.
+  LoadInterval take_interval() {
+    const LoadInterval interval{elapsed_seconds(), interval_latency.count(), interval_errors,
+                                interval_latency.percentile(50), interval_latency.percentile(99)};
+    result.intervals.push_back(interval);
+    interval_latency = {};
+    interval_errors = 0;
+    return interval;
+  }
   void record_registration_sent(RegistrationKind kind) {
     result.sent += 1;
     result.bad_sent += kind == RegistrationKind::bad;
@@ -71,7 +80,10 @@ struct Run {
     connections_open -= 1;
     if (connections_open == 0) {
       result.elapsed_seconds = elapsed_seconds();
-      if (progress_timer != nullptr) progress_timer->cancel();
+      if (progress_timer != nullptr) {
+        progress_timer->cancel();
+        if (interval_latency.count() > 0 || interval_errors > 0) take_interval();  // the last
+      }
     }
   }
 };
@@ -93,7 +105,7 @@ http::request<http::string_body> registration_request(const LoadOptions& options
 void Run::record_answer(const http::response<http::string_body>& response) {
   const int status = static_cast<int>(response.result_int());
   result.answers_by_status[status] += 1;
-  interval_errors += status >= 500;
+  interval_errors += status >= 500 || status == 429;
   boost::system::error_code error;
   const boost::json::value parsed = boost::json::parse(response.body(), error);
   const boost::json::object* body = error ? nullptr : parsed.if_object();
@@ -173,6 +185,7 @@ asio::awaitable<void> run_connection(Run& run) {
     if (!stream) {
       error = co_await connect(stream, run);
       if (error) {
+        run.result.connect_failures += 1;
         run.record_transport_error(error);
         stream.reset();
         continue;
@@ -224,12 +237,7 @@ asio::awaitable<void> report_progress(Run& run,
     timer.expires_after(progress_interval);
     co_await timer.async_wait(asio::redirect_error(asio::use_awaitable, error));
     if (run.connections_open == 0) break;
-    const LoadInterval interval{run.elapsed_seconds(), run.interval_latency.count(),
-                                run.interval_errors, run.interval_latency.percentile(50),
-                                run.interval_latency.percentile(99)};
-    run.result.intervals.push_back(interval);
-    run.interval_latency = {};
-    run.interval_errors = 0;
+    const LoadInterval interval = run.take_interval();
     progress(LoadProgress{run.result.sent, run.answered, interval.end_seconds,
                           run.result.latency.percentile(99), interval});
   }

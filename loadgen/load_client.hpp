@@ -50,7 +50,7 @@ struct LoadReceipt {
 struct LoadInterval {
   double end_seconds = 0;  // since the start
   std::uint64_t answered = 0;
-  std::uint64_t errors = 0;  // no answer, or a 5xx
+  std::uint64_t errors = 0;  // no answer, a 429 or a 5xx
   std::uint64_t p50_us = 0;
   std::uint64_t p99_us = 0;
 };
@@ -72,6 +72,7 @@ struct LoadResult {
   std::uint64_t unreadable_receipts = 0;      // a 201 or 422 without seq, id and outcome
   std::vector<std::string> transport_errors;  // the first few
   std::uint64_t sent = 0;
+  std::uint64_t connect_failures = 0;  // a registration's turn with no connection: not sent
   std::uint64_t bad_sent = 0;
   std::uint64_t duplicates_sent = 0;
   double elapsed_seconds = 0;

@@ -9,10 +9,6 @@ namespace {
 
 namespace json = boost::json;
 
-std::string milliseconds(std::uint64_t microseconds) {
-  return fmt::format("{:.2f}", static_cast<double>(microseconds) / 1000.0);
-}
-
 void print_outcomes(std::FILE* out, const LoadResult& result) {
   std::string statuses;
   for (const auto& [status, count] : result.answers_by_status) {
@@ -47,9 +43,17 @@ json::object latency_json(const LatencyHistogramUs& latency) {
 std::uint64_t error_answers(const LoadResult& result) {
   std::uint64_t errors = 0;
   for (const auto& [status, count] : result.answers_by_status) {
-    if (status == 0 || status >= 500) errors += count;
+    if (status == 0 || status == 429 || status >= 500) errors += count;
   }
   return errors;
+}
+
+std::uint64_t attempts(const LoadResult& result) {
+  return result.sent + result.connect_failures;
+}
+
+std::string milliseconds_text(std::uint64_t microseconds) {
+  return fmt::format("{:.2f} ms", static_cast<double>(microseconds) / 1000.0);
 }
 
 double answers_per_second(const LoadResult& result) {
@@ -64,14 +68,13 @@ void print_report(std::FILE* out, const LoadReport& report) {
   fmt::print(out, "  sent {}, answered {} in {:.2f} s: {:.0f} answers per second{}\n", result.sent,
              latency.count(), result.elapsed_seconds, answers_per_second(result),
              result.stopped_by_duration ? " (stopped at --duration)" : "");
-  fmt::print(out,
-             "  acknowledgement latency ms{}: p50 {}  p90 {}  p95 {}  p99 {}  p99.9 {}  max {}  "
-             "mean {:.2f}\n",
-             report.options.profile == "flood" ? "" : " (from when each was due)",
-             milliseconds(latency.percentile(50)), milliseconds(latency.percentile(90)),
-             milliseconds(latency.percentile(95)), milliseconds(latency.percentile(99)),
-             milliseconds(latency.percentile(99.9)), milliseconds(latency.max()),
-             latency.mean() / 1000.0);
+  std::string percentiles;
+  for (const auto& [name, percent] : reported_percentiles) {
+    percentiles += fmt::format("  {} {}", name, milliseconds_text(latency.percentile(percent)));
+  }
+  fmt::print(out, "  acknowledgement latency{}:{}  max {}  mean {:.2f} ms\n",
+             report.options.profile == "flood" ? "" : " (from when each was due)", percentiles,
+             milliseconds_text(latency.max()), latency.mean() / 1000.0);
   print_outcomes(out, result);
   if (const RunCheck* check = report.check) {
     fmt::print(out, "  check: {} {} granted of {}; {} receipts compared with the server's record\n",
@@ -122,6 +125,9 @@ std::string report_json(const LoadReport& report) {
       {"stopped_by_duration", result.stopped_by_duration},
       {"answers_per_second", answers_per_second(result)},
       {"errors", error_answers(result)},
+      {"connect_failures", result.connect_failures},
+      {"passed", report.exit_code == 0},
+      {"exit_code", report.exit_code},
       {"latency_us", latency_json(result.latency)},
       {"answers_by_status", std::move(statuses)},
       {"decisions", std::move(decisions)},

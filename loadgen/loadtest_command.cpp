@@ -225,25 +225,27 @@ int run_loadtest(const LoadtestOptions& options, std::FILE* out, std::FILE* erro
   const auto check = check_record(*target, options, *result, errors);
   if (!check) return 2;
   LoadReport report{options, *result, *check ? &**check : nullptr, {}, format_rfc3339(started)};
-  const RunFigures figures{&result->latency, result->sent, error_answers(*result),
+  const RunFigures figures{&result->latency, attempts(*result), error_answers(*result),
                            answers_per_second(*result)};
-  for (const Threshold& threshold : *thresholds)
+  for (const Threshold& threshold : *thresholds) {
     report.verdicts.push_back(judge(threshold, figures));
-  print_report(out, report);
-  if (!options.report_path.empty()) write_file(options.report_path, report_json(report), errors);
-  if (!options.html_report_path.empty()) {
-    write_file(options.html_report_path, report_html(report), errors);
   }
   const bool unanswered = result->answers_by_status.contains(0);
   const bool checked = (!*check || (*check)->failures.empty()) && !unanswered;
   const bool thresholds_met =
       std::all_of(report.verdicts.begin(), report.verdicts.end(),
                   [](const ThresholdVerdict& verdict) { return verdict.met; });
+  report.exit_code = !checked ? 1 : thresholds_met ? 0 : loadtest_exit_threshold_missed;
+  print_report(out, report);
+  if (!options.report_path.empty()) write_file(options.report_path, report_json(report), errors);
+  if (!options.html_report_path.empty()) {
+    write_file(options.html_report_path, report_html(report), errors);
+  }
   fmt::print(out, "{}\n",
              !checked         ? "FAIL"
              : thresholds_met ? "PASS"
                               : "FAIL: a threshold was not met");
-  return !checked ? 1 : thresholds_met ? 0 : loadtest_exit_threshold_missed;
+  return report.exit_code;
 }
 
 }  // namespace loket

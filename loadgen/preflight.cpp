@@ -11,6 +11,9 @@ namespace {
 
 namespace json = boost::json;
 
+// A server that does not answer a small read within this is not fit to be rehearsed against.
+constexpr std::chrono::seconds preflight_timeout{10};
+
 std::string status_words(const Fetched& answer) {
   return fmt::format("{} {}", answer.status, answer.body.substr(0, 200));
 }
@@ -47,7 +50,7 @@ std::optional<std::string> window_problem(const Fetched& answer, const LoadtestO
 std::optional<std::string> preflight_problem(const HttpTarget& target,
                                              const LoadtestOptions& options, TimestampNs now_ns) {
   const Result<Fetched> tranche =
-      fetch(target, "GET", "/v1/tranches/" + options.tranche, options.token);
+      fetch(target, "GET", "/v1/tranches/" + options.tranche, options.token, {}, preflight_timeout);
   if (!tranche.ok()) {
     return fmt::format("{} does not answer: {}", options.target, tranche.status().message());
   }
@@ -64,7 +67,8 @@ std::optional<std::string> preflight_problem(const HttpTarget& target,
   if (auto problem = window_problem(*tranche, options, now_ns)) return problem;
   if (options.auditor_token.empty()) return std::nullopt;
   // /metrics is served to the auditor and the operator, and costs the server little.
-  const Result<Fetched> metrics = fetch(target, "GET", "/metrics", options.auditor_token);
+  const Result<Fetched> metrics =
+      fetch(target, "GET", "/metrics", options.auditor_token, {}, preflight_timeout);
   if (!metrics.ok() || metrics->status != 200) {
     return fmt::format(
         "the server does not accept the auditor token (--auditor-token), needed to check its "

@@ -13,7 +13,7 @@
 namespace loket {
 namespace {
 
-// Larger limits are typing errors: a latency of more than a day, or a rate above 10^12.
+// A larger number is a typing error, whatever its unit.
 constexpr double limit_max = 1e12;
 
 struct MetricName {
@@ -113,10 +113,10 @@ ThresholdVerdict judge(const Threshold& threshold, const RunFigures& figures) {
                    : static_cast<double>(figures.latency->percentile(name->percentile));
     measured_text = fmt::format("{:.2f}ms", measured / 1e3);
   } else if (metric == ThresholdMetric::errors) {
-    // Nothing sent is no evidence of health: count it as all errors.
-    measured = figures.sent == 0
+    // Nothing attempted is no evidence of health: count it as all errors.
+    measured = figures.attempts == 0
                    ? 1.0
-                   : static_cast<double>(figures.errors) / static_cast<double>(figures.sent);
+                   : static_cast<double>(figures.errors) / static_cast<double>(figures.attempts);
     measured_text = fmt::format("{:.3f}%", measured * 100);
   } else {
     measured = figures.answers_per_second;

@@ -28,14 +28,15 @@ struct Threshold {
 };
 
 // METRIC OP NUMBER UNIT: a latency (p50 p90 p95 p99 p99.9 max mean) in us, ms or s; errors in
-// %; rate per second, without a unit. OP is <, <=, > or >=. Invalid: a sentence saying why.
+// % of the attempts; rate in answers per second (every answer: a 503 counts here and in the
+// errors), without a unit. OP is <, <=, > or >=. Invalid: a sentence saying why.
 Result<Threshold> parse_threshold(std::string_view text);
 
 // What a run measured, in the units a Threshold's limit uses.
 struct RunFigures {
   const LatencyHistogramUs* latency = nullptr;
-  std::uint64_t sent = 0;
-  std::uint64_t errors = 0;  // no answer, or a 5xx
+  std::uint64_t attempts = 0;  // registrations sent, or whose connection failed
+  std::uint64_t errors = 0;    // no answer, a 429 or a 5xx
   double answers_per_second = 0;
 };
 

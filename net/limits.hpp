@@ -17,6 +17,7 @@ inline constexpr std::size_t exports_max = 2;  // running at once
 inline constexpr std::size_t export_chunk_bytes = 256 * 1024;
 // The dashboard's event streams (GET /v1/ops/stream), open at once, and how often each sends.
 inline constexpr std::size_t ops_streams_max = 16;
+inline constexpr int ops_busy_retry_after_seconds = 5;
 inline constexpr std::chrono::milliseconds ops_event_interval{1000};
 inline constexpr std::string_view event_stream_content_type = "text/event-stream";
 inline constexpr std::string_view html_content_type = "text/html; charset=utf-8";

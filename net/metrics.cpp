@@ -45,16 +45,15 @@ void append_tranche_gauges(std::string& text, const Pipeline::TrancheGauges& gau
     std::string_view help;
   };
   const PoolFamily pool_families[] = {
-      {"capacity", &PoolStatus::capacity_units, "share of the cap, before transfers"},
-      {"remaining", &PoolStatus::remaining_units, "places or budget still to grant"},
-      {"granted", &PoolStatus::granted_units, "grants within the cap"},
-      {"unmet", &PoolStatus::unmet_units,
-       "requested but not (yet) granted, of applications still short of it"}};
+      {"capacity", &PoolStatus::capacity_units, "its share of the cap, before transfers"},
+      {"remaining", &PoolStatus::remaining_units, "what is still to grant"},
+      {"granted", &PoolStatus::granted_units, "what was granted within the cap"},
+      {"unmet", &PoolStatus::unmet_units, "what was requested and not (yet) granted"}};
   for (const auto& [what, member, help] : pool_families) {
     const std::string name = fmt::format("loket_pool_{}_units", what);
     append_family_header(
         text, name, "gauge",
-        fmt::format("Each compartment's {}, in places or cents (the unit label).", help));
+        fmt::format("Per compartment: {}, in places or cents (the unit label).", help));
     for (std::size_t index = 0; index < gauges.tranches.size(); ++index) {
       const Tranche& tranche = gauges.scheme->tranches[index];
       const std::vector<PoolStatus>& pools = gauges.tranches[index].pools;

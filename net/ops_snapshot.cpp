@@ -1,5 +1,6 @@
 #include "net/ops_snapshot.hpp"
 
+#include <algorithm>
 #include <boost/json.hpp>
 
 #include "base/version.hpp"
@@ -13,7 +14,8 @@ namespace json = boost::json;
 constexpr TimestampNs ns_per_second = 1'000'000'000;
 
 // The bound, in milliseconds, of the histogram bucket the q-th quantile falls in (so the
-// quantile is at most that); null when it is above the largest bound, or nothing was answered.
+// quantile is at most that); null when it is above the largest bound or nothing was answered
+// (the window's "answered" tells the two apart).
 json::value quantile_ms_at_most(const OpsSample& older, const OpsSample& newer, double q) {
   std::uint64_t total = 0;
   for (std::size_t bucket = 0; bucket < newer.latency_counts.size(); ++bucket) {
@@ -42,8 +44,14 @@ void add_recent(json::object& snapshot, std::span<const OpsSample> history) {
                               ? history[history.size() - 1 - ops_window_seconds]
                               : (history.empty() ? OpsSample{} : history.front());
   const std::uint64_t batches = newest.batches_committed - older.batches_committed;
+  std::uint64_t answered = 0;
+  for (std::size_t bucket = 0; bucket < newest.latency_counts.size(); ++bucket) {
+    answered += newest.latency_counts[bucket] - older.latency_counts[bucket];
+  }
   snapshot["window"] = {
-      {"seconds", ops_window_seconds},
+      // The samples are a second apart; fewer than the window's in the first seconds.
+      {"seconds", std::min(ops_window_seconds, history.empty() ? 0 : history.size() - 1)},
+      {"answered", answered},
       {"ack_latency_p50_ms_at_most", quantile_ms_at_most(older, newest, 0.50)},
       {"ack_latency_p99_ms_at_most", quantile_ms_at_most(older, newest, 0.99)},
       {"records_per_batch",

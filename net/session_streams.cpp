@@ -5,17 +5,32 @@
 #include "net/session.hpp"
 
 namespace loket::net_session {
+namespace {
+
+// One of `places_max` running at once, or false (and nothing taken) when all are.
+bool take_place(std::atomic<std::size_t>& running, std::size_t places_max) {
+  if (running.fetch_add(1) < places_max) return true;
+  running.fetch_sub(1);
+  return false;
+}
+
+Problem busy_problem(std::string_view title, std::size_t places_max, int retry_after_seconds) {
+  Problem problem =
+      make_problem(503, "busy", std::string(title), fmt::format("at most {} at once", places_max));
+  problem.retry_after_seconds = retry_after_seconds;
+  return problem;
+}
+
+}  // namespace
 
 // The export streams as a chunked response: a chunk of rows is made only once the client
 // has taken the one before, so a slow reader holds one chunk of memory, not the journal.
 template <class Stream>
 void Session<Stream>::start_export(ExportKind kind) {
-  if (server_.exports_running.fetch_add(1) >= net_limits::exports_max) {
-    server_.exports_running.fetch_sub(1);
-    Problem problem = make_problem(503, "busy", "Too many exports are running; try again later",
-                                   fmt::format("at most {} at once", net_limits::exports_max));
-    problem.retry_after_seconds = net_limits::export_busy_retry_after_seconds;
-    return send(problem_reply(problem));
+  if (!take_place(server_.exports_running, net_limits::exports_max)) {
+    return send(problem_reply(busy_problem("Too many exports are running; try again later",
+                                           net_limits::exports_max,
+                                           net_limits::export_busy_retry_after_seconds)));
   }
   const std::uint64_t through_sequence = server_.pipeline->durable_sequence();
   std::shared_ptr<const Journal> journal = server_.pipeline->journal_for_reading();
@@ -56,12 +71,10 @@ void Session<Stream>::start_chunked(ChunkedState& state, std::string_view conten
 // job, so a watching operator costs the submissions nothing.
 template <class Stream>
 void Session<Stream>::start_ops_stream() {
-  if (server_.ops_streams_running.fetch_add(1) >= net_limits::ops_streams_max) {
-    server_.ops_streams_running.fetch_sub(1);
-    Problem problem = make_problem(503, "busy", "Too many dashboards are watching",
-                                   fmt::format("at most {} at once", net_limits::ops_streams_max));
-    problem.retry_after_seconds = net_limits::export_busy_retry_after_seconds;
-    return send(problem_reply(problem));
+  if (!take_place(server_.ops_streams_running, net_limits::ops_streams_max)) {
+    return send(
+        problem_reply(busy_problem("Too many dashboards are watching", net_limits::ops_streams_max,
+                                   net_limits::ops_busy_retry_after_seconds)));
   }
   ops_ = std::make_unique<OpsState>(stream_.get_executor());
   ops_->response.set(http::field::cache_control, "no-store");

@@ -102,4 +102,15 @@ std::string build_path(std::string_view relative) {
   return fmt::format("{}/{}", LOKET_BUILD_DIR, relative);
 }
 
+std::vector<std::string> loopback_serve_arguments(const std::string& scheme_path,
+                                                  const std::string& data_path,
+                                                  const std::vector<std::string>& extra) {
+  std::vector<std::string> arguments = {
+      "serve",       "--scheme", scheme_path,
+      "--data",      data_path,  "--listen",
+      "127.0.0.1:0", "--tokens", source_path("app/development-tokens.toml")};
+  arguments.insert(arguments.end(), extra.begin(), extra.end());
+  return arguments;
+}
+
 }  // namespace loket::testing

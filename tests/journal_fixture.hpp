@@ -59,4 +59,10 @@ struct LoketRun {
 };
 LoketRun run_loket(const std::vector<std::string>& arguments);
 
+// `loket serve` of `scheme_path` on the journal in `data_path`, on any free loopback port,
+// with the development tokens; `extra` follows.
+std::vector<std::string> loopback_serve_arguments(const std::string& scheme_path,
+                                                  const std::string& data_path,
+                                                  const std::vector<std::string>& extra = {});
+
 }  // namespace loket::testing

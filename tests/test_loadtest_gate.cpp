@@ -7,6 +7,7 @@
 #include <fmt/format.h>
 #include <signal.h>
 
+#include <boost/asio/ip/tcp.hpp>
 #include <boost/json.hpp>
 #include <catch2/catch.hpp>
 #include <filesystem>
@@ -70,17 +71,21 @@ std::uint64_t journal_records(unsigned short port) {
   return std::stoull(metrics.substr(at + family.size()));
 }
 
+std::unique_ptr<ChildProcess> fault_server(TempFolder& folder) {
+  return std::make_unique<ChildProcess>(
+      build_path("tests/loket_fault_serve"),
+      std::vector<std::string>{"--scheme", folder.write("gate.toml", gate_scheme), "--data",
+                               folder.path("journal"), "--listen", "127.0.0.1:0", "--tokens",
+                               source_path("app/development-tokens.toml")});
+}
+
 }  // namespace
 
-TEST_CASE("loadtest gate: pre-flight, thresholds, progress lines and reports",
-          "[process][loadtest][browser]") {
-  TempFolder folder("loadtest-gate");
-  ChildProcess server(
-      build_path("tests/loket_fault_serve"),
-      {"--scheme", folder.write("gate.toml", gate_scheme), "--data", folder.path("journal"),
-       "--listen", "127.0.0.1:0", "--tokens", source_path("app/development-tokens.toml")});
-  const auto port = server.wait_listening(hang_timeout);
-  INFO(server.log());
+TEST_CASE("loadtest gate: the pre-flight refuses before anything is sent", "[process][loadtest]") {
+  TempFolder folder("loadtest-preflight");
+  const auto server = fault_server(folder);
+  const auto port = server->wait_listening(hang_timeout);
+  INFO(server->log());
   REQUIRE(port);
 
   const LoketRun unknown = loadtest(*port, {"--tranche", "nope"});
@@ -106,10 +111,29 @@ TEST_CASE("loadtest gate: pre-flight, thresholds, progress lines and reports",
   CHECK(unreachable.output.find("does not answer") != std::string::npos);
   CHECK(unreachable.output.find(".hpp") == std::string::npos);
   CHECK(unreachable.output.find("[system:") == std::string::npos);
+  // A target that takes the connection and never answers is given up on, not waited for.
+  boost::asio::io_context io;
+  const boost::asio::ip::tcp::acceptor silent(io, {boost::asio::ip::make_address("127.0.0.1"), 0});
+  const LoketRun hung = run_loket(
+      {"loadtest", "--target", fmt::format("http://127.0.0.1:{}", silent.local_endpoint().port()),
+       "--tranche", "open"});
+  CHECK(hung.exit_code == 2);
+  CHECK(hung.output.find("does not answer: The socket was closed due to a timeout") !=
+        std::string::npos);
+  server->signal(SIGTERM);
+  CHECK(server->wait() == 0);
+}
 
+TEST_CASE("loadtest gate: a missed threshold exits 3, with progress lines and reports",
+          "[process][loadtest][browser]") {
+  TempFolder folder("loadtest-gate");
+  const auto server = fault_server(folder);
+  const auto port = server->wait_listening(hang_timeout);
+  INFO(server->log());
+  REQUIRE(port);
   // A disk whose every sync takes 5 ms: no acknowledgement can come within 1 ms.
-  server.send_line("slow-sync");
-  REQUIRE(server.wait_for_log("faults: slow-sync", hang_timeout));
+  server->send_line("slow-sync");
+  REQUIRE(server->wait_for_log("faults: slow-sync", hang_timeout));
   const std::string json_path = folder.path("report.json");
   const std::string html_path = folder.path("report.html");
   const LoketRun slow =
@@ -152,8 +176,8 @@ TEST_CASE("loadtest gate: pre-flight, thresholds, progress lines and reports",
   const std::string screenshot = build_path("browser/loadtest-report.png");
   std::filesystem::create_directories(std::filesystem::path(screenshot).parent_path());
   browser.save_screenshot(screenshot);
-  server.signal(SIGTERM);
-  CHECK(server.wait() == 0);
+  server->signal(SIGTERM);
+  CHECK(server->wait() == 0);
 }
 
 }  // namespace loket::testing
@@ -168,9 +192,8 @@ TEST_CASE("loadtest gate: an https target is checked against its CA and its name
       "tls.toml", fmt::format("[tls]\ncertificate_chain_file = \"{}\"\nprivate_key_file = \"{}\"\n",
                               certificate, source_path("tests/data/tls/test-key.pem")));
   ChildProcess server(build_path("loket"),
-                      {"serve", "--scheme", folder.write("gate.toml", gate_scheme), "--data",
-                       folder.path("journal"), "--listen", "127.0.0.1:0", "--tokens",
-                       source_path("app/development-tokens.toml"), "--config", config});
+                      loopback_serve_arguments(folder.write("gate.toml", gate_scheme),
+                                               folder.path("journal"), {"--config", config}));
   constexpr std::string_view listening = "listening on https://127.0.0.1:";
   REQUIRE(server.wait_for_log(listening, hang_timeout));
   const std::string log = server.log();

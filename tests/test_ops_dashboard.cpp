@@ -42,15 +42,8 @@ ranking = "arrival"
 )";
 
 std::vector<std::string> serve_arguments(TempFolder& folder) {
-  return {"serve",
-          "--scheme",
-          folder.write("dashboard.toml", dashboard_scheme),
-          "--data",
-          folder.path("journal"),
-          "--listen",
-          "127.0.0.1:0",
-          "--tokens",
-          source_path("app/development-tokens.toml")};
+  return loopback_serve_arguments(folder.write("dashboard.toml", dashboard_scheme),
+                                  folder.path("journal"));
 }
 
 // An event stream on a connection of its own: the response head and, when it is 200, the

@@ -105,10 +105,9 @@ TEST_CASE("prometheus: the alert rules pass promtool's check and their unit test
 TEST_CASE("prometheus: a real Prometheus scrapes loket and reads its series back",
           "[process][prometheus]") {
   TempFolder folder("prometheus");
-  ChildProcess server(build_path("loket"),
-                      {"serve", "--scheme", folder.write("scrape.toml", full_scheme), "--data",
-                       folder.path("journal"), "--listen", "127.0.0.1:0", "--tokens",
-                       source_path("app/development-tokens.toml")});
+  ChildProcess server(
+      build_path("loket"),
+      loopback_serve_arguments(folder.write("scrape.toml", full_scheme), folder.path("journal")));
   const auto port = server.wait_listening(hang_timeout);
   INFO(server.log());
   REQUIRE(port);

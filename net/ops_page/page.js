@@ -15,7 +15,10 @@ function duration(seconds) {
   const h = Math.floor(seconds / 3600), m = Math.floor((seconds % 3600) / 60), s = seconds % 60;
   return (h > 0 ? h + " h " : "") + (h > 0 || m > 0 ? m + " min " : "") + s + " s";
 }
-function ms(value) { return value === null ? "> 5000 ms" : "≤ " + value + " ms"; }
+function ms(value, answered) {
+  if (answered === 0) return "–";
+  return value === null ? "> 5000 ms" : "≤ " + value + " ms";
+}
 
 function cell(row, text, header) {
   const element = document.createElement(header ? "th" : "td");
@@ -65,8 +68,8 @@ function trancheSection(tranche) {
     const pending = document.createElement("p");
     pending.className = "hint";
     pending.dataset.lotteryDaysPending = tranche.lottery_days_pending;
-    pending.textContent = integer.format(tranche.pending_applications) + " applications wait for the lottery of " +
-        tranche.lottery_days_pending + " day(s)";
+    pending.textContent = integer.format(tranche.pending_applications) +
+        " applications received on " + tranche.lottery_days_pending + " day(s) wait for their lottery draw";
     section.appendChild(pending);
   }
   return section;
@@ -89,9 +92,10 @@ function render(snapshot) {
   setText("version", "loket " + snapshot.version);
   const rates = snapshot.submissions_per_second;
   setText("rate-now", integer.format(rates.length > 0 ? rates[rates.length - 1] : 0));
-  setText("p50", ms(snapshot.window.ack_latency_p50_ms_at_most));
-  setText("p99", ms(snapshot.window.ack_latency_p99_ms_at_most));
-  setText("window", "over the last " + snapshot.window.seconds + " s");
+  setText("p50", ms(snapshot.window.ack_latency_p50_ms_at_most, snapshot.window.answered));
+  setText("p99", ms(snapshot.window.ack_latency_p99_ms_at_most, snapshot.window.answered));
+  setText("window", integer.format(snapshot.window.answered) + " answered over the last " +
+      snapshot.window.seconds + " s");
   setText("durable-sequence", integer.format(snapshot.durable_sequence));
   byId("durable-sequence").dataset.value = snapshot.durable_sequence;
   setText("journal", snapshot.journal_healthy ? "writing" : "FAILING");
