@@ -200,9 +200,11 @@ TEST_CASE("loadtest gate: an https target is checked against its CA and its name
   const std::string port = log.substr(log.find(listening) + listening.size(), 5);
   const std::string target = "https://127.0.0.1:" + port.substr(0, port.find(' '));
   const auto run = [&](std::vector<std::string> extra) {
-    std::vector<std::string> arguments = {"loadtest",  "--target",      target,
-                                          "--tranche", "open",          "--registrations",
-                                          "100",       "--connections", "4"};
+    // No duplicates or bad requests: every registration is granted, whatever the run id.
+    std::vector<std::string> arguments = {"loadtest", "--target",        target, "--tranche",
+                                          "open",     "--registrations", "100",  "--connections",
+                                          "4",        "--duplicates",    "0",    "--bad",
+                                          "0"};
     arguments.insert(arguments.end(), extra.begin(), extra.end());
     return run_loket(arguments);
   };
