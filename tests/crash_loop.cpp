@@ -248,8 +248,8 @@ class CrashLoop {
   }
 
   std::uint64_t durable_sequence(unsigned short port) const {
-    const Result<Fetched> tranche =
-        fetch({"127.0.0.1", port, false, nullptr}, "GET", "/v1/tranches/places", "dev-auditor-token");
+    const Result<Fetched> tranche = fetch({"127.0.0.1", port, false, nullptr}, "GET",
+                                          "/v1/tranches/places", "dev-auditor-token");
     if (!tranche.ok() || tranche->status != 200) return 0;
     return boost::json::parse(tranche->body).as_object().at("as_of_seq").to_number<std::uint64_t>();
   }
