@@ -1,0 +1,37 @@
+// A submission's monitoring object (docs/events.md) as attributes a report can count and a
+// spreadsheet can pivot. Monitoring is carried, never used for allocation; any JSON object
+// is accepted, so this reads it leniently: what it does not know it keeps, as text.
+#pragma once
+
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+namespace loket {
+
+// The attributes the ministry's monitoring asks for (domain.md): education level, sector and
+// age group. A numeric `age` is counted in its age band, not as a category of its own.
+inline constexpr std::string_view monitoring_education = "education";
+inline constexpr std::string_view monitoring_sector = "sector";
+inline constexpr std::string_view monitoring_age_group = "age_group";
+
+// Age bands, lower bounds in years; a band runs to the next bound (the last is open).
+inline constexpr int age_band_bounds[] = {0, 25, 35, 45, 55};
+
+// "37" -> "35-44", "-3" -> "", "120" -> "55+"; a text that is not a whole number of years
+// (already a band, such as "45-54") is returned as it is.
+std::string age_band(std::string_view age_text);
+
+struct MonitoringAttributes {
+  // (attribute, value) in the object's order, values as text; `age` and `age_group` both
+  // come out as monitoring_age_group, the age as its band.
+  std::vector<std::pair<std::string, std::string>> attributes;
+  std::string value_of(std::string_view attribute) const;  // "" when absent
+};
+
+// Empty attributes for an empty text, and for a text that is not a JSON object (a journal
+// written by any version must still report and export).
+MonitoringAttributes read_monitoring(std::string_view monitoring_json);
+
+}  // namespace loket
