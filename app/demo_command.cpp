@@ -176,7 +176,7 @@ int run_demo(const DemoOptions& options, std::FILE* out, std::FILE* errors) {
   const int audited = run_audit(
       AuditOptions{data, {}, {}, std::string(development_checkpoint_verifier_key)}, out, errors);
   const std::string report_path = (std::filesystem::path(data) / "report.html").string();
-  const int reported = run_report(ReportOptions{data, report_path}, errors);
+  const int reported = run_report(ReportOptions{data, report_path, "en"}, errors);
 
   const bool passed = rehearsed == 0 && closed && audited == 0 && reported == 0;
   fmt::print(out,

@@ -93,6 +93,9 @@ CLI::App* add_report_command(CLI::App& app, loket::ReportOptions& report) {
   report_command->add_option("--data", report.data_path, "The journal's folder")->required();
   report_command->add_option("--out", report.out_path, "The HTML file to write")
       ->capture_default_str();
+  report_command->add_option("--lang", report.language, "The report's language: en or nl")
+      ->check(CLI::IsMember({"en", "nl"}))
+      ->capture_default_str();
   return report_command;
 }
 

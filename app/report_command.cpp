@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <chrono>
 #include <fstream>
 
 #include "app/report_html.hpp"
@@ -9,12 +10,21 @@
 namespace loket {
 
 int run_report(const ReportOptions& options, std::FILE* errors) {
+  const std::optional<ReportLanguage> language = report_language_from(options.language);
+  if (!language) {
+    fmt::print(errors, "loket report: --lang must be en or nl, not '{}'\n", options.language);
+    return 2;
+  }
   const Result<ReportData> data = gather_report(options.data_path);
   if (!data.ok()) {
     fmt::print(errors, "loket report: {}\n", data.status().message());
     return 2;
   }
-  const std::string html = render_report_html(*data);
+  // The one clock reading: when the report was made, printed on it.
+  const TimestampNs made_at = std::chrono::duration_cast<std::chrono::nanoseconds>(
+                                  std::chrono::system_clock::now().time_since_epoch())
+                                  .count();
+  const std::string html = render_report_html(*data, ReportSettings{*language, made_at});
   std::ofstream out(options.out_path, std::ios::binary | std::ios::trunc);
   out << html;
   out.close();

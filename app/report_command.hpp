@@ -9,6 +9,7 @@ namespace loket {
 struct ReportOptions {
   std::string data_path;
   std::string out_path = "report.html";
+  std::string language = "en";  // en | nl
 };
 
 // 0 when the report was written for a journal that verifies; 1 when it was written but the

@@ -2,16 +2,15 @@
 
 #include <fmt/format.h>
 
-#include <boost/json.hpp>
 #include <unordered_map>
 
 #include "app/checkpoint_audit.hpp"
+#include "engine/crypto.hpp"
+#include "parse/monitoring.hpp"
 #include "parse/scheme_toml.hpp"
 
 namespace loket {
 namespace {
-
-constexpr std::size_t ranked_ids_shown = 20;
 
 struct Application {
   Outcome outcome = Outcome::pending;
@@ -23,6 +22,7 @@ class Gatherer {
  public:
   explicit Gatherer(ReportData& data) : data_(data), filling_units_(data.scheme.tranches.size()) {
     data_.filling.resize(data.scheme.tranches.size());
+    data_.timelines.resize(data.scheme.tranches.size());
   }
 
   void visit(const JournalRecord& record) {
@@ -30,6 +30,7 @@ class Gatherer {
     std::string monitoring;
     if (std::holds_alternative<SubmitCommand>(record.command)) {
       monitoring = std::string(record.monitoring_json);
+      data_.submission_times.push_back(record.received_at);
     }
     LotteryDraw* draw = start_draw(record);
     for (const Decision& decision : record.decisions) {
@@ -40,7 +41,6 @@ class Gatherer {
              tranche.compartments.at(decision.to_compartment).id, decision.amount_cents});
         continue;
       }
-      data_.decision_times.push_back(record.received_at);
       if (decision.application_id.empty()) {
         count_unkeyed(decision);
         continue;
@@ -48,6 +48,7 @@ class Gatherer {
       Application& application = applications_[std::string(decision.application_id)];
       if (!monitoring.empty()) application.monitoring_json = monitoring;
       if (decision.tranche_index < data_.scheme.tranches.size()) {
+        track_timeline(record, decision);
         track_filling(record, decision, application);
       }
       application.outcome = decision.outcome;
@@ -55,9 +56,7 @@ class Gatherer {
       if (decision.reason == Reason::appeal) record_appeal(record, decision);
       if (draw != nullptr && decision.outcome != Outcome::pending) {
         draw->decided += 1;
-        if (draw->first_ranked.size() < ranked_ids_shown) {
-          draw->first_ranked.emplace_back(decision.application_id);
-        }
+        draw->ranked.emplace_back(decision.application_id);
       }
     }
   }
@@ -65,15 +64,9 @@ class Gatherer {
   void finish() {
     for (const auto& [id, application] : applications_) {
       add_outcome(application.outcome, application.reason);
-      if (application.monitoring_json.empty()) continue;
-      boost::system::error_code error;
-      const auto value = boost::json::parse(application.monitoring_json, error);
-      if (error || !value.is_object()) continue;
-      for (const auto& [key, attribute] : value.as_object()) {
-        const std::string text = attribute.is_string() ? std::string(attribute.as_string())
-                                                       : boost::json::serialize(attribute);
-        data_.monitoring[fmt::format("{}={}", std::string_view(key), text)]
-                        [static_cast<std::size_t>(application.outcome)] += 1;
+      for (const auto& [attribute, value] :
+           read_monitoring(application.monitoring_json).attributes) {
+        data_.monitoring[attribute][value][static_cast<std::size_t>(application.outcome)] += 1;
       }
     }
   }
@@ -82,21 +75,21 @@ class Gatherer {
   LotteryDraw* start_draw(const JournalRecord& record) {
     std::span<const std::uint8_t> seed;
     std::string_view tranche_id;
-    std::string what;
+    std::optional<LocalDate> through_day;
     if (const auto* close_day = std::get_if<CloseDayCommand>(&record.command)) {
       seed = close_day->seed;
       tranche_id = close_day->tranche_id;
-      what = "days through " + format_date(close_day->date);
+      through_day = close_day->date;
     } else if (const auto* close = std::get_if<CloseCommand>(&record.command)) {
       seed = close->seed;
       tranche_id = close->tranche_id;
-      what = "close";
     }
     const auto tranche = data_.scheme.find_tranche(tranche_id);
     if (seed.empty() || !tranche || data_.scheme.tranches[*tranche].ranking == Ranking::arrival) {
       return nullptr;  // only lottery rankings draw
     }
-    data_.draws.push_back({std::string(tranche_id), what, record.received_at, to_hex(seed), 0, {}});
+    data_.draws.push_back(
+        {std::string(tranche_id), through_day, record.received_at, to_hex(seed), 0, {}});
     return &data_.draws.back();
   }
 
@@ -115,6 +108,23 @@ class Gatherer {
     if (granted_now == granted_before) return;
     units += granted_now - granted_before;
     data_.filling[decision.tranche_index].push_back({record.received_at, units});
+    TrancheTimeline& timeline = data_.timelines[decision.tranche_index];
+    const std::int64_t cap = tranche.counts_places ? tranche.places : tranche.budget_cents;
+    if (units >= cap && !timeline.cap_reached_at) timeline.cap_reached_at = record.received_at;
+  }
+
+  void track_timeline(const JournalRecord& record, const Decision& decision) {
+    TrancheTimeline& timeline = data_.timelines[decision.tranche_index];
+    if (std::holds_alternative<SubmitCommand>(record.command)) {
+      timeline.submissions += 1;
+      if (!timeline.first_submission_at) timeline.first_submission_at = record.received_at;
+      timeline.last_submission_at = record.received_at;
+    }
+    const bool turned_away =
+        decision.reason == Reason::tranche_full || decision.reason == Reason::budget_exhausted;
+    if (turned_away && !timeline.first_turned_away_at) {
+      timeline.first_turned_away_at = record.received_at;
+    }
   }
 
   void record_appeal(const JournalRecord& record, const Decision& decision) {
@@ -151,6 +161,9 @@ Result<ReportData> gather_report(const std::string& data_path) {
   ReportData data;
   data.data_path = data_path;
   data.scheme = *parsed;
+  const std::string_view scheme_text = opened->journal->scheme_text();
+  data.scheme_sha256_hex = to_hex(
+      sha256({reinterpret_cast<const std::uint8_t*>(scheme_text.data()), scheme_text.size()}));
   Allocator allocator(std::move(parsed).value(), AllocatorOptions{std::max<std::size_t>(
                                                      opened->journal->last_sequence(), 1024)});
   Gatherer gatherer(data);

@@ -16,11 +16,11 @@ namespace loket {
 
 struct LotteryDraw {
   std::string tranche;
-  std::string what;  // "day 2021-03-26" or "close"
+  std::optional<LocalDate> through_day;  // a close_day's date; none for the close
   TimestampNs at = 0;
   std::string seed_hex;
   std::uint64_t decided = 0;
-  std::vector<std::string> first_ranked;  // ids in rank order, the first few
+  std::vector<std::string> ranked;  // every id the draw decided, in rank order
 };
 
 struct AppealEntry {
@@ -44,6 +44,18 @@ struct FillPoint {
   std::int64_t granted_units = 0;  // places or cents within the cap, cumulative
 };
 
+// When a tranche filled, for the report's summary.
+struct TrancheTimeline {
+  std::uint64_t submissions = 0;
+  std::optional<TimestampNs> first_submission_at;
+  std::optional<TimestampNs> last_submission_at;
+  std::optional<TimestampNs> cap_reached_at;        // granted within the cap reached the cap
+  std::optional<TimestampNs> first_turned_away_at;  // first tranche_full or budget_exhausted
+};
+
+// Final outcomes per value of one monitoring attribute: value -> counts by outcome.
+using MonitoringCounts = std::map<std::string, std::array<std::uint64_t, outcome_count>>;
+
 // The decision tree (docs/verify.md) at the end of the journal and its latest checkpoint.
 struct TreeSummary {
   std::uint64_t decisions = 0;
@@ -57,18 +69,19 @@ struct TreeSummary {
 struct ReportData {
   std::string data_path;
   Scheme scheme;
+  std::string scheme_sha256_hex;  // of the scheme text the journal's header holds
   JournalSummary summary;
   std::vector<TrancheStatus> tranches;
   std::vector<std::vector<FillPoint>> filling;  // per tranche
+  std::vector<TrancheTimeline> timelines;       // per tranche
   std::map<std::string, std::array<std::uint64_t, outcome_count>>
       outcomes_by_reason;  // final states
   std::array<std::uint64_t, outcome_count> outcomes{};
-  std::vector<TimestampNs> decision_times;  // one per application decision, in order
+  std::vector<TimestampNs> submission_times;  // one per submission, in order
   std::vector<LotteryDraw> draws;
   std::vector<AppealEntry> appeals;
   std::vector<TransferEntry> transfers;
-  // monitoring "key=value" -> final outcome counts
-  std::map<std::string, std::array<std::uint64_t, outcome_count>> monitoring;
+  std::map<std::string, MonitoringCounts> monitoring;  // by attribute (parse/monitoring.hpp)
   TreeSummary tree;
 };
 

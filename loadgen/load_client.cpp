@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <array>
 #include <boost/asio.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
@@ -244,6 +245,20 @@ asio::awaitable<void> report_progress(Run& run,
   run.progress_timer = nullptr;
 }
 
+// The monitoring a portal passes on (domain.md: education level, sector, age), drawn from the
+// registration's own number so that a rerun sends the same: the report then has a spread of
+// attributes to show, an age in every band included.
+std::string monitoring_of(std::uint64_t seed, std::uint64_t index) {
+  static constexpr std::array<std::string_view, 6> sectors = {"zorg",   "techniek",  "logistiek",
+                                                              "horeca", "onderwijs", "retail"};
+  const std::uint64_t bits = mix(seed ^ (index * 0x9e3779b97f4a7c15ULL));
+  constexpr std::uint64_t first_age = 18;
+  constexpr std::uint64_t age_span = 50;  // 18 to 67
+  return fmt::format(R"("monitoring":{{"education":"{}","sector":"{}","age":{}}})",
+                     bits % 3 == 0 ? "mbo2_or_lower" : "higher",
+                     sectors[(bits >> 8) % sectors.size()], first_age + (bits >> 16) % age_span);
+}
+
 }  // namespace
 
 Registration make_registration(const LoadOptions& options, std::uint64_t index) {
@@ -260,10 +275,11 @@ Registration make_registration(const LoadOptions& options, std::uint64_t index) 
     const std::uint64_t earlier =
         index - 1 - mix(seed + index) % std::min<std::uint64_t>(index, 100);
     return {RegistrationKind::duplicate,
-            fmt::format(R"({{"id":"{}","participant":"{}-p{}"}})", id, options.run_id, earlier)};
+            fmt::format(R"({{"id":"{}","participant":"{}-p{}",{}}})", id, options.run_id, earlier,
+                        monitoring_of(seed, index))};
   }
-  return {RegistrationKind::unique,
-          fmt::format(R"({{"id":"{}","participant":"{}-p{}"}})", id, options.run_id, index)};
+  return {RegistrationKind::unique, fmt::format(R"({{"id":"{}","participant":"{}-p{}",{}}})", id,
+                                                options.run_id, index, monitoring_of(seed, index))};
 }
 
 LoadResult run_load(const LoadOptions& options,

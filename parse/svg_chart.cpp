@@ -28,9 +28,20 @@ double round_up(double value) {
   return 10 * power;
 }
 
-std::string tick_text(double value) {
-  return std::abs(value - std::round(value)) < 1e-9 ? fmt::format("{:.0f}", value)
-                                                    : fmt::format("{:.3g}", value);
+// A tick's value with its thousands grouped; at most three significant decimals.
+std::string tick_text(double value, const LineChart& chart) {
+  std::string text = std::abs(value - std::round(value)) < 1e-9 ? fmt::format("{:.0f}", value)
+                                                                : fmt::format("{:.3f}", value);
+  if (const std::size_t point = text.find('.'); point != std::string::npos) {
+    while (text.back() == '0') text.pop_back();
+    text[point] = chart.decimal_separator;
+  }
+  const std::size_t first_digit = text[0] == '-' ? 1 : 0;
+  const std::size_t integer_end = std::min(text.find(chart.decimal_separator), text.size());
+  for (std::size_t digits = integer_end - first_digit; digits > 3; digits -= 3) {
+    text.insert(first_digit + digits - 3, 1, chart.thousands_separator);
+  }
+  return text;
 }
 
 }  // namespace
@@ -65,8 +76,8 @@ std::string svg_line_chart(const LineChart& chart) {
                    "<line class=grid x1='{}' y1='{:.1f}' x2='{}' y2='{:.1f}'/>"
                    "<text class=tick x='{}' y='{:.1f}' text-anchor=end>{}</text>",
                    x_of(x), top, x_of(x), top + plot_height, x_of(x), top + plot_height + 16,
-                   tick_text(x), left, y_of(y), left + plot_width, y_of(y), left - 6, y_of(y) + 4,
-                   tick_text(y));
+                   tick_text(x, chart), left, y_of(y), left + plot_width, y_of(y), left - 6,
+                   y_of(y) + 4, tick_text(y, chart));
   }
   fmt::format_to(std::back_inserter(svg),
                  "<text class=label x='{}' y='{}' text-anchor=middle>{}</text>"

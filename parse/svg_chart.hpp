@@ -20,6 +20,9 @@ struct LineChart {
   std::string x_label;  // with its unit, such as "seconds since the start"
   std::string y_label;
   std::vector<ChartLine> lines;
+  // How tick labels write numbers: 1,250,000.5 by default; a Dutch page sets '.' and ','.
+  char thousands_separator = ',';
+  char decimal_separator = '.';
 };
 
 std::string svg_line_chart(const LineChart& chart);

@@ -133,12 +133,20 @@ json::value HeadlessChromium::evaluate(const std::string& expression) {
   return value.if_contains("value") ? value.at("value") : json::value(nullptr);
 }
 
+void HeadlessChromium::save_data(const json::object& result, const std::string& path) {
+  const auto bytes = base64_decode(std::string(result.at("data").as_string()));
+  if (!bytes) throw std::runtime_error("Chromium's data for " + path + " is not base64");
+  std::ofstream(path, std::ios::binary)
+      .write(bytes->data(), static_cast<std::streamsize>(bytes->size()));
+}
+
 void HeadlessChromium::save_screenshot(const std::string& png_path) {
-  const json::object result = call("Page.captureScreenshot", {{"format", "png"}});
-  const auto png = base64_decode(std::string(result.at("data").as_string()));
-  if (!png) throw std::runtime_error("the screenshot is not base64");
-  std::ofstream(png_path, std::ios::binary)
-      .write(png->data(), static_cast<std::streamsize>(png->size()));
+  save_data(call("Page.captureScreenshot", {{"format", "png"}}), png_path);
+}
+
+void HeadlessChromium::save_pdf(const std::string& pdf_path) {
+  save_data(call("Page.printToPDF", {{"preferCSSPageSize", true}, {"printBackground", true}}),
+            pdf_path);
 }
 
 }  // namespace loket::testing

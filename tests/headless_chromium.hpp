@@ -34,8 +34,12 @@ class HeadlessChromium {
   boost::json::value evaluate(const std::string& expression);
   // Writes a PNG of the page as the browser shows it.
   void save_screenshot(const std::string& png_path);
+  // Prints the page to a PDF as Chromium's print dialog would, with the page's own @page size.
+  void save_pdf(const std::string& pdf_path);
 
  private:
+  // Writes the base64 `data` of a DevTools result to a file.
+  static void save_data(const boost::json::object& result, const std::string& path);
   boost::json::object call(const std::string& method, boost::json::object params);
 
   ChildProcess browser_;

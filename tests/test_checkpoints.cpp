@@ -145,7 +145,8 @@ TEST_CASE("checkpoints: signed by the server, met by its journal, failed by a ch
   const std::string report_path = folder.path("report.html");
   REQUIRE(run_loket({"report", "--data", journal, "--out", report_path}).exit_code == 0);
   const std::string report = read_text(report_path);
-  CHECK(report.find("<pre>" + second_checkpoint + "</pre>") != std::string::npos);
+  CHECK(report.find("<pre id=final-checkpoint>" + second_checkpoint + "</pre>") !=
+        std::string::npos);
   CHECK(report.find("pins the first 50 of them, all") != std::string::npos);
   const std::string first = folder.write("first.checkpoint", first_checkpoint);
   const std::string second = folder.write("second.checkpoint", second_checkpoint);
