@@ -2,9 +2,9 @@
 # Installs the Debian 12 packages loket builds against, and what the tests start as real
 # processes on loopback: etcd (3.4) for the cluster (docs/cluster.md), Chromium for the
 # dashboard and report pages, Prometheus (and promtool) for the scrape and alert tests
-# (docs/operations.md). Idempotent: when every package is
-# already installed it prints nothing and touches nothing, so the README commands and CI can
-# call it on every run.
+# (docs/operations.md), and Perl's JSON::Validator for the API spec's tests (docs/api.md).
+# Idempotent: when every package is already installed it prints nothing and touches nothing,
+# so the README commands and CI can call it on every run.
 set -euo pipefail
 
 packages=(
@@ -16,6 +16,7 @@ packages=(
   clang-14 libclang-rt-14-dev
   etcd-server etcd-client
   chromium prometheus
+  libjson-validator-perl libyaml-libyaml-perl
   dpkg-dev systemd
 )
 
