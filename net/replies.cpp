@@ -156,14 +156,67 @@ Reply query_reply(json::object body, std::uint64_t as_of_sequence) {
   return Reply{200, json::serialize(body), false, 0, {}};
 }
 
+// One title per problem type, whatever refused it (RFC 9457 3.1.3); what this instance was
+// goes in its detail.
+std::string_view refusal_title(Refusal refusal) {
+  switch (refusal) {
+    case Refusal::none:
+      break;
+    case Refusal::unknown_tranche:
+      return "No such tranche";
+    case Refusal::tranche_closed:
+      return "The tranche is closed";
+    case Refusal::seed_missing:
+      return "A seed is needed";
+    case Refusal::day_not_over:
+      return "The day is not over yet";
+    case Refusal::day_already_closed:
+      return "The day is already closed";
+    case Refusal::ranking_has_no_days:
+      return "This tranche has no lottery days";
+    case Refusal::unknown_application:
+      return "No such submission";
+    case Refusal::application_pending:
+      return "The submission waits for its draw";
+    case Refusal::appeal_amount_invalid:
+      return "The appeal's amount is not valid";
+    case Refusal::appeal_exceeds_request:
+      return "The appeal grants more than was asked";
+    case Refusal::appeal_reference_missing:
+      return "The appeal needs a reference";
+    case Refusal::duplicate_application_id:
+      return "A submission with that id exists";
+    case Refusal::capacity_exhausted:
+      return "The server holds as many submissions as it can";
+    case Refusal::duplicate_appeal:
+      return "The submission was already granted on appeal";
+    case Refusal::seed_invalid:
+      return "The seed is not valid";
+    case Refusal::day_outside_window:
+      return "The day is outside the tranche's window";
+    case Refusal::seed_commitment_invalid:
+      return "The seed commitment is not valid";
+    case Refusal::seed_commitment_late:
+      return "The seed commitment comes too late";
+    case Refusal::checkpoint_mismatch:
+      return "The checkpoint does not match the journal";
+  }
+  return "Refused";
+}
+
+int refusal_status(Refusal refusal) {
+  if (refusal == Refusal::unknown_tranche || refusal == Refusal::unknown_application) return 404;
+  // Not 503: no retry helps while this journal is in use (RFC 4918 11.5).
+  if (refusal == Refusal::capacity_exhausted) return 507;
+  return 409;
+}
+
 // The problem for a command or query the engine refused.
 Problem refusal_problem(Refusal refusal) {
-  const bool not_found =
-      refusal == Refusal::unknown_tranche || refusal == Refusal::unknown_application;
-  const int status = refusal == Refusal::capacity_exhausted ? 503 : not_found ? 404 : 409;
   std::string name(to_string(refusal));
   std::replace(name.begin(), name.end(), '_', '-');
-  return make_problem(status, name, std::string(describe(refusal)));
+  return make_problem(refusal_status(refusal), name, std::string(refusal_title(refusal)),
+                      std::string(describe(refusal)));
 }
 
 Problem seed_problem(SeedRefusal refusal) {

@@ -59,14 +59,18 @@ std::optional<std::pair<std::uint64_t, std::uint64_t>> consistency_sizes(std::st
   return std::pair{*from_size, *to_size};
 }
 
-// Every path serves one method; another is 405 naming it.
+// Every path serves one method, and HEAD beside GET (RFC 9110 9.1); another is 405 naming
+// what is served. The two streams have no HEAD: their headers are those of a stream begun.
 std::variant<RouteMatch, Problem> allow_only(std::string_view served, std::string_view method,
                                              RouteMatch match) {
-  if (method != served) {
+  const bool stream =
+      match.endpoint == Endpoint::export_records || match.endpoint == Endpoint::ops_stream;
+  const bool head_served = served == "GET" && !stream;
+  if (method != served && !(head_served && method == "HEAD")) {
     Problem problem =
         make_problem(405, "method-not-allowed", "Method not allowed",
                      fmt::format("{} is not served at this path", method.substr(0, 16)));
-    problem.allow = served;
+    problem.allow = head_served ? "GET, HEAD" : served;
     return problem;
   }
   return match;

@@ -121,6 +121,7 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
     if (connection_gone(error)) return close();
     if (error) return answer_unreadable(error);
     const RequestHeader& header = parser_->get().base();
+    head_request_ = header.method() == http::verb::head;
     if (auto problem = framing_problem(header)) return answer_and_close(*problem);
     if (!expects_continue(header)) return read_body();
     // The client waits before sending its body: what the header alone decides is answered
@@ -257,6 +258,16 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
     response->body() = std::move(reply.body);
     response->prepare_payload();
     expires_after(server_.options.write_timeout);
+    if (head_request_) return write_head(std::move(*response), keep);
+    http::async_write(stream_, *response,
+                      [self = this->shared_from_this(), response, keep](
+                          beast::error_code error, std::size_t) { self->on_write(error, keep); });
+  }
+
+  // The answer to HEAD: GET's headers, its Content-Length included, and no body (RFC 9110
+  // 9.3.2); a body would be read as the start of the next response.
+  void write_head(http::response<http::string_body>&& full, bool keep) {
+    auto response = std::make_shared<http::response<http::empty_body>>(std::move(full.base()));
     http::async_write(stream_, *response,
                       [self = this->shared_from_this(), response, keep](
                           beast::error_code error, std::size_t) { self->on_write(error, keep); });
@@ -311,6 +322,7 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
   TimestampNs received_at_ = 0;
   std::chrono::steady_clock::time_point started_;
   bool keep_alive_ = false;
+  bool head_request_ = false;  // the request being answered is a HEAD
 
   // session_streams.cpp: the chunked replies, an export and the dashboard's event stream.
   void start_export(ExportKind kind);

@@ -88,9 +88,13 @@ TEST_CASE("Routes map method and path to an endpoint, or to 404 and 405") {
   CHECK(status("GET", "") == 404);
   // A 405 names the method the path serves (the Allow header).
   CHECK(std::get<Problem>(match_route("GET", "/v1/tranches/t2/submissions")).allow == "POST");
-  CHECK(std::get<Problem>(match_route("POST", "/metrics")).allow == "GET");
+  CHECK(std::get<Problem>(match_route("POST", "/metrics")).allow == "GET, HEAD");
   CHECK(std::get<Problem>(match_route("DELETE", "/v1/export/events.csv")).allow == "GET");
-  CHECK(std::get<Problem>(match_route("get", "/healthz")).allow == "GET");  // methods: exact case
+  CHECK(std::get<Problem>(match_route("get", "/healthz")).allow == "GET, HEAD");  // exact case
+  // HEAD beside GET, but not on a stream.
+  CHECK(std::get<RouteMatch>(match_route("HEAD", "/healthz")).endpoint == Endpoint::healthz);
+  CHECK(std::get<Problem>(match_route("HEAD", "/v1/ops/stream")).allow == "GET");
+  CHECK(std::get<Problem>(match_route("HEAD", "/v1/tranches/t2/submissions")).allow == "POST");
 }
 
 TEST_CASE("Roles: the portal submits, the operator closes, everyone with a token reads") {

@@ -43,7 +43,11 @@ my $queue_or_journal = 'needs a full allocator queue (65,536 jobs), a journal th
 my $follower = "only a cluster's follower redirects: needs etcd and two nodes"
   . ' (tests/test_cluster_failover.cpp)';
 my %cannot_provoke = (
-  createSubmission => {307 => $follower, 503 => $queue_or_journal},
+  createSubmission => {
+    307 => $follower,
+    503 => $queue_or_journal,
+    507 => 'needs 100,000,000 submissions in one journal',
+  },
   closeTranche     => {307 => $follower, 503 => $queue_or_journal},
   grantAppeal      => {307 => $follower, 503 => $queue_or_journal},
   closeTrancheDay  => {
