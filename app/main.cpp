@@ -237,16 +237,37 @@ loket::Status apply_serve_config_file(loket::ServeOptions& serve) {
 // Exit status 2 for a command line that cannot be run, as POSIX utilities do.
 constexpr int usage_exit_code = 2;
 
-// The subcommand's name in argv[1] when it is not one of app's: CLI11 would only say that a
-// subcommand is required.
+// The first word of argv that names no subcommand where one is expected (`loket bogus`,
+// `loket cluster bogus`): CLI11 would only say that a subcommand is required.
 std::optional<std::string> unknown_subcommand(const CLI::App& app, int argc, char** argv) {
-  if (argc < 2 || argv[1][0] == '-') return std::nullopt;
-  std::string known;
-  for (const CLI::App* subcommand : app.get_subcommands([](const CLI::App*) { return true; })) {
-    if (subcommand->get_name() == argv[1]) return std::nullopt;
-    known += (known.empty() ? "" : ", ") + subcommand->get_name();
+  const auto all = [](const CLI::App*) { return true; };
+  const auto names = [&](const CLI::App& command) {
+    std::string known;
+    for (const CLI::App* subcommand : command.get_subcommands(all)) {
+      known += (known.empty() ? "" : ", ") + subcommand->get_name();
+    }
+    return known;
+  };
+  const CLI::App* current = &app;
+  std::string path = "loket";
+  int index = 1;
+  for (; index < argc && argv[index][0] != '-'; ++index) {
+    if (current->get_subcommands(all).empty()) return std::nullopt;  // a positional argument
+    const CLI::App* next = nullptr;
+    for (const CLI::App* subcommand : current->get_subcommands(all)) {
+      if (subcommand->get_name() == argv[index]) next = subcommand;
+    }
+    if (next == nullptr) {
+      return fmt::format("{}: unknown subcommand '{}'; the subcommands are {}", path, argv[index],
+                         names(*current));
+    }
+    path += " " + next->get_name();
+    current = next;
   }
-  return fmt::format("loket: unknown subcommand '{}'; the subcommands are {}", argv[1], known);
+  if (index == argc && current->get_require_subcommand_min() > 0) {
+    return fmt::format("{}: name a subcommand: {}", path, names(*current));
+  }
+  return std::nullopt;
 }
 
 // Parses argv into app. Nothing when a command is to run; else the exit code, after --help or

@@ -40,11 +40,11 @@ constexpr PhraseRow phrase_rows[] = {
     {Phrase::check_with, "Anyone with the journal can check this report with {command}.",
      "Wie het journaal heeft, controleert dit rapport met {command}."},
     {Phrase::summary, "Summary", "Samenvatting"},
-    {Phrase::applications, "applications", "aanvragen"},
+    {Phrase::applications, "submissions", "aanvragen"},
     {Phrase::granted, "granted", "toegekend"},
     {Phrase::rejected, "rejected", "afgewezen"},
     {Phrase::summary_note,
-     "Final outcomes per application; a rejection's reason and the rule behind it are listed "
+     "Final outcomes per submission; a rejection's reason and the rule behind it are listed "
      "under Outcomes.",
      "Eindresultaat per aanvraag; de reden van een afwijzing en de regel erachter staan onder "
      "Uitkomsten."},
@@ -91,15 +91,15 @@ constexpr PhraseRow phrase_rows[] = {
     {Phrase::meaning, "meaning", "betekenis"},
     {Phrase::attribute, "attribute", "kenmerk"},
     {Phrase::value, "value", "waarde"},
-    {Phrase::count, "applications", "aanvragen"},
-    {Phrase::share, "share of applications", "aandeel van de aanvragen"},
+    {Phrase::count, "submissions", "aanvragen"},
+    {Phrase::share, "share of submissions", "aandeel van de aanvragen"},
     {Phrase::grant_rate, "granted of these", "hiervan toegekend"},
-    {Phrase::all_applications, "all applications", "alle aanvragen"},
+    {Phrase::all_applications, "all submissions", "alle aanvragen"},
     {Phrase::seq, "seq", "volgnr."},
     {Phrase::from, "from", "van"},
     {Phrase::to, "to", "naar"},
     {Phrase::amount, "amount", "bedrag"},
-    {Phrase::application, "application", "aanvraag"},
+    {Phrase::application, "submission", "aanvraag"},
     {Phrase::reference, "reference", "kenmerk"},
     {Phrase::one_place, "1 place", "1 plaats"},
     {Phrase::none, "None.", "Geen."},
@@ -114,7 +114,7 @@ constexpr PhraseRow phrase_rows[] = {
     {Phrase::since_first, "{unit} since the first submission", "{unit} sinds de eerste aanvraag"},
     {Phrase::per_bin, "submissions per {bin}", "aanvragen per {bin}"},
     {Phrase::monitoring_note,
-     "Carried with submissions, never used for allocation. Per attribute: how many applications "
+     "Carried with submissions, never used for allocation. Per attribute: how many submissions "
      "gave each value, their share, and how many of them were granted in the end.",
      "Meegegeven met aanvragen, nooit gebruikt bij de verdeling. Per kenmerk: hoeveel aanvragen "
      "elke waarde opgaven, hun aandeel, en hoeveel daarvan uiteindelijk werden toegekend."},
@@ -202,7 +202,7 @@ constexpr ReasonRow reason_rows[] = {
     {"duplicate_participant", "R4", "the participant already holds a submission",
      "de deelnemer heeft al een lopende aanvraag"},
     {"tranche_full", "R5, R6", "no place or budget was left", "er was geen plaats of budget meer"},
-    {"budget_exhausted", "R7", "the budget ran out before the application's turn",
+    {"budget_exhausted", "R7", "the budget ran out before the submission's turn",
      "het budget was op voordat de aanvraag aan de beurt was"},
     {"appeal", "R9", "granted on appeal, above the cap", "toegekend na bezwaar, boven het plafond"},
     {"(none)", "", "granted, or waiting for a draw", "toegekend, of wachtend op een loting"},

@@ -27,7 +27,21 @@ TEST_CASE("command line: --version and exit status 2 for what cannot be run", "[
   CHECK_THAT(unknown.output, Catch::Contains("allocate, audit, export"));
   const LoketRun none = run_loket({});
   CHECK(none.exit_code == 2);
-  CHECK_THAT(none.output, Catch::Contains("A subcommand is required"));
+  CHECK_THAT(none.output, Catch::Contains("loket: name a subcommand: allocate, audit"));
+  // A subcommand's own subcommands likewise, and --help still helps.
+  const LoketRun nested = run_loket({"cluster", "bogus"});
+  CHECK(nested.exit_code == 2);
+  CHECK_THAT(
+      nested.output,
+      Catch::Contains("loket cluster: unknown subcommand 'bogus'; the subcommands are status"));
+  const LoketRun nested_none = run_loket({"cluster"});
+  CHECK(nested_none.exit_code == 2);
+  CHECK_THAT(nested_none.output, Catch::Contains("loket cluster: name a subcommand: status"));
+  CHECK(run_loket({"cluster", "--help"}).exit_code == 0);
+  // A report in a language it does not have.
+  const LoketRun language = run_loket({"report", "--data", "x", "--lang", "de"});
+  CHECK(language.exit_code == 2);
+  CHECK_THAT(language.output, Catch::Contains("--lang"));
   const LoketRun unexpected = run_loket({"audit", "--data", "x", "--bogus"});
   CHECK(unexpected.exit_code == 2);
   CHECK_THAT(unexpected.output, Catch::Contains("--bogus"));
