@@ -1,4 +1,4 @@
-// CSV cells for spreadsheets, in one of two dialects (docs/journal.md, Tools):
+// CSV cells for spreadsheets, in one of two dialects (docs/events.md, CSV exports):
 //   rfc4180   RFC 4180 as it always was: `,` between cells, euros with a decimal point, times
 //             in UTC (RFC 3339), no byte order mark; the default, and byte for byte stable.
 //   excel-nl  what Excel under a Dutch locale opens as columns: a UTF-8 byte order mark (or
