@@ -14,17 +14,46 @@ namespace loket {
 
 constexpr std::size_t output_flush_bytes = 1 << 20;
 
-int run_export(const ExportOptions& options, std::FILE* errors) {
+namespace {
+
+struct ExportFormat {
+  ExportKind kind;
+  CsvDialect dialect;
+};
+
+// The export the options ask for, or nothing when they cannot be run (each reported).
+std::optional<ExportFormat> checked_format(const ExportOptions& options, std::FILE* errors) {
   if (options.what != "events" && options.what != "decisions") {
     fmt::print(errors, "loket export: --what must be events or decisions, not '{}'\n",
                options.what);
-    return 2;
+    return std::nullopt;
   }
   const std::optional<ExportKind> kind = export_kind(options.what, options.format);
   if (!kind) {
     fmt::print(errors, "loket export: --format must be jsonl or csv, not '{}'\n", options.format);
-    return 2;
+    return std::nullopt;
   }
+  const std::optional<CsvDialect> dialect =
+      csv_dialect_named(options.dialect.empty() ? rfc4180_dialect.name : options.dialect);
+  if (!dialect) {
+    fmt::print(errors, "loket export: --dialect must be rfc4180 or excel-nl, not '{}'\n",
+               options.dialect);
+    return std::nullopt;
+  }
+  if (!options.dialect.empty() && !is_csv(*kind)) {
+    fmt::print(
+        errors,
+        "loket export: --dialect applies to CSV only: add --format csv or leave --dialect out\n");
+    return std::nullopt;
+  }
+  return ExportFormat{*kind, *dialect};
+}
+
+}  // namespace
+
+int run_export(const ExportOptions& options, std::FILE* errors) {
+  const std::optional<ExportFormat> format = checked_format(options, errors);
+  if (!format) return 2;
   JournalOpenResult opened = Journal::open(options.data_path, JournalOptions{{}, nullptr, true});
   if (!opened.ok()) {
     fmt::print(errors, "loket export: {}\n", opened.status().message());
@@ -47,7 +76,7 @@ int run_export(const ExportOptions& options, std::FILE* errors) {
     return 2;
   }
 
-  std::string buffer(export_header(*kind));
+  std::string buffer = export_header(format->kind, format->dialect);
   bool write_failed = false;
   const auto flush = [&] {
     write_failed =
@@ -55,7 +84,7 @@ int run_export(const ExportOptions& options, std::FILE* errors) {
     buffer.clear();
   };
   const JournalSummary summary = verify_records(*opened->journal, [&](const JournalRecord& record) {
-    append_export_rows(buffer, *kind, scheme, record);
+    append_export_rows(buffer, format->kind, format->dialect, scheme, record);
     if (buffer.size() >= output_flush_bytes) flush();
     return true;
   });

@@ -60,6 +60,11 @@ CLI::App* add_export_command(CLI::App& app, loket::ExportOptions& export_options
       ->check(CLI::IsMember({"events", "decisions"}));
   export_command->add_option("--format", export_options.format, "jsonl or csv")
       ->check(CLI::IsMember({"jsonl", "csv"}));
+  export_command
+      ->add_option("--dialect", export_options.dialect,
+                   "CSV for: rfc4180 (default), or excel-nl (Excel under a Dutch locale: BOM, ';', "
+                   "decimal comma, local time, a column per activity and attribute)")
+      ->check(CLI::IsMember({"rfc4180", "excel-nl"}));
   export_command->add_option("--out", export_options.out_path, "Output file (default: stdout)");
   return export_command;
 }

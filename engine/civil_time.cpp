@@ -156,15 +156,40 @@ std::optional<TimestampNs> parse_rfc3339(std::string_view text) {
   return seconds * nanoseconds_per_second + fraction_ns;
 }
 
+namespace {
+
+// A UTC or local count of seconds as its calendar date and its second of that day.
+struct DateAndSecond {
+  CivilDate date;
+  std::int64_t second_of_day;
+};
+
+DateAndSecond date_and_second(std::int64_t seconds) {
+  const std::int64_t days = floor_div(seconds, seconds_per_day);
+  return {civil_from_days(days), seconds - days * seconds_per_day};
+}
+
+}  // namespace
+
 std::string format_rfc3339(TimestampNs timestamp) {
   const std::int64_t seconds = floor_div(timestamp, nanoseconds_per_second);
   const std::int64_t fraction_ns = timestamp - seconds * nanoseconds_per_second;
-  const std::int64_t days = floor_div(seconds, seconds_per_day);
-  const std::int64_t second_of_day = seconds - days * seconds_per_day;
-  const CivilDate date = civil_from_days(days);
+  const auto [date, second_of_day] = date_and_second(seconds);
   return fmt::format("{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:09}Z", date.year, date.month, date.day,
                      second_of_day / 3600, second_of_day / 60 % 60, second_of_day % 60,
                      fraction_ns);
+}
+
+std::string format_local_time(TimestampNs timestamp, TimeZone zone, char decimal_mark) {
+  // The offset is added in seconds, so that no instant an int64 holds overflows.
+  const std::int64_t seconds = floor_div(timestamp, nanoseconds_per_second);
+  const std::int64_t milliseconds = (timestamp - seconds * nanoseconds_per_second) / 1'000'000;
+  const auto [date, second_of_day] = date_and_second(seconds + utc_offset_seconds(timestamp, zone));
+  LOKET_ASSERT(milliseconds >= 0 && milliseconds < 1000);
+  LOKET_ASSERT(second_of_day >= 0 && second_of_day < seconds_per_day);
+  return fmt::format("{:04}-{:02}-{:02} {:02}:{:02}:{:02}{}{:03}", date.year, date.month, date.day,
+                     second_of_day / 3600, second_of_day / 60 % 60, second_of_day % 60,
+                     decimal_mark, milliseconds);
 }
 
 std::optional<LocalDate> parse_date(std::string_view text) {

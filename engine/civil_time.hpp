@@ -28,6 +28,12 @@ std::optional<TimestampNs> parse_rfc3339(std::string_view text);
 // fixed width makes the text of a timestamp a function of its value, which replay relies on.
 std::string format_rfc3339(TimestampNs timestamp);
 
+// Formats the local time in the zone to the millisecond, in a form a spreadsheet reads as a
+// date and time: "2020-12-01 09:00:00,123" with decimal_mark ','. Truncated, never rounded up,
+// so that a time never shows later than it was. In the hour the clock is set back the same
+// local time comes twice; only the UTC time tells them apart.
+std::string format_local_time(TimestampNs timestamp, TimeZone zone, char decimal_mark);
+
 // Parses "YYYY-MM-DD" into a day number; formats it back.
 std::optional<LocalDate> parse_date(std::string_view text);
 std::string format_date(LocalDate date);

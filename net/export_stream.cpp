@@ -4,8 +4,10 @@
 
 namespace loket {
 
-ExportStream::ExportStream(const Journal& journal, ExportKind kind, std::uint64_t through_sequence)
+ExportStream::ExportStream(const Journal& journal, ExportKind kind, const CsvDialect& dialect,
+                           std::uint64_t through_sequence)
     : kind_(kind),
+      dialect_(dialect),
       through_sequence_(through_sequence),
       cursor_(journal.records(1)),
       verifier_(journal.scheme_text()) {
@@ -21,7 +23,7 @@ bool ExportStream::next_chunk(std::string& out, std::size_t bytes_max) {
   if (problem_) return false;
   const std::size_t start_bytes = out.size();
   if (!header_written_) {
-    out += export_header(kind_);
+    out += export_header(kind_, dialect_);
     header_written_ = true;
   }
   for (; cursor_.valid() && out.size() - start_bytes < bytes_max; cursor_.next()) {
@@ -36,7 +38,7 @@ bool ExportStream::next_chunk(std::string& out, std::size_t bytes_max) {
     }
     if (problem_) return false;
     verifier_.accept(seal_);
-    if (event != nullptr) append_export_rows(out, kind_, *scheme_, *event);
+    if (event != nullptr) append_export_rows(out, kind_, dialect_, *scheme_, *event);
   }
   if (!cursor_.valid() && !cursor_.status().is_ok()) {
     problem_ = JournalProblem{

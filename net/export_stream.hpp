@@ -16,9 +16,10 @@ namespace loket {
 
 class ExportStream {
  public:
-  // Exports records 1 to through_sequence: the durable ones when the request came. The
-  // journal must outlive the stream.
-  ExportStream(const Journal& journal, ExportKind kind, std::uint64_t through_sequence);
+  // Exports records 1 to through_sequence: the durable ones when the request came, as CSV
+  // in the dialect (JSON lines have none). The journal must outlive the stream.
+  ExportStream(const Journal& journal, ExportKind kind, const CsvDialect& dialect,
+               std::uint64_t through_sequence);
 
   // Appends the next rows, stopping once out has grown by bytes_max or more; false when
   // there is nothing more (the end, or a problem).
@@ -28,6 +29,7 @@ class ExportStream {
 
  private:
   const ExportKind kind_;
+  const CsvDialect dialect_;
   const std::uint64_t through_sequence_;
   std::optional<Scheme> scheme_;
   Journal::Cursor cursor_;

@@ -8,6 +8,7 @@
 #include <optional>
 #include <tuple>
 
+#include "engine/assert.hpp"
 #include "engine/submission_checks.hpp"
 
 namespace loket {
@@ -99,10 +100,64 @@ Problem not_found(std::string_view target) {
                       fmt::format("nothing is served at {}", target.substr(0, 200)));
 }
 
+Problem invalid_dialect(std::string detail) {
+  return make_problem(400, "invalid-dialect", "The dialect must be rfc4180 or excel-nl, for CSV",
+                      std::move(detail), "dialect");
+}
+
+// The export's query (after a `?`): `dialect=rfc4180|excel-nl`, for CSV. Any other key is, as
+// before there were dialects, a resource not served (a 404), so that a misspelt key is never
+// silently ignored.
+std::variant<CsvDialect, Problem> export_dialect(ExportKind kind, std::string_view query,
+                                                 std::string_view target) {
+  constexpr std::string_view dialect_key = "dialect=";
+  std::optional<std::string_view> value;
+  for (std::size_t start = 0;;) {
+    const std::size_t end = query.find('&', start);  // npos for the last parameter
+    const std::string_view parameter = query.substr(start, end - start);
+    if (!parameter.starts_with(dialect_key)) return not_found(target);
+    if (value) return invalid_dialect("give dialect once");
+    value = parameter.substr(dialect_key.size());
+    if (end == std::string_view::npos) break;
+    start = end + 1;
+  }
+  LOKET_ASSERT(value);
+  const std::optional<CsvDialect> dialect = csv_dialect_named(*value);
+  if (!dialect) return invalid_dialect(fmt::format("'{}' is no dialect", value->substr(0, 32)));
+  if (!is_csv(kind)) return invalid_dialect("JSON lines have no dialect: ask for .csv");
+  return *dialect;
+}
+
+// GET /v1/export/{events|decisions}.{jsonl|csv}[?dialect=...]; nothing for another path.
+std::optional<std::variant<RouteMatch, Problem>> match_export(std::string_view method,
+                                                              std::string_view target) {
+  constexpr std::string_view path = "/v1/export/";
+  if (!target.starts_with(path)) return std::nullopt;
+  const std::size_t question = target.find('?');
+  const std::string_view name = target.substr(path.size(), question - path.size());
+  const std::size_t dot = name.find('.');
+  const auto kind = dot == std::string_view::npos || name.find('/') != std::string_view::npos
+                        ? std::nullopt
+                        : export_kind(name.substr(0, dot), name.substr(dot + 1));
+  if (!kind) return not_found(target);
+  RouteMatch match{Endpoint::export_records, {}, {}};
+  match.export_kind = *kind;
+  if (question != std::string_view::npos) {
+    auto dialect = export_dialect(*kind, target.substr(question + 1), target);
+    if (auto* problem = std::get_if<Problem>(&dialect)) {
+      if (problem->status == 404 || method == "GET") return std::move(*problem);
+    } else {
+      match.csv_dialect = std::get<CsvDialect>(dialect);
+    }
+  }
+  return allow_only("GET", method, std::move(match));
+}
+
 }  // namespace
 
 std::variant<RouteMatch, Problem> match_route(std::string_view method, std::string_view target) {
   if (auto consistency = match_consistency(method, target)) return std::move(*consistency);
+  if (auto exported = match_export(method, target)) return std::move(*exported);
   const auto segments = segments_of(target);
   if (!segments) return not_found(target);
   const auto& parts = *segments;
@@ -125,16 +180,6 @@ std::variant<RouteMatch, Problem> match_route(std::string_view method, std::stri
     return allow(get, {Endpoint::checkpoint, {}, {}});
   }
   if (parts.size() < 3 || parts[0] != "v1") return not_found(target);
-  if (parts[1] == "export" && parts.size() == 3) {
-    const std::size_t dot = parts[2].find('.');
-    const auto kind = dot == std::string_view::npos
-                          ? std::nullopt
-                          : export_kind(parts[2].substr(0, dot), parts[2].substr(dot + 1));
-    if (!kind) return not_found(target);
-    RouteMatch match{Endpoint::export_records, {}, {}};
-    match.export_kind = *kind;
-    return allow(get, std::move(match));
-  }
   // Path parameters use the same characters as ids, so nothing needs decoding.
   if (!is_valid_application_id(parts[2])) return not_found(target);
   const std::string name(parts[2]);

@@ -22,7 +22,7 @@ enum class Endpoint : std::uint8_t {
   metrics,         // GET  /metrics
   healthz,         // GET  /healthz
   readyz,          // GET  /readyz
-  export_records,  // GET  /v1/export/{events|decisions}.{jsonl|csv}
+  export_records,  // GET  /v1/export/{events|decisions}.{jsonl|csv}[?dialect=excel-nl]
   cluster,         // GET  /v1/cluster
   checkpoint,      // GET  /v1/checkpoint
   get_proof,       // GET  /v1/submissions/{id}/proof
@@ -42,12 +42,14 @@ struct RouteMatch {
   std::string tranche_id;
   std::string application_id;
   ExportKind export_kind = ExportKind::decisions_jsonl;
-  std::uint64_t from_size = 0;  // consistency: the two tree sizes
+  CsvDialect csv_dialect = rfc4180_dialect;  // export: `?dialect=`, for CSV only
+  std::uint64_t from_size = 0;               // consistency: the two tree sizes
   std::uint64_t to_size = 0;
 };
 
 // 404 for an unknown path, 405 for a known path with another method (naming the one it
-// serves in Problem::allow).
+// serves in Problem::allow), 400 for a query the path does not take: `invalid-query` for the
+// consistency proof, `invalid-dialect` for an export (field `dialect`).
 std::variant<RouteMatch, Problem> match_route(std::string_view method, std::string_view target);
 
 bool needs_token(Endpoint endpoint);

@@ -190,7 +190,9 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
                               : admit_request(request, !request.body().empty(), server_);
     if (auto* problem = std::get_if<Problem>(&admitted)) return send_problem(*problem);
     const RouteMatch& route = std::get<AdmittedRequest>(admitted).route;
-    if (route.endpoint == Endpoint::export_records) return start_export(route.export_kind);
+    if (route.endpoint == Endpoint::export_records) {
+      return start_export(route.export_kind, route.csv_dialect);
+    }
     if (route.endpoint == Endpoint::ops_stream) return start_ops_stream();
     if (route.endpoint == Endpoint::ops_page) {
       Reply reply{200, ops_page().html, false, 0, {}};
@@ -305,9 +307,9 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
     std::string chunk;
   };
   struct ExportState : ChunkedState {
-    ExportState(std::shared_ptr<const Journal> exported, ExportKind kind,
+    ExportState(std::shared_ptr<const Journal> exported, ExportKind kind, const CsvDialect& dialect,
                 std::uint64_t through_sequence)
-        : journal(std::move(exported)), rows(*journal, kind, through_sequence) {}
+        : journal(std::move(exported)), rows(*journal, kind, dialect, through_sequence) {}
     std::shared_ptr<const Journal> journal;  // outlives the rows, which read it
     ExportStream rows;
   };
@@ -325,7 +327,7 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
   bool head_request_ = false;  // the request being answered is a HEAD
 
   // session_streams.cpp: the chunked replies, an export and the dashboard's event stream.
-  void start_export(ExportKind kind);
+  void start_export(ExportKind kind, const CsvDialect& dialect);
   template <class Then>
   void start_chunked(ChunkedState& state, std::string_view content_type, Then then);
   void start_ops_stream();

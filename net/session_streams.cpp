@@ -26,7 +26,7 @@ Problem busy_problem(std::string_view title, std::size_t places_max, int retry_a
 // The export streams as a chunked response: a chunk of rows is made only once the client
 // has taken the one before, so a slow reader holds one chunk of memory, not the journal.
 template <class Stream>
-void Session<Stream>::start_export(ExportKind kind) {
+void Session<Stream>::start_export(ExportKind kind, const CsvDialect& dialect) {
   if (!take_place(server_.exports_running, net_limits::exports_max)) {
     return send(problem_reply(busy_problem("Too many exports are running; try again later",
                                            net_limits::exports_max,
@@ -41,7 +41,7 @@ void Session<Stream>::start_export(ExportKind kind) {
     problem.retry_after_seconds = net_limits::export_busy_retry_after_seconds;
     return send(problem_reply(problem));
   }
-  export_ = std::make_unique<ExportState>(std::move(journal), kind, through_sequence);
+  export_ = std::make_unique<ExportState>(std::move(journal), kind, dialect, through_sequence);
   export_->response.set("Loket-Through-Sequence", std::to_string(through_sequence));
   start_chunked(*export_,
                 is_csv(kind) ? net_limits::csv_content_type : net_limits::jsonl_content_type,
@@ -143,9 +143,10 @@ void Session<Stream>::finish_export(beast::error_code error, bool keep) {
 }
 
 // session.cpp's sessions start these; the rest they call from here.
-template void Session<beast::tcp_stream>::start_export(ExportKind);
+template void Session<beast::tcp_stream>::start_export(ExportKind, const CsvDialect&);
 template void Session<beast::tcp_stream>::start_ops_stream();
-template void Session<beast::ssl_stream<beast::tcp_stream>>::start_export(ExportKind);
+template void Session<beast::ssl_stream<beast::tcp_stream>>::start_export(ExportKind,
+                                                                          const CsvDialect&);
 template void Session<beast::ssl_stream<beast::tcp_stream>>::start_ops_stream();
 
 }  // namespace loket::net_session

@@ -34,7 +34,10 @@ MonitoringAttributes read_monitoring(std::string_view monitoring_json) {
   if (monitoring_json.empty()) return result;
   boost::system::error_code error;
   const boost::json::value parsed = boost::json::parse(monitoring_json, error);
-  if (error || !parsed.is_object()) return result;
+  if (error || !parsed.is_object()) {
+    result.not_an_object = true;
+    return result;
+  }
   for (const auto& [key, value] : parsed.as_object()) {
     std::string text =
         value.is_string() ? std::string(value.as_string()) : boost::json::serialize(value);

@@ -27,11 +27,14 @@ struct MonitoringAttributes {
   // (attribute, value) in the object's order, values as text; `age` and `age_group` both
   // come out as monitoring_age_group, the age as its band.
   std::vector<std::pair<std::string, std::string>> attributes;
+  // A text that was given but is not a JSON object: it has no attributes, so whoever must
+  // drop nothing keeps the text itself.
+  bool not_an_object = false;
   std::string value_of(std::string_view attribute) const;  // "" when absent
 };
 
 // Empty attributes for an empty text, and for a text that is not a JSON object (a journal
-// written by any version must still report and export).
+// written by any version must still report and export), which also sets not_an_object.
 MonitoringAttributes read_monitoring(std::string_view monitoring_json);
 
 }  // namespace loket

@@ -50,3 +50,25 @@ TEST_CASE("Europe/Amsterdam: CET, CEST, and the two changes each year") {
   CHECK(local_midnight(*parse_date("2021-11-01"), zone) == at("2021-10-31T23:00:00Z"));
   CHECK(local_midnight(*parse_date("2021-11-01"), TimeZone::utc) == at("2021-11-01T00:00:00Z"));
 }
+
+TEST_CASE(
+    "Local times for a spreadsheet: to the millisecond in winter and summer and across the "
+    "changes") {
+  const auto local = [](std::string_view utc) {
+    return format_local_time(*parse_rfc3339(utc), TimeZone::europe_amsterdam, ',');
+  };
+  CHECK(local("2020-12-01T08:00:00.123456789Z") == "2020-12-01 09:00:00,123");  // CET, UTC+1
+  CHECK(local("2021-06-01T08:00:00.999999999Z") == "2021-06-01 10:00:00,999");  // CEST, truncated
+  // Spring: at 01:00 UTC the clock jumps from 02:00 to 03:00; 02:xx never shows.
+  CHECK(local("2021-03-28T00:59:59.999Z") == "2021-03-28 01:59:59,999");
+  CHECK(local("2021-03-28T01:00:00Z") == "2021-03-28 03:00:00,000");
+  // Autumn: at 01:00 UTC the clock goes back from 03:00 to 02:00; 02:30 shows twice.
+  CHECK(local("2021-10-31T00:30:00Z") == "2021-10-31 02:30:00,000");
+  CHECK(local("2021-10-31T01:30:00Z") == "2021-10-31 02:30:00,000");
+  CHECK(local("2021-12-31T23:00:00Z") == "2022-01-01 00:00:00,000");  // a new local year
+  CHECK(format_local_time(-1, TimeZone::europe_amsterdam, ',') == "1970-01-01 00:59:59,999");
+  CHECK(format_local_time(-1, TimeZone::utc, '.') == "1969-12-31 23:59:59.999");
+  // The extremes an int64 holds, without overflow (the EU rule applied proleptically).
+  CHECK(format_local_time(INT64_MIN, TimeZone::europe_amsterdam, ',') == "1677-09-21 02:12:43,145");
+  CHECK(format_local_time(INT64_MAX, TimeZone::europe_amsterdam, ',') == "2262-04-12 01:47:16,854");
+}

@@ -28,7 +28,7 @@ std::vector<std::string> exported_decisions(const Journal& journal) {
   const Scheme scheme = scheme_from_toml(lottery_scheme);
   std::string text;
   const JournalSummary summary = verify_records(journal, [&](const JournalRecord& record) {
-    append_export_rows(text, ExportKind::decisions_jsonl, scheme, record);
+    append_export_rows(text, ExportKind::decisions_jsonl, rfc4180_dialect, scheme, record);
     return true;
   });
   REQUIRE_FALSE(summary.problem);

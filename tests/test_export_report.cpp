@@ -147,7 +147,7 @@ TEST_CASE("The server's export stream gives the offline export's bytes, and stop
   REQUIRE(opened.ok());
   const auto stream_all = [&](ExportKind kind, std::uint64_t through, std::size_t chunk_bytes,
                               std::optional<JournalProblem>& problem) {
-    ExportStream stream(*opened->journal, kind, through);
+    ExportStream stream(*opened->journal, kind, rfc4180_dialect, through);
     std::string out;
     std::size_t chunks = 0;
     while (stream.next_chunk(out, chunk_bytes)) ++chunks;
@@ -193,9 +193,9 @@ TEST_CASE("Euros are written exactly for every int64, the extremes included") {
   CHECK(format_euros(1) == "0.01");
   CHECK(format_euros(INT64_MAX) == "92233720368547758.07");
   std::string row;
-  append_csv_euros(row, INT64_MIN);
-  append_csv_number(row, INT64_MIN);
-  end_csv_row(row);
+  append_csv_euros(row, rfc4180_dialect, INT64_MIN);
+  append_csv_number(row, rfc4180_dialect, INT64_MIN);
+  end_csv_row(row, rfc4180_dialect);
   CHECK(row == "-92233720368547758.08,-9223372036854775808\r\n");
 }
 

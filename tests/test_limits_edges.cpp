@@ -445,7 +445,7 @@ TEST_CASE("Edges: an event with an amount of INT64_MIN exports as CSV", "[proces
           record.sequence = 1;
           record.command = submit;
           std::string row;
-          append_export_rows(row, ExportKind::events_csv, scheme, record);
+          append_export_rows(row, ExportKind::events_csv, rfc4180_dialect, scheme, record);
           return row.find(",-9223372036854775808,-92233720368547758.08,") != std::string::npos;
         }) == "exited 0");
 }

@@ -1,5 +1,4 @@
 #include <catch2/catch.hpp>
-
 #include <climits>
 #include <string>
 
@@ -44,6 +43,10 @@ TEST_CASE("Monitoring that is not a JSON object reads as no attributes") {
   CHECK(read_monitoring("[1,2]").attributes.empty());
   CHECK(read_monitoring("{").attributes.empty());
   CHECK(read_monitoring("\"text\"").attributes.empty());
+  CHECK(read_monitoring("{").not_an_object);
+  CHECK(read_monitoring("[1,2]").not_an_object);
+  CHECK_FALSE(read_monitoring("").not_an_object);
+  CHECK_FALSE(read_monitoring("{}").not_an_object);
 }
 
 }  // namespace loket

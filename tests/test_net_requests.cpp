@@ -97,6 +97,49 @@ TEST_CASE("Routes map method and path to an endpoint, or to 404 and 405") {
   CHECK(std::get<Problem>(match_route("HEAD", "/v1/tranches/t2/submissions")).allow == "POST");
 }
 
+TEST_CASE("Routes: a CSV export takes a dialect and its query nothing else") {
+  const auto matched = [](std::string_view method, std::string_view target) {
+    return match_route(method, target);
+  };
+  const auto dialect_of = [&](std::string_view target) {
+    const auto route = std::get<RouteMatch>(matched("GET", target));
+    CHECK(route.endpoint == Endpoint::export_records);
+    return route.csv_dialect;
+  };
+  CHECK(dialect_of("/v1/export/events.csv") == rfc4180_dialect);
+  CHECK(dialect_of("/v1/export/events.csv?dialect=excel-nl") == excel_nl_dialect);
+  CHECK(dialect_of("/v1/export/decisions.csv?dialect=excel-nl") == excel_nl_dialect);
+  CHECK(dialect_of("/v1/export/decisions.csv?dialect=rfc4180") == rfc4180_dialect);
+  CHECK(std::get<RouteMatch>(matched("GET", "/v1/export/decisions.csv?dialect=excel-nl"))
+            .export_kind == ExportKind::decisions_csv);
+  // An unknown dialect, one for JSON lines, or one given twice: 400 naming the parameter.
+  for (const std::string_view target :
+       {"/v1/export/events.csv?dialect=excel",
+        "/v1/export/events.csv?dialect=", "/v1/export/events.csv?dialect=EXCEL-NL",
+        "/v1/export/events.jsonl?dialect=excel-nl", "/v1/export/decisions.jsonl?dialect=rfc4180",
+        "/v1/export/events.csv?dialect=excel-nl&dialect=excel-nl"}) {
+    INFO(target);
+    const Problem problem = std::get<Problem>(matched("GET", target));
+    CHECK(problem.status == 400);
+    CHECK(problem.type == "urn:loket:problem:invalid-dialect");
+    CHECK(problem.field == "dialect");
+  }
+  // Any other query is, as it was before dialects, nothing served.
+  for (const std::string_view target :
+       {"/v1/export/events.csv?", "/v1/export/events.csv?format=csv",
+        "/v1/export/events.csv?dialect=excel-nl&x=1", "/v1/export/events.csv?x=1&dialect=excel-nl",
+        "/v1/export/events.csv?dialect=excel-nl&", "/v1/export/events.jsonl?x=1",
+        "/v1/export/events.xml?dialect=excel-nl", "/v1/export/events.csv/x?dialect=excel-nl",
+        "/v1/export/?dialect=excel-nl"}) {
+    INFO(target);
+    CHECK(std::get<Problem>(matched("GET", target)).status == 404);
+  }
+  // Another method is 405 whatever the dialect, as for any export.
+  CHECK(std::get<Problem>(matched("POST", "/v1/export/events.csv?dialect=excel")).status == 405);
+  CHECK(std::get<Problem>(matched("POST", "/v1/export/events.csv?dialect=excel-nl")).allow ==
+        "GET");
+}
+
 TEST_CASE("Roles: the portal submits, the operator closes, everyone with a token reads") {
   for (const Role role : {Role::portal, Role::operator_role, Role::auditor}) {
     CHECK(role_may(role, Endpoint::checkpoint));  // made to be published

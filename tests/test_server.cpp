@@ -160,13 +160,21 @@ TEST_CASE(
     // The auditor's export over HTTP, while the server runs; compared below with the
     // offline export of the same journal.
     Client auditor(server.port());
-    for (const char* name : {"events.jsonl", "decisions.jsonl", "decisions.csv", "events.csv"}) {
+    for (const char* name : {"events.jsonl", "decisions.jsonl", "decisions.csv", "events.csv",
+                             "decisions.csv?dialect=excel-nl", "events.csv?dialect=excel-nl"}) {
       const Answer exported =
           auditor.send(http::verb::get, fmt::format("/v1/export/{}", name), "auditor");
       CHECK(exported.status == 200);
       CHECK(exported.headers["Loket-Through-Sequence"] == std::to_string(clients * per_client));
       served_exports[name] = exported.body;
     }
+    CHECK(auditor.send(http::verb::get, "/v1/export/events.csv?dialect=excel-nl", "auditor")
+              .content_type == "text/csv; charset=utf-8");
+    const Answer jsonl_dialect =
+        auditor.send(http::verb::get, "/v1/export/events.jsonl?dialect=excel-nl", "auditor");
+    CHECK(jsonl_dialect.status == 400);
+    CHECK(jsonl_dialect.problem_type() == "invalid-dialect");
+    CHECK(jsonl_dialect.json().at("field") == "dialect");
     CHECK(auditor.send(http::verb::get, "/v1/export/events.jsonl", "portal").status == 403);
   }
   // Sequence numbers are dense, and the granted ones are the first 1,000 that were neither
@@ -201,6 +209,13 @@ TEST_CASE(
                      errors) == 0);
   REQUIRE(run_export(ExportOptions{folder.path("journal"), "events", "csv", events_csv}, errors) ==
           0);
+  // The excel-nl dialect: the same bytes from the server as from `loket export --dialect`.
+  for (const std::string what : {"decisions", "events"}) {
+    const std::string excel_nl = folder.path(what + ".excel-nl.csv");
+    REQUIRE(run_export(ExportOptions{folder.path("journal"), what, "csv", excel_nl, "excel-nl"},
+                       errors) == 0);
+    CHECK(served_exports[what + ".csv?dialect=excel-nl"] == read_text(excel_nl));
+  }
   std::fclose(errors);
   CHECK(served_exports["events.jsonl"] == read_text(events));
   CHECK(served_exports["decisions.jsonl"] == read_text(decisions));

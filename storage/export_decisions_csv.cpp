@@ -1,0 +1,65 @@
+// The decisions CSV. Its columns, in order:
+//   seq, received_at, [received_at_utc,] kind, tranche, id, outcome, reason, field,
+//   compartment, granted_cents, granted_eur, from, to, amount_cents, amount_eur
+// An application decision leaves from through amount_eur empty; a transfer between two
+// compartments fills only those (and its tranche).
+#include "storage/export_csv.hpp"
+
+namespace loket {
+namespace {
+
+std::string_view tranche_name(const Scheme& scheme, std::uint8_t index) {
+  return index < scheme.tranches.size() ? std::string_view(scheme.tranches[index].id) : "";
+}
+
+std::string_view compartment_name(const Scheme& scheme, std::uint8_t tranche,
+                                  std::uint8_t compartment) {
+  if (tranche >= scheme.tranches.size()) return "";
+  const auto& compartments = scheme.tranches[tranche].compartments;
+  return compartment < compartments.size() ? std::string_view(compartments[compartment].id) : "";
+}
+
+}  // namespace
+
+std::string decision_csv_header(const CsvDialect& dialect) {
+  std::string header = csv_header_start(dialect);
+  append_csv_text(header, dialect, "seq");
+  append_received_at_columns(header, dialect);
+  for (const std::string_view name :
+       {"kind", "tranche", "id", "outcome", "reason", "field", "compartment", "granted_cents",
+        "granted_eur", "from", "to", "amount_cents", "amount_eur"}) {
+    append_csv_text(header, dialect, name);
+  }
+  end_csv_row(header, dialect);
+  return header;
+}
+
+void append_decision_csv(std::string& out, const CsvDialect& dialect, const Scheme& scheme,
+                         const JournalRecord& record, const Decision& decision) {
+  append_csv_number(out, dialect, static_cast<std::int64_t>(record.sequence));
+  append_received_at(out, dialect, scheme.time_zone, record.received_at);
+  const std::uint8_t tranche = decision.tranche_index;
+  if (decision.kind == Decision::Kind::transfer) {
+    append_csv_text(out, dialect, "transfer");
+    append_csv_text(out, dialect, tranche_name(scheme, tranche));
+    append_csv_empty(out, dialect, 7);
+    append_csv_text(out, dialect, compartment_name(scheme, tranche, decision.from_compartment));
+    append_csv_text(out, dialect, compartment_name(scheme, tranche, decision.to_compartment));
+    append_csv_number(out, dialect, decision.amount_cents);
+    append_csv_euros(out, dialect, decision.amount_cents);
+  } else {
+    append_csv_text(out, dialect, "application");
+    append_csv_text(out, dialect, tranche_name(scheme, tranche));
+    append_csv_text(out, dialect, decision.application_id);
+    append_csv_text(out, dialect, to_string(decision.outcome));
+    append_csv_text(out, dialect, to_string(decision.reason));
+    append_csv_text(out, dialect, to_string(decision.field));
+    append_csv_text(out, dialect, compartment_name(scheme, tranche, decision.compartment_index));
+    append_csv_number(out, dialect, decision.granted_cents);
+    append_csv_euros(out, dialect, decision.granted_cents);
+    append_csv_empty(out, dialect, 4);
+  }
+  end_csv_row(out, dialect);
+}
+
+}  // namespace loket
