@@ -285,7 +285,11 @@ sub reads_after_close {
       token => 'portal', expect => 200),
     request(getTranche => GET => '/v1/tranches/tiny', token => 'operator', expect => 200),
     (map { request(exportJournal => GET => "/v1/export/$_", %auditor, expect => 200) }
-      qw(events.jsonl events.csv decisions.jsonl decisions.csv)),
+      qw(events.jsonl events.csv decisions.jsonl decisions.csv
+        events.csv?dialect=excel-nl decisions.csv?dialect=rfc4180)),
+    (map { request(exportJournal => GET => "/v1/export/$_", %auditor, expect => 400) }
+      qw(events.csv?dialect=excel events.jsonl?dialect=excel-nl)),
+    request(exportJournal => GET => '/v1/export/events.csv?format=x', %auditor, expect => 404),
     request(exportJournal => GET => '/v1/export/everything.txt', %auditor, expect => 404));
 }
 
