@@ -107,7 +107,7 @@ std::uint64_t page_count(HeadlessChromium& browser, const std::string& selector)
 
 TEST_CASE(
     "The report renders in Chromium and shows the journal's figures in Dutch and prints on A4",
-    "[process]") {
+    "[process][report][browser]") {
   TempFolder folder("report-browser");
   const std::string data = folder.path("journal");
   allocate_into(folder.write("scheme.toml", report_scheme),
