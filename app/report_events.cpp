@@ -35,15 +35,9 @@ void write_draws(ReportPage& page) {
 }
 
 void write_transfers(ReportPage& page) {
-  fmt::format_to(std::back_inserter(page.html), "<h2>{}</h2>", page.words(Phrase::transfers));
-  if (page.data.transfers.empty()) {
-    fmt::format_to(std::back_inserter(page.html), "<p>{}</p>", page.words(Phrase::none));
-    return;
-  }
-  fmt::format_to(std::back_inserter(page.html),
-                 "<table><tr><th>{}</th><th>{}</th><th>{}</th><th>{}</th><th>{}</th></tr>",
-                 page.words(Phrase::seq), page.words(Phrase::tranche), page.words(Phrase::from),
-                 page.words(Phrase::to), page.words(Phrase::amount));
+  if (!page.section(Phrase::transfers, page.data.transfers.empty())) return;
+  page.html += "<table>";
+  page.header_row({Phrase::seq, Phrase::tranche, Phrase::from, Phrase::to, Phrase::amount});
   for (const TransferEntry& transfer : page.data.transfers) {
     fmt::format_to(
         std::back_inserter(page.html),
@@ -55,16 +49,10 @@ void write_transfers(ReportPage& page) {
 }
 
 void write_appeals(ReportPage& page) {
-  fmt::format_to(std::back_inserter(page.html), "<h2>{}</h2>", page.words(Phrase::appeals));
-  if (page.data.appeals.empty()) {
-    fmt::format_to(std::back_inserter(page.html), "<p>{}</p>", page.words(Phrase::none));
-    return;
-  }
-  fmt::format_to(std::back_inserter(page.html),
-                 "<table><tr><th>{}</th><th>{}</th><th>{}</th><th>{}</th><th>{}</th></tr>",
-                 page.words(Phrase::seq), page.words(Phrase::tranche),
-                 page.words(Phrase::application), page.words(Phrase::amount),
-                 page.words(Phrase::reference));
+  if (!page.section(Phrase::appeals, page.data.appeals.empty())) return;
+  page.html += "<table>";
+  page.header_row(
+      {Phrase::seq, Phrase::tranche, Phrase::application, Phrase::amount, Phrase::reference});
   for (const AppealEntry& appeal : page.data.appeals) {
     fmt::format_to(
         std::back_inserter(page.html),

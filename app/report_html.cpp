@@ -77,6 +77,20 @@ std::string ReportPage::units(const Tranche& tranche, std::int64_t amount) const
                                : euros(amount);
 }
 
+bool ReportPage::section(Phrase title, bool empty) {
+  fmt::format_to(std::back_inserter(html), "<h2>{}</h2>", words(title));
+  if (empty) fmt::format_to(std::back_inserter(html), "<p>{}</p>", words(Phrase::none));
+  return !empty;
+}
+
+void ReportPage::header_row(std::initializer_list<Phrase> phrases) {
+  html += "<tr>";
+  for (const Phrase phrase : phrases) {
+    fmt::format_to(std::back_inserter(html), "<th>{}</th>", words(phrase));
+  }
+  html += "</tr>";
+}
+
 std::string ReportPage::local_time(TimestampNs at) const {
   const std::int64_t offset = utc_offset_seconds(at, data.scheme.time_zone);
   const std::string text = format_rfc3339(at + offset * nanoseconds_per_second);

@@ -4,6 +4,7 @@
 
 #include <fmt/format.h>
 
+#include <initializer_list>
 #include <string>
 #include <string_view>
 
@@ -28,6 +29,10 @@ struct ReportPage {
   std::string units(const Tranche& tranche, std::int64_t units) const;
   // "2020-12-01 09:00:00.123 (UTC+1)" in the scheme's time zone.
   std::string local_time(TimestampNs at) const;
+  // <h2>title</h2>, then "None." when there is nothing to list: true when there is.
+  bool section(Phrase title, bool empty);
+  // A table row of header cells, one phrase each.
+  void header_row(std::initializer_list<Phrase> phrases);
   // Appends a phrase formatted with named arguments.
   template <typename... Arguments>
   void say(Phrase phrase, Arguments&&... arguments) {

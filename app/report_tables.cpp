@@ -5,15 +5,6 @@
 namespace loket {
 namespace {
 
-// A row of header cells, each a phrase.
-void header_row(ReportPage& page, std::initializer_list<Phrase> phrases) {
-  page.html += "<tr>";
-  for (const Phrase phrase : phrases) {
-    fmt::format_to(std::back_inserter(page.html), "<th>{}</th>", page.words(phrase));
-  }
-  page.html += "</tr>";
-}
-
 void scheme_tranche_row(ReportPage& page, const Tranche& tranche) {
   fmt::format_to(std::back_inserter(page.html),
                  "<tr><td>{}</td><td>{}</td><td>{}</td><td class=n>{}</td><td>{}</td><td>{}</td>"
@@ -72,8 +63,8 @@ void monitoring_table(ReportPage& page, std::string_view attribute,
   }
   fmt::format_to(std::back_inserter(page.html), "<h3>{}</h3><table data-attribute='{}'>",
                  html_escaped(attribute), html_escaped(attribute));
-  header_row(page,
-             {Phrase::value, Phrase::count, Phrase::share, Phrase::granted, Phrase::grant_rate});
+  page.header_row(
+      {Phrase::value, Phrase::count, Phrase::share, Phrase::granted, Phrase::grant_rate});
   for (const auto& [value, counts] : values) {
     std::uint64_t total = 0;
     for (const std::uint64_t count : counts) total += count;
@@ -103,8 +94,8 @@ void write_scheme(ReportPage& page) {
       page.words(scheme.requires_partnership ? Phrase::yes : Phrase::no),
       page.words(Phrase::cofinancing),
       scheme.cofinancing_percent ? fmt::format("{} %", *scheme.cofinancing_percent) : "–");
-  header_row(page, {Phrase::tranche, Phrase::opens, Phrase::closes, Phrase::cap, Phrase::ranking,
-                    Phrase::fit, Phrase::spillover});
+  page.header_row({Phrase::tranche, Phrase::opens, Phrase::closes, Phrase::cap, Phrase::ranking,
+                   Phrase::fit, Phrase::spillover});
   for (const Tranche& tranche : scheme.tranches) scheme_tranche_row(page, tranche);
   page.html += "</table>";
 }
@@ -112,9 +103,9 @@ void write_scheme(ReportPage& page) {
 void write_budgets(ReportPage& page) {
   fmt::format_to(std::back_inserter(page.html), "<h2>{}</h2><table id=budgets>",
                  page.words(Phrase::budgets));
-  header_row(page, {Phrase::tranche, Phrase::compartment, Phrase::band, Phrase::budget,
-                    Phrase::transfers_in_out, Phrase::granted_within_cap, Phrase::granted_on_appeal,
-                    Phrase::remaining, Phrase::unmet, Phrase::closed});
+  page.header_row({Phrase::tranche, Phrase::compartment, Phrase::band, Phrase::budget,
+                   Phrase::transfers_in_out, Phrase::granted_within_cap, Phrase::granted_on_appeal,
+                   Phrase::remaining, Phrase::unmet, Phrase::closed});
   for (std::size_t index = 0; index < page.data.tranches.size(); ++index) {
     const TrancheStatus& status = page.data.tranches[index];
     for (std::size_t pool = 0; pool < status.pools.size(); ++pool) {
