@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <unordered_map>
+#include <unordered_set>
 
 #include "app/checkpoint_audit.hpp"
 #include "engine/crypto.hpp"
@@ -33,6 +34,7 @@ class Gatherer {
       data_.submission_times.push_back(record.received_at);
     }
     LotteryDraw* draw = start_draw(record);
+    draw_ids_.clear();
     for (const Decision& decision : record.decisions) {
       if (decision.kind == Decision::Kind::transfer) {
         const Tranche& tranche = scheme.tranches.at(decision.tranche_index);
@@ -54,7 +56,10 @@ class Gatherer {
       application.outcome = decision.outcome;
       application.reason = std::string(to_string(decision.reason));
       if (decision.reason == Reason::appeal) record_appeal(record, decision);
-      if (draw != nullptr && decision.outcome != Outcome::pending) {
+      // A money draw may decide one application twice in its record (waitlisted, then
+      // rejected when the budget ends): it has one place in the ranking.
+      if (draw != nullptr && decision.outcome != Outcome::pending &&
+          draw_ids_.emplace(decision.application_id).second) {
         draw->decided += 1;
         draw->ranked.emplace_back(decision.application_id);
       }
@@ -65,7 +70,7 @@ class Gatherer {
     for (const auto& [id, application] : applications_) {
       add_outcome(application.outcome, application.reason);
       for (const auto& [attribute, value] :
-           read_monitoring(application.monitoring_json).attributes) {
+           read_monitoring(application.monitoring_json).counted()) {
         data_.monitoring[attribute][value][static_cast<std::size_t>(application.outcome)] += 1;
       }
     }
@@ -149,6 +154,7 @@ class Gatherer {
   std::vector<std::int64_t> filling_units_;
   std::unordered_map<std::string, Application> applications_;
   std::unordered_map<std::string, std::int64_t> last_granted_;
+  std::unordered_set<std::string_view> draw_ids_;  // decided by this record's draw
 };
 
 }  // namespace

@@ -19,18 +19,24 @@ inline constexpr std::string_view monitoring_age_group = "age_group";
 // Age bands, lower bounds in years; a band runs to the next bound (the last is open).
 inline constexpr int age_band_bounds[] = {0, 25, 35, 45, 55};
 
-// "37" -> "35-44", "-3" -> "", "120" -> "55+"; a text that is not a whole number of years
-// (already a band, such as "45-54") is returned as it is.
+// "37" -> "35-44", "120" -> "55+"; "" for a text that is not a whole, non-negative number of
+// years ("-3", "4.5", "45-54").
 std::string age_band(std::string_view age_text);
 
+inline constexpr std::string_view monitoring_age = "age";
+
 struct MonitoringAttributes {
-  // (attribute, value) in the object's order, values as text; `age` and `age_group` both
-  // come out as monitoring_age_group, the age as its band.
+  // (attribute, value) as given, in the object's order, values as text.
   std::vector<std::pair<std::string, std::string>> attributes;
   // A text that was given but is not a JSON object: it has no attributes, so whoever must
   // drop nothing keeps the text itself.
   bool not_an_object = false;
-  std::string value_of(std::string_view attribute) const;  // "" when absent
+  std::string value_of(std::string_view attribute) const;  // the first one's; "" when absent
+  // `age_group` as given, else the band of a whole-number `age`; "" when neither is there.
+  std::string age_group() const;
+  // What a report counts, each attribute once: the first value of each, with `age` counted
+  // in `age_group` when no age_group is given and the age is a whole number of years.
+  std::vector<std::pair<std::string, std::string>> counted() const;
 };
 
 // Empty attributes for an empty text, and for a text that is not a JSON object (a journal

@@ -77,27 +77,30 @@ void append_partnership(std::string& row, const CsvDialect& dialect,
   }
 }
 
-// Spread over columns, the attributes the monitoring asks for each get one; whatever else the
-// object holds (another attribute, one given twice) stays in monitoring_other as `key=value`
+// Spread over columns, the attributes the monitoring asks for each get one (the age group
+// from `age_group`, or from a whole-number `age` as its band); every attribute not in a column
+// (another one, one given twice, the age itself) stays in monitoring_other as `key=value`
 // pairs, and a text that is no JSON object stays there whole, so that nothing is dropped.
 void append_monitoring(std::string& row, const CsvDialect& dialect, std::string_view json) {
   if (!dialect.spreadsheet_columns) return append_csv_text(row, dialect, json);
   const MonitoringAttributes monitoring = read_monitoring(json);
   constexpr std::string_view columns[] = {monitoring_education, monitoring_sector,
                                           monitoring_age_group};
-  std::array<std::optional<std::string_view>, std::size(columns)> values;
+  std::array<bool, std::size(columns)> filled{};
   std::string other(monitoring.not_an_object ? json : "");
   for (const auto& [attribute, value] : monitoring.attributes) {
     const auto column = static_cast<std::size_t>(
         std::find(std::begin(columns), std::end(columns), attribute) - std::begin(columns));
-    if (column < values.size() && !values[column]) {
-      values[column] = value;
+    if (column < filled.size() && !filled[column]) {
+      filled[column] = true;
     } else {
       fmt::format_to(std::back_inserter(other), "{}{}={}", other.empty() ? "" : " ", attribute,
                      value);
     }
   }
-  for (const auto& value : values) append_csv_text(row, dialect, value.value_or(""));
+  append_csv_text(row, dialect, monitoring.value_of(monitoring_education));
+  append_csv_text(row, dialect, monitoring.value_of(monitoring_sector));
+  append_csv_text(row, dialect, monitoring.age_group());
   append_csv_text(row, dialect, other);
 }
 
