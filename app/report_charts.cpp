@@ -80,12 +80,12 @@ std::string unit_name(const ReportPage& page, const TimeUnit& unit) {
   return std::string(page.settings.language == ReportLanguage::nl ? unit.dutch : unit.english);
 }
 
-// The narrowest round bin that keeps the span within bins_max bins; the widest for longer.
+// The narrowest round bin that keeps the span within bins_max bins; whole days beyond them.
 std::int64_t bin_width_for(std::int64_t span_ns) {
   for (const std::int64_t width : bin_widths_ns) {
     if (span_ns / width < bins_max) return width;
   }
-  return bin_widths_ns.back();
+  return (span_ns / bins_max / day_ns + 1) * day_ns;
 }
 
 std::string bin_text(std::int64_t width_ns) {
@@ -115,9 +115,13 @@ void fill_chart(ReportPage& page, std::size_t index) {
   if (points.empty()) return;
   const TimestampNs origin = timeline.first_submission_at.value_or(points.front().at);
   // Zoomed on the rush: through the last submission, or the moment the cap was reached if
-  // that came first (a spillover at a close days later is in the budget table).
-  const TimestampNs end = std::min(timeline.cap_reached_at.value_or(points.back().at),
-                                   timeline.last_submission_at.value_or(points.back().at));
+  // that came first (a spillover at a close days later is in the budget table). A lottery
+  // grants at its draws, after the submissions: through the last grant.
+  const TimestampNs last_grant = points.back().at;
+  const TimestampNs end = std::min(timeline.cap_reached_at.value_or(last_grant),
+                                   tranche.ranking == Ranking::arrival
+                                       ? timeline.last_submission_at.value_or(last_grant)
+                                       : last_grant);
   const auto past_end =
       std::upper_bound(points.begin(), points.end(), end,
                        [](TimestampNs at, const FillPoint& point) { return at < point.at; });

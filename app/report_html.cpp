@@ -92,11 +92,11 @@ void ReportPage::header_row(std::initializer_list<Phrase> phrases) {
 }
 
 std::string ReportPage::local_time(TimestampNs at) const {
-  const std::int64_t offset = utc_offset_seconds(at, data.scheme.time_zone);
-  const std::string text = format_rfc3339(at + offset * nanoseconds_per_second);
-  return fmt::format("{} {}{}{} (UTC{:+})", text.substr(0, 10), text.substr(11, 8),
-                     settings.language == ReportLanguage::nl ? ',' : '.', text.substr(20, 3),
-                     offset / 3600);
+  const TimeZone zone = data.scheme.time_zone;
+  return fmt::format(
+      "{} (UTC{:+})",
+      format_local_time(at, zone, settings.language == ReportLanguage::nl ? ',' : '.'),
+      utc_offset_seconds(at, zone) / 3600);
 }
 
 void write_about(ReportPage& page) {

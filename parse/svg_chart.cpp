@@ -34,7 +34,11 @@ std::string tick_text(double value, const LineChart& chart) {
                                                                 : fmt::format("{:.3f}", value);
   if (const std::size_t point = text.find('.'); point != std::string::npos) {
     while (text.back() == '0') text.pop_back();
-    text[point] = chart.decimal_separator;
+    if (text.back() == '.') {
+      text.pop_back();  // 0.0004 rounds to 0.000: a whole number after all
+    } else {
+      text[point] = chart.decimal_separator;
+    }
   }
   const std::size_t first_digit = text[0] == '-' ? 1 : 0;
   const std::size_t integer_end = std::min(text.find(chart.decimal_separator), text.size());

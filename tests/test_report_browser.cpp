@@ -7,7 +7,7 @@
 #include <filesystem>
 #include <map>
 
-#include "parse/monitoring.hpp"
+#include "app/report_data.hpp"
 #include "tests/headless_chromium.hpp"
 #include "tests/journal_fixture.hpp"
 
@@ -91,8 +91,13 @@ JournalFigures figures_of(const std::string& data, const TempFolder& folder) {
   for (const std::string& line : lines_of(report_events())) {
     const json::object event = json::parse(line).as_object();
     if (event.at("type") != "submit") continue;
-    figures.age_groups[read_monitoring(json::serialize(event.at("monitoring")))
-                           .value_of(monitoring_age_group)] += 1;
+    // The bands written out here, not taken from parse/monitoring.
+    const std::int64_t age = event.at("monitoring").at("age").as_int64();
+    figures.age_groups[age < 25   ? "0-24"
+                       : age < 35 ? "25-34"
+                       : age < 45 ? "35-44"
+                       : age < 55 ? "45-54"
+                                  : "55+"] += 1;
   }
   return figures;
 }
@@ -155,6 +160,9 @@ TEST_CASE(
   for (const json::value& id : ranked.as_array()) shown.emplace_back(id.as_string());
   CHECK(shown == figures.lottery_rank_order);
   CHECK(shown.size() == lottery_submissions);
+  // The lottery's tranche filled at its draw, after its submissions: the chart runs to it.
+  CHECK(browser.evaluate("document.querySelector('#fill-loting polyline.line').dataset.points") ==
+        "5");
 
   const std::string screenshot = build_path("browser/report-nl.png");
   const std::string pdf = build_path("browser/report-nl.pdf");
@@ -168,6 +176,56 @@ TEST_CASE(
   // uncompressed, in its own rounding.
   CHECK(printed.find("/MediaBox [0 0 594.9") != std::string::npos);
   CHECK(printed.find("/MediaBox [0 0 612") == std::string::npos);  // not US Letter
+}
+
+// In a money window lottery the close may decide one application twice in its record
+// (waitlisted in rank order, then rejected when the budget ends): it has one place in the
+// ranking the report lists.
+TEST_CASE("The report ranks each application of a money draw once", "[process][report]") {
+  TempFolder folder("report-money-draw");
+  std::string events;
+  constexpr int submissions = 6;  // of 300 cents each, for a budget of 1000
+  for (int index = 1; index <= submissions; ++index) {
+    events += fmt::format(
+        R"({{"type":"submit","seq":{},"received_at":"2021-03-26T09:00:00Z","tranche":"d",)"
+        R"("id":"G{}","participant":"p{}","amount_cents":300}})"
+        "\n",
+        index, index, index);
+  }
+  events += fmt::format(R"({{"type":"close","seq":{},"received_at":"2021-04-30T08:00:00Z",)"
+                        R"("tranche":"d","seed":"00c0ffee"}})"
+                        "\n",
+                        submissions + 1);
+  const std::string data = folder.path("journal");
+  const std::string decisions = allocate_into(folder.write("scheme.toml", R"(
+[scheme]
+id = "money-draw"
+name = "Money draw"
+unique_participant = "scheme"
+[[tranche]]
+id = "d"
+opens_at = "2021-03-26T08:00:00Z"
+closes_at = "2021-04-30T08:00:00Z"
+budget_cents = 1000
+ranking = "window_lottery"
+fit = "skip"
+spillover = "none"
+)"),
+                                              folder.write("events.jsonl", events), data);
+  // The case at hand: the close's record holds more decisions than there are applications.
+  std::size_t close_decisions = 0;
+  for (const std::string& line : lines_of(decisions)) {
+    close_decisions += line.find(fmt::format(R"("seq":{},)", submissions + 1)) != std::string::npos;
+  }
+  CHECK(close_decisions > submissions);
+  const auto report = gather_report(data);
+  REQUIRE(report);
+  REQUIRE(report->draws.size() == 1);
+  const LotteryDraw& draw = report->draws.front();
+  CHECK(draw.decided == submissions);
+  std::vector<std::string> ranked = draw.ranked;
+  std::sort(ranked.begin(), ranked.end());
+  CHECK(ranked == std::vector<std::string>{"G1", "G2", "G3", "G4", "G5", "G6"});
 }
 
 }  // namespace loket::testing
