@@ -169,11 +169,27 @@ DateAndSecond date_and_second(std::int64_t seconds) {
   return {civil_from_days(days), seconds - days * seconds_per_day};
 }
 
+// A timestamp's whole seconds (rounded down) and its nanoseconds into that second, for every
+// int64: seconds * 10^9 does not fit one for the earliest instants, so the fraction comes
+// from the remainder.
+struct SplitTimestamp {
+  std::int64_t seconds;
+  std::int64_t fraction_ns;  // 0 to 999,999,999
+};
+SplitTimestamp split_timestamp(TimestampNs timestamp) {
+  std::int64_t fraction_ns = timestamp % nanoseconds_per_second;
+  std::int64_t seconds = timestamp / nanoseconds_per_second;
+  if (fraction_ns < 0) {
+    fraction_ns += nanoseconds_per_second;
+    seconds -= 1;
+  }
+  return {seconds, fraction_ns};
+}
+
 }  // namespace
 
 std::string format_rfc3339(TimestampNs timestamp) {
-  const std::int64_t seconds = floor_div(timestamp, nanoseconds_per_second);
-  const std::int64_t fraction_ns = timestamp - seconds * nanoseconds_per_second;
+  const auto [seconds, fraction_ns] = split_timestamp(timestamp);
   const auto [date, second_of_day] = date_and_second(seconds);
   return fmt::format("{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:09}Z", date.year, date.month, date.day,
                      second_of_day / 3600, second_of_day / 60 % 60, second_of_day % 60,
@@ -182,8 +198,8 @@ std::string format_rfc3339(TimestampNs timestamp) {
 
 std::string format_local_time(TimestampNs timestamp, TimeZone zone, char decimal_mark) {
   // The offset is added in seconds, so that no instant an int64 holds overflows.
-  const std::int64_t seconds = floor_div(timestamp, nanoseconds_per_second);
-  const std::int64_t milliseconds = (timestamp - seconds * nanoseconds_per_second) / 1'000'000;
+  const auto [seconds, fraction_ns] = split_timestamp(timestamp);
+  const std::int64_t milliseconds = fraction_ns / 1'000'000;
   const auto [date, second_of_day] = date_and_second(seconds + utc_offset_seconds(timestamp, zone));
   LOKET_ASSERT(milliseconds >= 0 && milliseconds < 1000);
   LOKET_ASSERT(second_of_day >= 0 && second_of_day < seconds_per_day);
