@@ -4,6 +4,8 @@
 
 #include <boost/json.hpp>
 
+#include "net/limits.hpp"
+
 namespace loket {
 
 Problem make_problem(int status, std::string_view name, std::string title, std::string detail,
@@ -16,6 +18,20 @@ Problem make_problem(int status, std::string_view name, std::string title, std::
                  0,
                  {},
                  {}};
+}
+
+Problem busy_problem(std::string detail, int retry_after_seconds) {
+  Problem problem =
+      make_problem(503, "busy", "The server is busy; try again shortly", std::move(detail));
+  problem.retry_after_seconds = retry_after_seconds;
+  return problem;
+}
+
+Problem journal_problem(std::string detail) {
+  Problem problem =
+      make_problem(503, "journal-unavailable", "The journal cannot write", std::move(detail));
+  problem.retry_after_seconds = net_limits::journal_unavailable_retry_after_seconds;
+  return problem;
 }
 
 std::string problem_json(const Problem& problem, std::string_view extra_members) {

@@ -20,6 +20,11 @@ struct Problem {
 Problem make_problem(int status, std::string_view name, std::string title, std::string detail = {},
                      std::string field = {});
 
+// 503 `busy` and 503 `journal-unavailable`, each with its one title; `detail` says what is
+// full or what happened.
+Problem busy_problem(std::string detail, int retry_after_seconds);
+Problem journal_problem(std::string detail);
+
 // The JSON body. `extra_members` (already JSON, without braces, may be empty) is appended: a
 // rejected submission's problem carries its receipt. They must not repeat a member the
 // problem has (a key twice is not JSON a strict client accepts).

@@ -235,21 +235,15 @@ Problem seed_problem(SeedRefusal refusal) {
   return {};
 }
 
-Problem journal_problem(std::string title, std::string detail) {
-  Problem problem = make_problem(503, "journal-unavailable", std::move(title), std::move(detail));
-  problem.retry_after_seconds = net_limits::journal_unavailable_retry_after_seconds;
-  return problem;
-}
-
 Problem job_problem(JobRefusal refusal, const std::string& detail) {
   switch (refusal) {
     case JobRefusal::journal_unavailable:
-      return journal_problem("The journal cannot write; nothing is being accepted", detail);
+      return journal_problem(fmt::format("nothing is being accepted: {}", detail));
     case JobRefusal::journal_failed:
       return journal_problem(
-          "The journal failed before this was durable: it may or may not be recorded",
-          fmt::format("{}; once the server is ready again, a retry with the same "
-                      "Idempotency-Key gets the recorded receipt or records it once",
+          fmt::format("it failed before this was durable, so it may or may not be recorded: {}; "
+                      "once the server is ready again, a retry with the same Idempotency-Key "
+                      "gets the recorded receipt or records it once",
                       detail));
     case JobRefusal::idempotency_key_reused:
       return make_problem(422, "idempotency-key-reused",

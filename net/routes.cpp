@@ -86,7 +86,7 @@ std::optional<std::variant<RouteMatch, Problem>> match_consistency(std::string_v
   }
   const auto sizes = target.size() > path.size() ? consistency_sizes(target.substr(path.size() + 1))
                                                  : std::nullopt;
-  if (!sizes && method == "GET") {
+  if (!sizes && (method == "GET" || method == "HEAD")) {
     return make_problem(400, "invalid-query", "The query must be from=M&to=N",
                         "two tree sizes in decimal, 1 <= M <= N", "query");
   }

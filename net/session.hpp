@@ -66,6 +66,7 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
   // in, the whole request must arrive within read_timeout. A client that trickles bytes
   // (slow loris) is cut off then; the others are served meanwhile.
   void read() {
+    head_request_ = false;  // until this request's header says otherwise
     parser_.emplace();
     parser_->body_limit(net_limits::body_bytes_max);
     parser_->header_limit(static_cast<std::uint32_t>(net_limits::header_bytes_max));
@@ -221,10 +222,8 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
                  [self, moved = std::move(outcome)]() { self->send(render_reply(moved)); });
     };
     if (!server_.pipeline->try_enqueue(std::move(job))) {
-      Problem problem =
-          make_problem(503, "busy", "Too many requests are waiting; try again shortly");
-      problem.retry_after_seconds = net_limits::queue_full_retry_after_seconds;
-      send_problem(problem);
+      send_problem(busy_problem("too many requests are waiting",
+                                net_limits::queue_full_retry_after_seconds));
     }
   }
 

@@ -14,13 +14,6 @@ bool take_place(std::atomic<std::size_t>& running, std::size_t places_max) {
   return false;
 }
 
-Problem busy_problem(std::string_view title, std::size_t places_max, int retry_after_seconds) {
-  Problem problem =
-      make_problem(503, "busy", std::string(title), fmt::format("at most {} at once", places_max));
-  problem.retry_after_seconds = retry_after_seconds;
-  return problem;
-}
-
 }  // namespace
 
 // The export streams as a chunked response: a chunk of rows is made only once the client
@@ -28,18 +21,15 @@ Problem busy_problem(std::string_view title, std::size_t places_max, int retry_a
 template <class Stream>
 void Session<Stream>::start_export(ExportKind kind, const CsvDialect& dialect) {
   if (!take_place(server_.exports_running, net_limits::exports_max)) {
-    return send(problem_reply(busy_problem("Too many exports are running; try again later",
-                                           net_limits::exports_max,
-                                           net_limits::export_busy_retry_after_seconds)));
+    return send(problem_reply(busy_problem(
+        fmt::format("too many exports are running: at most {} at once", net_limits::exports_max),
+        net_limits::export_busy_retry_after_seconds)));
   }
   const std::uint64_t through_sequence = server_.pipeline->durable_sequence();
   std::shared_ptr<const Journal> journal = server_.pipeline->journal_for_reading();
   if (!journal) {
     server_.exports_running.fetch_sub(1);
-    Problem problem =
-        make_problem(503, "journal-unavailable", "The journal cannot write; it is being reopened");
-    problem.retry_after_seconds = net_limits::export_busy_retry_after_seconds;
-    return send(problem_reply(problem));
+    return send(problem_reply(journal_problem("it is being reopened")));
   }
   export_ = std::make_unique<ExportState>(std::move(journal), kind, dialect, through_sequence);
   export_->response.set("Loket-Through-Sequence", std::to_string(through_sequence));
@@ -73,7 +63,9 @@ template <class Stream>
 void Session<Stream>::start_ops_stream() {
   if (!take_place(server_.ops_streams_running, net_limits::ops_streams_max)) {
     return send(
-        problem_reply(busy_problem("Too many dashboards are watching", net_limits::ops_streams_max,
+        problem_reply(busy_problem(fmt::format("too many dashboards are watching: at most {} at "
+                                               "once",
+                                               net_limits::ops_streams_max),
                                    net_limits::ops_busy_retry_after_seconds)));
   }
   ops_ = std::make_unique<OpsState>(stream_.get_executor());

@@ -82,6 +82,24 @@ TEST_CASE("HEAD gets GET's headers without a body and the next response follows 
   CHECK(stream.find("Allow: GET\r\n") != std::string::npos);
   CHECK(count_of(stream, "HTTP/1.1 ") == 2);
   CHECK(stream.substr(stream.find("\r\n\r\n") + 4) == alone);
+  // A HEAD does not mute the next answer on its connection, an error before a header
+  // included: that one still carries its body.
+  const std::string after_error =
+      bytes_exchanged(*port, "HEAD /healthz HTTP/1.1\r\nHost: x\r\n\r\nBOGUS\r\n\r\n");
+  const std::size_t second = after_error.find("HTTP/1.1 400 ");
+  REQUIRE(second != std::string::npos);
+  CHECK(after_error.substr(second).find("{\"type\":\"urn:loket:problem:bad-request\"") !=
+        std::string::npos);
+  // HEAD and GET get the same headers for the same mistake.
+  const auto headers_of = [&](std::string_view method) {
+    const std::string answer = bytes_exchanged(
+        *port, fmt::format("{} /v1/proofs/consistency HTTP/1.1\r\nHost: x\r\nAuthorization: "
+                           "Bearer dev-auditor-token\r\nConnection: close\r\n\r\n",
+                           method));
+    return answer.substr(0, answer.find("\r\n\r\n"));
+  };
+  CHECK(headers_of("HEAD") == headers_of("GET"));
+  CHECK(headers_of("GET").starts_with("HTTP/1.1 400 "));
   // Another method on a GET path names both.
   const std::string put = bytes_exchanged(*port,
                                           "PUT /healthz HTTP/1.1\r\nHost: x\r\nConnection: "
