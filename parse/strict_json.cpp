@@ -2,8 +2,10 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <boost/json.hpp>
 #include <boost/json/basic_parser_impl.hpp>
+#include <cmath>
 #include <set>
 #include <vector>
 
@@ -13,6 +15,8 @@ namespace loket {
 namespace {
 
 namespace json = boost::json;
+
+constexpr std::size_t number_text_shown_max = 32;  // of a number refused, in the message
 
 // A parser handler that keeps nothing but the keys of the objects still open.
 struct DuplicateKeyFinder {
@@ -24,6 +28,7 @@ struct DuplicateKeyFinder {
   std::vector<std::set<std::string>> open_objects;
   std::string key;
   std::string duplicate;
+  std::string infinite;  // a number beyond a double's range, as written
 
   bool on_document_begin(json::error_code&) { return true; }
   bool on_document_end(json::error_code&) { return true; }
@@ -56,7 +61,14 @@ struct DuplicateKeyFinder {
   bool on_number_part(json::string_view, json::error_code&) { return true; }
   bool on_int64(std::int64_t, json::string_view, json::error_code&) { return true; }
   bool on_uint64(std::uint64_t, json::string_view, json::error_code&) { return true; }
-  bool on_double(double, json::string_view, json::error_code&) { return true; }
+  // 1e400 would be kept as infinity, and written back as "Infinity", which is not JSON: a
+  // journal must hold nothing its own export cannot read back.
+  bool on_double(double number, json::string_view text, json::error_code& error) {
+    if (std::isfinite(number)) return true;
+    infinite.assign(text.data(), std::min<std::size_t>(text.size(), number_text_shown_max));
+    error = json::error::syntax;
+    return false;
+  }
   bool on_bool(bool, json::error_code&) { return true; }
   bool on_null(json::error_code&) { return true; }
   bool on_comment_part(json::string_view, json::error_code&) { return true; }
@@ -75,6 +87,11 @@ Result<boost::json::value> parse_strict_json(std::string_view text) {
     const std::string& duplicate = checker.handler().duplicate;
     if (!duplicate.empty()) {
       return Status::invalid_argument(fmt::format("key \"{}\" appears twice", duplicate));
+    }
+    const std::string& infinite = checker.handler().infinite;
+    if (!infinite.empty()) {
+      return Status::invalid_argument(
+          fmt::format("the number {} is beyond a double's range", infinite));
     }
     return Status::invalid_argument(fmt::format("not valid JSON: {}", error.message()));
   }

@@ -1,5 +1,5 @@
-// JSON from outside, strictly: valid UTF-8, at most limits::json_depth_max deep, and no
-// object with the same key twice. Boost.JSON keeps the last of duplicate keys silently; a
+// JSON from outside, strictly: valid UTF-8, at most limits::json_depth_max deep, no number
+// beyond a double's range, and no object with the same key twice. Boost.JSON keeps the last of duplicate keys silently; a
 // client could then show one amount to a validating proxy and another to loket.
 #pragma once
 

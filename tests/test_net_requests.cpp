@@ -28,6 +28,15 @@ TEST_CASE("Client JSON is parsed strictly") {
   CHECK(
       parse_strict_json("[[[[[[[[[[1]]]]]]]]]]").status().message().starts_with("not valid JSON"));
   CHECK(parse_strict_json("{\"a\":\"\xff\"}").status().message().starts_with("not valid JSON"));
+  // A number an int64 or a double holds is taken, at the extremes too; one beyond is refused
+  // (it would be journaled as infinity, which no JSON reader takes back).
+  CHECK(parse_strict_json(R"({"a":-9223372036854775808,"b":18446744073709551615})").ok());
+  CHECK(parse_strict_json(R"({"a":1.7976931348623157e308,"b":-1.7976931348623157e308})").ok());
+  CHECK(parse_strict_json(R"({"a":4.9e-324,"b":1e-400})").ok());  // underflow is zero
+  CHECK(parse_strict_json(R"({"monitoring":{"age":1e400}})").status().message() ==
+        "the number 1e400 is beyond a double's range");
+  CHECK(parse_strict_json(R"([-1.8e308])").status().message() ==
+        "the number -1.8e308 is beyond a double's range");
   CHECK(parse_strict_json("{").status().message().starts_with("not valid JSON"));
   CHECK(parse_strict_json("").status().message().starts_with("not valid JSON"));
 }
