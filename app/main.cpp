@@ -269,7 +269,10 @@ std::optional<std::string> unknown_subcommand(const CLI::App& app, int argc, cha
     path += " " + next->get_name();
     current = next;
   }
-  if (index == argc && current->get_require_subcommand_min() > 0) {
+  // Out of words, or at an option other than --help or --version: the command is incomplete.
+  const std::string_view option = index < argc ? std::string_view(argv[index]) : "";
+  const bool asks = option == "--help" || option == "-h" || option == "--version";
+  if (!asks && current->get_require_subcommand_min() > 0) {
     return fmt::format("{}: name a subcommand: {}", path, names(*current));
   }
   return std::nullopt;

@@ -38,6 +38,9 @@ TEST_CASE("command line: --version and exit status 2 for what cannot be run", "[
   CHECK(nested_none.exit_code == 2);
   CHECK_THAT(nested_none.output, Catch::Contains("loket cluster: name a subcommand: status"));
   CHECK(run_loket({"cluster", "--help"}).exit_code == 0);
+  const LoketRun option_first = run_loket({"cluster", "--cluster", "http://127.0.0.1:1"});
+  CHECK(option_first.exit_code == 2);
+  CHECK_THAT(option_first.output, Catch::Contains("loket cluster: name a subcommand: status"));
   // A report in a language it does not have.
   const LoketRun language = run_loket({"report", "--data", "x", "--lang", "de"});
   CHECK(language.exit_code == 2);
