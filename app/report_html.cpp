@@ -19,7 +19,7 @@ polyline{fill:none;stroke-width:1.5}polyline.line,polyline.rate{stroke:#036}poly
 text.legend.line,text.legend.rate{fill:#036}text.legend.cap{fill:#a00}
 figure{margin:1em 0}figcaption{font-size:9pt;color:#444}
 ol.ranked{columns:4;font:8.5pt monospace;padding-left:3em}
-@media print{body{margin:0;max-width:none}h2{break-after:avoid}table,figure{break-inside:avoid}.appendix{break-before:page}}
+@media print{body{margin:0;max-width:none}h2,h3{break-after:avoid}table,figure{break-inside:avoid}.appendix{break-before:page}}
 @page{size:A4;margin:18mm}
 </style>)";
 
