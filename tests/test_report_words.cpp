@@ -1,6 +1,5 @@
 // The report's numbers and words in English and Dutch, at the extremes of their types.
 #include <catch2/catch.hpp>
-
 #include <climits>
 #include <cstdint>
 
