@@ -221,6 +221,17 @@ void AllocatorCore::emit(std::uint32_t application, Field field) {
   decisions_->push_back(decision);
 }
 
+void AllocatorCore::emit_carry_over(std::size_t from_tranche, std::size_t to_tranche,
+                                    std::int64_t amount_units) {
+  LOKET_ASSERT(decisions_ != nullptr && from_tranche != to_tranche && amount_units > 0);
+  Decision decision;
+  decision.kind = Decision::Kind::carry_over;
+  decision.tranche_index = static_cast<std::uint8_t>(from_tranche);
+  decision.to_tranche = static_cast<std::uint8_t>(to_tranche);
+  decision.amount_cents = amount_units;
+  decisions_->push_back(decision);
+}
+
 void AllocatorCore::emit_transfer(std::size_t tranche, std::size_t from, std::size_t to,
                                   std::int64_t amount_units) {
   LOKET_ASSERT(decisions_ != nullptr && from != to && amount_units > 0);
@@ -271,7 +282,8 @@ void AllocatorCore::check_pool_invariants(std::size_t tranche) const {
   for (const Pool& pool : tranches_[tranche].pools) {
     LOKET_ASSERT(pool.remaining_units >= 0);
     LOKET_ASSERT(pool.granted_units + pool.remaining_units ==
-                 pool.capacity_units + pool.transferred_in_units - pool.transferred_out_units);
+                 pool.capacity_units + pool.transferred_in_units - pool.transferred_out_units +
+                     pool.carried_in_units - pool.carried_out_units);
     LOKET_ASSERT(pool.unmet_units >= 0);
     LOKET_ASSERT(tranches_[tranche].closed || (pool.unmet_units == 0) == (pool.unmet_count == 0));
   }
@@ -339,7 +351,8 @@ TrancheStatus Allocator::tranche_status(std::size_t tranche_index) const {
     status.pools.push_back(PoolStatus{tranche.pool_compartment_id(index), pool.capacity_units,
                                       pool.remaining_units, pool.granted_units,
                                       pool.appeal_granted_units, pool.transferred_in_units,
-                                      pool.transferred_out_units, pool.unmet_units});
+                                      pool.transferred_out_units, pool.carried_in_units,
+                                      pool.carried_out_units, pool.unmet_units});
   }
   return status;
 }

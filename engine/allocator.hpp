@@ -46,7 +46,9 @@ struct PoolStatus {
   std::int64_t appeal_granted_units = 0;  // above the cap (R9)
   std::int64_t transferred_in_units = 0;
   std::int64_t transferred_out_units = 0;
-  std::int64_t unmet_units = 0;  // requested but not (yet) granted, of waiting applications
+  std::int64_t carried_in_units = 0;   // R11: from earlier tranches
+  std::int64_t carried_out_units = 0;  // R11: to a later tranche, at this one's close
+  std::int64_t unmet_units = 0;        // requested but not (yet) granted, of waiting applications
 };
 
 struct TrancheStatus {

@@ -1,5 +1,6 @@
-// Closing days and tranches: lottery groups (R8), spillover between compartments (R7) and
-// the final budget_exhausted decisions.
+// Closing days and tranches: lottery groups (R8), spillover between compartments (R7), the
+// final budget_exhausted decisions, and then the carry-over of what is left (R11,
+// allocator_carry_over.cpp).
 #include <algorithm>
 
 #include "engine/allocator_core.hpp"
@@ -39,6 +40,7 @@ Refusal AllocatorCore::close(const CloseCommand& command) {
   const Tranche& tranche = scheme_.tranches[*index];
   TrancheState& state = tranches_[*index];
   if (state.closed) return Refusal::tranche_closed;
+  if (carry_over_source_open(*index)) return Refusal::carry_over_source_open;
   if (const Refusal refusal = check_seed(*index, std::nullopt, command.seed);
       refusal != Refusal::none) {
     return refusal;
@@ -50,6 +52,7 @@ Refusal AllocatorCore::close(const CloseCommand& command) {
   state.closed = true;
   if (!tranche.counts_places && tranche.spillover == Spillover::at_close) spill_over(*index);
   exhaust(*index);
+  carry_over(*index);
   check_pool_invariants(*index);
   return Refusal::none;
 }

@@ -61,6 +61,8 @@ struct Pool {
   std::int64_t appeal_granted_units = 0;
   std::int64_t transferred_in_units = 0;
   std::int64_t transferred_out_units = 0;
+  std::int64_t carried_in_units = 0;   // R11: from earlier tranches' remainders
+  std::int64_t carried_out_units = 0;  // R11: this pool's remainder at its tranche's close
   std::int64_t unmet_units = 0;
   std::uint32_t unmet_count = 0;     // applications in `unmet` still short of their request
   bool blocked = false;              // Fit::block: one did not fit, every later one waits
@@ -132,6 +134,10 @@ class AllocatorCore {
   void spill_over(std::size_t tranche);
   void serve_unmet(std::size_t tranche, std::size_t pool);
   void exhaust(std::size_t tranche);
+  // allocator_carry_over.cpp
+  bool carry_over_source_open(std::size_t tranche) const;
+  void carry_over(std::size_t tranche);
+  void receive_carry_over(std::size_t tranche, std::int64_t amount_units);
   // allocator_appeal.cpp
   Refusal appeal(const AppealCommand& command);
   // allocator_seed.cpp
@@ -148,6 +154,7 @@ class AllocatorCore {
                            std::uint8_t tranche, Outcome outcome, Reason reason);
   void emit_transfer(std::size_t tranche, std::size_t from, std::size_t to,
                      std::int64_t amount_units);
+  void emit_carry_over(std::size_t from_tranche, std::size_t to_tranche, std::int64_t amount_units);
   std::uint32_t participant_hash(const std::array<std::uint64_t, 2>& participant,
                                  std::uint8_t tranche) const;
   std::uint32_t participant_hash(const ApplicationRecord& record) const {

@@ -21,6 +21,11 @@ inline constexpr std::int64_t activity_units_max = 1'000'000;  // per activity i
 inline constexpr std::int64_t unit_subsidy_cents_max = 100'000'000;  // EUR 1 million per unit
 static_assert(activity_units_max * unit_subsidy_cents_max * 7 <= amount_cents_max * 1000);
 static_assert(amount_cents_max * 100 < INT64_MAX / 2);
+// R11: a tranche's budget grows by what earlier tranches carry into it, at most every other
+// tranche's whole budget; still inside the same margin.
+inline constexpr std::int64_t budget_cents_with_carry_over_max =
+    amount_cents_max * static_cast<std::int64_t>(tranches_max);
+static_assert(budget_cents_with_carry_over_max * 100 < INT64_MAX / 2);
 
 // One submission.
 inline constexpr std::size_t application_id_bytes_max = 64;

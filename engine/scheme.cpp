@@ -1,5 +1,6 @@
 #include "engine/scheme.hpp"
 
+#include <algorithm>
 #include <numeric>
 
 #include "engine/assert.hpp"
@@ -21,9 +22,18 @@ bool Scheme::has_unit_prices() const {
   return false;
 }
 
+std::vector<std::size_t> closing_order(const Scheme& scheme) {
+  std::vector<std::size_t> order(scheme.tranches.size());
+  std::iota(order.begin(), order.end(), std::size_t{0});
+  std::stable_sort(order.begin(), order.end(), [&](std::size_t left, std::size_t right) {
+    return scheme.tranches[left].closes_at < scheme.tranches[right].closes_at;
+  });
+  return order;
+}
+
 std::vector<std::int64_t> split_budget(std::int64_t budget_cents,
                                        const std::vector<std::int32_t>& share_percents) {
-  LOKET_ASSERT(budget_cents > 0 && budget_cents <= limits::amount_cents_max);
+  LOKET_ASSERT(budget_cents > 0 && budget_cents <= limits::budget_cents_with_carry_over_max);
   LOKET_ASSERT(!share_percents.empty());
   LOKET_ASSERT(std::accumulate(share_percents.begin(), share_percents.end(), 0) == 100);
   std::vector<std::int64_t> budgets(share_percents.size());

@@ -45,6 +45,9 @@ struct Tranche {
   // Money tranches have at least one compartment (an implicit one with an empty id when the
   // file names none); places tranches have none. Budgets add up to budget_cents exactly.
   std::vector<Compartment> compartments;
+  // R11: the later tranche of the same kind that receives what this one has left at its
+  // close. It opens at or after this one closes, so carry-overs never form a cycle.
+  std::optional<std::size_t> carry_over_to;
 
   // The id of the compartment pool `pool_index` allocates from: empty for a places tranche's
   // one pool, and for a money tranche's implicit compartment.
@@ -67,6 +70,10 @@ struct Scheme {
   std::optional<std::size_t> find_tranche(std::string_view tranche_id) const;
   bool has_unit_prices() const;
 };
+
+// The tranches' indexes by closes_at, earliest first (ties in file order). Closing in this
+// order closes a carry-over source before its target, which opens only after it closes (R11).
+std::vector<std::size_t> closing_order(const Scheme& scheme);
 
 // R6: each compartment gets floor(budget * share / 100); the last takes the remainder.
 std::vector<std::int64_t> split_budget(std::int64_t budget_cents,

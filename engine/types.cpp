@@ -43,7 +43,8 @@ constexpr std::array<std::string_view, refusal_count> refusal_names = {"",
                                                                        "day_outside_window",
                                                                        "seed_commitment_invalid",
                                                                        "seed_commitment_late",
-                                                                       "checkpoint_mismatch"};
+                                                                       "checkpoint_mismatch",
+                                                                       "carry_over_source_open"};
 constexpr std::array<std::string_view, refusal_count> refusal_descriptions = {
     "",
     "the tranche does not exist in this scheme",
@@ -64,7 +65,8 @@ constexpr std::array<std::string_view, refusal_count> refusal_descriptions = {
     "the tranche's seed is committed for the days of its window only; close the tranche instead",
     "a seed commitment needs a lottery tranche without one, and its number of draws",
     "a seed commitment must come before the tranche's first submission",
-    "a checkpoint must name this scheme's log, the decisions made so far and their root"};
+    "a checkpoint must name this scheme's log, the decisions made so far and their root",
+    "a tranche that carries its remainder into this one is still open; close that one first"};
 
 // An array sized by a count but given too few names would fill the rest with "": every
 // number after 0 must have its name.

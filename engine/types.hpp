@@ -84,9 +84,10 @@ enum class Refusal : std::uint8_t {
   day_outside_window = 16,
   seed_commitment_invalid = 17,
   seed_commitment_late = 18,
-  checkpoint_mismatch = 19,  // core/'s: a checkpoint that does not pin the tree as it stands
+  checkpoint_mismatch = 19,     // core/'s: a checkpoint that does not pin the tree as it stands
+  carry_over_source_open = 20,  // R11: a tranche that carries into this one is still open
 };
-inline constexpr Refusal refusal_last = Refusal::checkpoint_mismatch;
+inline constexpr Refusal refusal_last = Refusal::carry_over_source_open;
 inline constexpr std::size_t refusal_count = static_cast<std::size_t>(refusal_last) + 1;
 
 std::string_view to_string(Outcome outcome);

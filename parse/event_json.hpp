@@ -86,6 +86,7 @@ void read_submit_fields(const boost::json::object& object,
 //   {"seq":N,"id":"APP-1"|null,"outcome":"granted","reason":null|"<code>"[,"field":"<name>"],
 //    "compartment":null|"small","granted_cents":N}
 //   {"type":"transfer","seq":N,"tranche":"t2","from":"small","to":"large","amount_cents":N}
+//   {"type":"carry_over","seq":N,"from_tranche":"w1","to_tranche":"w2","places"|"amount_cents":N}
 void append_decision_json(std::string& out, const Scheme& scheme, Sequence sequence,
                           const Decision& decision);
 

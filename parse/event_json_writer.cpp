@@ -23,6 +23,15 @@ void append_decision_json(std::string& out, const Scheme& scheme, Sequence seque
                    tranche.compartments.at(decision.to_compartment).id, decision.amount_cents);
     return;
   }
+  if (decision.kind == Decision::Kind::carry_over) {
+    const Tranche& from = scheme.tranches.at(decision.tranche_index);
+    fmt::format_to(std::back_inserter(out),
+                   "{{\"type\":\"carry_over\",\"seq\":{},\"from_tranche\":\"{}\","
+                   "\"to_tranche\":\"{}\",\"{}\":{}}}\n",
+                   sequence, from.id, scheme.tranches.at(decision.to_tranche).id,
+                   from.counts_places ? "places" : "amount_cents", decision.amount_cents);
+    return;
+  }
   // Appended piece by piece rather than formatted: every decision's line is a leaf of the
   // decision tree, made on the writer thread (bench/decision_tree_bench.cpp). Ids, reasons and
   // compartment names are restricted to characters that need no escaping.

@@ -212,7 +212,7 @@ Tranche read_tranche(const SchemeReader& reader, const toml::table& table, std::
   const std::string path = fmt::format("tranche[{}]", number);
   reader.check_keys(table, path,
                     {"id", "description", "opens_at", "closes_at", "places", "budget_cents",
-                     "ranking", "fit", "spillover", "compartment"});
+                     "ranking", "fit", "spillover", "compartment", "carry_over_to"});
   Tranche tranche;
   tranche.id = reader.identifier(reader.required(table, path, "id"), path + ".id");
   tranche.opens_at = reader.instant(reader.required(table, path, "opens_at"), path + ".opens_at");
@@ -245,6 +245,34 @@ Tranche read_tranche(const SchemeReader& reader, const toml::table& table, std::
   return tranche;
 }
 
+// R11: resolved once every tranche is known, since a tranche names a later one.
+void read_carry_over(const SchemeReader& reader, const toml::table& table, std::size_t index,
+                     Scheme& scheme) {
+  const toml::node* node = table.get("carry_over_to");
+  if (node == nullptr) return;
+  const std::string key_path = fmt::format("tranche[{}].carry_over_to", index + 1);
+  const std::string target_id = reader.identifier(*node, key_path);
+  const Tranche& source = scheme.tranches[index];
+  const std::optional<std::size_t> target = scheme.find_tranche(target_id);
+  if (!target) {
+    reader.fail(*node, key_path, fmt::format("names no tranche of this scheme: \"{}\"", target_id));
+  }
+  const Tranche& receiver = scheme.tranches[*target];
+  if (*target == index) reader.fail(*node, key_path, "names the tranche itself");
+  if (receiver.counts_places != source.counts_places) {
+    reader.fail(*node, key_path,
+                fmt::format("\"{}\" counts {} and this tranche {}: only the same kind carries over",
+                            target_id, receiver.counts_places ? "places" : "money",
+                            source.counts_places ? "places" : "money"));
+  }
+  if (receiver.opens_at < source.closes_at) {
+    reader.fail(*node, key_path,
+                fmt::format("\"{}\" opens before this tranche closes; it must open at or after {}",
+                            target_id, format_rfc3339(source.closes_at)));
+  }
+  scheme.tranches[index].carry_over_to = *target;
+}
+
 Scheme read_scheme(const SchemeReader& reader, const toml::table& root) {
   reader.check_keys(root, "", {"scheme", "tranche"});
   Scheme scheme;
@@ -267,6 +295,9 @@ Scheme read_scheme(const SchemeReader& reader, const toml::table& root) {
                   fmt::format("\"{}\" is used twice", tranche.id));
     }
     scheme.tranches.push_back(std::move(tranche));
+  }
+  for (std::size_t index = 0; index < tranches->size(); ++index) {
+    read_carry_over(reader, *tranches->get(index)->as_table(), index, scheme);
   }
   return scheme;
 }

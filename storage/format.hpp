@@ -66,6 +66,7 @@ static_assert(partnership_bits_known ==
 // Decision kinds.
 inline constexpr std::uint8_t decision_application = 1;
 inline constexpr std::uint8_t decision_transfer = 2;
+inline constexpr std::uint8_t decision_carry_over = 3;  // R11; older journals have none
 
 inline constexpr std::size_t hash_bytes = 32;     // SHA-256
 inline constexpr std::size_t checksum_bytes = 4;  // CRC-32C

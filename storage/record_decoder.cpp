@@ -179,6 +179,12 @@ Decision decode_decision(Reader& reader) {
     decision.amount_cents = reader.integer<std::int64_t>();
     return decision;
   }
+  if (kind == format::decision_carry_over) {
+    decision.kind = Decision::Kind::carry_over;
+    decision.to_tranche = reader.integer<std::uint8_t>();
+    decision.amount_cents = reader.integer<std::int64_t>();
+    return decision;
+  }
   if (kind != format::decision_application)
     throw DecodeError{fmt::format("unknown decision kind {}", kind)};
   decision.application_id = reader.str8();
@@ -297,7 +303,8 @@ bool same_decision(const Decision& a, const Decision& b) {
          a.application_id == b.application_id && a.outcome == b.outcome && a.reason == b.reason &&
          a.field == b.field && a.compartment_index == b.compartment_index &&
          a.granted_cents == b.granted_cents && a.from_compartment == b.from_compartment &&
-         a.to_compartment == b.to_compartment && a.amount_cents == b.amount_cents;
+         a.to_compartment == b.to_compartment && a.to_tranche == b.to_tranche &&
+         a.amount_cents == b.amount_cents;
 }
 
 }  // namespace loket

@@ -19,6 +19,7 @@
 //   decision    := kind:u8 tranche:u8 body
 //     application := id:str8 outcome:u8 reason:u8 field:u8 compartment:u8 granted_cents:i64
 //     transfer    := from:u8 to:u8 amount_cents:i64
+//     carry_over  := to_tranche:u8 amount:i64      (tranche is the source; places or cents)
 //   str8        := length:u8 bytes;  str16 := length:u16 bytes
 //   record_hash := SHA-256(previous_hash || bytes from version through the last decision)
 //   crc         := CRC-32C of every byte before it
@@ -141,6 +142,13 @@ void encode_decision(Writer& writer, const Decision& decision) {
     writer.integer(decision.tranche_index);
     writer.integer(decision.from_compartment);
     writer.integer(decision.to_compartment);
+    writer.integer(decision.amount_cents);
+    return;
+  }
+  if (decision.kind == Decision::Kind::carry_over) {
+    writer.integer(format::decision_carry_over);
+    writer.integer(decision.tranche_index);
+    writer.integer(decision.to_tranche);
     writer.integer(decision.amount_cents);
     return;
   }

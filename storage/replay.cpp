@@ -27,7 +27,22 @@ bool scheme_has_compartments_of(const Scheme& scheme, const Decision& decision) 
   if (decision.kind == Decision::Kind::transfer) {
     return decision.from_compartment < compartments && decision.to_compartment < compartments;
   }
+  if (decision.kind == Decision::Kind::carry_over) {
+    return known_tranche && decision.to_tranche < scheme.tranches.size();
+  }
   return decision.compartment_index == no_compartment || decision.compartment_index < compartments;
+}
+
+std::string_view decision_kind_article(Decision::Kind kind) {
+  switch (kind) {
+    case Decision::Kind::application:
+      return "n application";
+    case Decision::Kind::transfer:
+      return " transfer";
+    case Decision::Kind::carry_over:
+      return " carry-over";
+  }
+  return "";
 }
 
 std::string decision_lines(const Scheme& scheme, std::uint64_t sequence,
@@ -37,10 +52,10 @@ std::string decision_lines(const Scheme& scheme, std::uint64_t sequence,
     if (scheme_has_compartments_of(scheme, decision)) {
       append_decision_json(text, scheme, sequence, decision);
     } else {
-      fmt::format_to(std::back_inserter(text),
-                     "(a{} naming compartments that tranche {} of the scheme does not have)\n",
-                     decision.kind == Decision::Kind::transfer ? " transfer" : "n application",
-                     decision.tranche_index + 1);
+      fmt::format_to(
+          std::back_inserter(text),
+          "(a{} naming compartments or tranches that tranche {} of the scheme does not have)\n",
+          decision_kind_article(decision.kind), decision.tranche_index + 1);
     }
   }
   return text.empty() ? "(no decisions)\n" : text;

@@ -1,5 +1,7 @@
 // Scheme files: the shipped ones load with the figures they cite; bad ones fail naming the
 // file, the line, the key and what is wrong.
+#include <fmt/format.h>
+
 #include <catch2/catch.hpp>
 
 #include "app/file_text.hpp"
@@ -130,4 +132,52 @@ TEST_CASE("A bad scheme file names the file, line, key and problem") {
   CHECK(error_of(with("id = \"m\"", "id = \"m m\"")) ==
         "bad.toml:7: tranche[1].id: may contain only letters, digits, '-', '_' and '.'");
   CHECK(error_of("[scheme\n").starts_with("bad.toml:1: "));
+}
+
+TEST_CASE("R11: a bad carry_over_to names the file, line, key and problem") {
+  // `valid`'s tranche m closes at 2021-04-01T08:00:00Z; two later windows follow it.
+  const auto windows = [](std::string_view carry_over, std::string_view later_opens_at) {
+    std::string text =
+        with("spillover = \"at_close\"", fmt::format("spillover = \"at_close\"\n{}", carry_over));
+    text += fmt::format(R"(
+[[tranche]]
+id = "later"
+opens_at = "{}"
+closes_at = "2021-06-01T08:00:00Z"
+budget_cents = 500
+ranking = "arrival"
+fit = "partial"
+spillover = "none"
+[[tranche]]
+id = "places"
+opens_at = "2021-04-01T08:00:00Z"
+closes_at = "2021-06-01T08:00:00Z"
+places = 5
+ranking = "arrival"
+)",
+                        later_opens_at);
+    return text;
+  };
+  constexpr std::string_view at_close = "2021-04-01T08:00:00Z";
+  const Result<Scheme> at_limit = parse_scheme(windows("carry_over_to = \"later\"", at_close), "");
+  INFO(at_limit.status().message());
+  REQUIRE(at_limit.ok());
+  CHECK(at_limit->tranches[0].carry_over_to == std::size_t{1});
+  CHECK_FALSE(at_limit->tranches[1].carry_over_to);
+  CHECK(parse_scheme(windows("carry_over_to = \"later\"", "2021-04-01T08:00:00.000000001Z"), "")
+            .ok());
+  CHECK(error_of(windows("carry_over_to = \"later\"", "2021-04-01T07:59:59.999999999Z")) ==
+        "bad.toml:14: tranche[1].carry_over_to: \"later\" opens before this tranche closes; it "
+        "must open at or after 2021-04-01T08:00:00.000000000Z");
+  CHECK(error_of(windows("carry_over_to = \"nowhere\"", at_close)) ==
+        "bad.toml:14: tranche[1].carry_over_to: names no tranche of this scheme: \"nowhere\"");
+  CHECK(error_of(windows("carry_over_to = \"m\"", at_close)) ==
+        "bad.toml:14: tranche[1].carry_over_to: names the tranche itself");
+  CHECK(error_of(windows("carry_over_to = \"places\"", at_close)) ==
+        "bad.toml:14: tranche[1].carry_over_to: \"places\" counts places and this tranche "
+        "money: only the same kind carries over");
+  CHECK(error_of(windows("carry_over_to = 2", at_close)) ==
+        "bad.toml:14: tranche[1].carry_over_to: must be a string");
+  CHECK(error_of(windows("carry_over_to = \"\"", at_close)) ==
+        "bad.toml:14: tranche[1].carry_over_to: must not be empty");
 }
