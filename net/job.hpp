@@ -74,7 +74,9 @@ enum class JobRefusal : std::uint8_t {
 
 struct Declined {
   std::variant<Refusal, SeedRefusal, JobRefusal> why;
-  std::string detail;  // the journal's failure, for the journal refusals; else empty
+  // The journal's failure, for the journal refusals; for an engine refusal, what this instance
+  // was (the open carry-over sources, R11); else empty.
+  std::string detail;
 };
 
 // A submission's state as a query found it.

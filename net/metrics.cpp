@@ -48,7 +48,10 @@ void append_tranche_gauges(std::string& text, const Pipeline::TrancheGauges& gau
       {"capacity", &PoolStatus::capacity_units, "its share of the cap, before transfers"},
       {"remaining", &PoolStatus::remaining_units, "what is still to grant"},
       {"granted", &PoolStatus::granted_units, "what was granted within the cap"},
-      {"unmet", &PoolStatus::unmet_units, "what was requested and not (yet) granted"}};
+      {"unmet", &PoolStatus::unmet_units, "what was requested and not (yet) granted"},
+      {"carried_in", &PoolStatus::carried_in_units, "what earlier tranches carried into it (R11)"},
+      {"carried_out", &PoolStatus::carried_out_units,
+       "what it carried to a later tranche at its close (R11)"}};
   for (const auto& [what, member, help] : pool_families) {
     const std::string name = fmt::format("loket_pool_{}_units", what);
     append_family_header(

@@ -1,9 +1,33 @@
 #include "net/pipeline.hpp"
 
+#include <fmt/format.h>
+
 #include "engine/assert.hpp"
 #include "net/pipeline_impl.hpp"
 
 namespace loket {
+namespace {
+
+// R11: a refused close names the tranches still open that carry into it, so the operator
+// knows what to close first.
+std::string refusal_detail(const Allocator& allocator, const Command& command, Refusal refusal) {
+  const auto* close = std::get_if<CloseCommand>(&command);
+  if (refusal != Refusal::carry_over_source_open || close == nullptr) return {};
+  const Scheme& scheme = allocator.scheme();
+  const std::optional<std::size_t> target = scheme.find_tranche(close->tranche_id);
+  std::string sources;
+  for (std::size_t index = 0; target && index < scheme.tranches.size(); ++index) {
+    if (scheme.tranches[index].carry_over_to != target) continue;
+    if (allocator.tranche_status(index).closed) continue;
+    sources += fmt::format("{}\"{}\"", sources.empty() ? "" : ", ", scheme.tranches[index].id);
+  }
+  return fmt::format(
+      "tranche {} carries what it leaves into \"{}\" and is still open; close it "
+      "first",
+      sources, close->tranche_id);
+}
+
+}  // namespace
 
 Pipeline::Impl::Impl(Pipeline& pipeline, Recovered recovered, PipelineLimits pipeline_limits,
                      Clock wall_clock, std::vector<std::uint8_t> key, DurableLogFactory log_factory,
@@ -134,7 +158,8 @@ void Pipeline::Impl::handle_command(std::unique_ptr<Job> job, const Command& com
   const Applied applied = sequencer->apply(command, job->received_at, monitoring, job->idempotency);
   if (applied.refusal != Refusal::none) {
     owner.counters_.refused.fetch_add(1, std::memory_order_relaxed);
-    return decline(*job, Declined{applied.refusal, {}});
+    return decline(*job, Declined{applied.refusal, refusal_detail(sequencer->allocator(), command,
+                                                                  applied.refusal)});
   }
   owner.counters_.accepted.fetch_add(1, std::memory_order_relaxed);
   if (std::holds_alternative<SubmitCommand>(command)) {

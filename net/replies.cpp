@@ -128,6 +128,18 @@ json::object tranche_json(const Scheme& scheme, const TrancheView& view) {
   body["opens_at"] = format_rfc3339(tranche.opens_at);
   body["closes_at"] = format_rfc3339(tranche.closes_at);
   body["closed"] = status.closed;
+  // R11: where this tranche's remainder goes at its close, and what moved in and out.
+  body["carry_over_to"] = tranche.carry_over_to
+                              ? json::value(scheme.tranches.at(*tranche.carry_over_to).id)
+                              : json::value(nullptr);
+  std::int64_t carried_in_units = 0;
+  std::int64_t carried_out_units = 0;
+  for (const PoolStatus& pool : status.pools) {
+    carried_in_units += pool.carried_in_units;
+    carried_out_units += pool.carried_out_units;
+  }
+  body["carried_in"] = carried_in_units;
+  body["carried_out"] = carried_out_units;
   json::object outcomes;
   for (auto outcome = static_cast<std::size_t>(outcome_first); outcome < outcome_count; ++outcome) {
     outcomes[to_string(static_cast<Outcome>(outcome))] = status.applications_by_outcome[outcome];
@@ -145,6 +157,8 @@ json::object tranche_json(const Scheme& scheme, const TrancheView& view) {
          {"granted_on_appeal", pool.appeal_granted_units},
          {"transferred_in", pool.transferred_in_units},
          {"transferred_out", pool.transferred_out_units},
+         {"carried_in", pool.carried_in_units},
+         {"carried_out", pool.carried_out_units},
          {"unmet", pool.unmet_units}});
   }
   body["pools"] = std::move(pools);
@@ -200,6 +214,8 @@ std::string_view refusal_title(Refusal refusal) {
       return "The seed commitment comes too late";
     case Refusal::checkpoint_mismatch:
       return "The checkpoint does not match the journal";
+    case Refusal::carry_over_source_open:
+      return "A tranche that carries into this one is still open";
   }
   return "Refused";
 }
@@ -211,12 +227,13 @@ int refusal_status(Refusal refusal) {
   return 409;
 }
 
-// The problem for a command or query the engine refused.
-Problem refusal_problem(Refusal refusal) {
+// The problem for a command or query the engine refused; `detail` says what this instance
+// was, where the pipeline knows more than the refusal's general description.
+Problem refusal_problem(Refusal refusal, const std::string& detail) {
   std::string name(to_string(refusal));
   std::replace(name.begin(), name.end(), '_', '-');
   return make_problem(refusal_status(refusal), name, std::string(refusal_title(refusal)),
-                      std::string(describe(refusal)));
+                      detail.empty() ? std::string(describe(refusal)) : detail);
 }
 
 Problem seed_problem(SeedRefusal refusal) {
@@ -280,7 +297,9 @@ Problem job_problem(JobRefusal refusal, const std::string& detail) {
 }
 
 Problem declined_problem(const Declined& declined) {
-  if (const auto* refusal = std::get_if<Refusal>(&declined.why)) return refusal_problem(*refusal);
+  if (const auto* refusal = std::get_if<Refusal>(&declined.why)) {
+    return refusal_problem(*refusal, declined.detail);
+  }
   if (const auto* seed = std::get_if<SeedRefusal>(&declined.why)) return seed_problem(*seed);
   return job_problem(std::get<JobRefusal>(declined.why), declined.detail);
 }
