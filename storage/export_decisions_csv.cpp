@@ -1,8 +1,9 @@
 // The decisions CSV. Its columns, in order:
 //   seq, received_at, [received_at_utc,] kind, tranche, id, outcome, reason, field,
-//   compartment, granted_cents, granted_eur, from, to, amount_cents, amount_eur
-// An application decision leaves from through amount_eur empty; a transfer between two
-// compartments fills only those (and its tranche).
+//   compartment, granted_cents, granted_eur, from, to, amount_cents, amount_eur, places
+// An application decision leaves from through places empty; a transfer between two
+// compartments fills from through amount_eur (and its tranche); a carry-over (R11) names the
+// source and receiving tranches in from and to, and moves amount_cents or places.
 #include "storage/export_csv.hpp"
 
 namespace loket {
@@ -19,6 +20,26 @@ std::string_view compartment_name(const Scheme& scheme, std::uint8_t tranche,
   return compartment < compartments.size() ? std::string_view(compartments[compartment].id) : "";
 }
 
+// A places tranche carries places; a money tranche cents (R11).
+void append_carry_over_csv(std::string& out, const CsvDialect& dialect, const Scheme& scheme,
+                           const Decision& decision) {
+  const bool places = decision.tranche_index < scheme.tranches.size() &&
+                      scheme.tranches[decision.tranche_index].counts_places;
+  append_csv_text(out, dialect, "carry_over");
+  append_csv_text(out, dialect, tranche_name(scheme, decision.tranche_index));
+  append_csv_empty(out, dialect, 7);
+  append_csv_text(out, dialect, tranche_name(scheme, decision.tranche_index));
+  append_csv_text(out, dialect, tranche_name(scheme, decision.to_tranche));
+  if (places) {
+    append_csv_empty(out, dialect, 2);
+    append_csv_number(out, dialect, decision.amount_cents);
+  } else {
+    append_csv_number(out, dialect, decision.amount_cents);
+    append_csv_euros(out, dialect, decision.amount_cents);
+    append_csv_empty(out, dialect, 1);
+  }
+}
+
 }  // namespace
 
 std::string decision_csv_header(const CsvDialect& dialect) {
@@ -27,7 +48,7 @@ std::string decision_csv_header(const CsvDialect& dialect) {
   append_received_at_columns(header, dialect);
   for (const std::string_view name :
        {"kind", "tranche", "id", "outcome", "reason", "field", "compartment", "granted_cents",
-        "granted_eur", "from", "to", "amount_cents", "amount_eur"}) {
+        "granted_eur", "from", "to", "amount_cents", "amount_eur", "places"}) {
     append_csv_text(header, dialect, name);
   }
   end_csv_row(header, dialect);
@@ -47,6 +68,9 @@ void append_decision_csv(std::string& out, const CsvDialect& dialect, const Sche
     append_csv_text(out, dialect, compartment_name(scheme, tranche, decision.to_compartment));
     append_csv_number(out, dialect, decision.amount_cents);
     append_csv_euros(out, dialect, decision.amount_cents);
+    append_csv_empty(out, dialect, 1);
+  } else if (decision.kind == Decision::Kind::carry_over) {
+    append_carry_over_csv(out, dialect, scheme, decision);
   } else {
     append_csv_text(out, dialect, "application");
     append_csv_text(out, dialect, tranche_name(scheme, tranche));
@@ -57,7 +81,7 @@ void append_decision_csv(std::string& out, const CsvDialect& dialect, const Sche
     append_csv_text(out, dialect, compartment_name(scheme, tranche, decision.compartment_index));
     append_csv_number(out, dialect, decision.granted_cents);
     append_csv_euros(out, dialect, decision.granted_cents);
-    append_csv_empty(out, dialect, 4);
+    append_csv_empty(out, dialect, 5);
   }
   end_csv_row(out, dialect);
 }

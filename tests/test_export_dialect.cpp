@@ -127,17 +127,37 @@ TEST_CASE("excel-nl decisions export: local time and decimal comma for grants an
   transfer.to_compartment = 1;
   transfer.amount_cents = INT64_MAX;
   close.decisions = {granted, rejected, transfer};
-  CHECK(export_all(ExportKind::decisions_csv, excel_nl_dialect, two_compartment_scheme(),
-                   journal.records) ==
+  // R11: money carried from t to a later tranche u, and places between two places tranches.
+  Scheme scheme = two_compartment_scheme();
+  scheme.tranches.push_back(scheme.tranches.front());
+  scheme.tranches.back().id = "u";
+  for (const std::string_view id : {"p", "q"}) {
+    Tranche places;
+    places.id = id;
+    places.counts_places = true;
+    scheme.tranches.push_back(places);
+  }
+  Decision money_carried;
+  money_carried.kind = Decision::Kind::carry_over;
+  money_carried.tranche_index = 0;
+  money_carried.to_tranche = 1;
+  money_carried.amount_cents = INT64_MAX;
+  Decision places_carried = money_carried;
+  places_carried.tranche_index = 2;
+  places_carried.to_tranche = 3;
+  places_carried.amount_cents = 55000;
+  close.decisions.push_back(money_carried);
+  close.decisions.push_back(places_carried);
+  const std::string row_start = "1;2022-01-01 00:00:00,000;2021-12-31T23:00:00.000000000Z;";
+  CHECK(export_all(ExportKind::decisions_csv, excel_nl_dialect, scheme, journal.records) ==
         "\xEF\xBB\xBF"
         "seq;received_at;received_at_utc;kind;tranche;id;outcome;reason;field;compartment;"
-        "granted_cents;granted_eur;from;to;amount_cents;amount_eur\r\n"
-        "1;2022-01-01 00:00:00,000;2021-12-31T23:00:00.000000000Z;application;t;APP-1;granted;;;"
-        "small;100050;1000,50;;;;\r\n"
-        "1;2022-01-01 00:00:00,000;2021-12-31T23:00:00.000000000Z;application;t;;rejected;"
-        "invalid;amount_cents;;0;0,00;;;;\r\n"
-        "1;2022-01-01 00:00:00,000;2021-12-31T23:00:00.000000000Z;transfer;t;;;;;;;;small;large;"
-        "9223372036854775807;92233720368547758,07\r\n");
+        "granted_cents;granted_eur;from;to;amount_cents;amount_eur;places\r\n" +
+            row_start + "application;t;APP-1;granted;;;small;100050;1000,50;;;;;\r\n" + row_start +
+            "application;t;;rejected;invalid;amount_cents;;0;0,00;;;;;\r\n" + row_start +
+            "transfer;t;;;;;;;;small;large;9223372036854775807;92233720368547758,07;\r\n" +
+            row_start + "carry_over;t;;;;;;;;t;u;9223372036854775807;92233720368547758,07;\r\n" +
+            row_start + "carry_over;p;;;;;;;;p;q;;;55000\r\n");
 }
 
 namespace {
@@ -228,6 +248,6 @@ TEST_CASE("excel-nl export: the CLI and the server's stream give the same bytes 
   }
   CHECK(sectors == 1);
   CHECK(with_activities == 15);  // every event with activities
-  CHECK(decisions.find(";transfer;2021;;;;;;;;small;large;917792000;9177920,00\r\n") !=
+  CHECK(decisions.find(";transfer;2021;;;;;;;;small;large;917792000;9177920,00;\r\n") !=
         std::string::npos);
 }

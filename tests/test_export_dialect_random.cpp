@@ -1,5 +1,6 @@
 // Generated journals with text that needs every kind of care, exported in both CSV dialects:
 // every row has as many cells as its header, and the cells that carry text read back as it.
+#include <array>
 #include <boost/json.hpp>
 #include <catch2/catch.hpp>
 #include <random>
@@ -99,7 +100,9 @@ Command random_command(std::mt19937_64& random, MemoryJournal& journal) {
 
 Decision random_decision(std::mt19937_64& random, MemoryJournal& journal) {
   Decision decision;
-  decision.kind = random() % 3 == 0 ? Decision::Kind::transfer : Decision::Kind::application;
+  constexpr std::array kinds = {Decision::Kind::application, Decision::Kind::application,
+                                Decision::Kind::transfer, Decision::Kind::carry_over};
+  decision.kind = kinds[random() % kinds.size()];
   decision.tranche_index = static_cast<std::uint8_t>(random() % 3);  // 2: no such tranche
   decision.application_id = journal.keep(awkward_text(random));
   decision.outcome = static_cast<Outcome>(1 + random() % (outcome_count - 1));
@@ -108,6 +111,7 @@ Decision random_decision(std::mt19937_64& random, MemoryJournal& journal) {
   decision.compartment_index = static_cast<std::uint8_t>(random() % 3);
   decision.from_compartment = static_cast<std::uint8_t>(random() % 3);
   decision.to_compartment = no_compartment;
+  decision.to_tranche = static_cast<std::uint8_t>(random() % 3);
   decision.granted_cents = random_cents(random).value_or(0);
   decision.amount_cents = random_cents(random).value_or(0);
   return decision;
