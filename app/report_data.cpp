@@ -21,7 +21,10 @@ struct Application {
 
 class Gatherer {
  public:
-  explicit Gatherer(ReportData& data) : data_(data), filling_units_(data.scheme.tranches.size()) {
+  explicit Gatherer(ReportData& data)
+      : data_(data),
+        filling_units_(data.scheme.tranches.size()),
+        carried_in_units_(data.scheme.tranches.size()) {
     data_.filling.resize(data.scheme.tranches.size());
     data_.timelines.resize(data.scheme.tranches.size());
   }
@@ -41,6 +44,10 @@ class Gatherer {
         data_.transfers.push_back(
             {record.sequence, tranche.id, tranche.compartments.at(decision.from_compartment).id,
              tranche.compartments.at(decision.to_compartment).id, decision.amount_cents});
+        continue;
+      }
+      if (decision.kind == Decision::Kind::carry_over) {
+        record_carry_over(record, decision);
         continue;
       }
       if (decision.application_id.empty()) {
@@ -114,7 +121,8 @@ class Gatherer {
     units += granted_now - granted_before;
     data_.filling[decision.tranche_index].push_back({record.received_at, units});
     TrancheTimeline& timeline = data_.timelines[decision.tranche_index];
-    const std::int64_t cap = tranche.counts_places ? tranche.places : tranche.budget_cents;
+    const std::int64_t cap = (tranche.counts_places ? tranche.places : tranche.budget_cents) +
+                             carried_in_units_[decision.tranche_index];
     if (units >= cap && !timeline.cap_reached_at) timeline.cap_reached_at = record.received_at;
   }
 
@@ -140,6 +148,13 @@ class Gatherer {
                              std::string(appeal->reference)});
   }
 
+  void record_carry_over(const JournalRecord& record, const Decision& decision) {
+    data_.carry_overs.push_back({record.sequence, decision.tranche_index,
+                                 data_.scheme.tranches.at(decision.to_tranche).id,
+                                 decision.amount_cents});
+    carried_in_units_.at(decision.to_tranche) += decision.amount_cents;
+  }
+
   void count_unkeyed(const Decision& decision) {
     add_outcome(decision.outcome, std::string(to_string(decision.reason)));
   }
@@ -152,6 +167,7 @@ class Gatherer {
 
   ReportData& data_;
   std::vector<std::int64_t> filling_units_;
+  std::vector<std::int64_t> carried_in_units_;  // per tranche, so far: its cap grows (R11)
   std::unordered_map<std::string, Application> applications_;
   std::unordered_map<std::string, std::int64_t> last_granted_;
   std::unordered_set<std::string_view> draw_ids_;  // decided by this record's draw

@@ -39,6 +39,14 @@ struct TransferEntry {
   std::int64_t amount_cents = 0;
 };
 
+// R11: what a closed window passed to a later one.
+struct CarryOverEntry {
+  std::uint64_t sequence = 0;
+  std::size_t from_index = 0;  // the source tranche
+  std::string to;
+  std::int64_t units = 0;  // places or cents, as the source counts
+};
+
 struct FillPoint {
   TimestampNs at = 0;
   std::int64_t granted_units = 0;  // places or cents within the cap, cumulative
@@ -81,6 +89,7 @@ struct ReportData {
   std::vector<LotteryDraw> draws;
   std::vector<AppealEntry> appeals;
   std::vector<TransferEntry> transfers;
+  std::vector<CarryOverEntry> carry_overs;
   std::map<std::string, MonitoringCounts> monitoring;  // by attribute (parse/monitoring.hpp)
   TreeSummary tree;
 };

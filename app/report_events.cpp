@@ -1,5 +1,6 @@
 // The report's record of events: lottery draws (in full, in an appendix), transfers between
-// compartments, grants on appeal, and the decision tree's final checkpoint.
+// compartments, carry-overs between windows, grants on appeal, and the decision tree's final
+// checkpoint.
 #include "app/report_page.hpp"
 #include "parse/html_text.hpp"
 #include "proof/checkpoint.hpp"
@@ -48,6 +49,22 @@ void write_transfers(ReportPage& page) {
   page.html += "</table>";
 }
 
+// R11: each window's remainder passed to a later one, with the close's sequence.
+void write_carry_overs(ReportPage& page) {
+  if (!page.data.scheme.has_carry_over()) return;
+  if (!page.section(Phrase::carry_overs, page.data.carry_overs.empty())) return;
+  page.html += "<table id=carry-overs>";
+  page.header_row({Phrase::seq, Phrase::from, Phrase::to, Phrase::amount});
+  for (const CarryOverEntry& carried : page.data.carry_overs) {
+    const Tranche& from = page.data.scheme.tranches.at(carried.from_index);
+    fmt::format_to(std::back_inserter(page.html),
+                   "<tr><td class=n>{}</td><td>{}</td><td>{}</td><td class=n>{}</td></tr>",
+                   carried.sequence, html_escaped(from.id), html_escaped(carried.to),
+                   page.units(from, carried.units));
+  }
+  page.html += "</table>";
+}
+
 void write_appeals(ReportPage& page) {
   if (!page.section(Phrase::appeals, page.data.appeals.empty())) return;
   page.html += "<table>";
@@ -70,6 +87,7 @@ void write_appeals(ReportPage& page) {
 void write_events(ReportPage& page) {
   write_draws(page);
   write_transfers(page);
+  write_carry_overs(page);
   write_appeals(page);
 }
 

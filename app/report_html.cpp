@@ -83,7 +83,7 @@ bool ReportPage::section(Phrase title, bool empty) {
   return !empty;
 }
 
-void ReportPage::header_row(std::initializer_list<Phrase> phrases) {
+void ReportPage::header_row(std::span<const Phrase> phrases) {
   html += "<tr>";
   for (const Phrase phrase : phrases) {
     fmt::format_to(std::back_inserter(html), "<th>{}</th>", words(phrase));

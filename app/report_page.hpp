@@ -5,6 +5,7 @@
 #include <fmt/format.h>
 
 #include <initializer_list>
+#include <span>
 #include <string>
 #include <string_view>
 
@@ -32,7 +33,10 @@ struct ReportPage {
   // <h2>title</h2>, then "None." when there is nothing to list: true when there is.
   bool section(Phrase title, bool empty);
   // A table row of header cells, one phrase each.
-  void header_row(std::initializer_list<Phrase> phrases);
+  void header_row(std::span<const Phrase> phrases);
+  void header_row(std::initializer_list<Phrase> phrases) {
+    header_row(std::span<const Phrase>(phrases.begin(), phrases.size()));
+  }
   // Appends a phrase formatted with named arguments.
   template <typename... Arguments>
   void say(Phrase phrase, Arguments&&... arguments) {

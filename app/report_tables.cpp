@@ -8,12 +8,30 @@ namespace {
 void scheme_tranche_row(ReportPage& page, const Tranche& tranche) {
   fmt::format_to(std::back_inserter(page.html),
                  "<tr><td>{}</td><td>{}</td><td>{}</td><td class=n>{}</td><td>{}</td><td>{}</td>"
-                 "<td>{}</td></tr>",
+                 "<td>{}</td>",
                  html_escaped(tranche.id), page.local_time(tranche.opens_at),
                  page.local_time(tranche.closes_at),
                  page.units(tranche, tranche.counts_places ? tranche.places : tranche.budget_cents),
                  to_string(tranche.ranking), tranche.counts_places ? "" : to_string(tranche.fit),
                  tranche.counts_places ? "" : to_string(tranche.spillover));
+  if (page.data.scheme.has_carry_over()) {
+    fmt::format_to(std::back_inserter(page.html), "<td>{}</td>",
+                   tranche.carry_over_to
+                       ? html_escaped(page.data.scheme.tranches.at(*tranche.carry_over_to).id)
+                       : "");
+  }
+  page.html += "</tr>";
+}
+
+// R11, only for a scheme with windows that carry over: the budget as configured, what came in from
+// earlier windows and went to a later one, and the budget that results.
+void carry_over_cells(ReportPage& page, const Tranche& tranche, const PoolStatus& figures) {
+  if (!page.data.scheme.has_carry_over()) return;
+  fmt::format_to(std::back_inserter(page.html), "<td class=n>{} / {}</td><td class=n>{}</td>",
+                 page.units(tranche, figures.carried_in_units),
+                 page.units(tranche, figures.carried_out_units),
+                 page.units(tranche, figures.capacity_units + figures.carried_in_units -
+                                         figures.carried_out_units));
 }
 
 void budget_row(ReportPage& page, const Tranche& tranche, const TrancheStatus& status,
@@ -25,11 +43,14 @@ void budget_row(ReportPage& page, const Tranche& tranche, const TrancheStatus& s
                                : fmt::format("{} – {}", page.euros(compartment->min_cents),
                                              page.euros(compartment->max_cents));
   fmt::format_to(std::back_inserter(page.html),
-                 "<tr><td>{}</td><td>{}</td><td>{}</td><td class=n>{}</td><td class=n>{} / {}</td>"
+                 "<tr><td>{}</td><td>{}</td><td>{}</td><td class=n>{}</td>",
+                 html_escaped(tranche.id), compartment ? html_escaped(compartment->id) : "", band,
+                 page.units(tranche, figures.capacity_units));
+  carry_over_cells(page, tranche, figures);
+  fmt::format_to(std::back_inserter(page.html),
+                 "<td class=n>{} / {}</td>"
                  "<td class=n>{}</td><td class=n>{}</td><td class=n>{}</td><td class=n>{}</td>"
                  "<td>{}</td></tr>",
-                 html_escaped(tranche.id), compartment ? html_escaped(compartment->id) : "", band,
-                 page.units(tranche, figures.capacity_units),
                  page.units(tranche, figures.transferred_in_units),
                  page.units(tranche, figures.transferred_out_units),
                  page.units(tranche, figures.granted_units),
@@ -94,8 +115,10 @@ void write_scheme(ReportPage& page) {
       page.words(scheme.requires_partnership ? Phrase::yes : Phrase::no),
       page.words(Phrase::cofinancing),
       scheme.cofinancing_percent ? fmt::format("{} %", *scheme.cofinancing_percent) : "–");
-  page.header_row({Phrase::tranche, Phrase::opens, Phrase::closes, Phrase::cap, Phrase::ranking,
-                   Phrase::fit, Phrase::spillover});
+  std::vector<Phrase> columns = {Phrase::tranche, Phrase::opens, Phrase::closes,   Phrase::cap,
+                                 Phrase::ranking, Phrase::fit,   Phrase::spillover};
+  if (scheme.has_carry_over()) columns.push_back(Phrase::carry_over_to);
+  page.header_row(columns);
   for (const Tranche& tranche : scheme.tranches) scheme_tranche_row(page, tranche);
   page.html += "</table>";
 }
@@ -103,9 +126,15 @@ void write_scheme(ReportPage& page) {
 void write_budgets(ReportPage& page) {
   fmt::format_to(std::back_inserter(page.html), "<h2>{}</h2><table id=budgets>",
                  page.words(Phrase::budgets));
-  page.header_row({Phrase::tranche, Phrase::compartment, Phrase::band, Phrase::budget,
-                   Phrase::transfers_in_out, Phrase::granted_within_cap, Phrase::granted_on_appeal,
-                   Phrase::remaining, Phrase::unmet, Phrase::closed});
+  std::vector<Phrase> columns = {Phrase::tranche, Phrase::compartment, Phrase::band,
+                                 Phrase::budget};
+  if (page.data.scheme.has_carry_over()) {
+    columns.insert(columns.end(), {Phrase::carried_in_out, Phrase::budget_with_carry_over});
+  }
+  columns.insert(columns.end(),
+                 {Phrase::transfers_in_out, Phrase::granted_within_cap, Phrase::granted_on_appeal,
+                  Phrase::remaining, Phrase::unmet, Phrase::closed});
+  page.header_row(columns);
   for (std::size_t index = 0; index < page.data.tranches.size(); ++index) {
     const TrancheStatus& status = page.data.tranches[index];
     for (std::size_t pool = 0; pool < status.pools.size(); ++pool) {

@@ -170,6 +170,11 @@ constexpr PhraseRow phrase_rows[] = {
      "; {count} latere aanvragen vallen buiten de grafiek"},
     {Phrase::euros, "EUR", "€"},
     {Phrase::euro_millions, "EUR million", "miljoen €"},
+    {Phrase::carry_overs, "Carried over between windows (R11)",
+     "Overgedragen tussen tijdvakken (R11)"},
+    {Phrase::carried_in_out, "carried in / out", "overgedragen in / uit"},
+    {Phrase::budget_with_carry_over, "budget with carry-over", "budget na overdracht"},
+    {Phrase::carry_over_to, "carries over to", "draagt over aan"},
 };
 constexpr bool phrase_rows_complete() {
   if (std::size(phrase_rows) != phrase_count) return false;

@@ -113,6 +113,10 @@ enum class Phrase : std::uint8_t {
   outside_chart,
   euros,
   euro_millions,
+  carry_overs,
+  carried_in_out,
+  budget_with_carry_over,
+  carry_over_to,
   count_  // the number of phrases, not a phrase
 };
 inline constexpr std::size_t phrase_count = static_cast<std::size_t>(Phrase::count_);

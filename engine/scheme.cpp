@@ -22,6 +22,11 @@ bool Scheme::has_unit_prices() const {
   return false;
 }
 
+bool Scheme::has_carry_over() const {
+  return std::any_of(tranches.begin(), tranches.end(),
+                     [](const Tranche& tranche) { return tranche.carry_over_to.has_value(); });
+}
+
 std::vector<std::size_t> closing_order(const Scheme& scheme) {
   std::vector<std::size_t> order(scheme.tranches.size());
   std::iota(order.begin(), order.end(), std::size_t{0});

@@ -69,6 +69,7 @@ struct Scheme {
   // Index of the tranche with this id, or nothing.
   std::optional<std::size_t> find_tranche(std::string_view tranche_id) const;
   bool has_unit_prices() const;
+  bool has_carry_over() const;  // a tranche names a carry_over_to (R11)
 };
 
 // The tranches' indexes by closes_at, earliest first (ties in file order). Closing in this

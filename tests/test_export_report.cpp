@@ -87,12 +87,12 @@ TEST_CASE("CSV exports have a header, quote what needs quoting and give euros", 
   allocate_into(source_path("schemes/sectoraal-maatwerk-2021.toml"),
                 source_path("docs/examples/sectoraal-maatwerk-2021.jsonl"), folder.path("journal"));
   const std::string decisions = export_text(folder.path("journal"), "decisions", "csv", folder);
-  CHECK(
-      decisions.starts_with("seq,received_at,kind,tranche,id,outcome,reason,field,compartment,"
-                            "granted_cents,granted_eur,from,to,amount_cents,amount_eur\r\n"));
-  CHECK(decisions.find("transfer,2021,,,,,,,,small,large,917792000,9177920.00\r\n") !=
+  CHECK(decisions.starts_with(
+      "seq,received_at,kind,tranche,id,outcome,reason,field,compartment,"
+      "granted_cents,granted_eur,from,to,amount_cents,amount_eur,places\r\n"));
+  CHECK(decisions.find("transfer,2021,,,,,,,,small,large,917792000,9177920.00,\r\n") !=
         std::string::npos);
-  CHECK(decisions.find(",SM-2021-905,rejected,invalid,amount_cents,,0,0.00,,,,\r\n") !=
+  CHECK(decisions.find(",SM-2021-905,rejected,invalid,amount_cents,,0,0.00,,,,,\r\n") !=
         std::string::npos);
   const std::string events = export_text(folder.path("journal"), "events", "csv", folder);
   CHECK(events.find(R"("{""sector"":""bouw""}")") != std::string::npos);
@@ -130,6 +130,33 @@ TEST_CASE("The report shows the scheme's totals and the verification", "[process
   CHECK(html.find("<script") == std::string::npos);
   CHECK(html.find("http") == std::string::npos);
   CHECK(html.find("@media print") != std::string::npos);
+}
+
+TEST_CASE("Carry-overs show in the report and the CSV, with each window's budget", "[process]") {
+  TempFolder folder("report-carry-over");
+  allocate_into(source_path("schemes/stap-tijdvakken-2023.toml"),
+                source_path("docs/examples/stap-tijdvakken-2023.jsonl"), folder.path("journal"));
+  const auto data = gather_report(folder.path("journal"));
+  REQUIRE(data);
+  REQUIRE(data->carry_overs.size() == 2);
+  CHECK(data->carry_overs[0].sequence == 14);
+  CHECK(data->carry_overs[0].to == "w2");
+  CHECK(data->carry_overs[0].units == 115150);
+  // A carry-over is no application: the outcomes count submissions only.
+  CHECK(data->outcomes[static_cast<std::size_t>(Outcome::granted)] == 12);
+  CHECK(data->outcomes[static_cast<std::size_t>(Outcome::rejected)] == 4);
+  const std::string html = render_report_html(*data, ReportSettings{});
+  CHECK(html.find("<table id=carry-overs>") != std::string::npos);
+  const auto euros = [](std::int64_t cents) { return euros_text(ReportLanguage::en, cents); };
+  CHECK(html.find(fmt::format("<td>w1</td><td>w2</td><td class=n>{}</td>", euros(115150))) !=
+        std::string::npos);
+  // w2: EUR 4,000 configured, 1,151.50 in, 156.50 out: EUR 4,995 with carry-over.
+  CHECK(html.find(fmt::format("<td class=n>{} / {}</td><td class=n>{}</td>", euros(115150),
+                              euros(15650), euros(499500))) != std::string::npos);
+  const std::string dutch = render_report_html(*data, ReportSettings{ReportLanguage::nl, 0});
+  CHECK(dutch.find("Overgedragen tussen tijdvakken") != std::string::npos);
+  const std::string decisions = export_text(folder.path("journal"), "decisions", "csv", folder);
+  CHECK(decisions.find("carry_over,w1,,,,,,,,w1,w2,115150,1151.50,\r\n") != std::string::npos);
 }
 
 TEST_CASE("The server's export stream gives the offline export's bytes, and stops at damage",
