@@ -31,6 +31,7 @@ int no_close(std::FILE*) {
 struct Totals {
   std::uint64_t events = 0;
   std::uint64_t transfers = 0;
+  std::uint64_t carry_overs = 0;                          // R11
   std::array<std::uint64_t, outcome_count> by_outcome{};  // by Outcome's number
   std::int64_t granted_cents = 0;
   std::uint64_t of(Outcome outcome) const { return by_outcome[static_cast<std::size_t>(outcome)]; }
@@ -134,6 +135,7 @@ std::optional<std::string> EventRun::decide(std::string_view line) {
   for (const Decision& decision : applied.decisions) {
     append_decision_json(output_, sequencer_.allocator().scheme(), event.sequence, decision);
     totals_.transfers += decision.kind == Decision::Kind::transfer ? 1 : 0;
+    totals_.carry_overs += decision.kind == Decision::Kind::carry_over ? 1 : 0;
     unknown_tranche_rejections_ += decision.reason == Reason::unknown_tranche ? 1 : 0;
   }
   if (output_.size() >= output_flush_bytes) flush_output();
@@ -243,9 +245,10 @@ int run_allocate(const AllocateOptions& options, std::FILE* errors) {
       std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
   fmt::print(errors,
              "loket allocate: {} events; applications: {} granted, {} pending, {} waitlisted, "
-             "{} rejected; {} transfers; EUR {} granted; {:.3f} s{}\n",
+             "{} rejected; {} transfers; {}EUR {} granted; {:.3f} s{}\n",
              totals.events, totals.of(Outcome::granted), totals.of(Outcome::pending),
              totals.of(Outcome::waitlisted), totals.of(Outcome::rejected), totals.transfers,
+             totals.carry_overs > 0 ? fmt::format("{} carry-overs; ", totals.carry_overs) : "",
              format_euros(totals.granted_cents), seconds, *journal_note);
   return 0;
 }

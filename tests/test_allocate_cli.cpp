@@ -95,6 +95,30 @@ TEST_CASE("allocate decides the shipped sector sample: every euro of EUR 71.5 mi
             .out == result.out);
 }
 
+TEST_CASE("allocate decides the shipped STAP windows: a carry-over serves a waiting application") {
+  TempDir dir;
+  const CliRun result = run(source_path("schemes/stap-tijdvakken-2023.toml"),
+                            source_path("docs/examples/stap-tijdvakken-2023.jsonl"), dir);
+  INFO(result.errors);
+  REQUIRE(result.exit_code == 0);
+  CHECK(result.errors.find("18 events; applications: 12 granted, 0 pending, 0 waitlisted, "
+                           "4 rejected; 0 transfers; 2 carry-overs; EUR 8343.50 granted") !=
+        std::string::npos);
+  // w1's late close carries EUR 1,151.50 into w2 and serves the two waiting there, in order.
+  CHECK(
+      result.out.find(
+          R"({"type":"carry_over","seq":14,"from_tranche":"w1","to_tranche":"w2","amount_cents":115150})"
+          "\n"
+          R"({"seq":14,"id":"STAP-W2-0006","outcome":"granted","reason":null,"compartment":"stap","granted_cents":60000})"
+          "\n"
+          R"({"seq":14,"id":"STAP-W2-0007","outcome":"granted","reason":null,"compartment":"stap","granted_cents":12000})") !=
+      std::string::npos);
+  CHECK(
+      result.out.find(
+          R"({"type":"carry_over","seq":17,"from_tranche":"w2","to_tranche":"w3","amount_cents":15650})") !=
+      std::string::npos);
+}
+
 TEST_CASE("allocate stops at a malformed line and names file, line and field") {
   TempDir dir;
   struct Row {

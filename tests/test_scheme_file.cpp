@@ -87,6 +87,15 @@ TEST_CASE("The shipped schemes load with the figures they cite") {
   CHECK(rehearsal.tranches.at(0).places == advice.tranches[1].places);
   CHECK(rehearsal.tranches.at(0).opens_at == advice.tranches[1].opens_at);
 
+  // R11: three STAP windows, each carrying into the next; each opens as the previous closes.
+  const Scheme stap = shipped("stap-tijdvakken-2023.toml");
+  REQUIRE(stap.tranches.size() == 3);
+  CHECK(stap.tranches[0].carry_over_to == std::size_t{1});
+  CHECK(stap.tranches[1].carry_over_to == std::size_t{2});
+  CHECK_FALSE(stap.tranches[2].carry_over_to);
+  CHECK(stap.tranches[1].opens_at == stap.tranches[0].closes_at);
+  CHECK(stap.tranches[2].opens_at == stap.tranches[1].closes_at);
+
   const Scheme lottery = shipped("loting-voorbeeld.toml");
   CHECK(lottery.tranches.at(0).ranking == Ranking::window_lottery);
   CHECK(lottery.tranches.at(1).ranking == Ranking::same_day_lottery);
