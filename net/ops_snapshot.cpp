@@ -77,6 +77,8 @@ json::object tranche_object(const Tranche& tranche, const TrancheStatus& status,
     const PoolStatus& figures = status.pools[pool];
     pools.push_back({{"compartment", tranche.pool_compartment_id(pool)},
                      {"capacity", figures.capacity_units},
+                     {"carried_in", figures.carried_in_units},
+                     {"carried_out", figures.carried_out_units},
                      {"remaining", figures.remaining_units},
                      {"granted", figures.granted_units}});
   }

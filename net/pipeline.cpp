@@ -16,14 +16,22 @@ std::string refusal_detail(const Allocator& allocator, const Command& command, R
   const Scheme& scheme = allocator.scheme();
   const std::optional<std::size_t> target = scheme.find_tranche(close->tranche_id);
   std::string sources;
+  std::size_t open_sources = 0;
   for (std::size_t index = 0; target && index < scheme.tranches.size(); ++index) {
     if (scheme.tranches[index].carry_over_to != target) continue;
     if (allocator.tranche_status(index).closed) continue;
     sources += fmt::format("{}\"{}\"", sources.empty() ? "" : ", ", scheme.tranches[index].id);
+    open_sources += 1;
+  }
+  if (open_sources == 1) {
+    return fmt::format(
+        "tranche {} carries what it leaves into \"{}\" and is still open; close it "
+        "first",
+        sources, close->tranche_id);
   }
   return fmt::format(
-      "tranche {} carries what it leaves into \"{}\" and is still open; close it "
-      "first",
+      "tranches {} carry what they leave into \"{}\" and are still open; close "
+      "them first",
       sources, close->tranche_id);
 }
 
@@ -187,8 +195,10 @@ void Pipeline::Impl::handle_close(std::unique_ptr<Job> job) {
   const Command command = close.day
                               ? Command(CloseDayCommand{close.tranche_id, *close.day, close.seed})
                               : Command(CloseCommand{close.tranche_id, close.seed});
+  const Sequence before = sequencer->last_sequence();
   handle_command(std::move(job), command, "");
-  closed_since_checkpoint = true;
+  // A refused close changed nothing: no checkpoint is due for it.
+  if (sequencer->last_sequence() != before) closed_since_checkpoint = true;
 }
 
 // A query's answer is shown only once everything it reflects is durable.

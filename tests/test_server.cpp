@@ -27,6 +27,7 @@
 #include "tests/etcd_test.hpp"
 #include "tests/http_client.hpp"
 #include "tests/journal_fixture.hpp"
+#include "tests/server_fixture.hpp"
 
 using namespace loket;
 using namespace loket::testing;
@@ -35,81 +36,7 @@ namespace beast = boost::beast;
 namespace http = beast::http;
 using tcp = asio::ip::tcp;
 
-namespace {
-
-constexpr std::string_view places_scheme = R"(
-[scheme]
-id = "serve"
-name = "Serve"
-unique_participant = "scheme"
-[[tranche]]
-id = "t2"
-opens_at = "2020-12-01T08:00:00Z"
-closes_at = "2100-01-01T00:00:00Z"
-places = 1000
-ranking = "arrival"
-)";
-
-TokenFile test_tokens() {
-  TokenFile tokens;
-  const auto entry = [](std::string name, Role role) {
-    TokenEntry token{
-        name, role, {}, default_rate(role).requests_per_second, default_rate(role).burst};
-    token.sha256 = sha256({reinterpret_cast<const std::uint8_t*>(name.data()), name.size()});
-    return token;
-  };
-  tokens.tokens = {entry("portal", Role::portal), entry("operator", Role::operator_role),
-                   entry("auditor", Role::auditor)};
-  return tokens;
-}
-
-struct ServerSetup {
-  std::string scheme = std::string(places_scheme);
-  Pipeline::Clock clock = Pipeline::system_clock_now;
-  PipelineLimits limits;
-  std::function<void(ServerOptions&)> adjust;
-  rocksdb::Env* env = nullptr;  // fault injection
-};
-
-class RunningServer {
- public:
-  explicit RunningServer(const TempFolder& folder, ServerSetup setup = {}) {
-    RecoveryOptions recovery;
-    recovery.journal.env = setup.env;
-    Result<Recovered> recovered = recover_journal(folder.path("journal"), setup.scheme, recovery);
-    REQUIRE(recovered.ok());
-    pipeline_ = std::make_unique<Pipeline>(std::move(recovered).value(), setup.limits,
-                                           std::move(setup.clock));
-    ServerOptions options;
-    options.port = 0;
-    options.io_threads = 2;
-    options.tokens = test_tokens();
-    options.participant_key = {'t', 'e', 's', 't'};
-    if (setup.adjust) setup.adjust(options);
-    Result<std::unique_ptr<Server>> created = Server::create(std::move(options));
-    INFO(created.status().message());
-    REQUIRE(created.ok());
-    server_ = std::move(created).value();
-    server_->serve(*pipeline_);
-    thread_ = std::thread([this] { server_->run(); });
-  }
-  ~RunningServer() { stop(); }
-  void stop() {
-    if (!thread_.joinable()) return;
-    server_->stop();
-    thread_.join();
-    pipeline_->stop();
-  }
-  unsigned short port() const { return server_->port(); }
-  const Pipeline& pipeline() const { return *pipeline_; }
-
- private:
-  std::unique_ptr<Pipeline> pipeline_;
-  std::unique_ptr<Server> server_;
-  std::thread thread_;
-};
-
-}  // namespace
+namespace {}  // namespace
 
 TEST_CASE(
     "Concurrent registrations: arrival order, none over the cap, the server is the offline "

@@ -59,11 +59,14 @@ function trancheSection(tranche) {
     section.appendChild(table(["rejected because", "applications"],
         reasons.map(([name, count]) => [{ reason: name, count: count }, [name, integer.format(count)]])));
   }
-  section.appendChild(table(["compartment", "capacity", "granted", "remaining", "left"],
+  // R11: what earlier windows carried in is budget too; "left" is of configured plus carried in.
+  section.appendChild(table(["compartment", "capacity", "carried in / out", "granted", "remaining", "left"],
       tranche.pools.map((pool) => [{ compartment: pool.compartment, remaining: pool.remaining, granted: pool.granted },
         [pool.compartment || (tranche.unit === "places" ? "places" : "budget"), units(pool.capacity, tranche.unit),
+         units(pool.carried_in, tranche.unit) + " / " + units(pool.carried_out, tranche.unit),
          units(pool.granted, tranche.unit), units(pool.remaining, tranche.unit),
-         pool.capacity > 0 ? Math.round(100 * pool.remaining / pool.capacity) + " %" : "–"]])));
+         pool.capacity + pool.carried_in > 0
+           ? Math.round(100 * pool.remaining / (pool.capacity + pool.carried_in)) + " %" : "–"]])));
   if (tranche.pending_applications > 0 || tranche.lottery_days_pending > 0) {
     const pending = document.createElement("p");
     pending.className = "hint";
