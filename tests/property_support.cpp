@@ -27,6 +27,13 @@ std::uint64_t scenario_seed(int index) {
   return std::uint64_t{Catch::rngSeed()} * 1'000'003 + static_cast<std::uint64_t>(index);
 }
 
+std::string describe(const std::optional<std::vector<std::string>>& lines) {
+  if (!lines) return "refused";
+  std::string text;
+  for (const std::string& line : *lines) text += line + "\n";
+  return text;
+}
+
 namespace {
 
 std::size_t tranche_index(const Scenario& scenario, std::string_view id) {

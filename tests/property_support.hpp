@@ -24,6 +24,9 @@ Run run(const Scenario& scenario, AllocatorOptions options = {});
 
 std::uint64_t scenario_seed(int index);
 
+// One event's decision lines, one a line, or "refused": readable when two runs differ.
+std::string describe(const std::optional<std::vector<std::string>>& lines);
+
 // R11 over one run of a scenario whose tranches were all closed in the end: carry_over
 // records come only from accepted closes, last in the source's decisions, to the named
 // tranche; what they carry is what the source's pools carried out and what the receiver's

@@ -62,6 +62,11 @@ void lay_out_windows(std::mt19937_64& random, const ScenarioOptions& options,
         random_tranche(random, static_cast<int>(t), options, round_amounts, counts_places);
     tranche.opens_at_ns = level_opens[static_cast<std::size_t>(levels[t])];
     tranche.closes_at_ns = tranche.opens_at_ns + scenario_window_ns;
+    // A later window with a small budget of its own soon keeps applications waiting (and a
+    // `block` one holds up every arrival), which a carry-over can then serve.
+    if (levels[t] > 0 && !tranche.counts_places && pick(random, 0, 2) == 0) {
+      tranche.cap = pick(random, 1, 10) * 1'000;
+    }
     scenario.tranches.push_back(tranche);
   }
   for (std::size_t t = 0; t < levels.size(); ++t) {
@@ -89,8 +94,12 @@ std::vector<OperatorClose> plan_closes(std::mt19937_64& random, const Scenario& 
     for (std::size_t t = 0; t < levels.size(); ++t) {
       if (levels[t] != level) continue;
       const ScenarioTranche& tranche = scenario.tranches[t];
-      const std::int64_t late =
-          pick(random, 0, 2) == 0 ? 0 : pick(random, 0, scenario_window_ns / 2);
+      // On time, a little late (a receiver holds a few waiting applications when the source
+      // closes, few enough for a carry-over to serve them all), or days late.
+      const std::int64_t lateness = pick(random, 0, 2);
+      const std::int64_t late = lateness == 0   ? 0
+                                : lateness == 1 ? pick(random, 0, day_ns)
+                                                : pick(random, 0, scenario_window_ns / 2);
       close_at[t] = tranche.closes_at_ns + late;
       for (const std::size_t source : sources_of(scenario, t)) {
         close_at[t] = std::max(close_at[t], close_at[source]);

@@ -198,7 +198,7 @@ TEST_CASE("The engine agrees with an independent naive allocator on arrival scen
     REQUIRE(engine.decisions.size() == reference.size());
     for (std::size_t event = 0; event < reference.size(); ++event) {
       INFO(scenario.events[event]);
-      REQUIRE(engine.decisions[event] == reference[event]);
+      REQUIRE(describe(engine.decisions[event]) == describe(reference[event]));
     }
   }
 }
