@@ -67,6 +67,10 @@ void lay_out_windows(std::mt19937_64& random, const ScenarioOptions& options,
     if (levels[t] > 0 && !tranche.counts_places && pick(random, 0, 2) == 0) {
       tranche.cap = pick(random, 1, 10) * 1'000;
     }
+    // Receivers lean to arrival and `block`, where R11 asks most of an open receiver: serve
+    // at once, and open a served block compartment to arrivals again.
+    if (levels[t] > 0 && pick(random, 0, 1) == 0) tranche.ranking = "arrival";
+    if (levels[t] > 0 && !tranche.counts_places && pick(random, 0, 2) == 0) tranche.fit = "block";
     scenario.tranches.push_back(tranche);
   }
   for (std::size_t t = 0; t < levels.size(); ++t) {

@@ -87,7 +87,6 @@ void count(const Scenario& scenario, const Run& engine, Coverage& coverage) {
 }  // namespace
 
 TEST_CASE("The engine agrees with an independent naive allocator on carry-over windows") {
-  Coverage coverage;
   for (int index = 0; index < scenario_count; ++index) {
     std::mt19937_64 random(scenario_seed(index));
     const Scenario scenario = random_scenario(random, windows_only);
@@ -100,10 +99,21 @@ TEST_CASE("The engine agrees with an independent naive allocator on carry-over w
       REQUIRE(describe(engine.decisions[event]) == describe(reference[event]));  // a refusal too
     }
     check_carry_over(scenario, engine);
+  }
+}
+
+// A property of the generator, so over fixed seeds (whatever --rng-seed says): the cases
+// are there in a few percent of scenarios, and 300 random ones can miss the rarest.
+TEST_CASE("Random carry-over windows reach every case of R11") {
+  Coverage coverage;
+  for (std::uint64_t seed = 0; seed < 300; ++seed) {
+    std::mt19937_64 random(seed);
+    const Scenario scenario = random_scenario(random, windows_only);
+    const Run engine = run(scenario);
     count(scenario, engine, coverage);
     count_block_reopen(scenario, engine, coverage);
   }
-  // The generator reaches every case of R11; if one of these fails, it has drifted.
+  // If one of these fails, the generator has drifted away from that case.
   CHECK(coverage.places_carried > 0);
   CHECK(coverage.money_carried > 0);
   CHECK(coverage.fan_in > 0);
