@@ -2,189 +2,169 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <boost/json.hpp>
+#include <stdexcept>
 
 #include "tests/harness.hpp"
+#include "tests/reference_model.hpp"
 
 namespace loket::testing {
-namespace {
 
-struct Application {
-  std::string id;
-  std::size_t tranche = 0;
-  std::string participant;
-  std::int64_t amount = 0;
-  std::size_t compartment = 0;
-  std::int64_t granted = 0;
-  std::string outcome;
-};
-
-struct Model {
-  const Scenario& scenario;
-  std::vector<Application> applications;
-  std::vector<std::vector<std::int64_t>> moved;  // transfers in minus out, per compartment
-  std::vector<std::vector<bool>> blocked;
-  std::vector<std::string>* out = nullptr;
-  std::uint64_t sequence = 0;
-
-  std::int64_t budget(std::size_t t, std::size_t c) const {
-    const ScenarioTranche& tranche = scenario.tranches[t];
-    if (tranche.counts_places) return tranche.cap;
-    std::int64_t given = 0;
-    for (std::size_t k = 0; k + 1 < tranche.shares.size(); ++k) {
-      const std::int64_t share = tranche.cap * tranche.shares[k] / 100;
-      if (k == c) return share;
-      given += share;
-    }
-    return tranche.cap - given;
-  }
-
-  std::int64_t remaining(std::size_t t, std::size_t c) const {
-    std::int64_t left = budget(t, c) + moved[t][c];
-    for (const Application& application : applications) {
-      if (application.tranche == t && application.compartment == c) left -= application.granted;
-    }
-    return left;
-  }
-
-  bool waiting(const Application& application) const {
-    return application.outcome == "waitlisted" ||
-           (application.outcome == "granted" && application.granted < application.amount);
-  }
-
-  // Every submission here is valid, so every money application has a compartment.
-  void emit(const Application& application, const std::string& reason = "") {
-    const bool places = scenario.tranches[application.tranche].counts_places;
-    out->push_back(decided(sequence, application.id, application.outcome, reason,
-                           places ? "" : fmt::format("c{}", application.compartment),
-                           places ? 0 : application.granted));
-  }
-
-  // What the fit rule gives an application that needs `need` from `left`.
-  static std::int64_t give(const std::string& fit, std::int64_t need, std::int64_t left,
-                           bool& blocked_flag) {
-    if (fit == "partial") return std::min(need, left);
-    if (fit == "skip") return need <= left ? need : 0;
-    const std::int64_t given = !blocked_flag && need <= left ? need : 0;
-    if (given == 0) blocked_flag = true;
-    return given;
-  }
-
-  void submit(const boost::json::object& event) {
-    Application application;
-    application.id = std::string(event.at("id").as_string());
-    const std::string tranche_id(event.at("tranche").as_string());
-    application.participant = std::string(event.at("participant").as_string());
-    while (scenario.tranches[application.tranche].id != tranche_id) ++application.tranche;
-    const ScenarioTranche& tranche = scenario.tranches[application.tranche];
-    if (!tranche.counts_places) {
-      application.amount = event.at("amount_cents").as_int64();
-      for (std::size_t c = 0; c < tranche.shares.size(); ++c) {
-        if (application.amount > tranche.band_edges[c + 1]) continue;
-        application.compartment = c;
-        break;  // the first band whose max is at least the amount: boundaries go to the lower
-      }
-    }
-    for (const Application& other : applications) {
-      const bool same_scope = !scenario.unique_per_tranche || other.tranche == application.tranche;
-      if (same_scope && other.participant == application.participant &&
-          other.outcome != "rejected") {
-        application.outcome = "rejected";
-        applications.push_back(application);
-        return emit(application, "duplicate_participant");
-      }
-    }
-    const std::size_t t = application.tranche;
-    const std::size_t c = application.compartment;
-    if (tranche.counts_places) {
-      application.granted = remaining(t, 0) > 0 ? 1 : 0;
-      application.outcome = application.granted ? "granted" : "rejected";
-      applications.push_back(application);
-      return emit(application, application.granted ? "" : "tranche_full");
-    }
-    bool flag = blocked[t][c];
-    application.granted = give(tranche.fit, application.amount, remaining(t, c), flag);
-    blocked[t][c] = flag;
-    application.outcome = application.granted > 0 ? "granted" : "waitlisted";
-    applications.push_back(application);
-    emit(application);
-  }
-
-  bool has_unmet(std::size_t t, std::size_t c) const {
-    for (const Application& application : applications) {
-      if (application.tranche == t && application.compartment == c && waiting(application)) {
-        return true;
-      }
-    }
-    return false;
-  }
-
-  void close(std::size_t t) {
-    const ScenarioTranche& tranche = scenario.tranches[t];
-    if (tranche.counts_places) return;
-    const std::size_t count = tranche.shares.size();
-    while (tranche.spillover == "at_close") {
-      std::size_t donor = count;
-      std::size_t receiver = count;
-      for (std::size_t c = count; c-- > 0;) {
-        if (!has_unmet(t, c) && remaining(t, c) > 0) donor = c;
-        if (has_unmet(t, c)) receiver = c;
-      }
-      if (donor == count || receiver == count) break;
-      const std::int64_t amount = remaining(t, donor);
-      moved[t][donor] -= amount;
-      moved[t][receiver] += amount;
-      out->push_back(fmt::format(
-          R"({{"type":"transfer","seq":{},"tranche":"{}","from":"c{}","to":"c{}","amount_cents":{}}})",
-          sequence, tranche.id, donor, receiver, amount));
-      bool flag = false;
-      for (Application& application : applications) {
-        if (application.tranche != t || application.compartment != receiver ||
-            !waiting(application) || flag) {
-          continue;
-        }
-        const std::int64_t given = give(tranche.fit, application.amount - application.granted,
-                                        remaining(t, receiver), flag);
-        if (given == 0) continue;
-        application.granted += given;
-        application.outcome = "granted";
-        emit(application);
-      }
-    }
-    for (std::size_t c = 0; c < count; ++c) {
-      for (Application& application : applications) {
-        if (application.tranche == t && application.compartment == c &&
-            application.outcome == "waitlisted") {
-          application.outcome = "rejected";
-          emit(application, "budget_exhausted");
-        }
-      }
-    }
-  }
-};
-
-}  // namespace
-
-std::vector<std::vector<std::string>> reference_decisions(const Scenario& scenario) {
-  Model model{scenario, {}, {}, {}};
+ReferenceModel::ReferenceModel(const Scenario& rules) : scenario(rules) {
   for (const ScenarioTranche& tranche : scenario.tranches) {
-    model.moved.emplace_back(std::max<std::size_t>(tranche.shares.size(), 1), 0);
-    model.blocked.emplace_back(std::max<std::size_t>(tranche.shares.size(), 1), false);
+    const std::size_t count = std::max<std::size_t>(tranche.shares.size(), 1);
+    tranches.push_back({std::vector<std::int64_t>(count, 0), std::vector<std::int64_t>(count, 0),
+                        std::vector<bool>(count, false), false});
   }
-  std::vector<std::vector<std::string>> decisions;
+}
+
+std::int64_t ReferenceModel::budget(std::size_t t, std::size_t c) const {
+  const ScenarioTranche& tranche = scenario.tranches[t];
+  if (tranche.counts_places) return tranche.cap;
+  std::int64_t given = 0;
+  for (std::size_t k = 0; k + 1 < tranche.shares.size(); ++k) {
+    const std::int64_t share = tranche.cap * tranche.shares[k] / 100;
+    if (k == c) return share;
+    given += share;
+  }
+  return tranche.cap - given;
+}
+
+std::int64_t ReferenceModel::remaining(std::size_t t, std::size_t c) const {
+  std::int64_t left = budget(t, c) + tranches[t].moved[c] + tranches[t].carried[c];
+  for (const ReferenceApplication& application : applications) {
+    if (application.tranche == t && application.compartment == c) left -= application.granted;
+  }
+  return left;
+}
+
+bool ReferenceModel::waiting(const ReferenceApplication& application) const {
+  return application.outcome == "waitlisted" ||
+         (application.outcome == "granted" && application.granted < application.amount);
+}
+
+bool ReferenceModel::has_unmet(std::size_t t, std::size_t c) const {
+  return std::any_of(applications.begin(), applications.end(), [&](const auto& application) {
+    return application.tranche == t && application.compartment == c && waiting(application);
+  });
+}
+
+std::vector<std::size_t> ReferenceModel::in_rank_order(std::size_t t, std::size_t c) const {
+  std::vector<std::size_t> ranked;
+  for (std::size_t index = 0; index < applications.size(); ++index) {
+    const ReferenceApplication& application = applications[index];
+    if (application.tranche == t && application.compartment == c && application.rank > 0) {
+      ranked.push_back(index);
+    }
+  }
+  std::sort(ranked.begin(), ranked.end(), [&](std::size_t left, std::size_t right) {
+    return applications[left].rank < applications[right].rank;
+  });
+  return ranked;
+}
+
+// Every submission here is valid, so every money application has a compartment.
+void ReferenceModel::emit(const ReferenceApplication& application, const std::string& reason) {
+  const bool places = scenario.tranches[application.tranche].counts_places;
+  out->push_back(decided(sequence, application.id, application.outcome, reason,
+                         places ? "" : fmt::format("c{}", application.compartment),
+                         places ? 0 : application.granted));
+}
+
+std::int64_t reference_give(const std::string& fit, std::int64_t need, std::int64_t left,
+                            bool& blocked) {
+  if (fit == "partial") return std::min(need, left);
+  if (fit == "skip") return need <= left ? need : 0;
+  const std::int64_t given = !blocked && need <= left ? need : 0;
+  if (given == 0) blocked = true;
+  return given;
+}
+
+// R5/R6: a place if one is left; money by the fit rule. Its rank is the order of this call.
+void ReferenceModel::assess(ReferenceApplication& application) {
+  const std::size_t t = application.tranche;
+  const std::size_t c = application.compartment;
+  const ScenarioTranche& tranche = scenario.tranches[t];
+  application.rank = ++ranks_given;
+  if (tranche.counts_places) {
+    application.granted = remaining(t, 0) > 0 ? 1 : 0;
+    application.outcome = application.granted ? "granted" : "rejected";
+    return emit(application, application.granted ? "" : "tranche_full");
+  }
+  bool blocked = tranches[t].blocked[c];
+  application.granted = reference_give(tranche.fit, application.amount, remaining(t, c), blocked);
+  tranches[t].blocked[c] = blocked;
+  application.outcome = application.granted > 0 ? "granted" : "waitlisted";
+  emit(application);
+}
+
+void ReferenceModel::submit(const std::string& id, const std::string& tranche_id,
+                            const std::string& participant, std::int64_t amount) {
+  ReferenceApplication application;
+  application.id = id;
+  application.participant = participant;
+  application.sequence = sequence;
+  while (scenario.tranches[application.tranche].id != tranche_id) ++application.tranche;
+  const ScenarioTranche& tranche = scenario.tranches[application.tranche];
+  application.amount = tranche.counts_places ? 1 : amount;
+  for (std::size_t c = 0; c < tranche.shares.size(); ++c) {
+    if (application.amount > tranche.band_edges[c + 1]) continue;
+    application.compartment = c;
+    break;  // the first band whose max is at least the amount: boundaries go to the lower
+  }
+  for (const ReferenceApplication& other : applications) {
+    const bool same_scope = !scenario.unique_per_tranche || other.tranche == application.tranche;
+    if (same_scope && other.participant == application.participant && other.outcome != "rejected") {
+      application.outcome = "rejected";
+      applications.push_back(application);
+      return emit(application, "duplicate_participant");
+    }
+  }
+  applications.push_back(application);
+  if (tranche.ranking == "arrival") return assess(applications.back());
+  applications.back().outcome = "pending";  // window_lottery: decided at the close
+  emit(applications.back());
+}
+
+bool ReferenceModel::close(std::size_t t, const std::string& seed_hex) {
+  if (tranches[t].closed) return false;
+  for (std::size_t source = 0; source < scenario.tranches.size(); ++source) {
+    if (scenario.tranches[source].carry_over_to == t && !tranches[source].closed) return false;
+  }
+  tranches[t].closed = true;
+  draw(t, seed_hex);
+  if (scenario.tranches[t].spillover == "at_close") spill_over(t);
+  exhaust(t);
+  carry_over(t);
+  return true;
+}
+
+std::vector<std::optional<std::vector<std::string>>> reference_decisions(const Scenario& scenario) {
+  ReferenceModel model(scenario);
+  std::vector<std::optional<std::vector<std::string>>> decisions;
   for (const std::string& text : scenario.events) {
     const boost::json::object event = boost::json::parse(text).as_object();
-    decisions.emplace_back();
-    model.out = &decisions.back();
+    const std::string type(event.at("type").as_string());
+    const std::string tranche_id(event.at("tranche").as_string());
+    std::vector<std::string> lines;
+    model.out = &lines;
     model.sequence += 1;
-    if (event.at("type").as_string() == "submit") {
-      model.submit(event);
-    } else {
-      const std::string tranche_id(event.at("tranche").as_string());
+    bool accepted = true;
+    if (type == "submit") {
+      const auto* amount = event.if_contains("amount_cents");
+      model.submit(std::string(event.at("id").as_string()), tranche_id,
+                   std::string(event.at("participant").as_string()),
+                   amount ? amount->as_int64() : 0);
+    } else if (type == "close") {
       std::size_t t = 0;
       while (scenario.tranches[t].id != tranche_id) ++t;
-      model.close(t);
+      accepted = model.close(t, std::string(event.at("seed").as_string()));
+    } else {
+      throw std::invalid_argument("the reference allocator knows no event " + type);
     }
+    if (!accepted) model.sequence -= 1;  // a refused event takes no sequence number
+    decisions.push_back(accepted ? std::optional(lines) : std::nullopt);
   }
   return decisions;
 }

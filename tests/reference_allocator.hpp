@@ -1,8 +1,11 @@
-// An independent, deliberately naive allocator for `arrival` tranches with valid submissions:
+// An independent, deliberately naive allocator for valid submissions to `arrival` and
+// `window_lottery` tranches, with spillover (R7) and carry-over between windows (R11):
 // linear scans instead of indexes, recomputed sums instead of counters. It shares no code
-// with engine/ beyond the output format, so that agreeing with it means something.
+// with engine/ beyond the output format and the SHA-256 primitive, so that agreeing with it
+// means something.
 #pragma once
 
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -10,7 +13,8 @@
 
 namespace loket::testing {
 
-// Decides the scenario's events; returns the decision lines per event.
-std::vector<std::vector<std::string>> reference_decisions(const Scenario& scenario);
+// Decides the scenario's events; returns the decision lines per event, or nothing for an
+// event the rules refuse (closing a receiver while a source is still open).
+std::vector<std::optional<std::vector<std::string>>> reference_decisions(const Scenario& scenario);
 
 }  // namespace loket::testing

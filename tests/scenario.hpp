@@ -1,8 +1,10 @@
 // Random scenarios for property tests: a random scheme and a random, valid stream of events
-// against it (arrival bursts, duplicates, lottery days, appeals, closes).
+// against it (arrival bursts, duplicates, lottery days, appeals, closes), and now and then a
+// scheme of successive windows that carry what they leave over to later ones (R11).
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <random>
 #include <string>
 #include <vector>
@@ -18,6 +20,9 @@ struct ScenarioTranche {
   std::string spillover;
   std::vector<std::int64_t> band_edges;  // compartment k: [edges[k], edges[k+1]]
   std::vector<int> shares;
+  std::int64_t opens_at_ns = 0;              // inclusive
+  std::int64_t closes_at_ns = 0;             // exclusive
+  std::optional<std::size_t> carry_over_to;  // R11: index of the receiving tranche
 };
 
 struct Scenario {
@@ -32,6 +37,10 @@ struct ScenarioOptions {
   bool valid_only = false;    // every submission passes R2/R3 (duplicates aside)
   bool with_appeals = true;
   int submissions_max = 300;
+  // How often (0-100) the scheme is a set of successive windows with carry_over_to (R11)
+  // rather than tranches that share one window.
+  int windows_percent = 0;
+  bool without_day_lottery = false;  // rankings arrival and window_lottery only
 };
 
 Scenario random_scenario(std::mt19937_64& random, const ScenarioOptions& options);
