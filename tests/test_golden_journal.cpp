@@ -17,6 +17,10 @@
 // close_day and close with seeds, appeal, commit_seed without and with a nonce (event types 5
 // and 6), and a close journaled as a split event (a head and one part, as a writer splits an
 // event with more than decisions_per_part_max decisions), with a transfer among its decisions.
+//
+// golden-journal-v1-carry-over.* (the same three files) was added with decision kind 3, the
+// carry-over (R11), which joined format version 1 without changing what came before: places
+// and money carried over, and the application a carry-over served. Never regenerated either.
 #include <fmt/format.h>
 
 #include <catch2/catch.hpp>
@@ -172,23 +176,69 @@ void append_frame(std::string& out, std::string_view bytes) {
   out.append(bytes);
 }
 
-}  // namespace
+// The carry-over vector's run: a places window and a money window each carry into the next;
+// the money receiver has an application waiting, which the carry-over serves.
+constexpr std::string_view carry_over_scheme = R"(
+[scheme]
+id = "golden-carry-over"
+name = "Golden carry-over"
+unique_participant = "tranche"
+[[tranche]]
+id = "w1"
+opens_at = "2023-01-01T08:00:00Z"
+closes_at = "2023-02-01T08:00:00Z"
+places = 3
+ranking = "arrival"
+carry_over_to = "w2"
+[[tranche]]
+id = "w2"
+opens_at = "2023-02-01T08:00:00Z"
+closes_at = "2023-03-01T08:00:00Z"
+places = 1
+ranking = "arrival"
+[[tranche]]
+id = "m1"
+opens_at = "2023-01-01T08:00:00Z"
+closes_at = "2023-02-01T08:00:00Z"
+budget_cents = 10000
+ranking = "arrival"
+fit = "partial"
+spillover = "none"
+carry_over_to = "m2"
+[[tranche]]
+id = "m2"
+opens_at = "2023-02-01T08:00:00Z"
+closes_at = "2023-03-01T08:00:00Z"
+budget_cents = 1000
+ranking = "arrival"
+fit = "skip"
+spillover = "none"
+)";
 
-// Wrote tests/data/golden-journal-v1.* once (then copied there by hand); hidden, never run by
-// default. Kept to show how the vector was made, not to remake it: it writes into the build
-// folder only. Run: build/dev/tests/loket_tests "[.golden-journal-generate]"
-TEST_CASE("Generate the golden journal vector of format version 1", "[.golden-journal-generate]") {
-  const Result<Scheme> scheme = parse_scheme(golden_scheme, "golden");
+const std::vector<std::string_view> carry_over_events = {
+    R"({"type":"submit","seq":1,"received_at":"2023-01-02T08:00:00Z","tranche":"w1","id":"A-1","participant":"p1"})",
+    R"({"type":"submit","seq":2,"received_at":"2023-01-03T08:00:00Z","tranche":"m1","id":"M-1","participant":"p1","amount_cents":3000})",
+    R"({"type":"close","seq":3,"received_at":"2023-02-01T08:00:00Z","tranche":"w1"})",
+    R"({"type":"submit","seq":4,"received_at":"2023-02-01T09:00:00Z","tranche":"m2","id":"B-1","participant":"p2","amount_cents":5000})",
+    R"({"type":"close","seq":5,"received_at":"2023-02-01T10:00:00Z","tranche":"m1"})",
+};
+
+// Writes a golden vector of the run into the build folder (never into tests/data: a vector is
+// copied there by hand once and never remade). `split_sequence`'s event is journaled in two
+// parts.
+void write_golden_vector(const std::string& name, std::string_view scheme_text,
+                         std::span<const std::string_view> events, Sequence split_sequence) {
+  const Result<Scheme> scheme = parse_scheme(scheme_text, "golden");
   REQUIRE(scheme.ok());
   Allocator allocator(*scheme);
   EventParser parser({'k'});
   std::string frames;
-  append_frame(frames, encode_header(golden_scheme));
+  append_frame(frames, encode_header(scheme_text));
   std::string expected_events;
   std::string expected_records;
-  Sha256Digest head = genesis_hash(golden_scheme);
+  Sha256Digest head = genesis_hash(scheme_text);
   std::vector<Decision> decisions;
-  for (const std::string_view line : golden_events) {
+  for (const std::string_view line : events) {
     const Result<ParsedEvent> parsed = parser.parse(line);
     REQUIRE(parsed.ok());
     const ParsedEvent& event = *parsed;
@@ -199,7 +249,7 @@ TEST_CASE("Generate the golden journal vector of format version 1", "[.golden-jo
       tag = IdempotencyTag{sha256(bytes_of(fmt::format("key {}", event.sequence))),
                            sha256(bytes_of(fmt::format("request {}", event.sequence)))};
     }
-    const std::uint32_t parts = event.sequence == golden_split_sequence ? 2 : 1;
+    const std::uint32_t parts = event.sequence == split_sequence ? 2 : 1;
     if (parts > 1) REQUIRE(decisions.size() >= parts);
     for (std::uint32_t part = 0; part < parts; ++part) {
       const std::size_t first = part * (decisions.size() / 2);
@@ -223,9 +273,25 @@ TEST_CASE("Generate the golden journal vector of format version 1", "[.golden-jo
   }
   const std::string folder = build_path("golden-journal");
   std::filesystem::create_directories(folder);
-  std::ofstream(folder + "/golden-journal-v1.bin", std::ios::binary) << frames;
-  std::ofstream(folder + "/golden-journal-v1.jsonl", std::ios::binary) << expected_events;
-  std::ofstream(folder + "/golden-journal-v1.records.txt", std::ios::binary) << expected_records;
+  std::ofstream(folder + "/" + name + ".bin", std::ios::binary) << frames;
+  std::ofstream(folder + "/" + name + ".jsonl", std::ios::binary) << expected_events;
+  std::ofstream(folder + "/" + name + ".records.txt", std::ios::binary) << expected_records;
+}
+
+}  // namespace
+
+// Wrote tests/data/golden-journal-v1.* once (then copied there by hand); hidden, never run by
+// default. Kept to show how the vector was made, not to remake it: it writes into the build
+// folder only. Run: build/dev/tests/loket_tests "[.golden-journal-generate]"
+TEST_CASE("Generate the golden journal vector of format version 1", "[.golden-journal-generate]") {
+  write_golden_vector("golden-journal-v1", golden_scheme, golden_events, golden_split_sequence);
+}
+
+// The same for tests/data/golden-journal-v1-carry-over.*, written when decision kind 3 (R11)
+// joined format version 1.
+TEST_CASE("Generate the golden journal vector of the carry-over decision",
+          "[.golden-journal-generate]") {
+  write_golden_vector("golden-journal-v1-carry-over", carry_over_scheme, carry_over_events, 0);
 }
 
 TEST_CASE("The golden journal of format version 1 decodes to exactly its expected text") {
@@ -235,6 +301,38 @@ TEST_CASE("The golden journal of format version 1 decodes to exactly its expecte
   const Decoded decoded = decode_vector(frames);
   CHECK(decoded.events == read_text(data + ".jsonl"));
   CHECK(decoded.records == read_text(data + ".records.txt"));
+}
+
+TEST_CASE("The golden journal of the carry-over decision decodes to exactly its expected text") {
+  const std::string data = source_path("tests/data/golden-journal-v1-carry-over");
+  const std::vector<std::string> frames = read_frames(data + ".bin");
+  REQUIRE(frames.size() == 6);  // the header and 5 records
+  const Decoded decoded = decode_vector(frames);
+  CHECK(decoded.events == read_text(data + ".jsonl"));
+  CHECK(decoded.records == read_text(data + ".records.txt"));
+  CHECK(decoded.events.find(R"({"type":"carry_over","seq":5,"from_tranche":"m1",)") !=
+        std::string::npos);
+}
+
+TEST_CASE("A decision's kind decodes from application to carry_over, one more is refused") {
+  Decision decision;
+  decision.kind = Decision::Kind::carry_over;
+  decision.tranche_index = 0;
+  decision.to_tranche = 1;
+  decision.amount_cents = 7;
+  std::string bytes;
+  encode_record(bytes, 1, 0, CloseCommand{"t", {}}, "", std::span(&decision, 1), {});
+  // kind:u8 tranche:u8 to_tranche:u8 amount:i64, then the two hashes and the checksum.
+  const std::size_t kind_at = bytes.size() - (32 + 32 + 4) - 8 - 1 - 1 - 1;
+  JournalRecord record;
+  REQUIRE(decode_record_fields(bytes_of(bytes), record).is_ok());
+  REQUIRE(record.decisions.size() == 1);
+  CHECK(record.decisions[0].kind == Decision::Kind::carry_over);
+  CHECK(record.decisions[0].to_tranche == 1);
+  CHECK(record.decisions[0].amount_cents == 7);
+  std::string changed = bytes;
+  changed[kind_at] = 4;
+  CHECK(decode_record_fields(bytes_of(changed), record).message() == "unknown decision kind 4");
 }
 
 TEST_CASE("A decision's outcome, reason and field decode from first to last, one more is refused") {
