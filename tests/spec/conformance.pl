@@ -85,10 +85,19 @@ places = 1000
 ranking = "arrival"
 
 # One place: the second submission is turned down, then granted on appeal; then closed.
+# What it leaves goes to "later" (R11), which cannot close before it.
 [[tranche]]
 id = "tiny"
 opens_at = "2020-01-01T00:00:00Z"
 closes_at = "2100-01-01T00:00:00Z"
+places = 1
+ranking = "arrival"
+carry_over_to = "later"
+
+[[tranche]]
+id = "later"
+opens_at = "2100-01-01T00:00:00Z"
+closes_at = "2101-01-01T00:00:00Z"
 places = 1
 ranking = "arrival"
 TOML
@@ -251,6 +260,8 @@ sub operator_commands {
   my $again   = $runner->run(operator(grantAppeal => tiny => $appeal, keyed('spec-appeal'),
     note => 'a retry'));
   $runner->behaviour('a retried appeal is replayed', replay_marked($granted, $again));
+  $runner->run(operator(closeTranche => later => '{}', expect => 409,
+    note => 'a source still open'));
   my $closed   = $runner->run(operator(closeTranche => tiny => '{}', keyed('spec-close')));
   my $reclosed = $runner->run(operator(closeTranche => tiny => '{}', keyed('spec-close'),
     note => 'a retry'));
