@@ -88,6 +88,7 @@ struct Figures {
   std::uint64_t decisions = 0;
   std::array<std::uint64_t, outcome_count> by_outcome{};  // indexed by Outcome's number
   std::uint64_t transfers = 0;
+  std::uint64_t carry_overs = 0;  // R11
   std::uint64_t crowd = 0;
   std::uint64_t restarts = 0;
   std::uint64_t split_events = 0;  // journaled in parts: more decisions than a record holds
@@ -100,6 +101,7 @@ struct Figures {
     records += run.records;
     decisions += run.decisions;
     transfers += run.transfers;
+    carry_overs += run.carry_overs;
     crowd += run.crowd;
     restarts += run.restarts;
     split_events += run.split_events;
@@ -111,10 +113,10 @@ struct Figures {
   std::string text() const {
     return fmt::format(
         "events {} (refused {}, bad lines {}), records {}, decisions {} (granted {}, pending {}, "
-        "waitlisted {}, rejected {}; transfers {}), crowd {}, split events {}, restarts {}, "
-        "{:.2f} s",
+        "waitlisted {}, rejected {}; transfers {}, carry-overs {}), crowd {}, split events {}, "
+        "restarts {}, {:.2f} s",
         events, refused, bad_lines, records, decisions, by_outcome[1], by_outcome[2], by_outcome[3],
-        by_outcome[4], transfers, crowd, split_events, restarts, seconds);
+        by_outcome[4], transfers, carry_overs, crowd, split_events, restarts, seconds);
   }
 };
 
@@ -244,6 +246,8 @@ class Run {
       figures_.decisions += 1;
       if (decision.kind == Decision::Kind::transfer) {
         figures_.transfers += 1;
+      } else if (decision.kind == Decision::Kind::carry_over) {
+        figures_.carry_overs += 1;
       } else {
         figures_.by_outcome[static_cast<std::size_t>(decision.outcome)] += 1;
       }

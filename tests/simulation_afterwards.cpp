@@ -116,6 +116,21 @@ std::string text_of(const json::object& object, std::string_view key) {
 // The CSV columns a JSON line determines, as the CSV writes them.
 std::vector<std::string> expected_cells(const json::object& line, bool decision) {
   const std::string seq = fmt::format("{}", line.at("seq").as_int64());
+  if (decision && line.contains("type") && line.at("type") == "carry_over") {
+    // R11: from and to name tranches; money fills the amount, places their own column.
+    const json::value* places = line.if_contains("places");
+    const std::int64_t units =
+        places != nullptr ? places->as_int64() : line.at("amount_cents").as_int64();
+    const std::string units_text = fmt::format("{}", units);
+    return {seq,
+            "carry_over",
+            text_of(line, "from_tranche"),
+            text_of(line, "from_tranche"),
+            text_of(line, "to_tranche"),
+            places != nullptr ? "" : units_text,
+            places != nullptr ? "" : euros(units),
+            places != nullptr ? units_text : ""};
+  }
   if (decision && line.contains("type")) {
     const std::int64_t cents = line.at("amount_cents").as_int64();
     return {seq,
@@ -156,6 +171,7 @@ std::vector<std::string> csv_cells(const std::vector<std::string>& row, bool dec
     return cells;
   };
   if (decision && row.at(2) == "transfer") return pick({0, 2, 3, 11, 12, 13, 14});
+  if (decision && row.at(2) == "carry_over") return pick({0, 2, 3, 11, 12, 13, 14, 15});
   if (decision) return pick({0, 2, 4, 5, 6, 7, 8, 9, 10});
   return pick({0, 1, 2, 3, 4, 6, 7});
 }

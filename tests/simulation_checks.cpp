@@ -78,7 +78,9 @@ std::string state_text(const Allocator& allocator, std::span<const std::string> 
 }
 
 Invariants::Invariants(const Scenario& scenario)
-    : scenario_(scenario), appeal_units_(scenario.tranches.size(), 0) {}
+    : scenario_(scenario),
+      appeal_units_(scenario.tranches.size(), 0),
+      carried_units_(scenario.tranches.size(), 0) {}
 
 void Invariants::accepted(const Command& command, std::span<const Decision> decisions,
                           const Allocator& allocator) {
@@ -163,6 +165,12 @@ void Invariants::appealed(const AppealCommand& appeal, std::span<const Decision>
 }
 
 void Invariants::decided(const Decision& decision, std::vector<std::string>& touched_holders) {
+  if (decision.kind == Decision::Kind::carry_over) {
+    if (decision.amount_cents <= 0) fail("a carry-over that moves nothing");
+    carried_units_.at(decision.tranche_index) -= decision.amount_cents;
+    carried_units_.at(decision.to_tranche) += decision.amount_cents;
+    return;
+  }
   if (decision.kind != Decision::Kind::application || decision.application_id.empty()) return;
   const auto found = applications_.find(std::string(decision.application_id));
   if (found == applications_.end()) {
@@ -192,8 +200,10 @@ void Invariants::hold(const Tracked& tracked, int change,
 void Invariants::check_pools(const Allocator& allocator, std::size_t tranche) const {
   const TrancheStatus status = allocator.tranche_status(tranche);
   for (const PoolStatus& pool : status.pools) {
-    const std::int64_t available =
-        pool.capacity_units + pool.transferred_in_units - pool.transferred_out_units;
+    // R11: what earlier windows carried in is budget too; what this one carried out is not.
+    const std::int64_t available = pool.capacity_units + pool.transferred_in_units -
+                                   pool.transferred_out_units + pool.carried_in_units -
+                                   pool.carried_out_units;
     if (pool.remaining_units < 0 || pool.granted_units > available ||
         pool.granted_units + pool.remaining_units != available) {
       fail(fmt::format(
@@ -222,9 +232,11 @@ void Invariants::finished(const Allocator& allocator) const {
     const ScenarioTranche& tranche = scenario_.tranches[index];
     const TrancheStatus status = allocator.tranche_status(index);
     if (!status.closed) fail(fmt::format("tranche {} is open after its close", tranche.id));
-    if (granted_units[index] - appeal_units_[index] > tranche.cap) {
+    // The cap as the decisions made it: configured, plus carried in, minus carried out.
+    const std::int64_t cap = tranche.cap + carried_units_[index];
+    if (granted_units[index] - appeal_units_[index] > cap) {
       fail(fmt::format("tranche {} granted {} (of which {} on appeal) over its cap of {}",
-                       tranche.id, granted_units[index], appeal_units_[index], tranche.cap));
+                       tranche.id, granted_units[index], appeal_units_[index], cap));
     }
     std::int64_t counted = 0;
     for (const PoolStatus& pool : status.pools) {

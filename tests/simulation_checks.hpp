@@ -64,6 +64,7 @@ class Invariants {
   std::unordered_map<std::string, int> holders_;        // participant in scope -> applications held
   std::map<std::string, std::int64_t> appeal_granted_;  // tranche/id/reference -> cents
   std::vector<std::int64_t> appeal_units_;              // per tranche: granted on appeal
+  std::vector<std::int64_t> carried_units_;             // per tranche: carried in minus out (R11)
 };
 
 }  // namespace loket::testing

@@ -85,7 +85,9 @@ class Generator {
 
   void choose_scheme(bool wants_crowd) {
     for (int attempt = 0; attempt < 20; ++attempt) {
-      workload_.scenario = random_scenario(random_, ScenarioOptions{false, false, true, 1});
+      workload_.scenario = random_scenario(
+          random_,
+          ScenarioOptions{.with_appeals = true, .submissions_max = 1, .windows_percent = 30});
       for (std::size_t index = 0; index < tranches().size(); ++index) {
         if (tranches()[index].ranking != "arrival") crowd_tranche_ = index;
       }
