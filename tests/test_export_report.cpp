@@ -63,7 +63,9 @@ TEST_CASE("Allocating an export reproduces the journal's decisions, byte for byt
     const std::uint64_t seed =
         std::uint64_t{Catch::rngSeed()} * 7919 + static_cast<std::uint64_t>(index);
     std::mt19937_64 random(seed);
-    const Scenario scenario = random_scenario(random, ScenarioOptions{false, false, true, 150});
+    const Scenario scenario = random_scenario(
+        random,
+        ScenarioOptions{.with_appeals = true, .submissions_max = 150, .windows_percent = 30});
     INFO("scenario seed " << seed);
     TempFolder folder("roundtrip");
     const std::string scheme = folder.write("scheme.toml", scenario.scheme_toml);

@@ -4,6 +4,8 @@
 
 #include <catch2/catch.hpp>
 
+#include "engine/civil_time.hpp"
+#include "engine/limits.hpp"
 #include "tests/harness.hpp"
 
 using namespace loket;
@@ -318,4 +320,69 @@ TEST_CASE("R11: a tranche cannot be closed while one that carries into it is ope
   CHECK(harness.apply(close_at("w2", in_march)) ==
         std::vector{carried(3, "w2", "w3", "places", 4)});
   CHECK(harness.apply(close_at("w3", in_march)).empty());
+}
+
+TEST_CASE("R11 at the extremes: 64 windows of the largest budget carry everything down the chain") {
+  // limits::tranches_max windows, each of limits::amount_cents_max, none granting anything:
+  // the last receives 63 budgets, split 1/99 between two compartments without overflow.
+  std::string scheme = R"(
+[scheme]
+id = "chain"
+name = "Chain"
+unique_participant = "tranche"
+)";
+  const TimestampNs day_ns = 86'400 * nanoseconds_per_second;
+  const TimestampNs first_opens_at = *parse_rfc3339("2023-01-01T00:00:00Z");
+  const std::size_t windows = limits::tranches_max;
+  for (std::size_t index = 0; index < windows; ++index) {
+    scheme += fmt::format(
+        R"(
+[[tranche]]
+id = "w{}"
+opens_at = "{}"
+closes_at = "{}"
+budget_cents = {}
+ranking = "arrival"
+fit = "block"
+spillover = "none"
+)",
+        index, format_rfc3339(first_opens_at + static_cast<TimestampNs>(index) * day_ns),
+        format_rfc3339(first_opens_at + static_cast<TimestampNs>(index + 1) * day_ns),
+        limits::amount_cents_max);
+    if (index + 1 < windows) {
+      scheme += fmt::format("carry_over_to = \"w{}\"\n", index + 1);
+    } else {
+      scheme += R"([[tranche.compartment]]
+id = "a"
+share_percent = 1
+min_cents = 1
+max_cents = 100
+[[tranche.compartment]]
+id = "b"
+share_percent = 99
+min_cents = 101
+max_cents = 1000000000000
+)";
+    }
+  }
+  Harness harness(scheme);
+  for (std::size_t index = 0; index + 1 < windows; ++index) {
+    const std::string closes_at =
+        format_rfc3339(first_opens_at + static_cast<TimestampNs>(index + 1) * day_ns);
+    const std::int64_t carried_cents =
+        limits::amount_cents_max * static_cast<std::int64_t>(index + 1);
+    CHECK(harness.apply(close_at(fmt::format("w{}", index), closes_at)) ==
+          std::vector{carried(static_cast<Sequence>(index + 1), fmt::format("w{}", index),
+                              fmt::format("w{}", index + 1), "amount_cents", carried_cents)});
+  }
+  const std::int64_t last_received =
+      limits::amount_cents_max * static_cast<std::int64_t>(windows - 1);
+  CHECK(last_received == limits::budget_cents_with_carry_over_max - limits::amount_cents_max);
+  const TrancheStatus last = harness.allocator().tranche_status(windows - 1);
+  CHECK(last.pools.at(0).carried_in_units == last_received / 100);
+  CHECK(last.pools.at(1).carried_in_units == last_received - last_received / 100);
+  // The last window grants the largest amount its band allows, twice over, from that money.
+  CHECK(harness.apply(money(fmt::format("w{}", windows - 1), "X-1", "p1", limits::amount_cents_max,
+                            "2023-03-05T12:00:00Z")) ==
+        std::vector{decided(windows, "X-1", "granted", "", "b", limits::amount_cents_max)});
 }
