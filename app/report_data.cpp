@@ -64,8 +64,11 @@ class Gatherer {
       application.reason = std::string(to_string(decision.reason));
       if (decision.reason == Reason::appeal) record_appeal(record, decision);
       // A money draw may decide one application twice in its record (waitlisted, then
-      // rejected when the budget ends): it has one place in the ranking.
-      if (draw != nullptr && decision.outcome != Outcome::pending &&
+      // rejected when the budget ends): it has one place in the ranking. The same record may
+      // also serve another tranche's waiting applications with a carry-over (R11): those were
+      // not drawn.
+      if (draw != nullptr && decision.tranche_index == draw_tranche_ &&
+          decision.outcome != Outcome::pending &&
           draw_ids_.emplace(decision.application_id).second) {
         draw->decided += 1;
         draw->ranked.emplace_back(decision.application_id);
@@ -100,6 +103,7 @@ class Gatherer {
     if (seed.empty() || !tranche || data_.scheme.tranches[*tranche].ranking == Ranking::arrival) {
       return nullptr;  // only lottery rankings draw
     }
+    draw_tranche_ = *tranche;
     data_.draws.push_back(
         {std::string(tranche_id), through_day, record.received_at, to_hex(seed), 0, {}});
     return &data_.draws.back();
@@ -171,6 +175,7 @@ class Gatherer {
   std::unordered_map<std::string, Application> applications_;
   std::unordered_map<std::string, std::int64_t> last_granted_;
   std::unordered_set<std::string_view> draw_ids_;  // decided by this record's draw
+  std::size_t draw_tranche_ = 0;                   // the tranche this record's draw is of
 };
 
 }  // namespace

@@ -161,6 +161,49 @@ TEST_CASE("Carry-overs show in the report and the CSV, with each window's budget
   CHECK(decisions.find("carry_over,w1,,,,,,,,w1,w2,115150,1151.50,\r\n") != std::string::npos);
 }
 
+TEST_CASE("A lottery close that serves another window ranks only its own draw", "[process]") {
+  // m1's window lottery closes a day late into m2, where B-1 waits: B-1 is served in the
+  // close's record, but was never in m1's draw.
+  TempFolder folder("report-carry-over-draw");
+  const std::string scheme = folder.write("scheme.toml", R"(
+[scheme]
+id = "draw"
+name = "Draw"
+unique_participant = "tranche"
+[[tranche]]
+id = "m1"
+opens_at = "2023-01-01T08:00:00Z"
+closes_at = "2023-02-01T08:00:00Z"
+budget_cents = 10000
+ranking = "window_lottery"
+fit = "partial"
+spillover = "none"
+carry_over_to = "m2"
+[[tranche]]
+id = "m2"
+opens_at = "2023-02-01T08:00:00Z"
+closes_at = "2023-03-01T08:00:00Z"
+budget_cents = 1000
+ranking = "arrival"
+fit = "skip"
+spillover = "none"
+)");
+  const std::string events = folder.write(
+      "events.jsonl",
+      R"({"type":"submit","seq":1,"received_at":"2023-01-02T08:00:00Z","tranche":"m1","id":"A-1","participant":"p1","amount_cents":3000}
+{"type":"submit","seq":2,"received_at":"2023-02-02T08:00:00Z","tranche":"m2","id":"B-1","participant":"p2","amount_cents":5000}
+{"type":"close","seq":3,"received_at":"2023-02-02T09:00:00Z","tranche":"m1","seed":"01"}
+)");
+  const std::string decisions = allocate_into(scheme, events, folder.path("journal"));
+  REQUIRE(decisions.find(R"({"seq":3,"id":"B-1","outcome":"granted")") != std::string::npos);
+  const auto data = gather_report(folder.path("journal"));
+  REQUIRE(data);
+  REQUIRE(data->draws.size() == 1);
+  CHECK(data->draws[0].tranche == "m1");
+  CHECK(data->draws[0].decided == 1);
+  CHECK(data->draws[0].ranked == std::vector<std::string>{"A-1"});
+}
+
 TEST_CASE("The server's export stream gives the offline export's bytes, and stops at damage",
           "[process]") {
   TempFolder folder("export-stream");
