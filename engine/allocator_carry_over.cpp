@@ -61,7 +61,8 @@ void AllocatorCore::receive_carry_over(std::size_t tranche, std::int64_t amount_
   }
   for (std::size_t index = 0; index < parts.size(); ++index) {
     Pool& pool = state.pools[index];
-    if (parts[index] > 0 && pool.unmet_count > 0) serve_unmet(tranche, index);
+    if (parts[index] == 0) continue;  // a compartment that got nothing stays as it was
+    if (pool.unmet_count > 0) serve_unmet(tranche, index);
     // A block compartment whose queue is served takes new arrivals again (R11).
     if (pool.unmet_count == 0) pool.blocked = false;
   }

@@ -109,8 +109,9 @@ void ReferenceModel::carry_over(std::size_t t) {
 }
 
 // Places add to the cap; money is split like the receiver's own budget. An arrival receiver
-// serves its waiting applications with it at once, and a `block` compartment left with
-// nobody waiting takes new arrivals again; a lottery receiver just has more to draw for.
+// serves its waiting applications with it at once, and a `block` compartment that received
+// something and is left with nobody waiting takes new arrivals again; a lottery receiver just
+// has more to draw for.
 void ReferenceModel::receive(std::size_t t, std::int64_t amount) {
   const ScenarioTranche& tranche = scenario.tranches[t];
   std::vector<std::int64_t> parts{amount};
@@ -126,7 +127,8 @@ void ReferenceModel::receive(std::size_t t, std::int64_t amount) {
   for (std::size_t c = 0; c < parts.size(); ++c) tranches[t].carried[c] += parts[c];
   if (tranche.counts_places || tranche.ranking != "arrival") return;
   for (std::size_t c = 0; c < parts.size(); ++c) {
-    if (parts[c] > 0) serve_unmet(t, c);
+    if (parts[c] == 0) continue;  // got nothing: nothing served, and a block stays
+    serve_unmet(t, c);
     if (!has_unmet(t, c)) tranches[t].blocked[c] = false;
   }
 }

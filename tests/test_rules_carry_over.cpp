@@ -268,6 +268,23 @@ TEST_CASE("R11: a block compartment whose queue is served takes new arrivals aga
   }
 }
 
+TEST_CASE("R11: a block compartment that receives nothing stays as it was") {
+  Harness harness(money_windows("block"));
+  harness.apply(money("m1", "A-1", "p3", 49999, in_january));  // m1 will leave 1 cent
+  // small (EUR 20): S-1 leaves EUR 5, S-2 (EUR 10) does not fit and blocks the compartment.
+  harness.apply(money("m2", "S-1", "p1", 1500, in_february));
+  CHECK(harness.apply(money("m2", "S-2", "p2", 1000, in_february)) ==
+        std::vector{decided(3, "S-2", "waitlisted", "", "small", 0)});
+  // An appeal meets S-2: nobody waits, but the block stands (R6) with EUR 5 left.
+  harness.apply(
+      R"({"type":"appeal","received_at":"2023-02-02T09:00:00Z","tranche":"m2","id":"S-2","amount_cents":1000,"reference":"AWB-4:25"})");
+  // 1 cent splits floor(1 * 20 / 100) = 0 to small and 1 to large: small is as it was.
+  CHECK(harness.apply(close_at("m1", "2023-02-03T08:00:00Z")) ==
+        std::vector{carried(5, "m1", "m2", "amount_cents", 1)});
+  CHECK(harness.apply(money("m2", "S-3", "p4", 100, "2023-02-03T09:00:00Z")) ==
+        std::vector{decided(6, "S-3", "waitlisted", "", "small", 0)});
+}
+
 TEST_CASE("R11: a lottery receiver has more to draw for") {
   Harness harness(money_windows("partial", "window_lottery"));
   harness.apply(money("m1", "A-1", "p1", 44000, in_january));  // EUR 60 left: 12 / 48
@@ -381,7 +398,7 @@ max_cents = 1000000000000
   const TrancheStatus last = harness.allocator().tranche_status(windows - 1);
   CHECK(last.pools.at(0).carried_in_units == last_received / 100);
   CHECK(last.pools.at(1).carried_in_units == last_received - last_received / 100);
-  // The last window grants the largest amount its band allows, twice over, from that money.
+  // The last window grants the largest amount its band allows from that money.
   CHECK(harness.apply(money(fmt::format("w{}", windows - 1), "X-1", "p1", limits::amount_cents_max,
                             "2023-03-05T12:00:00Z")) ==
         std::vector{decided(windows, "X-1", "granted", "", "b", limits::amount_cents_max)});
