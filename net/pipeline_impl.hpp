@@ -46,7 +46,7 @@ struct Pipeline::Impl {
   void try_reopen();
   void close_on_clock();
   void commit_lottery_seeds();
-  void apply_internal(const Command& command, TimestampNs timestamp);
+  bool apply_internal(const Command& command, TimestampNs timestamp);  // false: refused
   void publish_gauges();
   // pipeline_checkpoint.cpp
   void checkpoint_if_due();

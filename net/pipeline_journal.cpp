@@ -116,10 +116,10 @@ void Pipeline::Impl::try_reopen() {
 
 // Operator-free closing: the same events an operator would send, journaled like any other.
 // Refused (already closed: an operator was first, or before a restart) journals nothing.
-void Pipeline::Impl::apply_internal(const Command& command, TimestampNs timestamp) {
-  if (sequencer->apply(command, timestamp).refusal == Refusal::none) {
-    owner.counters_.accepted.fetch_add(1, std::memory_order_relaxed);
-  }
+bool Pipeline::Impl::apply_internal(const Command& command, TimestampNs timestamp) {
+  if (sequencer->apply(command, timestamp).refusal != Refusal::none) return false;
+  owner.counters_.accepted.fetch_add(1, std::memory_order_relaxed);
+  return true;
 }
 
 void Pipeline::Impl::close_on_clock() {
@@ -134,8 +134,8 @@ void Pipeline::Impl::close_on_clock() {
       const std::optional<SeedRefusal> refusal = lottery_seeds.choose(
           allocator, sequencer->head_hash(), tranche.id, std::nullopt, {}, seed);
       LOKET_ASSERT(!refusal);  // only an operator's seed or beacon can be refused
-      apply_internal(CloseCommand{tranche.id, seed}, now);
-      closed_since_checkpoint = true;
+      // A refused close (an operator closed it first) changes nothing: no checkpoint is due.
+      if (apply_internal(CloseCommand{tranche.id, seed}, now)) closed_since_checkpoint = true;
       continue;
     }
     if (tranche.ranking != Ranking::same_day_lottery) continue;
@@ -147,8 +147,9 @@ void Pipeline::Impl::close_on_clock() {
     const std::optional<SeedRefusal> refusal =
         lottery_seeds.choose(allocator, sequencer->head_hash(), tranche.id, yesterday, {}, seed);
     LOKET_ASSERT(!refusal);
-    apply_internal(CloseDayCommand{tranche.id, yesterday, seed}, now);
-    closed_since_checkpoint = true;
+    if (apply_internal(CloseDayCommand{tranche.id, yesterday, seed}, now)) {
+      closed_since_checkpoint = true;
+    }
     last_closed_day[index] = yesterday;
   }
 }

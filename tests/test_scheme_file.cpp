@@ -190,3 +190,16 @@ ranking = "arrival"
   CHECK(error_of(windows("carry_over_to = \"\"", at_close)) ==
         "bad.toml:14: tranche[1].carry_over_to: must not be empty");
 }
+
+TEST_CASE("R11: windows close in closes_at order whatever their order in the file") {
+  Scheme scheme;
+  for (const auto& [id, closes_at] : std::initializer_list<std::pair<const char*, TimestampNs>>{
+           {"w3", 30}, {"w1", 10}, {"w2", 20}, {"also-w1", 10}}) {
+    Tranche tranche;
+    tranche.id = id;
+    tranche.closes_at = closes_at;
+    scheme.tranches.push_back(tranche);
+  }
+  // Ties keep the file's order.
+  CHECK(closing_order(scheme) == std::vector<std::size_t>{1, 3, 2, 0});
+}
