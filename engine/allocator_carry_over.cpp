@@ -39,16 +39,11 @@ void AllocatorCore::carry_over(std::size_t tranche) {
 void AllocatorCore::receive_carry_over(std::size_t tranche, std::int64_t amount_units) {
   const Tranche& receiver = scheme_.tranches[tranche];
   TrancheState& state = tranches_[tranche];
-  // A receiver cannot close while a source is open (carry_over_source_open).
+  // A receiver cannot close while a source is open (open_carry_over_sources).
   LOKET_ASSERT(!state.closed && amount_units > 0);
-  std::vector<std::int64_t> parts{amount_units};
-  if (!receiver.counts_places) {
-    std::vector<std::int32_t> shares;
-    for (const Compartment& compartment : receiver.compartments) {
-      shares.push_back(compartment.share_percent);
-    }
-    parts = split_budget(amount_units, shares);
-  }
+  const std::vector<std::int64_t> parts = receiver.counts_places
+                                              ? std::vector<std::int64_t>{amount_units}
+                                              : split_over_compartments(receiver, amount_units);
   LOKET_ASSERT(parts.size() == state.pools.size());
   for (std::size_t index = 0; index < parts.size(); ++index) {
     state.pools[index].remaining_units += parts[index];

@@ -36,6 +36,15 @@ std::vector<std::size_t> closing_order(const Scheme& scheme) {
   return order;
 }
 
+std::vector<std::int64_t> split_over_compartments(const Tranche& tranche, std::int64_t cents) {
+  LOKET_ASSERT(!tranche.counts_places);
+  std::vector<std::int32_t> shares;
+  for (const Compartment& compartment : tranche.compartments) {
+    shares.push_back(compartment.share_percent);
+  }
+  return split_budget(cents, shares);
+}
+
 std::vector<std::int64_t> split_budget(std::int64_t budget_cents,
                                        const std::vector<std::int32_t>& share_percents) {
   LOKET_ASSERT(budget_cents > 0 && budget_cents <= limits::budget_cents_with_carry_over_max);

@@ -79,6 +79,9 @@ std::vector<std::size_t> closing_order(const Scheme& scheme);
 // R6: each compartment gets floor(budget * share / 100); the last takes the remainder.
 std::vector<std::int64_t> split_budget(std::int64_t budget_cents,
                                        const std::vector<std::int32_t>& share_percents);
+// split_budget over a money tranche's compartments by their shares: its own budget on load,
+// and what an earlier tranche carries into it (R11).
+std::vector<std::int64_t> split_over_compartments(const Tranche& tranche, std::int64_t cents);
 
 std::string_view to_string(Ranking ranking);
 std::string_view to_string(Fit fit);

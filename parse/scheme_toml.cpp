@@ -200,9 +200,7 @@ void read_money(const SchemeReader& reader, const toml::table& table, const std:
     tranche.compartments.push_back(
         Compartment{"", 100, 1, limits::amount_cents_max, tranche.budget_cents});
   }
-  std::vector<std::int32_t> shares;
-  for (const auto& compartment : tranche.compartments) shares.push_back(compartment.share_percent);
-  const std::vector<std::int64_t> budgets = split_budget(tranche.budget_cents, shares);
+  const std::vector<std::int64_t> budgets = split_over_compartments(tranche, tranche.budget_cents);
   for (std::size_t index = 0; index < budgets.size(); ++index) {
     tranche.compartments[index].budget_cents = budgets[index];
   }
