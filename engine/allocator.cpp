@@ -317,6 +317,10 @@ TimestampNs Allocator::last_timestamp() const {
 std::uint64_t Allocator::decisions_made() const {
   return core_->decisions_made();
 }
+std::vector<std::size_t> Allocator::open_carry_over_sources(std::size_t tranche_index) const {
+  LOKET_ASSERT(tranche_index < core_->scheme().tranches.size());
+  return core_->open_carry_over_sources(tranche_index);
+}
 std::size_t Allocator::application_count() const {
   return core_->records().size();
 }

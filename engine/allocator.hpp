@@ -102,6 +102,9 @@ class Allocator {
   // Every decision of every accepted command so far: the size of the journal's decision tree.
   std::uint64_t decisions_made() const;
   TrancheStatus tranche_status(std::size_t tranche_index) const;
+  // R11: the tranches not yet closed that carry into this one; while there are any, closing
+  // it is refused (Refusal::carry_over_source_open).
+  std::vector<std::size_t> open_carry_over_sources(std::size_t tranche_index) const;
   std::optional<ApplicationStatus> find_application(std::string_view application_id) const;
   std::size_t application_count() const;
   // Heap bytes held by the engine's tables (for the memory benchmark).

@@ -9,13 +9,14 @@
 
 namespace loket {
 
-bool AllocatorCore::carry_over_source_open(std::size_t tranche) const {
+std::vector<std::size_t> AllocatorCore::open_carry_over_sources(std::size_t tranche) const {
+  std::vector<std::size_t> sources;
   for (std::size_t source = 0; source < scheme_.tranches.size(); ++source) {
     if (scheme_.tranches[source].carry_over_to == tranche && !tranches_[source].closed) {
-      return true;
+      sources.push_back(source);
     }
   }
-  return false;
+  return sources;
 }
 
 // Runs last in a close, after draws, spillover and budget_exhausted: what remains within the

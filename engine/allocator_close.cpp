@@ -40,7 +40,7 @@ Refusal AllocatorCore::close(const CloseCommand& command) {
   const Tranche& tranche = scheme_.tranches[*index];
   TrancheState& state = tranches_[*index];
   if (state.closed) return Refusal::tranche_closed;
-  if (carry_over_source_open(*index)) return Refusal::carry_over_source_open;
+  if (!open_carry_over_sources(*index).empty()) return Refusal::carry_over_source_open;
   if (const Refusal refusal = check_seed(*index, std::nullopt, command.seed);
       refusal != Refusal::none) {
     return refusal;

@@ -113,6 +113,8 @@ class AllocatorCore {
   std::uint64_t decisions_made() const { return decisions_made_; }
   const TrancheState& tranche_state(std::size_t index) const { return tranches_[index]; }
   std::span<const ApplicationRecord> records() const { return {records_.data(), record_count_}; }
+  // R11: the tranches not yet closed that carry into `tranche` (allocator_carry_over.cpp).
+  std::vector<std::size_t> open_carry_over_sources(std::size_t tranche) const;
   std::uint32_t find_id(std::string_view application_id) const {
     return find_id(application_id, id_hash(application_id));
   }
@@ -135,7 +137,6 @@ class AllocatorCore {
   void serve_unmet(std::size_t tranche, std::size_t pool);
   void exhaust(std::size_t tranche);
   // allocator_carry_over.cpp
-  bool carry_over_source_open(std::size_t tranche) const;
   void carry_over(std::size_t tranche);
   void receive_carry_over(std::size_t tranche, std::int64_t amount_units);
   // allocator_appeal.cpp

@@ -15,15 +15,13 @@ std::string refusal_detail(const Allocator& allocator, const Command& command, R
   if (refusal != Refusal::carry_over_source_open || close == nullptr) return {};
   const Scheme& scheme = allocator.scheme();
   const std::optional<std::size_t> target = scheme.find_tranche(close->tranche_id);
+  if (!target) return {};
+  const std::vector<std::size_t> open_sources = allocator.open_carry_over_sources(*target);
   std::string sources;
-  std::size_t open_sources = 0;
-  for (std::size_t index = 0; target && index < scheme.tranches.size(); ++index) {
-    if (scheme.tranches[index].carry_over_to != target) continue;
-    if (allocator.tranche_status(index).closed) continue;
-    sources += fmt::format("{}\"{}\"", sources.empty() ? "" : ", ", scheme.tranches[index].id);
-    open_sources += 1;
+  for (const std::size_t source : open_sources) {
+    sources += fmt::format("{}\"{}\"", sources.empty() ? "" : ", ", scheme.tranches[source].id);
   }
-  if (open_sources == 1) {
+  if (open_sources.size() == 1) {
     return fmt::format(
         "tranche {} carries what it leaves into \"{}\" and is still open; close it "
         "first",
