@@ -55,6 +55,7 @@ Pipeline::Impl::Impl(Pipeline& pipeline, Recovered recovered, PipelineLimits pip
   install(std::move(recovered));
   last_checkpoint_at = clock();
   last_closed_day.assign(scheme->tranches.size(), INT32_MIN);
+  tranches_closing_order = closing_order(*scheme);
   thread = std::thread([this] { run(); });
   ticker = std::thread([this] { tick(); });
 }

@@ -91,6 +91,8 @@ struct Pipeline::Impl {
   };
   std::deque<Awaiting> awaiting;
   std::vector<LocalDate> last_closed_day;  // per tranche, by the clock
+  // The tranches by closes_at, so that a carry-over source closes before its target (R11).
+  std::vector<std::size_t> tranches_closing_order;
   std::atomic<bool> clock_check_due{false};
   // A follower's: chunks offered and not yet applied, the leader's URL, a promotion asked for.
   mutable std::mutex follower_mutex;

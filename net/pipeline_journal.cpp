@@ -125,8 +125,7 @@ bool Pipeline::Impl::apply_internal(const Command& command, TimestampNs timestam
 void Pipeline::Impl::close_on_clock() {
   const Allocator& allocator = sequencer->allocator();
   const TimestampNs now = std::max(clock(), sequencer->last_timestamp());
-  // In time order, so that a carry-over source closes before its target (R11).
-  for (const std::size_t index : closing_order(*scheme)) {
+  for (const std::size_t index : tranches_closing_order) {
     const Tranche& tranche = scheme->tranches[index];
     if (allocator.tranche_status(index).closed) continue;
     std::vector<std::uint8_t> seed;
