@@ -295,20 +295,29 @@ Pipeline::~Pipeline() {
 }
 
 bool Pipeline::try_enqueue(std::unique_ptr<Job> job) {
-  LOKET_ASSERT(job && job->complete);
-  if (impl_->stopping.load(std::memory_order_acquire)) return false;
-  // The place is counted before the push: the allocator thread may pop (and count down)
-  // before this thread would otherwise have counted up, and the count must never wrap.
-  if (counters_.queue_depth.fetch_add(1, std::memory_order_acq_rel) >=
-          impl_->limits.queue_jobs_max ||
-      !impl_->queue.bounded_push(job.get())) {
-    counters_.queue_depth.fetch_sub(1, std::memory_order_acq_rel);
-    counters_.rejected_full.fetch_add(1, std::memory_order_relaxed);
-    return false;
+  try_enqueue(std::span<std::unique_ptr<Job>>(&job, 1));
+  return job == nullptr;
+}
+
+void Pipeline::try_enqueue(std::span<std::unique_ptr<Job>> jobs) {
+  bool taken_any = false;
+  for (std::unique_ptr<Job>& job : jobs) {
+    LOKET_ASSERT(job && job->complete);
+    if (impl_->stopping.load(std::memory_order_acquire)) break;
+    // The place is counted before the push: the allocator thread may pop (and count down)
+    // before this thread would otherwise have counted up, and the count must never wrap.
+    if (counters_.queue_depth.fetch_add(1, std::memory_order_acq_rel) >=
+            impl_->limits.queue_jobs_max ||
+        !impl_->queue.bounded_push(job.get())) {
+      counters_.queue_depth.fetch_sub(1, std::memory_order_acq_rel);
+      counters_.rejected_full.fetch_add(1, std::memory_order_relaxed);
+      continue;
+    }
+    job.release();
+    taken_any = true;
   }
-  job.release();
-  impl_->wake_up();
-  return true;
+  // One wake-up for the batch: the allocator thread takes every job queued when it wakes.
+  if (taken_any) impl_->wake_up();
 }
 
 void Pipeline::stop() {

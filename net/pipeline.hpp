@@ -25,6 +25,7 @@
 #include <functional>
 #include <memory>
 #include <optional>
+#include <span>
 #include <string>
 #include <thread>
 #include <vector>
@@ -112,6 +113,9 @@ class Pipeline {
 
   // From any thread: false when the queue is full or the pipeline is stopping.
   bool try_enqueue(std::unique_ptr<Job> job);
+  // The same for several jobs, in order, with one wake-up of the allocator thread: each job
+  // taken is moved out of `jobs`; those left in it were refused.
+  void try_enqueue(std::span<std::unique_ptr<Job>> jobs);
   // Finishes every queued job, waits until its records are durable, stops the threads.
   void stop();
 

@@ -5,6 +5,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <boost/asio.hpp>
 #include <boost/beast/core/error.hpp>
 #include <thread>
@@ -34,24 +35,53 @@ void LatencyHistogram::record(std::uint64_t microseconds) {
   sum_us.fetch_add(microseconds, std::memory_order_relaxed);
 }
 
+namespace {
+
+// A deadline is kept to within a quarter of the shortest timeout, and never more often than
+// needed: the sweep's cost is a compare per connection.
+std::chrono::milliseconds sweep_interval_for(const ServerOptions& options) {
+  constexpr std::chrono::milliseconds finest{5};
+  constexpr std::chrono::milliseconds coarsest{250};
+  const auto shortest =
+      std::min({options.read_timeout, options.idle_timeout, options.write_timeout});
+  return std::clamp(shortest / 4, finest, coarsest);
+}
+
+// One listener per I/O thread, all on one port with SO_REUSEPORT. A plain bind first: a port
+// another process listens on is refused, never silently shared with it.
+std::vector<std::unique_ptr<IoThread>> bind_io_threads(const ServerOptions& options,
+                                                       Pipeline* const& pipeline) {
+  LOKET_ASSERT(options.io_threads >= 1);
+  tcp::endpoint endpoint(asio::ip::make_address(options.address), options.port);
+  if (endpoint.port() != 0) {
+    asio::io_context probe_io;
+    tcp::acceptor probe(probe_io);
+    probe.open(endpoint.protocol());
+    probe.set_option(asio::socket_base::reuse_address(true));
+    probe.bind(endpoint);  // throws address_in_use
+  }
+  std::vector<std::unique_ptr<IoThread>> threads;
+  for (std::size_t index = 0; index < options.io_threads; ++index) {
+    threads.push_back(std::make_unique<IoThread>(endpoint, sweep_interval_for(options), pipeline));
+    endpoint.port(threads.front()->acceptor().local_endpoint().port());  // port 0: the first's
+  }
+  return threads;
+}
+
+}  // namespace
+
 Server::Impl::Impl(ServerOptions server_options)
     : options(std::move(server_options)),
-      io(static_cast<int>(options.io_threads)),
-      acceptor(asio::make_strand(io)),
-      signals(io, SIGINT, SIGTERM, SIGHUP),
-      drain_timer(io),
-      ops_timer(io),
+      io_threads(bind_io_threads(options, pipeline)),
+      signals(control_io(), SIGINT, SIGTERM, SIGHUP),
+      drain_timer(control_io()),
+      ops_timer(control_io()),
       id_prefix(fmt::format("{}{:x}", net_limits::generated_id_prefix,
                             Pipeline::system_clock_now() / 1000)) {
   if (options.tls) tls = make_tls_context(*options.tls);
   for (const TokenEntry& token : options.tokens.tokens) {
     rate_limiters.emplace_back(token.requests_per_second, token.burst);
   }
-  const tcp::endpoint endpoint(asio::ip::make_address(options.address), options.port);
-  acceptor.open(endpoint.protocol());
-  acceptor.set_option(asio::socket_base::reuse_address(true));
-  acceptor.bind(endpoint);
-  acceptor.listen(asio::socket_base::max_listen_connections);
 }
 
 std::string Server::Impl::generated_id() {
@@ -66,18 +96,18 @@ void Server::Impl::sample_ops() {
   });
 }
 
-void Server::Impl::accept() {
-  acceptor.async_accept(asio::make_strand(io), [this](beast::error_code error, tcp::socket socket) {
-    if (error == asio::error::operation_aborted || !acceptor.is_open()) return;
+void Server::Impl::accept(IoThread& thread) {
+  thread.acceptor().async_accept([this, &thread](beast::error_code error, tcp::socket socket) {
+    if (error == asio::error::operation_aborted || !thread.acceptor().is_open()) return;
     if (!error) {
       if (connections.load() >= options.connections_max) {
         beast::error_code ignored;
         socket.close(ignored);  // over the limit: refused at once, others keep being served
       } else {
-        start_session(std::move(socket));
+        start_session(thread, std::move(socket));
       }
     }
-    accept();
+    accept(thread);
   });
 }
 
@@ -128,26 +158,30 @@ std::optional<Problem> Server::Impl::rate_limited(const TokenEntry& token) {
   return problem;
 }
 
+// On the control thread. Each listener is closed on its own thread, which alone touches it.
 void Server::Impl::begin_shutdown() {
   if (draining.exchange(true)) return;
+  for (const std::unique_ptr<IoThread>& thread : io_threads) {
+    asio::post(thread->io(), [listening = thread.get()] {
+      beast::error_code ignored;
+      listening->acceptor().close(ignored);
+    });
+  }
   beast::error_code ignored;
-  acceptor.close(ignored);
   signals.cancel(ignored);
   drain(std::chrono::steady_clock::now() + options.drain_timeout);
 }
 
 void Server::Impl::drain(std::chrono::steady_clock::time_point deadline) {
   if (requests_in_flight.load() == 0 || std::chrono::steady_clock::now() >= deadline) {
-    io.stop();
+    for (const std::unique_ptr<IoThread>& thread : io_threads) thread->io().stop();
     return;
   }
   drain_timer.expires_after(drain_poll_interval);
   drain_timer.async_wait([this, deadline](beast::error_code) { drain(deadline); });
 }
 
-Server::Server(ServerOptions options) : impl_(std::make_unique<Impl>(std::move(options))) {
-  LOKET_ASSERT(impl_->options.io_threads >= 1);
-}
+Server::Server(ServerOptions options) : impl_(std::make_unique<Impl>(std::move(options))) {}
 
 namespace {
 
@@ -181,7 +215,7 @@ void Server::serve(Pipeline& pipeline) {
 Server::~Server() = default;
 
 unsigned short Server::port() const {
-  return impl_->acceptor.local_endpoint().port();
+  return impl_->io_threads.front()->acceptor().local_endpoint().port();
 }
 
 void Server::run() {
@@ -189,20 +223,22 @@ void Server::run() {
   impl_->signals.async_wait([this](beast::error_code error, int) {
     if (!error) stop();
   });
-  impl_->accept();
-  impl_->sample_ops();
   std::vector<std::thread> threads;
-  for (std::size_t index = 1; index < impl_->options.io_threads; ++index) {
-    threads.emplace_back([this] { impl_->io.run(); });
+  for (const std::unique_ptr<IoThread>& thread : impl_->io_threads) {
+    impl_->accept(*thread);
+    thread->start_sweeping();
   }
-  impl_->io.run();
+  impl_->sample_ops();
+  for (std::size_t index = 1; index < impl_->io_threads.size(); ++index) {
+    threads.emplace_back([io_thread = impl_->io_threads[index].get()] { io_thread->io().run(); });
+  }
+  impl_->control_io().run();
   for (std::thread& thread : threads) thread.join();
 }
 
-// Shutdown runs on the acceptor's strand, where the accept loop runs: the acceptor is never
-// touched from two threads at once.
+// Shutdown runs on the control thread, where the signals and the drain timer live.
 void Server::stop() {
-  asio::post(impl_->acceptor.get_executor(), [this] { impl_->begin_shutdown(); });
+  asio::post(impl_->control_io(), [this] { impl_->begin_shutdown(); });
 }
 
 std::size_t Server::connections() const {

@@ -1,5 +1,5 @@
 // What the listener (server.cpp), the sessions (session.cpp) and the request dispatch
-// (request_dispatch.cpp) share: the options, the pipeline, the I/O context and the counters
+// (request_dispatch.cpp) share: the options, the pipeline, the I/O threads and the counters
 // that /metrics and the shutdown drain read. Internal to net/; callers see net/server.hpp.
 #pragma once
 
@@ -9,7 +9,9 @@
 #include <boost/asio/ssl/context.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <deque>
+#include <vector>
 
+#include "net/io_thread.hpp"
 #include "net/ops_history.hpp"
 #include "net/rate_limit.hpp"
 #include "net/replies.hpp"
@@ -22,8 +24,8 @@ struct Server::Impl {
   // Binds the port and loads the TLS files; throws boost::system::system_error when it cannot.
   explicit Impl(ServerOptions server_options);
 
-  void accept();
-  void start_session(boost::asio::ip::tcp::socket socket);  // in session.cpp
+  void accept(IoThread& thread);
+  void start_session(IoThread& thread, boost::asio::ip::tcp::socket socket);  // in session.cpp
   void begin_shutdown();
   void drain(std::chrono::steady_clock::time_point deadline);
   // Whether this node takes submissions now (/readyz, loket_ready).
@@ -39,8 +41,9 @@ struct Server::Impl {
 
   ServerOptions options;
   Pipeline* pipeline = nullptr;  // set before run()
-  boost::asio::io_context io;
-  boost::asio::ip::tcp::acceptor acceptor;
+  // The first also runs what is the server's own: signals, the drain and the ops sampler.
+  std::vector<std::unique_ptr<IoThread>> io_threads;
+  boost::asio::io_context& control_io() { return io_threads.front()->io(); }
   boost::asio::signal_set signals;
   boost::asio::steady_timer drain_timer;
   boost::asio::steady_timer ops_timer;

@@ -1,7 +1,9 @@
 // One session per connection: it reads requests within their limits and timeouts, answers
 // what needs no pipeline, hands the rest to the pipeline through request_dispatch, and writes
 // the replies (an export and the dashboard's events as chunked streams, in
-// session_streams.cpp). Each session runs on its connection's strand. Internal to net/.
+// session_streams.cpp). Each session runs on its I/O thread alone (net/io_thread.hpp): no
+// strand, and no timer of its own, only a deadline that the thread's sweep enforces.
+// Internal to net/.
 #pragma once
 
 #include <fmt/format.h>
@@ -14,9 +16,11 @@
 #include <cstdio>
 
 #include "net/export_stream.hpp"
+#include "net/io_thread.hpp"
 #include "net/limits.hpp"
 #include "net/ops_page.hpp"
 #include "net/request_dispatch.hpp"
+#include "net/response_head.hpp"
 #include "net/server_impl.hpp"
 
 namespace loket::net_session {
@@ -36,18 +40,31 @@ inline Problem headers_too_large() {
                       fmt::format("at most {} bytes", net_limits::header_bytes_max));
 }
 
-// Stream: beast::tcp_stream, or beast::ssl_stream<beast::tcp_stream> for TLS.
+// Stream: tcp::socket, or beast::ssl_stream<tcp::socket> for TLS.
 template <class Stream>
-class Session : public std::enable_shared_from_this<Session<Stream>> {
+class Session : public IoConnection, public std::enable_shared_from_this<Session<Stream>> {
  public:
   template <class... StreamArguments>
-  Session(Server::Impl& server, StreamArguments&&... arguments)
-      : stream_(std::forward<StreamArguments>(arguments)...), server_(server) {
+  Session(Server::Impl& server, IoThread& thread, StreamArguments&&... arguments)
+      : stream_(std::forward<StreamArguments>(arguments)...), server_(server), thread_(thread) {
     server_.connections.fetch_add(1);
   }
-  ~Session() { server_.connections.fetch_sub(1); }
+  // May run on the allocator thread (when it drops a completed job last): touches no state
+  // of the I/O thread's.
+  ~Session() override { server_.connections.fetch_sub(1); }
+
+  void deadline_passed() override {
+    beast::error_code ignored;
+    lowest().close(ignored);  // what is pending completes with operation_aborted
+  }
+  void take_outcome(JobOutcome outcome) override { send(render_reply(outcome)); }
+  void queue_full() override {
+    send_problem(
+        busy_problem("too many requests are waiting", net_limits::queue_full_retry_after_seconds));
+  }
 
   void start() {
+    thread_.watch(this->shared_from_this());
     if constexpr (is_tls) {
       // The handshake is part of the first request: it gets the read timeout.
       expires_after(server_.options.read_timeout);
@@ -153,13 +170,14 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
   }
 
   static bool connection_gone(beast::error_code error) {
-    return error == http::error::end_of_stream || error == beast::error::timeout ||
-           error == asio::error::connection_reset || error == asio::error::operation_aborted;
+    return error == http::error::end_of_stream || error == asio::error::connection_reset ||
+           error == asio::error::operation_aborted || error == asio::error::bad_descriptor;
   }
 
   // A request is being answered from here on: it counts as in flight until its reply is
-  // written, and it arrived now.
+  // written, and it arrived now. Until the reply is written, the client is not waited for.
   void begin_answer() {
+    deadline = Clock::time_point::max();
     received_at_ = Pipeline::system_clock_now();
     started_ = std::chrono::steady_clock::now();
     server_.requests_in_flight.fetch_add(1);
@@ -209,22 +227,21 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
       return send(server_.immediate(route));
     }
     if (route.endpoint == Endpoint::metrics) {
-      return send(server_.immediate(route), {{"Content-Type", std::string(metrics_content_type)}});
+      Reply reply = server_.immediate(route);
+      reply.content_type = metrics_content_type;
+      return send(std::move(reply));
     }
     auto made =
         job_for_request(std::get<AdmittedRequest>(admitted), request, received_at_, server_);
     if (auto* problem = std::get_if<Problem>(&made)) return send_problem(*problem);
     auto job = std::get<std::unique_ptr<Job>>(std::move(made));
-    // The outcome comes back on the allocator thread; it is handed to this connection's
-    // executor, rendered and written from there.
-    job->complete = [self = this->shared_from_this()](JobOutcome outcome) {
-      asio::post(self->stream_.get_executor(),
-                 [self, moved = std::move(outcome)]() { self->send(render_reply(moved)); });
+    // The outcome comes back on the allocator thread; the I/O thread takes it with the rest
+    // of its batch and calls take_outcome (or queue_full, if the queue had no room).
+    job->complete = [thread = &thread_,
+                     self = this->shared_from_this()](JobOutcome outcome) mutable {
+      thread->complete(std::move(self), std::move(outcome));
     };
-    if (!server_.pipeline->try_enqueue(std::move(job))) {
-      send_problem(busy_problem("too many requests are waiting",
-                                net_limits::queue_full_retry_after_seconds));
-    }
+    thread_.hand_over(std::move(job), this->shared_from_this());
   }
 
   // With the headers RFC 9110 asks for: Allow on 405, a challenge on 401 (send adds it).
@@ -234,51 +251,28 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
     send(problem_reply(problem), std::move(headers));
   }
 
-  using ExtraHeaders = std::vector<std::pair<std::string_view, std::string>>;  // name, value
+  using ExtraHeaders = std::vector<HeaderField>;
 
-  // The reply with its content type, Retry-After and, on 401, the Bearer challenge; `extra`
-  // is set last (and so may replace the content type).
-  void send(Reply reply, ExtraHeaders extra = {}) {
-    auto response = std::make_shared<http::response<http::string_body>>(
-        static_cast<http::status>(reply.status), 11);
-    response->set(http::field::server, net_limits::server_header_value);
-    response->set(http::field::content_type, reply.problem ? net_limits::problem_content_type
-                                             : reply.content_type.empty()
-                                                 ? net_limits::json_content_type
-                                                 : reply.content_type);
-    if (reply.retry_after_seconds > 0) {
-      response->set(http::field::retry_after, std::to_string(reply.retry_after_seconds));
-    }
-    if (!reply.location.empty()) response->set(http::field::location, reply.location);
-    if (reply.idempotent_replay) response->set(net_limits::idempotent_replayed_header, "true");
-    if (reply.status == 401)
-      response->set(http::field::www_authenticate, net_limits::bearer_challenge);
-    for (auto& [field, value] : extra) response->set(field, std::move(value));
+  // The reply with its content type, Retry-After and, on 401, the Bearer challenge: its head
+  // rendered into the session's own buffer and written with its body in one writev (only
+  // the head for HEAD, RFC 9110 9.3.2: a body would be read as the next response's start).
+  void send(Reply reply, const ExtraHeaders& extra = {}) {
     const bool keep = keep_alive_ && !server_.draining.load();
-    response->keep_alive(keep);
-    response->body() = std::move(reply.body);
-    response->prepare_payload();
+    head_.clear();
+    render_response_head(reply, keep, extra, head_);
+    body_ = std::move(reply.body);
     expires_after(server_.options.write_timeout);
-    if (head_request_) return write_head(std::move(*response), keep);
-    http::async_write(stream_, *response,
-                      [self = this->shared_from_this(), response, keep](
+    const std::array<asio::const_buffer, 2> buffers = {
+        asio::buffer(head_), asio::buffer(body_.data(), head_request_ ? 0 : body_.size())};
+    asio::async_write(stream_, buffers,
+                      [self = this->shared_from_this(), keep](
                           beast::error_code error, std::size_t) { self->on_write(error, keep); });
   }
 
-  // The answer to HEAD: GET's headers, its Content-Length included, and no body (RFC 9110
-  // 9.3.2); a body would be read as the start of the next response.
-  void write_head(http::response<http::string_body>&& full, bool keep) {
-    auto response = std::make_shared<http::response<http::empty_body>>(std::move(full.base()));
-    http::async_write(stream_, *response,
-                      [self = this->shared_from_this(), response, keep](
-                          beast::error_code error, std::size_t) { self->on_write(error, keep); });
-  }
+  static constexpr bool is_tls = !std::is_same_v<Stream, tcp::socket>;
 
-  static constexpr bool is_tls = !std::is_same_v<Stream, beast::tcp_stream>;
-
-  void expires_after(std::chrono::milliseconds timeout) {
-    beast::get_lowest_layer(stream_).expires_after(timeout);
-  }
+  tcp::socket& lowest() { return beast::get_lowest_layer(stream_); }
+  void expires_after(std::chrono::milliseconds timeout) { deadline = Clock::now() + timeout; }
 
   void close() {
     if constexpr (is_tls) {
@@ -290,10 +284,9 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
             [self = this->shared_from_this()](beast::error_code) { self->close(); });
       }
     }
-    auto& socket = beast::get_lowest_layer(stream_).socket();
     beast::error_code ignored;
-    socket.shutdown(tcp::socket::shutdown_send, ignored);
-    beast::get_lowest_layer(stream_).close();
+    lowest().shutdown(tcp::socket::shutdown_send, ignored);
+    lowest().close(ignored);
   }
 
   Stream stream_;
@@ -319,6 +312,9 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
   std::unique_ptr<ExportState> export_;
   std::unique_ptr<OpsState> ops_;
   Server::Impl& server_;
+  IoThread& thread_;
+  std::string head_;  // the reply being written: its head, kept for its capacity
+  std::string body_;  // and its body
   std::optional<AdmittedRequest> admitted_;  // after 100 Continue: what the header decided
   TimestampNs received_at_ = 0;
   std::chrono::steady_clock::time_point started_;

@@ -96,7 +96,7 @@ void Session<Stream>::write_ops_event(beast::error_code error) {
       stream_, http::make_chunk(asio::buffer(ops_->chunk)),
       [self = this->shared_from_this()](beast::error_code written, std::size_t) {
         if (written) return self->write_ops_event(written);
-        beast::get_lowest_layer(self->stream_).expires_never();
+        self->deadline = Clock::time_point::max();  // the wait is the server's, not the client's
         self->ops_->timer.expires_after(net_limits::ops_event_interval);
         self->ops_->timer.async_wait([self](beast::error_code) { self->write_ops_event({}); });
       });
@@ -135,10 +135,9 @@ void Session<Stream>::finish_export(beast::error_code error, bool keep) {
 }
 
 // session.cpp's sessions start these; the rest they call from here.
-template void Session<beast::tcp_stream>::start_export(ExportKind, const CsvDialect&);
-template void Session<beast::tcp_stream>::start_ops_stream();
-template void Session<beast::ssl_stream<beast::tcp_stream>>::start_export(ExportKind,
-                                                                          const CsvDialect&);
-template void Session<beast::ssl_stream<beast::tcp_stream>>::start_ops_stream();
+template void Session<tcp::socket>::start_export(ExportKind, const CsvDialect&);
+template void Session<tcp::socket>::start_ops_stream();
+template void Session<beast::ssl_stream<tcp::socket>>::start_export(ExportKind, const CsvDialect&);
+template void Session<beast::ssl_stream<tcp::socket>>::start_ops_stream();
 
 }  // namespace loket::net_session
