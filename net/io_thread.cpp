@@ -51,9 +51,10 @@ void IoThread::sweep() {
   start_sweeping();
 }
 
-void IoThread::hand_over(std::unique_ptr<Job> job, std::shared_ptr<IoConnection> connection) {
+void IoThread::hand_over(std::unique_ptr<Job> job, std::uint64_t ticket,
+                         std::shared_ptr<IoConnection> connection) {
   if (handed_.empty()) asio::post(io_, [this] { pass_on_handed(); });
-  handed_.push_back(Handed{std::move(job), std::move(connection)});
+  handed_.push_back(Handed{std::move(job), ticket, std::move(connection)});
 }
 
 void IoThread::pass_on_handed() {
@@ -62,18 +63,19 @@ void IoThread::pass_on_handed() {
   for (Handed& handed : handed_) handed_jobs_.push_back(std::move(handed.job));
   pipeline_->try_enqueue(handed_jobs_);
   for (std::size_t index = 0; index < handed_.size(); ++index) {
-    if (handed_jobs_[index]) handed_[index].connection->queue_full();  // not taken
+    if (handed_jobs_[index]) handed_[index].connection->queue_full(handed_[index].ticket);
   }
   handed_.clear();
   handed_jobs_.clear();
 }
 
-void IoThread::complete(std::shared_ptr<IoConnection> connection, JobOutcome outcome) {
+void IoThread::complete(std::shared_ptr<IoConnection> connection, std::uint64_t ticket,
+                        JobOutcome outcome) {
   bool first = false;
   {
     const std::lock_guard lock(completed_mutex_);
     first = completed_.empty();
-    completed_.push_back(Completed{std::move(connection), std::move(outcome)});
+    completed_.push_back(Completed{std::move(connection), ticket, std::move(outcome)});
   }
   if (first) asio::post(io_, [this] { give_completed(); });
 }
@@ -84,7 +86,7 @@ void IoThread::give_completed() {
     std::swap(completed_, giving_);
   }
   for (Completed& completed : giving_) {
-    completed.connection->take_outcome(std::move(completed.outcome));
+    completed.connection->take_outcome(completed.ticket, std::move(completed.outcome));
   }
   giving_.clear();  // the last references to connections are dropped here, on their thread
 }

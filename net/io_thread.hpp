@@ -28,10 +28,11 @@ class IoConnection {
 
   // On the I/O thread, once `deadline` has passed: the connection closes.
   virtual void deadline_passed() = 0;
-  // On the I/O thread: the pipeline's outcome for the job this connection handed over.
-  virtual void take_outcome(JobOutcome outcome) = 0;
-  // On the I/O thread: the pipeline's queue was full; the job was not taken.
-  virtual void queue_full() = 0;
+  // On the I/O thread: the pipeline's outcome for the job this connection handed over with
+  // `ticket` (its place among the connection's replies).
+  virtual void take_outcome(std::uint64_t ticket, JobOutcome outcome) = 0;
+  // On the I/O thread: the pipeline's queue was full; the job with `ticket` was not taken.
+  virtual void queue_full(std::uint64_t ticket) = 0;
 
   // When the operation in progress must have finished; max() while none is bounded (the
   // pipeline, not the client, is being waited for). Read and written on the I/O thread only.
@@ -55,11 +56,12 @@ class IoThread {
 
   // On this thread: the job goes to the pipeline after the handlers ready now have run,
   // together with the others they hand over.
-  void hand_over(std::unique_ptr<Job> job, std::shared_ptr<IoConnection> connection);
+  void hand_over(std::unique_ptr<Job> job, std::uint64_t ticket,
+                 std::shared_ptr<IoConnection> connection);
 
   // On the allocator thread (from Job::complete): the outcome is given to the connection on
   // this thread. Only the first of a batch posts; the rest join it.
-  void complete(std::shared_ptr<IoConnection> connection, JobOutcome outcome);
+  void complete(std::shared_ptr<IoConnection> connection, std::uint64_t ticket, JobOutcome outcome);
 
  private:
   void sweep();
@@ -68,10 +70,12 @@ class IoThread {
 
   struct Handed {
     std::unique_ptr<Job> job;
+    std::uint64_t ticket = 0;
     std::shared_ptr<IoConnection> connection;
   };
   struct Completed {
     std::shared_ptr<IoConnection> connection;
+    std::uint64_t ticket = 0;
     JobOutcome outcome;
   };
 

@@ -1,9 +1,9 @@
 // One session per connection: it reads requests within their limits and timeouts, answers
 // what needs no pipeline, hands the rest to the pipeline through request_dispatch, and writes
-// the replies (an export and the dashboard's events as chunked streams, in
-// session_streams.cpp). Each session runs on its I/O thread alone (net/io_thread.hpp): no
-// strand, and no timer of its own, only a deadline that the thread's sweep enforces.
-// Internal to net/.
+// the replies in request order (session_writes.cpp; an export and the dashboard's events as
+// chunked streams, in session_streams.cpp). Each session runs on its I/O thread alone
+// (net/io_thread.hpp): no strand, and no timer of its own, only a deadline that the thread's sweep
+// enforces. Internal to net/.
 #pragma once
 
 #include <fmt/format.h>
@@ -19,6 +19,7 @@
 #include "net/io_thread.hpp"
 #include "net/limits.hpp"
 #include "net/ops_page.hpp"
+#include "net/reply_queue.hpp"
 #include "net/request_dispatch.hpp"
 #include "net/response_head.hpp"
 #include "net/server_impl.hpp"
@@ -34,6 +35,9 @@ inline constexpr std::chrono::milliseconds tls_shutdown_timeout{1000};
 inline constexpr std::size_t first_read_bytes = 4096;
 inline constexpr std::string_view continue_response = "HTTP/1.1 100 Continue\r\n\r\n";
 inline constexpr std::string_view header_block_end = "\r\n\r\n";
+// Requests a pipelining client may have outstanding on one connection; beyond this, its next
+// request is read once a reply has been written.
+inline constexpr std::size_t pipelined_requests_max = 16;
 
 inline Problem headers_too_large() {
   return make_problem(431, "headers-too-large", "The headers are too large",
@@ -57,17 +61,19 @@ class Session : public IoConnection, public std::enable_shared_from_this<Session
     beast::error_code ignored;
     lowest().close(ignored);  // what is pending completes with operation_aborted
   }
-  void take_outcome(JobOutcome outcome) override { send(render_reply(outcome)); }
-  void queue_full() override {
-    send_problem(
-        busy_problem("too many requests are waiting", net_limits::queue_full_retry_after_seconds));
+  void take_outcome(std::uint64_t ticket, JobOutcome outcome) override {
+    fill(ticket, render_reply(outcome));
+  }
+  void queue_full(std::uint64_t ticket) override {
+    fill(ticket, problem_reply(busy_problem("too many requests are waiting",
+                                            net_limits::queue_full_retry_after_seconds)));
   }
 
   void start() {
     thread_.watch(this->shared_from_this());
     if constexpr (is_tls) {
       // The handshake is part of the first request: it gets the read timeout.
-      expires_after(server_.options.read_timeout);
+      read_expires_after(server_.options.read_timeout);
       stream_.async_handshake(asio::ssl::stream_base::server,
                               [self = this->shared_from_this()](beast::error_code error) {
                                 if (error) return self->close();
@@ -83,13 +89,14 @@ class Session : public IoConnection, public std::enable_shared_from_this<Session
   // in, the whole request must arrive within read_timeout. A client that trickles bytes
   // (slow loris) is cut off then; the others are served meanwhile.
   void read() {
+    reading_ = true;
     head_request_ = false;  // until this request's header says otherwise
     parser_.emplace();
     parser_->body_limit(net_limits::body_bytes_max);
     parser_->header_limit(static_cast<std::uint32_t>(net_limits::header_bytes_max));
     admitted_.reset();
     if (buffer_.size() > 0) return start_request();  // bytes of it already arrived
-    expires_after(server_.options.idle_timeout);
+    read_expires_after(server_.options.idle_timeout);
     read_more([self = this->shared_from_this()] { self->start_request(); });
   }
 
@@ -98,14 +105,14 @@ class Session : public IoConnection, public std::enable_shared_from_this<Session
     stream_.async_read_some(
         buffer_.prepare(first_read_bytes),
         [self = this->shared_from_this(), then](beast::error_code error, std::size_t bytes) {
-          if (error) return self->close();
+          if (error) return self->stop_reading();
           self->buffer_.commit(bytes);
           then();
         });
   }
 
   void start_request() {
-    expires_after(server_.options.read_timeout);
+    read_expires_after(server_.options.read_timeout);
     read_header();
   }
 
@@ -136,21 +143,35 @@ class Session : public IoConnection, public std::enable_shared_from_this<Session
   // The framing decides how much of what follows is this request's body; when it is not
   // unambiguous, nothing more on this connection is read.
   void on_header(beast::error_code error, std::size_t) {
-    if (connection_gone(error)) return close();
+    if (connection_gone(error)) return stop_reading();
     if (error) return answer_unreadable(error);
     const RequestHeader& header = parser_->get().base();
     head_request_ = header.method() == http::verb::head;
     if (auto problem = framing_problem(header)) return answer_and_close(*problem);
     if (!expects_continue(header)) return read_body();
-    // The client waits before sending its body: what the header alone decides is answered
-    // now, without the body, and the connection closed (its body would follow otherwise).
+    // 100 Continue is written now, in order: after every reply the connection still owes.
+    if (!replies_.empty() || writing_) {
+      reading_ = false;
+      after_replies_ = [self = this->shared_from_this()] { self->answer_continue(); };
+      return;
+    }
+    answer_continue();
+  }
+
+  // The client waits before sending its body: what the header alone decides is answered
+  // now, without the body, and the connection closed (its body would follow otherwise).
+  void answer_continue() {
+    reading_ = true;
     const bool has_body = parser_->chunked() || parser_->content_length().value_or(0) > 0;
     auto admitted = admit_request(parser_->get(), has_body, server_);
     if (auto* problem = std::get_if<Problem>(&admitted)) return answer_and_close(*problem);
     admitted_ = std::get<AdmittedRequest>(std::move(admitted));
+    read_expires_after(server_.options.read_timeout);
+    writing_ = true;
     asio::async_write(
         stream_, asio::buffer(continue_response),
         [self = this->shared_from_this()](beast::error_code write_error, std::size_t) {
+          self->writing_ = false;
           if (write_error) return self->close();
           self->read_body();
         });
@@ -162,11 +183,14 @@ class Session : public IoConnection, public std::enable_shared_from_this<Session
   }
 
   void on_body(beast::error_code error, std::size_t) {
-    if (connection_gone(error)) return close();
+    if (connection_gone(error)) return stop_reading();
     if (error) return answer_unreadable(error);
+    reading_ = false;
     begin_answer();
     keep_alive_ = parser_->get().keep_alive();
+    if (!keep_alive_) closing_ = true;  // nothing after this request is read
     handle(parser_->release());
+    read_next();
   }
 
   static bool connection_gone(beast::error_code error) {
@@ -175,9 +199,8 @@ class Session : public IoConnection, public std::enable_shared_from_this<Session
   }
 
   // A request is being answered from here on: it counts as in flight until its reply is
-  // written, and it arrived now. Until the reply is written, the client is not waited for.
+  // written, and it arrived now.
   void begin_answer() {
-    deadline = Clock::time_point::max();
     received_at_ = Pipeline::system_clock_now();
     started_ = std::chrono::steady_clock::now();
     server_.requests_in_flight.fetch_add(1);
@@ -186,6 +209,8 @@ class Session : public IoConnection, public std::enable_shared_from_this<Session
   // The problem, then the connection closes: what follows on it cannot be told apart from
   // this request's body.
   void answer_and_close(const Problem& problem) {
+    reading_ = false;
+    closing_ = true;
     begin_answer();
     keep_alive_ = false;
     send_problem(problem);
@@ -209,10 +234,9 @@ class Session : public IoConnection, public std::enable_shared_from_this<Session
                               : admit_request(request, !request.body().empty(), server_);
     if (auto* problem = std::get_if<Problem>(&admitted)) return send_problem(*problem);
     const RouteMatch& route = std::get<AdmittedRequest>(admitted).route;
-    if (route.endpoint == Endpoint::export_records) {
-      return start_export(route.export_kind, route.csv_dialect);
+    if (route.endpoint == Endpoint::export_records || route.endpoint == Endpoint::ops_stream) {
+      return start_stream(route);
     }
-    if (route.endpoint == Endpoint::ops_stream) return start_ops_stream();
     if (route.endpoint == Endpoint::ops_page) {
       Reply reply{200, ops_page().html, false, 0, {}};
       reply.content_type = net_limits::html_content_type;
@@ -234,14 +258,31 @@ class Session : public IoConnection, public std::enable_shared_from_this<Session
     auto made =
         job_for_request(std::get<AdmittedRequest>(admitted), request, received_at_, server_);
     if (auto* problem = std::get_if<Problem>(&made)) return send_problem(*problem);
-    auto job = std::get<std::unique_ptr<Job>>(std::move(made));
-    // The outcome comes back on the allocator thread; the I/O thread takes it with the rest
-    // of its batch and calls take_outcome (or queue_full, if the queue had no room).
-    job->complete = [thread = &thread_,
-                     self = this->shared_from_this()](JobOutcome outcome) mutable {
-      thread->complete(std::move(self), std::move(outcome));
+    hand_over(std::get<std::unique_ptr<Job>>(std::move(made)));
+  }
+
+  // The outcome comes back on the allocator thread; the I/O thread takes it with the rest of
+  // its batch and calls take_outcome (or queue_full, if the queue had no room) with the
+  // ticket that keeps its place among the connection's replies.
+  void hand_over(std::unique_ptr<Job> job) {
+    const ReplyQueue::Ticket ticket = replies_.open(head_request_, keep_alive_, started_);
+    job->complete = [thread = &thread_, self = this->shared_from_this(),
+                     ticket](JobOutcome outcome) mutable {
+      thread->complete(std::move(self), ticket, std::move(outcome));
     };
-    thread_.hand_over(std::move(job), this->shared_from_this());
+    thread_.hand_over(std::move(job), ticket, this->shared_from_this());
+  }
+
+  // A stream writes its own chunks, so it starts once every earlier reply is written.
+  void start_stream(const RouteMatch& route) {
+    if (!replies_.empty() || writing_) {
+      after_replies_ = [self = this->shared_from_this(), route] { self->start_stream(route); };
+      return;
+    }
+    if (route.endpoint == Endpoint::export_records) {
+      return start_export(route.export_kind, route.csv_dialect);
+    }
+    start_ops_stream();
   }
 
   // With the headers RFC 9110 asks for: Allow on 405, a challenge on 401 (send adds it).
@@ -253,44 +294,36 @@ class Session : public IoConnection, public std::enable_shared_from_this<Session
 
   using ExtraHeaders = std::vector<HeaderField>;
 
-  // The reply with its content type, Retry-After and, on 401, the Bearer challenge: its head
-  // rendered into the session's own buffer and written with its body in one writev (only
-  // the head for HEAD, RFC 9110 9.3.2: a body would be read as the next response's start).
-  void send(Reply reply, const ExtraHeaders& extra = {}) {
-    const bool keep = keep_alive_ && !server_.draining.load();
-    head_.clear();
-    render_response_head(reply, keep, extra, head_);
-    body_ = std::move(reply.body);
-    expires_after(server_.options.write_timeout);
-    const std::array<asio::const_buffer, 2> buffers = {
-        asio::buffer(head_), asio::buffer(body_.data(), head_request_ ? 0 : body_.size())};
-    asio::async_write(stream_, buffers,
-                      [self = this->shared_from_this(), keep](
-                          beast::error_code error, std::size_t) { self->on_write(error, keep); });
-  }
+  // The reply to the request just read (session_writes.cpp).
+  void send(Reply reply, const ExtraHeaders& extra = {});
+  void fill(ReplyQueue::Ticket ticket, Reply reply, const ExtraHeaders& extra = {});
+  void write_ready();
+  void on_written(beast::error_code error);
+  void read_next();
+  void stop_reading();
+  void drop_unwritable();
+  void finish_stream(beast::error_code error, bool keep);
+  void close();
+  void close_socket();
 
   static constexpr bool is_tls = !std::is_same_v<Stream, tcp::socket>;
 
   tcp::socket& lowest() { return beast::get_lowest_layer(stream_); }
-  void expires_after(std::chrono::milliseconds timeout) { deadline = Clock::now() + timeout; }
-
-  void close() {
-    if constexpr (is_tls) {
-      if (!tls_closing_) {
-        // close_notify, so that the client can tell the end from a truncation; bounded.
-        tls_closing_ = true;
-        expires_after(tls_shutdown_timeout);
-        return stream_.async_shutdown(
-            [self = this->shared_from_this()](beast::error_code) { self->close(); });
-      }
-    }
-    beast::error_code ignored;
-    lowest().shutdown(tcp::socket::shutdown_send, ignored);
-    lowest().close(ignored);
+  // A read and a write may both be under way (a pipelining client): the earlier bounds.
+  void read_expires_after(std::chrono::milliseconds timeout) {
+    read_deadline_ = Clock::now() + timeout;
+    deadline = writing_ ? std::min(read_deadline_, write_deadline_) : read_deadline_;
+  }
+  void write_expires_after(std::chrono::milliseconds timeout) {
+    write_deadline_ = Clock::now() + timeout;
+    deadline = reading_ ? std::min(read_deadline_, write_deadline_) : write_deadline_;
+  }
+  void write_done() {
+    writing_ = false;
+    deadline = reading_ ? read_deadline_ : Clock::time_point::max();
   }
 
   Stream stream_;
-  bool tls_closing_ = false;
   beast::flat_buffer buffer_;
   std::optional<http::request_parser<http::string_body>> parser_;
   struct ChunkedState {
@@ -313,13 +346,22 @@ class Session : public IoConnection, public std::enable_shared_from_this<Session
   std::unique_ptr<OpsState> ops_;
   Server::Impl& server_;
   IoThread& thread_;
-  std::string head_;  // the reply being written: its head, kept for its capacity
-  std::string body_;  // and its body
+  ReplyQueue replies_;
   std::optional<AdmittedRequest> admitted_;  // after 100 Continue: what the header decided
+  std::function<void()> after_replies_;      // waits for every reply owed to be written
+  Clock::time_point read_deadline_ = Clock::time_point::max();
+  Clock::time_point write_deadline_ = Clock::time_point::max();
+  // The request being read or just read.
   TimestampNs received_at_ = 0;
   std::chrono::steady_clock::time_point started_;
   bool keep_alive_ = false;
-  bool head_request_ = false;  // the request being answered is a HEAD
+  bool head_request_ = false;
+  bool reading_ = false;  // a request is being read
+  bool writing_ = false;  // a write is under way (replies, 100 Continue, a stream's)
+  bool closing_ = false;  // no more requests are read; close once the replies are out
+  bool closed_ = false;   // close() began: nothing more is written
+  // An export or the dashboard's stream owns the connection's writes.
+  bool streaming() const { return export_ || ops_; }
 
   // session_streams.cpp: the chunked replies, an export and the dashboard's event stream.
   void start_export(ExportKind kind, const CsvDialect& dialect);
@@ -329,15 +371,6 @@ class Session : public IoConnection, public std::enable_shared_from_this<Session
   void write_ops_event(beast::error_code error);
   void write_export_chunk(beast::error_code error);
   void finish_export(beast::error_code error, bool keep);
-
-  void on_write(beast::error_code error, bool keep) {
-    const auto elapsed = std::chrono::steady_clock::now() - started_;
-    server_.latency.record(static_cast<std::uint64_t>(
-        std::chrono::duration_cast<std::chrono::microseconds>(elapsed).count()));
-    server_.requests_in_flight.fetch_sub(1);
-    if (error || !keep) return close();
-    read();
-  }
 };
 
 }  // namespace loket::net_session

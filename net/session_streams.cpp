@@ -52,7 +52,7 @@ void Session<Stream>::start_chunked(ChunkedState& state, std::string_view conten
   response.keep_alive(keep_alive_ && !server_.draining.load());
   response.chunked(true);
   state.serializer.emplace(response);
-  expires_after(server_.options.write_timeout);
+  write_expires_after(server_.options.write_timeout);
   http::async_write_header(stream_, *state.serializer, std::move(then));
 }
 
@@ -84,10 +84,10 @@ void Session<Stream>::write_ops_event(beast::error_code error) {
     self->server_.ops_streams_running.fetch_sub(1);
     self->server_.requests_in_flight.fetch_sub(1);  // not an acknowledgement: no latency
     if (!keep) return self->close();
-    self->read();
+    self->read_next();
   };
   if (error) return finish(error, 0);
-  expires_after(server_.options.write_timeout);
+  write_expires_after(server_.options.write_timeout);
   if (server_.draining.load()) return asio::async_write(stream_, http::make_chunk_last(), finish);
   ops_->chunk = fmt::format(
       "data: {}\n\n", ops_snapshot_json(*server_.pipeline, server_.ops_history.samples(),
@@ -109,7 +109,7 @@ void Session<Stream>::write_export_chunk(beast::error_code error) {
   const auto next = [self = this->shared_from_this()](beast::error_code next_error, std::size_t) {
     self->write_export_chunk(next_error);
   };
-  expires_after(server_.options.write_timeout);
+  write_expires_after(server_.options.write_timeout);
   if (export_->rows.next_chunk(export_->chunk, net_limits::export_chunk_bytes)) {
     return asio::async_write(stream_, http::make_chunk(asio::buffer(export_->chunk)), next);
   }
@@ -131,7 +131,7 @@ template <class Stream>
 void Session<Stream>::finish_export(beast::error_code error, bool keep) {
   export_.reset();
   server_.exports_running.fetch_sub(1);
-  on_write(error, keep);
+  finish_stream(error, keep);
 }
 
 // session.cpp's sessions start these; the rest they call from here.

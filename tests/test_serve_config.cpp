@@ -293,6 +293,31 @@ TEST_CASE("A port in use or TLS files that do not match stop serve before it mak
   }
 }
 
+// Each I/O thread listens with SO_REUSEPORT, which would let a second process on the port
+// take a share of the connections without a word: it must be refused instead.
+TEST_CASE("A second serve on the port another serve listens on is refused, not given a share",
+          "[process]") {
+  TempFolder first_folder("port-first");
+  TempFolder second_folder("port-second");
+  const std::string tokens = source_path("app/development-tokens.toml");
+  ChildProcess first(build_path("loket"), serve_arguments(first_folder, "127.0.0.1:0", tokens));
+  const std::optional<unsigned short> port = first.wait_listening(hang_bound);
+  INFO(first.log());
+  REQUIRE(port);
+  const std::string taken = fmt::format("127.0.0.1:{}", *port);
+  const auto [code, log] = refused_serve(serve_arguments(second_folder, taken, tokens));
+  INFO(log);
+  CHECK(code == 1);
+  CHECK(log.find("cannot start on " + taken + ": bind: Address already in use\n") !=
+        std::string::npos);
+  CHECK_FALSE(std::filesystem::exists(second_folder.path("journal")));
+  // Every connection still reaches the first.
+  for (int connection = 0; connection < 20; ++connection) {
+    Client client(*port);
+    CHECK(client.send(http::verb::get, "/healthz", "").status == 200);
+  }
+}
+
 TEST_CASE(
     "A second serve on the same journal says it is in use and leaves the first serving, and SIGHUP "
     "drains like SIGTERM",
