@@ -59,6 +59,11 @@ CONF
   stop_pid "$pid"
 }
 
+# PostgreSQL is started by pg_ctl, so it is no child to wait for: on exit, stop it first.
+bench_before_stop() {
+  [ ! -f "$work/pg/postmaster.pid" ] ||
+    runuser -u postgres -- "$pg_bin/pg_ctl" -D "$work/pg" -m immediate -w stop >/dev/null 2>&1
+}
 psql_run() { runuser -u postgres -- psql -q -h 127.0.0.1 -p 15432 -d postgres "$@"; }
 # PostgreSQL, durable: fsync and synchronous_commit on (the defaults). One cluster, made on
 # the first run; every run restarts it with emptied tables.
