@@ -22,10 +22,10 @@
 # It installs what is missing (Debian packages; run as root), starts everything on loopback
 # in a temporary folder (bench/workspace.sh), stops it and removes the folder on exit, and
 # prints markdown tables for docs/benchmarks.md with the issue's targets.
-#   bench/compare.sh [SECONDS]
+#   bench/compare.sh [SECONDS [CONNECTIONS]]     # arguments win over the environment
 # Environment:
-#   SECONDS=15            seconds per run (the argument wins; read from the environment at
-#                         start, since bash's own $SECONDS counts up)
+#   SECONDS=15            seconds per run (read from the environment at start: bash's own
+#                         $SECONDS counts up from it)
 #   ROUNDS=3              rounds (LOKET_ROUNDS, the old name, also works)
 #   CONNECTIONS="50 1000" connection counts, one table each
 #   LOKET_BIN=path        measure this loket and do not build (default: build the release preset)
@@ -33,7 +33,7 @@
 #   LOKET_PIN=1           pin with taskset: every server to CPU 0, every load generator to
 #                         CPU 1, so that server and client never take each other's core and
 #                         every system gets the same single core (default: off, the kernel
-#                         spreads both over all CPUs, as in production on a shared host)
+#                         places both on either CPU)
 #   FLOOD=0               skip the flood
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -41,7 +41,7 @@ env_value() { tr '\0' '\n' <"/proc/$$/environ" | sed -n "s/^$1=//p" | head -1; }
 seconds="${1:-$(env_value SECONDS)}"
 seconds="${seconds:-15}"
 rounds="${ROUNDS:-${LOKET_ROUNDS:-3}}"
-read -r -a connections <<<"${CONNECTIONS:-50 1000}"
+read -r -a connections <<<"${2:-${CONNECTIONS:-50 1000}}"
 flood="${FLOOD:-1}"
 for number in "$seconds" "$rounds" "${connections[@]}"; do
   [[ "$number" =~ ^[1-9][0-9]*$ ]] || { echo "compare: not a count: '$number'" >&2; exit 2; }
