@@ -4,7 +4,7 @@
 # p99.9_ms granted acknowledged verdict", one line a flood), with the issue's targets.
 
 stats() {  # file awk-condition column -> "median min max" ("- - -" when none)
-  awk "$2 {print \$$3}" "$1" | grep -v '^-$' | sort -g | awk '{v[NR] = $1} END {
+  awk "$2 && \$$3 != \"-\" {print \$$3}" "$1" | sort -g | awk '{v[NR] = $1} END {
     if (!NR) { print "- - -"; exit }
     printf "%s %s %s\n", NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2, v[1], v[NR] }'
 }
@@ -89,7 +89,7 @@ report() {
   [ -s "$work/floods" ] || return 0
   local seconds_of_flood met
   read -r -a seconds_of_flood < <(stats "$work/floods" '$1 == "loket"' 2)
-  met="$(awk '$1 == "loket" && $2 <= 1.0' "$work/floods" | wc -l)"
+  met="$(awk '$1 == "loket" && $2 != "-" && $2 <= 1.0' "$work/floods" | wc -l)"
   echo "| flood of 55,000 acknowledged ≤ 1.0 s | $(number "${seconds_of_flood[0]}") s" \
     "(met in $met of $rounds rounds) | $(at_least 1.0 "${seconds_of_flood[0]}") |"
 

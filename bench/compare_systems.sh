@@ -25,7 +25,7 @@ wrk_figures() {  # url conns -> "rps p50 p99"
   local out
   out="$("${client_pin[@]}" wrk -t2 -c"$2" -d"${seconds}s" -s bench/registrations.lua "$1")"
   echo "$out" >>"$work/wrk.log"
-  if awk '/^requests .*errors/ { exit !($5 + $7 + $9 + $13 > 0) }' <<<"$out"; then
+  if awk '/^requests .*errors/ { exit !($5 + $7 + $9 + $11 + $13 > 0) }' <<<"$out"; then
     echo "compare: $1 at $2 connections: $(grep '^requests ' <<<"$out")" >&2
   fi
   awk '/^Requests\/sec/ {r = $2} /^p50 / {p50 = $2} /^p99 / {p99 = $2} END {print r, p50, p99}' \
@@ -182,12 +182,19 @@ run_system() {  # name conns
 # grants acknowledged, and every acknowledged registration's id on record.
 run_flood() {  # name binary
   start_loket "$2" "$work/loket-data"
+  rm -f "$work/flood.json"
   local status=0
   "${client_pin[@]}" "$2" loadtest --target http://127.0.0.1:18080 --tranche t2 \
     --registrations 55000 --connections 1000 --profile flood --duplicates 0 --bad 0 \
     --duration 120 --report "$work/flood.json" >"$work/flood.out" 2>&1 || status=$?
   stop_pid "$loket_pid"
   cat "$work/flood.out" >>"$work/flood.log"
+  if [ ! -s "$work/flood.json" ]; then
+    echo "compare: flood of $1: no report" >&2
+    cat "$work/flood.out" >&2
+    echo "$1 - - - - - - no_report_(loadtest_exit_$status)" >>"$work/floods"
+    return 0
+  fi
   local elapsed p50 p99 p999 sent acked granted
   read -r elapsed p50 p99 p999 sent acked granted < <(jq -r '[.elapsed_seconds,
     .latency_us.p50 / 1000, .latency_us.p99 / 1000, .latency_us.p99_9 / 1000, .sent,
