@@ -100,7 +100,10 @@ void Server::Impl::accept(IoThread& thread) {
   thread.acceptor().async_accept([this, &thread](beast::error_code error, tcp::socket socket) {
     if (error == asio::error::operation_aborted || !thread.acceptor().is_open()) return;
     if (!error) {
-      if (connections.load() >= options.connections_max) {
+      // The place is taken before the check: two threads accept at once, and only one of
+      // them may have the last place. The session gives it back when it ends.
+      if (connections.fetch_add(1) >= options.connections_max) {
+        connections.fetch_sub(1);
         beast::error_code ignored;
         socket.close(ignored);  // over the limit: refused at once, others keep being served
       } else {

@@ -50,11 +50,10 @@ class Session : public IoConnection, public std::enable_shared_from_this<Session
  public:
   template <class... StreamArguments>
   Session(Server::Impl& server, IoThread& thread, StreamArguments&&... arguments)
-      : stream_(std::forward<StreamArguments>(arguments)...), server_(server), thread_(thread) {
-    server_.connections.fetch_add(1);
-  }
-  // May run on the allocator thread (when it drops a completed job last): touches no state
-  // of the I/O thread's.
+      : stream_(std::forward<StreamArguments>(arguments)...), server_(server), thread_(thread) {}
+  // Gives back the connection's place, taken when it was accepted (Server::Impl::accept). May
+  // run on the allocator thread (when it drops a completed job last): touches no state of
+  // the I/O thread's.
   ~Session() override { server_.connections.fetch_sub(1); }
 
   void deadline_passed() override {
