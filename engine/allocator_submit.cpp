@@ -9,8 +9,8 @@
 namespace loket {
 namespace {
 
-std::array<std::uint64_t, 2> truncate_key(const ParticipantKey& key) {
-  std::array<std::uint64_t, 2> words{};
+ParticipantPrefix truncate_key(const ParticipantKey& key) {
+  ParticipantPrefix words{};
   std::memcpy(words.data(), key.data(), sizeof(words));
   return words;
 }
@@ -30,18 +30,16 @@ std::uint32_t AllocatorCore::add_record(std::string_view application_id, std::ui
   LOKET_ASSERT(record_count_ < limits::applications_max);
   if (record_count_ == records_.size()) records_ = records_.grown(records_.size() * 2);
   const auto application = static_cast<std::uint32_t>(record_count_);
-  // The arena keeps each id behind a one-byte length, so a record needs only the offset.
-  char prefixed[limits::id_arena_entry_bytes_max];
-  prefixed[0] = static_cast<char>(application_id.size());
-  std::memcpy(prefixed + 1, application_id.data(), application_id.size());
+  // The arena numbers ids as records are numbered: id_of(application) is entry `application`.
+  LOKET_ASSERT(id_arena_.size() == record_count_);
+  id_arena_.append(application_id);
   ApplicationRecord record;
-  record.id_offset = id_arena_.append({prefixed, application_id.size() + 1});
   record.tranche = tranche;
   record.outcome = outcome;
   record.reason = reason;
   records_[record_count_++] = record;
   if (tranche != no_tranche) count_new(tranches_[tranche], outcome, reason);
-  ids_.insert(hash, application);
+  ids_.insert(hash, application, [this](std::uint32_t other) { return id_hash(id_of(other)); });
   LOKET_ASSERT(id_of(application) == application_id);
   return application;
 }
@@ -87,7 +85,7 @@ Refusal AllocatorCore::submit(const SubmitCommand& command, TimestampNs timestam
       add_record(command.application_id, hash, tranche, Outcome::pending, Reason::none);
   ApplicationRecord& record = records_[application];
   record.participant = truncate_key(*command.participant);
-  record.requested_units = check.requested_units;
+  record.set_requested_units(check.requested_units);
   record.pool = check.pool;
 
   if (find_holder(record) != IndexTable::not_found) {

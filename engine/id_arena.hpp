@@ -1,5 +1,13 @@
-// Append-only storage for application ids. Ids are copied into fixed-size blocks and never
-// move, so a std::string_view into the arena stays valid for the allocator's lifetime.
+// Append-only storage for application ids, numbered in the order they were appended (the
+// allocator appends one per application record, so an id's number is its application's).
+// Each id is copied into a fixed-size block behind a one-byte length and never moves, so a
+// std::string_view into the arena stays valid for the allocator's lifetime.
+//
+// Layout: entries follow each other within a block; an entry never straddles two blocks, and
+// a zero length byte (no id is empty) marks the unused end of a block. The arena keeps the
+// offset of every group_entries-th entry; any other is found by stepping over at most
+// group_entries - 1 lengths from there. That costs a few loads where a record would
+// otherwise carry a 4-byte offset of its own.
 #pragma once
 
 #include <cstdint>
@@ -17,43 +25,56 @@ class IdArena {
  public:
   static constexpr std::size_t block_bytes = limits::id_arena_block_bytes;
   static constexpr std::size_t blocks_max = (std::size_t{1} << 32) / block_bytes;
+  static constexpr std::size_t group_entries = 8;
 
-  // Allocates (and touches) blocks for about this many bytes now, so that the hot path does
-  // not take page faults later.
-  void reserve(std::size_t bytes) {
-    while (spare_.size() * block_bytes < bytes && spare_.size() + blocks_.size() < blocks_max) {
+  // Allocates (and touches) blocks for about this many bytes of ids, and room for this many
+  // entries' group offsets, now, so that the hot path neither allocates nor takes page
+  // faults later.
+  void reserve(std::size_t entries, std::size_t id_bytes) {
+    while (spare_.size() * block_bytes < id_bytes && spare_.size() + blocks_.size() < blocks_max) {
       spare_.push_back(new_block());
     }
     blocks_.reserve(blocks_.size() + spare_.size());
+    group_offsets_.reserve(entries / group_entries + 1);
   }
 
-  // Copies text in and returns its offset. An id never straddles two blocks.
-  std::uint32_t append(std::string_view text) {
-    LOKET_ASSERT(text.size() <= limits::id_arena_entry_bytes_max);
-    if (blocks_.empty() || used_in_last_ + text.size() > block_bytes) {
-      LOKET_ASSERT(blocks_.size() < blocks_max);
-      if (spare_.empty()) {
-        blocks_.push_back(new_block());
-      } else {
-        blocks_.push_back(std::move(spare_.back()));
-        spare_.pop_back();
-      }
-      used_in_last_ = 0;
-    }
+  // Copies an id in as the next entry and returns the stored copy.
+  std::string_view append(std::string_view text) {
+    LOKET_ASSERT(!text.empty() && text.size() + 1 <= limits::id_arena_entry_bytes_max);
+    const std::size_t entry_bytes = text.size() + 1;
+    if (blocks_.empty() || used_in_last_ + entry_bytes > block_bytes) start_block();
     const std::size_t offset = (blocks_.size() - 1) * block_bytes + used_in_last_;
-    std::memcpy(blocks_.back().get() + used_in_last_, text.data(), text.size());
-    used_in_last_ += text.size();
-    return static_cast<std::uint32_t>(offset);
+    char* entry = blocks_.back().get() + used_in_last_;
+    entry[0] = static_cast<char>(text.size());
+    std::memcpy(entry + 1, text.data(), text.size());
+    used_in_last_ += entry_bytes;
+    if (entry_count_ % group_entries == 0)
+      group_offsets_.push_back(static_cast<std::uint32_t>(offset));
+    last_offset_ = offset;
+    ++entry_count_;
+    return {entry + 1, text.size()};
   }
 
-  std::string_view view(std::uint32_t offset, std::size_t length) const {
-    const std::size_t block = offset / block_bytes;
-    const std::size_t position = offset % block_bytes;
-    LOKET_ASSERT(block < blocks_.size() && position + length <= block_bytes);
-    return {blocks_[block].get() + position, length};
+  // The id appended as entry number `entry`.
+  std::string_view view(std::size_t entry) const {
+    LOKET_ASSERT(entry < entry_count_);
+    // The newest entry is the one a submission's own decision names: no steps for it.
+    if (entry + 1 == entry_count_) return text_at(last_offset_);
+    std::size_t offset = group_offsets_[entry / group_entries];
+    for (std::size_t step = entry % group_entries; step > 0; --step) {
+      offset += 1 + length_at(offset);
+      if (offset % block_bytes != 0 && length_at(offset) == 0) {
+        offset += block_bytes - offset % block_bytes;  // the rest of the block is unused
+      }
+    }
+    return text_at(offset);
   }
 
-  std::size_t bytes_used() const { return (blocks_.size() + spare_.size()) * block_bytes; }
+  std::size_t size() const { return entry_count_; }
+  std::size_t bytes_used() const {
+    return (blocks_.size() + spare_.size()) * block_bytes +
+           group_offsets_.size() * sizeof(std::uint32_t);
+  }
 
  private:
   // Touched once per page, not zeroed byte by byte: the faults are taken now, and under a
@@ -66,9 +87,36 @@ class IdArena {
     return block;
   }
 
+  void start_block() {
+    LOKET_ASSERT(blocks_.size() < blocks_max);
+    if (!blocks_.empty() && used_in_last_ < block_bytes) blocks_.back()[used_in_last_] = 0;
+    if (spare_.empty()) {
+      blocks_.push_back(new_block());
+    } else {
+      blocks_.push_back(std::move(spare_.back()));
+      spare_.pop_back();
+    }
+    used_in_last_ = 0;
+  }
+
+  std::size_t length_at(std::size_t offset) const {
+    return static_cast<unsigned char>(blocks_[offset / block_bytes][offset % block_bytes]);
+  }
+  std::string_view text_at(std::size_t offset) const {
+    const std::size_t block = offset / block_bytes;
+    const std::size_t position = offset % block_bytes;
+    LOKET_ASSERT(block < blocks_.size());
+    const std::size_t length = length_at(offset);
+    LOKET_ASSERT(length > 0 && position + 1 + length <= block_bytes);
+    return {blocks_[block].get() + position + 1, length};
+  }
+
   std::vector<std::unique_ptr<char[]>> blocks_;
   std::vector<std::unique_ptr<char[]>> spare_;  // reserved, not yet used
+  std::vector<std::uint32_t> group_offsets_;    // of entries 0, group_entries, 2 group_entries, ..
   std::size_t used_in_last_ = 0;
+  std::size_t last_offset_ = 0;
+  std::size_t entry_count_ = 0;
 };
 
 }  // namespace loket
