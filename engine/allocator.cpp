@@ -99,14 +99,19 @@ void AllocatorCore::prefetch(const Command& command) const {
   if (!submit->participant) return;
   ParticipantPrefix participant{};
   std::memcpy(participant.data(), submit->participant->data(), sizeof(participant));
-  const auto tranche = scheme_.find_tranche(submit->tranche_id);
-  participants_.prefetch(
-      participant_hash(participant, tranche ? static_cast<std::uint8_t>(*tranche) : no_tranche));
+  // Only a per-tranche uniqueness scope mixes the tranche into the hash (participant_hash).
+  std::uint8_t tranche = no_tranche;
+  if (scheme_.unique_participant == UniqueScope::tranche) {
+    const auto found = scheme_.find_tranche(submit->tranche_id);
+    if (found) tranche = static_cast<std::uint8_t>(*found);
+  }
+  participants_.prefetch(participant_hash(participant, tranche));
 }
 
-std::uint32_t AllocatorCore::find_id(std::string_view application_id, std::uint32_t hash) const {
-  return ids_.find(hash,
-                   [&](std::uint32_t application) { return id_of(application) == application_id; });
+IndexTable::Lookup AllocatorCore::lookup_id(std::string_view application_id,
+                                            std::uint32_t hash) const {
+  return ids_.lookup(
+      hash, [&](std::uint32_t application) { return id_of(application) == application_id; });
 }
 
 std::string_view AllocatorCore::id_of(std::uint32_t application) const {
@@ -251,9 +256,9 @@ std::uint32_t AllocatorCore::participant_hash(const ParticipantPrefix& participa
   return hash;
 }
 
-std::uint32_t AllocatorCore::find_holder(const ApplicationRecord& record) const {
+IndexTable::Lookup AllocatorCore::lookup_holder(const ApplicationRecord& record) const {
   const bool per_tranche = scheme_.unique_participant == UniqueScope::tranche;
-  return participants_.find(participant_hash(record), [&](std::uint32_t other) {
+  return participants_.lookup(participant_hash(record), [&](std::uint32_t other) {
     const ApplicationRecord& holder = records_[other];
     return holder.participant == record.participant &&
            (!per_tranche || holder.tranche == record.tranche);
@@ -268,6 +273,16 @@ void AllocatorCore::hold_participant(std::uint32_t application) {
   participants_.insert(participant_hash(record), application,
                        [this](std::uint32_t holder) { return participant_hash(records_[holder]); });
   LOKET_ASSERT(participants_.size() == held_before + 1);
+}
+
+void AllocatorCore::hold_participant(std::uint32_t application,
+                                     const IndexTable::Lookup& holder_lookup) {
+  const ApplicationRecord& record = records_[application];
+  LOKET_ASSERT(record.outcome != Outcome::rejected);
+  LOKET_ASSERT(holder_lookup.hash == participant_hash(record));
+  participants_.insert_at(holder_lookup, application, [this](std::uint32_t holder) {
+    return participant_hash(records_[holder]);
+  });
 }
 
 // R4: a rejected application no longer counts against its participant.

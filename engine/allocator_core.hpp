@@ -166,7 +166,10 @@ class AllocatorCore {
   std::uint32_t find_id(std::string_view application_id) const {
     return find_id(application_id, id_hash(application_id));
   }
-  std::uint32_t find_id(std::string_view application_id, std::uint32_t hash) const;
+  std::uint32_t find_id(std::string_view application_id, std::uint32_t hash) const {
+    return lookup_id(application_id, hash).index;
+  }
+  IndexTable::Lookup lookup_id(std::string_view application_id, std::uint32_t hash) const;
   std::string_view id_of(std::uint32_t application) const;
   std::size_t bytes_used() const;
 
@@ -198,8 +201,9 @@ class AllocatorCore {
   void assess(std::uint32_t application, bool& blocked);
   void set_state(std::uint32_t application, Outcome outcome, Reason reason);
   void emit(std::uint32_t application, Field field = Field::none);
-  // Stores a submission with a valid, unused id (hashed by id_hash) and returns its number.
-  std::uint32_t add_record(std::string_view application_id, std::uint32_t hash,
+  // Stores a submission with a valid id that `id_lookup` (of ids_, by id_hash) did not find,
+  // and returns its number.
+  std::uint32_t add_record(std::string_view application_id, const IndexTable::Lookup& id_lookup,
                            std::uint8_t tranche, Outcome outcome, Reason reason);
   void emit_transfer(std::size_t tranche, std::size_t from, std::size_t to,
                      std::int64_t amount_units);
@@ -208,8 +212,13 @@ class AllocatorCore {
   std::uint32_t participant_hash(const ApplicationRecord& record) const {
     return participant_hash(record.participant, record.tranche);
   }
-  std::uint32_t find_holder(const ApplicationRecord& record) const;
+  std::uint32_t find_holder(const ApplicationRecord& record) const {
+    return lookup_holder(record).index;
+  }
+  IndexTable::Lookup lookup_holder(const ApplicationRecord& record) const;
   void hold_participant(std::uint32_t application);
+  // The same, where holder_lookup is the lookup_holder of it that found none, just made.
+  void hold_participant(std::uint32_t application, const IndexTable::Lookup& holder_lookup);
   void release_participant(std::uint32_t application);
   void check_pool_invariants(std::size_t tranche) const;
 

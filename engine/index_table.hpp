@@ -25,20 +25,41 @@ class IndexTable {
   std::size_t size() const { return size_; }
   std::size_t bytes_used() const { return slots_.bytes_used(); }
 
+  // What a lookup found: the index whose key matches, or not_found and the empty slot the
+  // probe stopped at, where insert_at puts a new entry without probing again.
+  struct Lookup {
+    std::uint32_t index = not_found;
+    std::uint32_t hash = 0;
+    std::size_t empty_slot = 0;
+    std::uint64_t changes = 0;  // the table's change count when it was made
+  };
+
   // Returns the index whose key matches (matches(index) is true), or not_found.
   template <typename Matches>
   std::uint32_t find(std::uint32_t hash, Matches&& matches) const {
+    return lookup(hash, matches).index;
+  }
+  template <typename Matches>
+  Lookup lookup(std::uint32_t hash, Matches&& matches) const {
     const std::uint32_t tag = tag_of(hash);
     for (std::size_t slot = home_of(hash);; slot = next_of(slot)) {
       const std::uint32_t entry = slots_[slot];
-      if (entry == 0) return not_found;
-      if ((entry & tag_mask) == tag && matches(index_of(entry))) return index_of(entry);
+      if (entry == 0) return Lookup{not_found, hash, slot, changes_};
+      if ((entry & tag_mask) == tag && matches(index_of(entry))) {
+        return Lookup{index_of(entry), hash, slot, changes_};
+      }
     }
   }
 
-  // Starts loading the slot a lookup of `hash` begins at, so that a lookup a few commands
-  // later finds it in cache. Changes nothing.
-  void prefetch(std::uint32_t hash) const { __builtin_prefetch(&slots_[home_of(hash)]); }
+  // Starts loading the slots a lookup of `hash` begins at, so that a lookup a few commands
+  // later finds them in cache. Changes nothing. At a load near 4/5 a probe run often goes on
+  // past the home slot's cache line, so the next line is loaded too (a prefetch past the end
+  // of the table is harmless: prefetches do not fault).
+  void prefetch(std::uint32_t hash) const {
+    const std::uint32_t* home = &slots_[home_of(hash)];
+    __builtin_prefetch(home);
+    __builtin_prefetch(home + slots_per_cache_line);
+  }
 
   // Inserts an index whose key is known to be absent. hash_of(index) gives the hash of any
   // index in the table; it is called only when the table grows.
@@ -50,6 +71,23 @@ class IndexTable {
     }
     place(hash, index);
     ++size_;
+    ++changes_;
+  }
+
+  // Inserts an index under the hash of a lookup that found nothing, made since the table
+  // last changed: the slot it stopped at is still where a probe for that hash ends.
+  template <typename HashOf>
+  void insert_at(const Lookup& found, std::uint32_t index, HashOf&& hash_of) {
+    LOKET_ASSERT(found.index == not_found && found.changes == changes_);
+    LOKET_ASSERT(slots_[found.empty_slot] == 0);
+    if ((size_ + 1) * load_denominator > capacity_ * load_numerator) {
+      insert(found.hash, index, hash_of);
+      return;
+    }
+    LOKET_ASSERT(index < index_limit);
+    slots_[found.empty_slot] = entry_of(found.hash, index);
+    ++size_;
+    ++changes_;
   }
 
   // Removes the entry for index, which must be present under hash. hash_of as for insert;
@@ -71,6 +109,7 @@ class IndexTable {
     }
     slots_[hole] = 0;
     --size_;
+    ++changes_;
   }
 
  private:
@@ -97,6 +136,9 @@ class IndexTable {
   // multiply-shift onto [0, capacity)), so the two are independent.
   static std::uint32_t tag_of(std::uint32_t hash) { return hash & tag_mask; }
   static std::uint32_t index_of(std::uint32_t entry) { return (entry >> tag_bits) - 1; }
+  static std::uint32_t entry_of(std::uint32_t hash, std::uint32_t index) {
+    return (index + 1) << tag_bits | tag_of(hash);
+  }
   std::size_t home_of(std::uint32_t hash) const {
     return static_cast<std::size_t>((std::uint64_t{hash} * capacity_) >> 32);
   }
@@ -109,7 +151,7 @@ class IndexTable {
   void place(std::uint32_t hash, std::uint32_t index) {
     std::size_t slot = home_of(hash);
     while (slots_[slot] != 0) slot = next_of(slot);
-    slots_[slot] = (index + 1) << tag_bits | tag_of(hash);
+    slots_[slot] = entry_of(hash, index);
   }
 
   // Only the constructor calls this without hash_of: the table is still empty.
@@ -132,6 +174,7 @@ class IndexTable {
   HugeBuffer<std::uint32_t> slots_;
   std::size_t capacity_ = 0;
   std::size_t size_ = 0;
+  std::uint64_t changes_ = 0;  // inserts and erases so far, to check insert_at's lookup
 };
 
 }  // namespace loket
