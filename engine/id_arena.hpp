@@ -10,6 +10,7 @@
 // otherwise carry a 4-byte offset of its own.
 #pragma once
 
+#include <algorithm>
 #include <cstdint>
 #include <cstring>
 #include <memory>
@@ -17,6 +18,7 @@
 #include <vector>
 
 #include "engine/assert.hpp"
+#include "engine/huge_buffer.hpp"
 #include "engine/limits.hpp"
 
 namespace loket {
@@ -29,13 +31,19 @@ class IdArena {
 
   // Allocates (and touches) blocks for about this many bytes of ids, and room for this many
   // entries' group offsets, now, so that the hot path neither allocates nor takes page
-  // faults later.
+  // faults later. Called once, before the first append. The reserved blocks are one mapping
+  // on huge pages where the kernel grants them: a lookup that must compare an old id reads
+  // at a random place in the arena, and on 4 KiB pages that is a TLB miss as well.
   void reserve(std::size_t entries, std::size_t id_bytes) {
-    while (spare_.size() * block_bytes < id_bytes && spare_.size() + blocks_.size() < blocks_max) {
-      spare_.push_back(new_block());
+    LOKET_ASSERT(entry_count_ == 0 && blocks_.empty() && spare_.empty());
+    const std::size_t blocks = std::min((id_bytes + block_bytes - 1) / block_bytes, blocks_max);
+    reserved_ = HugeBuffer<char>(blocks * block_bytes);
+    // Last first, so that blocks are taken (from the back) in address order.
+    for (std::size_t block = blocks; block > 0; --block) {
+      spare_.push_back(reserved_.data() + (block - 1) * block_bytes);
     }
-    blocks_.reserve(blocks_.size() + spare_.size());
-    group_offsets_.reserve(entries / group_entries + 1);
+    blocks_.reserve(blocks);
+    group_offsets_ = HugeBuffer<std::uint32_t>(entries / group_entries + 1);
   }
 
   // Copies an id in as the next entry and returns the stored copy.
@@ -44,12 +52,11 @@ class IdArena {
     const std::size_t entry_bytes = text.size() + 1;
     if (blocks_.empty() || used_in_last_ + entry_bytes > block_bytes) start_block();
     const std::size_t offset = (blocks_.size() - 1) * block_bytes + used_in_last_;
-    char* entry = blocks_.back().get() + used_in_last_;
+    char* entry = blocks_.back() + used_in_last_;
     entry[0] = static_cast<char>(text.size());
     std::memcpy(entry + 1, text.data(), text.size());
     used_in_last_ += entry_bytes;
-    if (entry_count_ % group_entries == 0)
-      group_offsets_.push_back(static_cast<std::uint32_t>(offset));
+    if (entry_count_ % group_entries == 0) add_group(offset);
     last_offset_ = offset;
     ++entry_count_;
     return {entry + 1, text.size()};
@@ -72,8 +79,8 @@ class IdArena {
 
   std::size_t size() const { return entry_count_; }
   std::size_t bytes_used() const {
-    return (blocks_.size() + spare_.size()) * block_bytes +
-           group_offsets_.size() * sizeof(std::uint32_t);
+    return reserved_.bytes_used() + extra_blocks_.size() * block_bytes +
+           group_offsets_.bytes_used();
   }
 
  private:
@@ -91,12 +98,22 @@ class IdArena {
     LOKET_ASSERT(blocks_.size() < blocks_max);
     if (!blocks_.empty() && used_in_last_ < block_bytes) blocks_.back()[used_in_last_] = 0;
     if (spare_.empty()) {
-      blocks_.push_back(new_block());
+      extra_blocks_.push_back(new_block());
+      blocks_.push_back(extra_blocks_.back().get());
     } else {
-      blocks_.push_back(std::move(spare_.back()));
+      blocks_.push_back(spare_.back());
       spare_.pop_back();
     }
     used_in_last_ = 0;
+  }
+
+  // Past the reservation the offsets grow like a vector's (doubling), off the usual path.
+  void add_group(std::size_t offset) {
+    const std::size_t group = entry_count_ / group_entries;
+    if (group == group_offsets_.size()) {
+      group_offsets_ = group_offsets_.grown(std::max<std::size_t>(16, 2 * group_offsets_.size()));
+    }
+    group_offsets_[group] = static_cast<std::uint32_t>(offset);
   }
 
   std::size_t length_at(std::size_t offset) const {
@@ -108,12 +125,15 @@ class IdArena {
     LOKET_ASSERT(block < blocks_.size());
     const std::size_t length = length_at(offset);
     LOKET_ASSERT(length > 0 && position + 1 + length <= block_bytes);
-    return {blocks_[block].get() + position + 1, length};
+    return {blocks_[block] + position + 1, length};
   }
 
-  std::vector<std::unique_ptr<char[]>> blocks_;
-  std::vector<std::unique_ptr<char[]>> spare_;  // reserved, not yet used
-  std::vector<std::uint32_t> group_offsets_;    // of entries 0, group_entries, 2 group_entries, ..
+  HugeBuffer<char> reserved_;                          // the reserved blocks
+  std::vector<std::unique_ptr<char[]>> extra_blocks_;  // any past the reservation
+  std::vector<char*> blocks_;                          // in use, in order
+  std::vector<char*> spare_;                           // reserved, not yet used
+  // Of entries 0, group_entries, 2 group_entries, ...
+  HugeBuffer<std::uint32_t> group_offsets_;
   std::size_t used_in_last_ = 0;
   std::size_t last_offset_ = 0;
   std::size_t entry_count_ = 0;
