@@ -110,8 +110,11 @@ void AllocatorCore::prefetch(const Command& command) const {
 
 IndexTable::Lookup AllocatorCore::lookup_id(std::string_view application_id,
                                             std::uint32_t hash) const {
-  return ids_.lookup(
-      hash, [&](std::uint32_t application) { return id_of(application) == application_id; });
+  return ids_.lookup(hash, [&](std::uint32_t application) {
+    // The arena's tag, read from its group, first: most tag matches in the table are
+    // other ids, and this rules out 15 in 16 of them without stepping through the arena.
+    return id_arena_.tag(application) == id_arena_tag(hash) && id_of(application) == application_id;
+  });
 }
 
 std::string_view AllocatorCore::id_of(std::uint32_t application) const {

@@ -39,6 +39,13 @@ inline std::uint32_t id_hash(std::string_view application_id) {
   return static_cast<std::uint32_t>(hash);
 }
 
+// The bits of an id's hash the arena keeps beside the id (IdArena::tag). Not the index
+// table's tag bits (the low 5) nor the high bits its home slot comes from, so that each
+// filter rules out non-matching ids the others let through.
+inline std::uint8_t id_arena_tag(std::uint32_t hash) {
+  return static_cast<std::uint8_t>(hash >> 5 & IdArena::tag_mask);
+}
+
 // The first 128 bits of a participant's HMAC (RFC 2104 sec. 5), as four 32-bit words so that
 // a record needs no 8-byte alignment.
 using ParticipantPrefix = std::array<std::uint32_t, 4>;

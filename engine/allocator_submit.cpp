@@ -33,7 +33,7 @@ std::uint32_t AllocatorCore::add_record(std::string_view application_id,
   const auto application = static_cast<std::uint32_t>(record_count_);
   // The arena numbers ids as records are numbered: id_of(application) is entry `application`.
   LOKET_ASSERT(id_arena_.size() == record_count_);
-  id_arena_.append(application_id);
+  id_arena_.append(application_id, id_arena_tag(id_lookup.hash));
   ApplicationRecord record;
   record.tranche = tranche;
   record.outcome = outcome;
