@@ -39,11 +39,12 @@ inline std::uint32_t id_hash(std::string_view application_id) {
   return static_cast<std::uint32_t>(hash);
 }
 
-// The bits of an id's hash the arena keeps beside the id (IdArena::tag). Not the index
-// table's tag bits (the low 5) nor the high bits its home slot comes from, so that each
-// filter rules out non-matching ids the others let through.
+// The 4 bits of an id's hash the arena keeps beside the id (IdArena::tag). The ids a lookup
+// compares share the low bits (the index table's tag) and, nearly, the high bits (their
+// homes are near), so the tag is taken after a multiply, which spreads every bit in which
+// two hashes differ into its top bits.
 inline std::uint8_t id_arena_tag(std::uint32_t hash) {
-  return static_cast<std::uint8_t>(hash >> 5 & IdArena::tag_mask);
+  return static_cast<std::uint8_t>((hash * 0x9E3779B9u) >> 28 & IdArena::tag_mask);
 }
 
 // The first 128 bits of a participant's HMAC (RFC 2104 sec. 5), as four 32-bit words so that

@@ -1,13 +1,15 @@
 // An open-addressing hash index from a caller's key to a 32-bit record index, with linear
-// probing and backward-shift deletion. A slot is 4 bytes: the record index plus a few bits
-// of the key's hash (a tag), so that a probe past another key almost never has to look at
-// that key's record. The keys live in the caller's records and are compared through a
-// callback, so one table type serves both application ids and participant keys without
-// copying either; where the table must know an entry's whole hash again (erasing,
-// growing), the caller recomputes it from the record through a second callback.
+// probing and backward-shift deletion. A slot is 4 bytes: the record index plus the low bits
+// of the key's hash (a tag), so that a probe past another key seldom has to look at that
+// key's record. The tag takes the bits the index does not need: 8 for a table of up to
+// 16.7 million indexes, fewer (at least 5) as indexes grow. The keys live in the caller's records
+// and are compared through a callback, so one table type serves both application ids and
+// participant keys without copying either; where the table must know an entry's whole hash again
+// (erasing, growing), the caller recomputes it from the record through a second callback.
 #pragma once
 
 #include <algorithm>
+#include <bit>
 #include <cstdint>
 
 #include "engine/assert.hpp"
@@ -20,7 +22,11 @@ class IndexTable {
  public:
   static constexpr std::uint32_t not_found = UINT32_MAX;
 
-  explicit IndexTable(std::size_t expected_entries) { rehash(capacity_for(expected_entries)); }
+  explicit IndexTable(std::size_t expected_entries) {
+    const auto index_bits = static_cast<unsigned>(std::bit_width(expected_entries + 1));
+    set_tag_bits(std::clamp(32 - std::min(index_bits, 32u), tag_bits_min, tag_bits_max));
+    rehash(capacity_for(expected_entries));
+  }
 
   std::size_t size() const { return size_; }
   std::size_t bytes_used() const { return slots_.bytes_used(); }
@@ -45,7 +51,7 @@ class IndexTable {
     for (std::size_t slot = home_of(hash);; slot = next_of(slot)) {
       const std::uint32_t entry = slots_[slot];
       if (entry == 0) return Lookup{not_found, hash, slot, changes_};
-      if ((entry & tag_mask) == tag && matches(index_of(entry))) {
+      if ((entry & tag_mask_) == tag && matches(index_of(entry))) {
         return Lookup{index_of(entry), hash, slot, changes_};
       }
     }
@@ -60,7 +66,7 @@ class IndexTable {
   // index in the table; it is called only when the table grows.
   template <typename HashOf>
   void insert(std::uint32_t hash, std::uint32_t index, HashOf&& hash_of) {
-    LOKET_ASSERT(index < index_limit);
+    make_room_for(index);
     if ((size_ + 1) * load_denominator > capacity_ * load_numerator) {
       rehash(capacity_ * 2, hash_of);
     }
@@ -79,7 +85,7 @@ class IndexTable {
       insert(found.hash, index, hash_of);
       return;
     }
-    LOKET_ASSERT(index < index_limit);
+    make_room_for(index);
     slots_[found.empty_slot] = entry_of(found.hash, index);
     ++size_;
     ++changes_;
@@ -108,12 +114,35 @@ class IndexTable {
   }
 
  private:
-  // A slot holds (index + 1) << tag_bits | tag; 0 marks an empty slot. The index takes the
-  // upper bits, so applications_max bounds how many tag bits fit.
-  static constexpr unsigned tag_bits = 5;
-  static constexpr std::uint32_t tag_mask = (1u << tag_bits) - 1;
-  static constexpr std::uint32_t index_limit = (UINT32_MAX >> tag_bits) - 1;
-  static_assert(limits::applications_max <= index_limit);
+  // A slot holds (index + 1) << tag_bits_ | tag; 0 marks an empty slot. The index takes the
+  // upper bits, so applications_max bounds how few tag bits there may be. More than 8 would
+  // add little: of a table of millions, the hash bits above the low 8 or so mostly tell
+  // where a key's home slot is, and the keys a probe passes have homes near its own.
+  static constexpr unsigned tag_bits_min = 5;
+  static constexpr unsigned tag_bits_max = 8;
+  static_assert(limits::applications_max < (UINT32_MAX >> tag_bits_min) - 1);
+
+  void set_tag_bits(unsigned bits) {
+    LOKET_ASSERT(bits >= tag_bits_min && bits <= tag_bits_max);
+    tag_bits_ = bits;
+    tag_mask_ = (1u << bits) - 1;
+    index_limit_ = (UINT32_MAX >> bits) - 1;
+  }
+
+  // An index past what the slots hold takes a tag bit: every entry drops its tag's top bit,
+  // which leaves every slot where it is (homes do not depend on the tag).
+  void make_room_for(std::uint32_t index) {
+    while (index >= index_limit_) {
+      LOKET_ASSERT(tag_bits_ > tag_bits_min);
+      const unsigned old_bits = tag_bits_;
+      set_tag_bits(tag_bits_ - 1);
+      for (std::size_t slot = 0; slot < capacity_; ++slot) {
+        const std::uint32_t entry = slots_[slot];
+        if (entry == 0) continue;
+        slots_[slot] = ((entry >> old_bits) << tag_bits_) | (entry & tag_mask_);
+      }
+    }
+  }
   // Linear probing stays short enough at a load of 4/5 because a probe past a slot compares
   // its tag, in the same cache line, and only a tag match reads a record. Capacities are not
   // powers of two, so the table is no larger than this load asks for.
@@ -129,10 +158,10 @@ class IndexTable {
 
   // The tag comes from the hash's low bits and the home slot from its high bits (a
   // multiply-shift onto [0, capacity)), so the two are independent.
-  static std::uint32_t tag_of(std::uint32_t hash) { return hash & tag_mask; }
-  static std::uint32_t index_of(std::uint32_t entry) { return (entry >> tag_bits) - 1; }
-  static std::uint32_t entry_of(std::uint32_t hash, std::uint32_t index) {
-    return (index + 1) << tag_bits | tag_of(hash);
+  std::uint32_t tag_of(std::uint32_t hash) const { return hash & tag_mask_; }
+  std::uint32_t index_of(std::uint32_t entry) const { return (entry >> tag_bits_) - 1; }
+  std::uint32_t entry_of(std::uint32_t hash, std::uint32_t index) const {
+    return (index + 1) << tag_bits_ | tag_of(hash);
   }
   std::size_t home_of(std::uint32_t hash) const {
     return static_cast<std::size_t>((std::uint64_t{hash} * capacity_) >> 32);
@@ -167,6 +196,9 @@ class IndexTable {
   }
 
   HugeBuffer<std::uint32_t> slots_;
+  unsigned tag_bits_ = tag_bits_min;
+  std::uint32_t tag_mask_ = 0;
+  std::uint32_t index_limit_ = 0;
   std::size_t capacity_ = 0;
   std::size_t size_ = 0;
   std::uint64_t changes_ = 0;  // inserts and erases so far, to check insert_at's lookup
