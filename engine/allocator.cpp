@@ -50,7 +50,8 @@ AllocatorCore::AllocatorCore(Scheme scheme, AllocatorOptions options)
   // Touch the hot path's memory now rather than take page faults during an opening.
   records_ =
       HugeBuffer<ApplicationRecord>(std::max<std::size_t>(options.applications_expected, 16));
-  id_arena_.reserve(options.applications_expected * expected_id_bytes);
+  id_arena_.reserve(options.applications_expected,
+                    options.applications_expected * expected_id_bytes);
   // Waiting and pending lists can each hold every application. Reserving costs address space
   // only until used, and keeps growth (and its allocations) off the hot path.
   for (std::size_t index = 0; index < tranches_.size(); ++index) {
@@ -96,23 +97,29 @@ void AllocatorCore::prefetch(const Command& command) const {
   if (submit == nullptr) return;
   ids_.prefetch(id_hash(submit->application_id));
   if (!submit->participant) return;
-  std::array<std::uint64_t, 2> participant{};
+  ParticipantPrefix participant{};
   std::memcpy(participant.data(), submit->participant->data(), sizeof(participant));
-  const auto tranche = scheme_.find_tranche(submit->tranche_id);
-  participants_.prefetch(
-      participant_hash(participant, tranche ? static_cast<std::uint8_t>(*tranche) : no_tranche));
+  // Only a per-tranche uniqueness scope mixes the tranche into the hash (participant_hash).
+  std::uint8_t tranche = no_tranche;
+  if (scheme_.unique_participant == UniqueScope::tranche) {
+    const auto found = scheme_.find_tranche(submit->tranche_id);
+    if (found) tranche = static_cast<std::uint8_t>(*found);
+  }
+  participants_.prefetch(participant_hash(participant, tranche));
 }
 
-std::uint32_t AllocatorCore::find_id(std::string_view application_id, std::uint32_t hash) const {
-  return ids_.find(hash,
-                   [&](std::uint32_t application) { return id_of(application) == application_id; });
+IndexTable::Lookup AllocatorCore::lookup_id(std::string_view application_id,
+                                            std::uint32_t hash) const {
+  return ids_.lookup(hash, [&](std::uint32_t application) {
+    // The arena's tag, read from its group, first: most tag matches in the table are
+    // other ids, and this rules out 15 in 16 of them without stepping through the arena.
+    return id_arena_.tag(application) == id_arena_tag(hash) && id_of(application) == application_id;
+  });
 }
 
 std::string_view AllocatorCore::id_of(std::uint32_t application) const {
   LOKET_ASSERT(application < record_count_);
-  const std::uint32_t offset = records_[application].id_offset;
-  const std::string_view prefix = id_arena_.view(offset, 1);
-  return id_arena_.view(offset + 1, static_cast<std::uint8_t>(prefix[0]));
+  return id_arena_.view(application);
 }
 
 std::size_t AllocatorCore::bytes_used() const {
@@ -150,16 +157,16 @@ std::int64_t units_to_grant(Fit fit, std::int64_t need_units, std::int64_t remai
 // R6). `blocked` is the pool's block flag: once one application does not fit, later ones wait.
 void AllocatorCore::assess(std::uint32_t application, bool& blocked) {
   ApplicationRecord& record = records_[application];
-  LOKET_ASSERT(record.granted_units == 0 && record.requested_units > 0);
+  LOKET_ASSERT(record.granted_units() == 0 && record.requested_units() > 0);
   const Tranche& tranche = scheme_.tranches[record.tranche];
   Pool& pool = tranches_[record.tranche].pools[record.pool];
-  const std::int64_t need_units = record.requested_units;
+  const std::int64_t need_units = record.requested_units();
 
   if (tranche.counts_places) {
     if (pool.remaining_units > 0) {
       pool.remaining_units -= 1;
       pool.granted_units += 1;
-      record.granted_units = 1;
+      record.set_granted_units(1);
       set_state(application, Outcome::granted, Reason::none);
     } else {
       set_state(application, Outcome::rejected, Reason::tranche_full);
@@ -173,7 +180,7 @@ void AllocatorCore::assess(std::uint32_t application, bool& blocked) {
       units_to_grant(tranche.fit, need_units, pool.remaining_units, blocked);
   pool.remaining_units -= give_units;
   pool.granted_units += give_units;
-  record.granted_units = give_units;
+  record.set_granted_units(give_units);
   if (give_units < need_units) {
     pool.unmet.push_back(application);
     pool.unmet_count += 1;
@@ -204,7 +211,7 @@ void AllocatorCore::set_state(std::uint32_t application, Outcome outcome, Reason
 void AllocatorCore::emit(std::uint32_t application, Field field) {
   LOKET_ASSERT(decisions_ != nullptr);
   ApplicationRecord& record = records_[application];
-  record.last_decision_index = decisions_made_ + decisions_->size();
+  record.set_last_decision_index(decisions_made_ + decisions_->size());
   Decision decision;
   decision.kind = Decision::Kind::application;
   decision.tranche_index = record.tranche;
@@ -216,7 +223,7 @@ void AllocatorCore::emit(std::uint32_t application, Field field) {
     const Tranche& tranche = scheme_.tranches[record.tranche];
     const bool named = !tranche.counts_places && !tranche.compartments.front().id.empty();
     if (named) decision.compartment_index = record.pool;
-    decision.granted_cents = tranche.counts_places ? 0 : record.granted_units;
+    decision.granted_cents = tranche.counts_places ? 0 : record.granted_units();
   }
   decisions_->push_back(decision);
 }
@@ -244,17 +251,17 @@ void AllocatorCore::emit_transfer(std::size_t tranche, std::size_t from, std::si
   decisions_->push_back(decision);
 }
 
-std::uint32_t AllocatorCore::participant_hash(const std::array<std::uint64_t, 2>& participant,
+std::uint32_t AllocatorCore::participant_hash(const ParticipantPrefix& participant,
                                               std::uint8_t tranche) const {
   // The key is an HMAC output, uniformly distributed: its first bytes are a good hash.
-  auto hash = static_cast<std::uint32_t>(participant[0]);
+  std::uint32_t hash = participant[0];
   if (scheme_.unique_participant == UniqueScope::tranche) hash ^= tranche * 0x9E3779B9u;
   return hash;
 }
 
-std::uint32_t AllocatorCore::find_holder(const ApplicationRecord& record) const {
+IndexTable::Lookup AllocatorCore::lookup_holder(const ApplicationRecord& record) const {
   const bool per_tranche = scheme_.unique_participant == UniqueScope::tranche;
-  return participants_.find(participant_hash(record), [&](std::uint32_t other) {
+  return participants_.lookup(participant_hash(record), [&](std::uint32_t other) {
     const ApplicationRecord& holder = records_[other];
     return holder.participant == record.participant &&
            (!per_tranche || holder.tranche == record.tranche);
@@ -266,8 +273,19 @@ void AllocatorCore::hold_participant(std::uint32_t application) {
   const ApplicationRecord& record = records_[application];
   LOKET_ASSERT(record.outcome != Outcome::rejected);
   const std::size_t held_before = participants_.size();
-  participants_.insert(participant_hash(record), application);
+  participants_.insert(participant_hash(record), application,
+                       [this](std::uint32_t holder) { return participant_hash(records_[holder]); });
   LOKET_ASSERT(participants_.size() == held_before + 1);
+}
+
+void AllocatorCore::hold_participant(std::uint32_t application,
+                                     const IndexTable::Lookup& holder_lookup) {
+  const ApplicationRecord& record = records_[application];
+  LOKET_ASSERT(record.outcome != Outcome::rejected);
+  LOKET_ASSERT(holder_lookup.hash == participant_hash(record));
+  participants_.insert_at(holder_lookup, application, [this](std::uint32_t holder) {
+    return participant_hash(records_[holder]);
+  });
 }
 
 // R4: a rejected application no longer counts against its participant.
@@ -275,7 +293,8 @@ void AllocatorCore::release_participant(std::uint32_t application) {
   const ApplicationRecord& record = records_[application];
   LOKET_ASSERT(record.outcome == Outcome::rejected);
   LOKET_ASSERT(find_holder(record) == application);
-  participants_.erase(participant_hash(record), application);
+  participants_.erase(participant_hash(record), application,
+                      [this](std::uint32_t holder) { return participant_hash(records_[holder]); });
 }
 
 void AllocatorCore::check_pool_invariants(std::size_t tranche) const {
@@ -371,9 +390,9 @@ std::optional<ApplicationStatus> Allocator::find_application(
                            record.pool,
                            record.outcome,
                            record.reason,
-                           record.requested_units,
-                           record.granted_units,
-                           record.last_decision_index};
+                           record.requested_units(),
+                           record.granted_units(),
+                           record.last_decision_index()};
 }
 
 }  // namespace loket

@@ -32,13 +32,13 @@ Refusal AllocatorCore::appeal(const AppealCommand& command) {
     if (record.outcome == Outcome::granted) return Refusal::appeal_exceeds_request;
   } else {
     if (!command.amount_cents || *command.amount_cents <= 0 ||
-        *command.amount_cents > limits::amount_cents_max - record.granted_units) {
+        *command.amount_cents > limits::amount_cents_max - record.granted_units()) {
       return Refusal::appeal_amount_invalid;
     }
     amount_units = *command.amount_cents;
     // An application refused before its amount was known (R3) has no request to exceed.
-    if (record.requested_units > 0 &&
-        record.granted_units + amount_units > record.requested_units) {
+    if (record.requested_units() > 0 &&
+        record.granted_units() + amount_units > record.requested_units()) {
       return Refusal::appeal_exceeds_request;
     }
   }
@@ -48,16 +48,16 @@ Refusal AllocatorCore::appeal(const AppealCommand& command) {
   const bool passed_checks = record.pool != no_compartment;
   std::size_t pool_index = passed_checks ? record.pool : 0;
   if (!passed_checks && !tranche.counts_places) {
-    pool_index = find_band(tranche, record.granted_units + amount_units).value_or(0);
+    pool_index = find_band(tranche, record.granted_units() + amount_units).value_or(0);
   }
   Pool& pool = state.pools[pool_index];
-  const std::int64_t need_units = record.requested_units - record.granted_units;
+  const std::int64_t need_units = record.requested_units() - record.granted_units();
   const bool waiting =
       !state.closed && passed_checks && need_units > 0 &&
       std::find(pool.unmet.begin(), pool.unmet.end(), application) != pool.unmet.end();
   const bool was_rejected = record.outcome == Outcome::rejected;
 
-  record.granted_units += amount_units;
+  record.set_granted_units(record.granted_units() + amount_units);
   pool.appeal_granted_units += amount_units;
   if (waiting) {
     pool.unmet_units -= std::min(amount_units, need_units);

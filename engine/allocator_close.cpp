@@ -95,7 +95,7 @@ void AllocatorCore::decide_group(std::size_t tranche, std::size_t begin, std::si
       const std::uint32_t application = state.pending[position].application;
       if (records_[application].pool != pool_index) continue;
       scratch_group_.push_back(application);
-      requested_units += records_[application].requested_units;
+      requested_units += records_[application].requested_units();
       all_fit = all_fit && requested_units <= pool.remaining_units;
     }
     if (scratch_group_.empty()) continue;
@@ -151,14 +151,14 @@ void AllocatorCore::serve_unmet(std::size_t tranche, std::size_t pool_index) {
   for (const std::uint32_t application : pool.unmet) {
     if (pool.remaining_units == 0 || blocked) break;
     ApplicationRecord& record = records_[application];
-    const std::int64_t need_units = record.requested_units - record.granted_units;
+    const std::int64_t need_units = record.requested_units() - record.granted_units();
     if (need_units <= 0) continue;  // met meanwhile by an appeal
     const std::int64_t give_units = units_to_grant(fit, need_units, pool.remaining_units, blocked);
     if (give_units == 0) continue;
     pool.remaining_units -= give_units;
     pool.granted_units += give_units;
     pool.unmet_units -= give_units;
-    record.granted_units += give_units;
+    record.set_granted_units(record.granted_units() + give_units);
     if (give_units == need_units) pool.unmet_count -= 1;
     set_state(application, Outcome::granted, Reason::none);
     emit(application);
@@ -171,7 +171,7 @@ void AllocatorCore::exhaust(std::size_t tranche) {
   for (Pool& pool : tranches_[tranche].pools) {
     for (const std::uint32_t application : pool.unmet) {
       if (records_[application].outcome != Outcome::waitlisted) continue;
-      LOKET_ASSERT(records_[application].granted_units == 0);
+      LOKET_ASSERT(records_[application].granted_units() == 0);
       set_state(application, Outcome::rejected, Reason::budget_exhausted);
       release_participant(application);
       emit(application);

@@ -12,9 +12,11 @@
 #include <vector>
 
 #include "engine/allocator.hpp"
+#include "engine/assert.hpp"
 #include "engine/huge_buffer.hpp"
 #include "engine/id_arena.hpp"
 #include "engine/index_table.hpp"
+#include "engine/limits.hpp"
 
 namespace loket {
 
@@ -37,21 +39,75 @@ inline std::uint32_t id_hash(std::string_view application_id) {
   return static_cast<std::uint32_t>(hash);
 }
 
-// 48 bytes per application: the engine's memory is dominated by these records.
+// The 4 bits of an id's hash the arena keeps beside the id (IdArena::tag). The ids a lookup
+// compares share the low bits (the index table's tag) and, nearly, the high bits (their
+// homes are near), so the tag is taken after a multiply, which spreads every bit in which
+// two hashes differ into its top bits.
+inline std::uint8_t id_arena_tag(std::uint32_t hash) {
+  return static_cast<std::uint8_t>((hash * 0x9E3779B9u) >> 28 & IdArena::tag_mask);
+}
+
+// The first 128 bits of a participant's HMAC (RFC 2104 sec. 5), as four 32-bit words so that
+// a record needs no 8-byte alignment.
+using ParticipantPrefix = std::array<std::uint32_t, 4>;
+
+// 36 bytes per application: the engine's memory is dominated by these records. The id is
+// not here: the id arena numbers ids as records are numbered (id_arena.hpp). The two amounts
+// and the decision number are kept in 40, 40 and 48 bits, which limits.hpp's bounds fit.
 struct ApplicationRecord {
-  std::array<std::uint64_t, 2> participant{};  // first 128 bits of the HMAC (RFC 2104 sec. 5)
-  std::int64_t requested_units = 0;            // cents, or 1 for a place
-  std::int64_t granted_units = 0;              // cumulative, including appeals
-  std::uint32_t id_offset = 0;                 // length-prefixed id in the arena
+  ParticipantPrefix participant{};
   std::uint8_t tranche = no_tranche;
   std::uint8_t pool = no_compartment;  // compartment index; 0 for a places tranche
   Outcome outcome = Outcome::rejected;
   Reason reason = Reason::none;
+
+  // cents, or 1 for a place; 0 when refused before the amount was known
+  std::int64_t requested_units() const {
+    return static_cast<std::int64_t>(low_word() & units_mask);
+  }
+  // cumulative, including appeals
+  std::int64_t granted_units() const {
+    return static_cast<std::int64_t>(low_word() >> units_bits | (high_word() & 0xFFFF) << 24);
+  }
   // The number of its latest decision among all decisions made (its leaf in the journal's
   // decision tree, proof/merkle_tree.hpp), so an applicant's proof is found without a search.
-  std::uint64_t last_decision_index = 0;
+  std::uint64_t last_decision_index() const { return high_word() >> 16; }
+
+  void set_requested_units(std::int64_t units) {
+    LOKET_ASSERT(units >= 0 && static_cast<std::uint64_t>(units) <= units_mask);
+    set_low_word((low_word() & ~units_mask) | static_cast<std::uint64_t>(units));
+  }
+  void set_granted_units(std::int64_t units) {
+    LOKET_ASSERT(units >= 0 && static_cast<std::uint64_t>(units) <= units_mask);
+    const auto bits = static_cast<std::uint64_t>(units);
+    set_low_word((low_word() & units_mask) | bits << units_bits);
+    set_high_word((high_word() & ~std::uint64_t{0xFFFF}) | bits >> 24);
+  }
+  void set_last_decision_index(std::uint64_t index) {
+    LOKET_ASSERT(index < decision_index_limit);
+    set_high_word((high_word() & 0xFFFF) | index << 16);
+  }
+
+  static constexpr unsigned units_bits = 40;
+  static constexpr std::uint64_t units_mask = (std::uint64_t{1} << units_bits) - 1;
+  // 2.8e14 decisions: more than 2.8 million for each of limits::applications_max.
+  static constexpr std::uint64_t decision_index_limit = std::uint64_t{1} << 48;
+
+ private:
+  // low: requested (bits 0-39), granted bits 0-23; high: granted bits 24-39, decision number.
+  std::uint64_t low_word() const { return load(0); }
+  std::uint64_t high_word() const { return load(8); }
+  void set_low_word(std::uint64_t word) { std::memcpy(packed_.data(), &word, 8); }
+  void set_high_word(std::uint64_t word) { std::memcpy(packed_.data() + 8, &word, 8); }
+  std::uint64_t load(std::size_t at) const {
+    std::uint64_t word = 0;
+    std::memcpy(&word, packed_.data() + at, 8);
+    return word;
+  }
+  std::array<std::uint8_t, 16> packed_{};
 };
-static_assert(sizeof(ApplicationRecord) == 48);
+static_assert(sizeof(ApplicationRecord) == 36 && alignof(ApplicationRecord) == 4);
+static_assert(limits::amount_cents_max <= static_cast<std::int64_t>(ApplicationRecord::units_mask));
 
 // A compartment of a money tranche, or the places of a places tranche.
 struct Pool {
@@ -118,7 +174,10 @@ class AllocatorCore {
   std::uint32_t find_id(std::string_view application_id) const {
     return find_id(application_id, id_hash(application_id));
   }
-  std::uint32_t find_id(std::string_view application_id, std::uint32_t hash) const;
+  std::uint32_t find_id(std::string_view application_id, std::uint32_t hash) const {
+    return lookup_id(application_id, hash).index;
+  }
+  IndexTable::Lookup lookup_id(std::string_view application_id, std::uint32_t hash) const;
   std::string_view id_of(std::uint32_t application) const;
   std::size_t bytes_used() const;
 
@@ -150,19 +209,24 @@ class AllocatorCore {
   void assess(std::uint32_t application, bool& blocked);
   void set_state(std::uint32_t application, Outcome outcome, Reason reason);
   void emit(std::uint32_t application, Field field = Field::none);
-  // Stores a submission with a valid, unused id (hashed by id_hash) and returns its number.
-  std::uint32_t add_record(std::string_view application_id, std::uint32_t hash,
+  // Stores a submission with a valid id that `id_lookup` (of ids_, by id_hash) did not find,
+  // and returns its number.
+  std::uint32_t add_record(std::string_view application_id, const IndexTable::Lookup& id_lookup,
                            std::uint8_t tranche, Outcome outcome, Reason reason);
   void emit_transfer(std::size_t tranche, std::size_t from, std::size_t to,
                      std::int64_t amount_units);
   void emit_carry_over(std::size_t from_tranche, std::size_t to_tranche, std::int64_t amount_units);
-  std::uint32_t participant_hash(const std::array<std::uint64_t, 2>& participant,
-                                 std::uint8_t tranche) const;
+  std::uint32_t participant_hash(const ParticipantPrefix& participant, std::uint8_t tranche) const;
   std::uint32_t participant_hash(const ApplicationRecord& record) const {
     return participant_hash(record.participant, record.tranche);
   }
-  std::uint32_t find_holder(const ApplicationRecord& record) const;
+  std::uint32_t find_holder(const ApplicationRecord& record) const {
+    return lookup_holder(record).index;
+  }
+  IndexTable::Lookup lookup_holder(const ApplicationRecord& record) const;
   void hold_participant(std::uint32_t application);
+  // The same, where holder_lookup is the lookup_holder of it that found none, just made.
+  void hold_participant(std::uint32_t application, const IndexTable::Lookup& holder_lookup);
   void release_participant(std::uint32_t application);
   void check_pool_invariants(std::size_t tranche) const;
 

@@ -9,8 +9,8 @@
 namespace loket {
 namespace {
 
-std::array<std::uint64_t, 2> truncate_key(const ParticipantKey& key) {
-  std::array<std::uint64_t, 2> words{};
+ParticipantPrefix truncate_key(const ParticipantKey& key) {
+  ParticipantPrefix words{};
   std::memcpy(words.data(), key.data(), sizeof(words));
   return words;
 }
@@ -23,34 +23,35 @@ void count_new(TrancheState& state, Outcome outcome, Reason reason) {
 
 }  // namespace
 
-std::uint32_t AllocatorCore::add_record(std::string_view application_id, std::uint32_t hash,
-                                        std::uint8_t tranche, Outcome outcome, Reason reason) {
+std::uint32_t AllocatorCore::add_record(std::string_view application_id,
+                                        const IndexTable::Lookup& id_lookup, std::uint8_t tranche,
+                                        Outcome outcome, Reason reason) {
   LOKET_ASSERT(!application_id.empty() &&
                application_id.size() <= limits::application_id_bytes_max);
   LOKET_ASSERT(record_count_ < limits::applications_max);
   if (record_count_ == records_.size()) records_ = records_.grown(records_.size() * 2);
   const auto application = static_cast<std::uint32_t>(record_count_);
-  // The arena keeps each id behind a one-byte length, so a record needs only the offset.
-  char prefixed[limits::id_arena_entry_bytes_max];
-  prefixed[0] = static_cast<char>(application_id.size());
-  std::memcpy(prefixed + 1, application_id.data(), application_id.size());
+  // The arena numbers ids as records are numbered: id_of(application) is entry `application`.
+  LOKET_ASSERT(id_arena_.size() == record_count_);
+  id_arena_.append(application_id, id_arena_tag(id_lookup.hash));
   ApplicationRecord record;
-  record.id_offset = id_arena_.append({prefixed, application_id.size() + 1});
   record.tranche = tranche;
   record.outcome = outcome;
   record.reason = reason;
   records_[record_count_++] = record;
   if (tranche != no_tranche) count_new(tranches_[tranche], outcome, reason);
-  ids_.insert(hash, application);
-  LOKET_ASSERT(id_of(application) == application_id);
+  ids_.insert_at(id_lookup, application,
+                 [this](std::uint32_t other) { return id_hash(id_of(other)); });
+  LOKET_ASSERT(id_arena_.size() == record_count_);
   return application;
 }
 
 Refusal AllocatorCore::submit(const SubmitCommand& command, TimestampNs timestamp) {
   const bool id_usable = is_valid_application_id(command.application_id);
-  const std::uint32_t hash = id_usable ? id_hash(command.application_id) : 0;
-  if (id_usable && find_id(command.application_id, hash) != IndexTable::not_found) {
-    return Refusal::duplicate_application_id;
+  IndexTable::Lookup id_lookup;
+  if (id_usable) {
+    id_lookup = lookup_id(command.application_id, id_hash(command.application_id));
+    if (id_lookup.index != IndexTable::not_found) return Refusal::duplicate_application_id;
   }
   if (id_usable && record_count_ >= limits::applications_max) {
     return Refusal::capacity_exhausted;
@@ -77,25 +78,26 @@ Refusal AllocatorCore::submit(const SubmitCommand& command, TimestampNs timestam
 
   if (check.reason != Reason::none) {
     const std::uint32_t application =
-        add_record(command.application_id, hash, tranche, Outcome::rejected, check.reason);
+        add_record(command.application_id, id_lookup, tranche, Outcome::rejected, check.reason);
     emit(application, check.field);
     return Refusal::none;
   }
 
   LOKET_ASSERT(tranche != no_tranche && command.participant);
   const std::uint32_t application =
-      add_record(command.application_id, hash, tranche, Outcome::pending, Reason::none);
+      add_record(command.application_id, id_lookup, tranche, Outcome::pending, Reason::none);
   ApplicationRecord& record = records_[application];
   record.participant = truncate_key(*command.participant);
-  record.requested_units = check.requested_units;
+  record.set_requested_units(check.requested_units);
   record.pool = check.pool;
 
-  if (find_holder(record) != IndexTable::not_found) {
+  const IndexTable::Lookup holder_lookup = lookup_holder(record);
+  if (holder_lookup.index != IndexTable::not_found) {
     set_state(application, Outcome::rejected, Reason::duplicate_participant);
     emit(application);
     return Refusal::none;
   }
-  hold_participant(application);
+  hold_participant(application, holder_lookup);
 
   TrancheState& state = tranches_[tranche];
   if (scheme_.tranches[tranche].ranking == Ranking::arrival) {

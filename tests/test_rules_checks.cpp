@@ -2,6 +2,7 @@
 // reason code, each row a scheme, the events before it and the decision expected.
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <catch2/catch.hpp>
 
 #include "engine/crypto.hpp"
@@ -276,4 +277,38 @@ ranking = "arrival"
   }
   CHECK(harness.apply(place("t1", id_of_length(65, 0), "q", at)) ==
         std::vector{decided(ids + 2, "", "rejected", "invalid:id")});
+}
+
+TEST_CASE("Ids of every length are found again after they cross arena block edges") {
+  // The arena finds an older id by stepping over the lengths of those before it, across the
+  // unused ends of blocks; every id here is looked up once later ones have been added.
+  const std::size_t ids = 3 * limits::id_arena_block_bytes / 32;
+  Harness harness(fmt::format(R"(
+[scheme]
+id = "ids"
+name = "Ids"
+unique_participant = "scheme"
+[[tranche]]
+id = "t1"
+opens_at = "2020-12-01T08:00:00Z"
+closes_at = "2020-12-02T08:00:00Z"
+places = {}
+ranking = "arrival"
+)",
+                              ids));
+  const auto id_of_number = [](std::size_t number) {
+    std::string id = fmt::format("{}-", number);
+    id.resize(std::max(id.size(), number * 7 % limits::application_id_bytes_max + 1), 'x');
+    return id;
+  };
+  for (std::size_t number = 0; number < ids; ++number) {
+    REQUIRE(harness.apply(place("t1", id_of_number(number), fmt::format("p{}", number), at)) ==
+            std::vector{decided(number + 1, id_of_number(number), "granted")});
+  }
+  for (std::size_t number = 0; number < ids; ++number) {
+    const auto found = harness.allocator().find_application(id_of_number(number));
+    REQUIRE(found);
+    CHECK(found->application_id == id_of_number(number));
+    CHECK(found->last_decision_index == number);
+  }
 }
