@@ -8,11 +8,12 @@
 #include <optional>
 #include <string_view>
 
+#include "net/field_pool.hpp"
 #include "net/problem.hpp"
 
 namespace loket {
 
-using RequestHeader = boost::beast::http::request_header<>;
+using RequestHeader = boost::beast::http::request_header<RequestFields>;
 
 // Nothing when the body may be read as the header frames it; otherwise the problem:
 // - Transfer-Encoding other than one field that is exactly `chunked` (400);

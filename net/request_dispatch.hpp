@@ -16,7 +16,7 @@
 
 namespace loket {
 
-using StringRequest = boost::beast::http::request<boost::beast::http::string_body>;
+using StringRequest = boost::beast::http::request<boost::beast::http::string_body, RequestFields>;
 
 struct AdmittedRequest {
   RouteMatch route;

@@ -324,7 +324,7 @@ class Session : public IoConnection, public std::enable_shared_from_this<Session
 
   Stream stream_;
   beast::flat_buffer buffer_;
-  std::optional<http::request_parser<http::string_body>> parser_;
+  std::optional<http::request_parser<http::string_body, FieldPoolAllocator<char>>> parser_;
   struct ChunkedState {
     http::response<http::empty_body> response;
     std::optional<http::response_serializer<http::empty_body>> serializer;
