@@ -246,10 +246,11 @@ TEST_CASE("An application id is used once and a reuse is refused without effect"
   CHECK(found->outcome == Outcome::granted);
 }
 
-TEST_CASE("Application ids at the length limit: 63 and 64 bytes are kept, 65 is invalid") {
-  // Enough 64-byte ids to fill several arena blocks, so that entries meet block edges too.
-  const std::size_t ids = 3 * limits::id_arena_block_bytes / limits::id_arena_entry_bytes_max;
-  const std::string sized_scheme = fmt::format(R"(
+namespace {
+
+// One places tranche "t1" of `places`, for the tests that fill the id arena.
+std::string ids_scheme(std::size_t places) {
+  return fmt::format(R"(
 [scheme]
 id = "ids"
 name = "Ids"
@@ -261,8 +262,15 @@ closes_at = "2020-12-02T08:00:00Z"
 places = {}
 ranking = "arrival"
 )",
-                                               ids + 1);
-  Harness harness(sized_scheme);
+                     places);
+}
+
+}  // namespace
+
+TEST_CASE("Application ids at the length limit: 63 and 64 bytes are kept, 65 is invalid") {
+  // Enough 64-byte ids to fill several arena blocks, so that entries meet block edges too.
+  const std::size_t ids = 3 * limits::id_arena_block_bytes / limits::id_arena_entry_bytes_max;
+  Harness harness(ids_scheme(ids + 1));
   const auto id_of_length = [](std::size_t length, std::size_t number) {
     std::string id = fmt::format("{}-", number);
     id.resize(length, 'x');
@@ -283,19 +291,7 @@ TEST_CASE("Ids of every length are found again after they cross arena block edge
   // The arena finds an older id by stepping over the lengths of those before it, across the
   // unused ends of blocks; every id here is looked up once later ones have been added.
   const std::size_t ids = 3 * limits::id_arena_block_bytes / 32;
-  Harness harness(fmt::format(R"(
-[scheme]
-id = "ids"
-name = "Ids"
-unique_participant = "scheme"
-[[tranche]]
-id = "t1"
-opens_at = "2020-12-01T08:00:00Z"
-closes_at = "2020-12-02T08:00:00Z"
-places = {}
-ranking = "arrival"
-)",
-                              ids));
+  Harness harness(ids_scheme(ids));
   const auto id_of_number = [](std::size_t number) {
     std::string id = fmt::format("{}-", number);
     id.resize(std::max(id.size(), number * 7 % limits::application_id_bytes_max + 1), 'x');
