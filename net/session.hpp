@@ -150,7 +150,7 @@ class Session : public IoConnection, public std::enable_shared_from_this<Session
     if (!expects_continue(header)) return read_body();
     // 100 Continue is written now, in order: after every reply the connection still owes.
     if (!replies_.empty() || writing_) {
-      reading_ = false;
+      read_done();
       after_replies_ = [self = this->shared_from_this()] { self->answer_continue(); };
       return;
     }
@@ -184,7 +184,7 @@ class Session : public IoConnection, public std::enable_shared_from_this<Session
   void on_body(beast::error_code error, std::size_t) {
     if (connection_gone(error)) return stop_reading();
     if (error) return answer_unreadable(error);
-    reading_ = false;
+    read_done();
     begin_answer();
     keep_alive_ = parser_->get().keep_alive();
     if (!keep_alive_) closing_ = true;  // nothing after this request is read
@@ -208,7 +208,7 @@ class Session : public IoConnection, public std::enable_shared_from_this<Session
   // The problem, then the connection closes: what follows on it cannot be told apart from
   // this request's body.
   void answer_and_close(const Problem& problem) {
-    reading_ = false;
+    read_done();
     closing_ = true;
     begin_answer();
     keep_alive_ = false;
@@ -320,6 +320,13 @@ class Session : public IoConnection, public std::enable_shared_from_this<Session
   void write_done() {
     writing_ = false;
     deadline = reading_ ? read_deadline_ : Clock::time_point::max();
+  }
+  // Once a request is read, or reading stops, only a write under way bounds the connection:
+  // a reply that waits for the pipeline (a slow disk, a journal being reopened) is the
+  // server's wait, not the client's.
+  void read_done() {
+    reading_ = false;
+    deadline = writing_ ? write_deadline_ : Clock::time_point::max();
   }
 
   Stream stream_;

@@ -77,7 +77,7 @@ void Session<Stream>::read_next() {
 // The client is gone or has stopped sending: what it is owed is still written.
 template <class Stream>
 void Session<Stream>::stop_reading() {
-  reading_ = false;
+  read_done();
   closing_ = true;
   after_replies_ = nullptr;
   if (replies_.empty() && !writing_) close();
@@ -98,7 +98,7 @@ void Session<Stream>::close() {
   if (closed_) return;
   closed_ = true;
   closing_ = true;
-  reading_ = false;
+  read_done();
   drop_unwritable();
   if constexpr (is_tls) {
     // close_notify, so that the client can tell the end from a truncation; bounded.
