@@ -60,9 +60,10 @@ std::vector<std::unique_ptr<IoThread>> bind_io_threads(const ServerOptions& opti
     probe.set_option(asio::socket_base::reuse_address(true));
     probe.bind(endpoint);  // throws address_in_use
   }
+  const std::chrono::milliseconds sweep_interval = sweep_interval_for(options);
   std::vector<std::unique_ptr<IoThread>> threads;
   for (std::size_t index = 0; index < options.io_threads; ++index) {
-    threads.push_back(std::make_unique<IoThread>(endpoint, sweep_interval_for(options), pipeline));
+    threads.push_back(std::make_unique<IoThread>(endpoint, sweep_interval, pipeline));
     endpoint.port(threads.front()->acceptor().local_endpoint().port());  // port 0: the first's
   }
   return threads;
@@ -142,6 +143,7 @@ Reply Server::Impl::immediate(const RouteMatch& route) const {
     return problem_reply(problem);
   }
   Reply reply{200, metrics_text(*pipeline, latency, connections.load(), ready()), false, 0, {}};
+  reply.content_type = metrics_content_type;
   return reply;
 }
 

@@ -246,13 +246,8 @@ class Session : public IoConnection, public std::enable_shared_from_this<Session
                    {"Referrer-Policy", "no-referrer"}});
     }
     if (route.endpoint == Endpoint::healthz || route.endpoint == Endpoint::readyz ||
-        route.endpoint == Endpoint::cluster) {
+        route.endpoint == Endpoint::cluster || route.endpoint == Endpoint::metrics) {
       return send(server_.immediate(route));
-    }
-    if (route.endpoint == Endpoint::metrics) {
-      Reply reply = server_.immediate(route);
-      reply.content_type = metrics_content_type;
-      return send(std::move(reply));
     }
     auto made =
         job_for_request(std::get<AdmittedRequest>(admitted), request, received_at_, server_);
@@ -298,6 +293,7 @@ class Session : public IoConnection, public std::enable_shared_from_this<Session
   void fill(ReplyQueue::Ticket ticket, Reply reply, const ExtraHeaders& extra = {});
   void write_ready();
   void on_written(beast::error_code error);
+  void answered(ReplyQueue::TimePoint started, ReplyQueue::TimePoint now);
   void read_next();
   void stop_reading();
   void drop_unwritable();

@@ -45,11 +45,8 @@ template <class Stream>
 void Session<Stream>::on_written(beast::error_code error) {
   write_done();
   const auto now = std::chrono::steady_clock::now();
-  const bool keep = replies_.written([this, now](ReplyQueue::TimePoint started) {
-    server_.latency.record(static_cast<std::uint64_t>(
-        std::chrono::duration_cast<std::chrono::microseconds>(now - started).count()));
-    server_.requests_in_flight.fetch_sub(1);
-  });
+  const bool keep =
+      replies_.written([this, now](ReplyQueue::TimePoint started) { answered(started, now); });
   if (error || !keep) {
     close();
     return drop_unwritable();
@@ -63,6 +60,15 @@ void Session<Stream>::on_written(beast::error_code error) {
   }
   if (closing_) return close();
   read_next();
+}
+
+// A request's answer is written (or its stream ended): its acknowledgement latency counts,
+// and it is no longer in flight.
+template <class Stream>
+void Session<Stream>::answered(ReplyQueue::TimePoint started, ReplyQueue::TimePoint now) {
+  server_.latency.record(static_cast<std::uint64_t>(
+      std::chrono::duration_cast<std::chrono::microseconds>(now - started).count()));
+  server_.requests_in_flight.fetch_sub(1);
 }
 
 // The next request is read once every reply owed is written, or at once when the client has
@@ -85,10 +91,7 @@ void Session<Stream>::stop_reading() {
 
 template <class Stream>
 void Session<Stream>::finish_stream(beast::error_code error, bool keep) {
-  const auto elapsed = std::chrono::steady_clock::now() - started_;
-  server_.latency.record(static_cast<std::uint64_t>(
-      std::chrono::duration_cast<std::chrono::microseconds>(elapsed).count()));
-  server_.requests_in_flight.fetch_sub(1);
+  answered(started_, std::chrono::steady_clock::now());
   if (error || !keep) return close();
   read_next();
 }
